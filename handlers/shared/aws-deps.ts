@@ -1,0 +1,83 @@
+/**
+ * Builds the real {@link StepDeps} from the adapters: clients are created through `createClient`
+ * (so the local simulation can stand in for AWS), sessions in other accounts through STS.
+ * Built once per Lambda container; member-account clients are made per account on demand.
+ */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { TrailAdapter } from '../adapters/cloudtrail';
+import { IamAdapter } from '../adapters/iam';
+import { KeyPolicyAdapter } from '../adapters/kms';
+import { LeaseLock } from '../adapters/lease-lock';
+import { describeAccount } from '../adapters/organizations';
+import { BucketPolicyAdapter } from '../adapters/s3';
+import { StatusStore } from '../adapters/status-store';
+import { assumeRole, logArchiveSession, memberAccountSession } from '../adapters/sts';
+import type { StepDeps } from '../steps/deps';
+import { createClient } from './clients';
+import type { RuntimeConfig } from './config';
+
+/**
+ * Organizations is a global service whose endpoint lives in us-east-1 (aws partition).
+ * https://docs.aws.amazon.com/general/latest/gr/ao.html
+ */
+const ORGANIZATIONS_REGION = 'us-east-1';
+
+/** Creates the dependencies of every step for `config`. */
+export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new Date()): StepDeps {
+  const region = config.homeRegion;
+  const sts = createClient(STSClient, { region });
+  const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const status = new StatusStore(doc, config.tableName, now);
+  const lock = new LeaseLock(doc, config.tableName, now);
+
+  const member = (accountId: string) =>
+    memberAccountSession(sts, {
+      partition: config.partition,
+      accountId,
+      memberAccessRoleName: config.memberAccessRoleName,
+      region,
+    });
+  const logArchive = () => logArchiveSession(sts, { logArchiveAccessRoleArn: config.logArchiveAccessRoleArn });
+  const withCreds = <C extends { destroy(): void; middlewareStack: { use(p: unknown): void }; config: unknown }, Cfg extends object>(
+    Ctor: new (c: Cfg) => C,
+    credentials?: AwsCredentialIdentity,
+    r: string = region,
+  ) => createClient(Ctor, { region: r, credentials });
+
+  let organizations: Promise<OrganizationsClient> | undefined;
+  const orgClient = () =>
+    (organizations ??= (async () => {
+      const credentials = config.organizationsRoleArn
+        ? await assumeRole(sts, config.organizationsRoleArn, 'cloudtrail-onboarding')
+        : undefined;
+      return withCreds(OrganizationsClient, credentials, ORGANIZATIONS_REGION);
+    })().catch((e) => {
+      organizations = undefined;
+      throw e;
+    }));
+
+  return {
+    config,
+    status,
+    lock,
+    describeAccount: async (accountId) => describeAccount(await orgClient(), accountId),
+    memberRoles: async (accountId) => new IamAdapter(withCreds(IAMClient, await member(accountId))),
+    memberTrails: async (accountId) => new TrailAdapter(withCreds(CloudTrailClient, await member(accountId))),
+    logArchiveRoles: async () => new IamAdapter(withCreds(IAMClient, await logArchive())),
+    bucketPolicy: async () =>
+      new BucketPolicyAdapter(withCreds(S3Client, await logArchive()), config.bucketName, {
+        expectedBucketOwner: config.logArchiveAccountId,
+      }),
+    keyPolicy: async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), config.keyArn),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The runtime configuration every step reads: one JSON document in the `ONBOARDING_CONFIG`
+ * environment variable, written by the CDK app from its validated model and validated again here.
+ */
+import { validate as isArn } from '@aws-sdk/util-arn-parser';
+import { z } from 'zod';
+import { ConfigurationError } from './errors';
+
+/** A 12-digit AWS account id. */
+export const AccountIdSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+
+const ArnSchema = z.string().refine((s) => isArn(s) && s.split(':').length >= 6, 'must be an ARN (arn:partition:service:region:account:resource)');
+const RoleNameSchema = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be a valid IAM role name (1-64 of [A-Za-z0-9+=,.@_-])');
+
+/** The configuration model of the steps. Defaults are documented on each key. */
+export const RuntimeConfigSchema = z.strictObject({
+  /** AWS partition of every ARN. Default `aws`. */
+  partition: z.string().default('aws'),
+  /** Region of the central bucket, the key, the trails' home region and the orchestrator. */
+  homeRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1'),
+  /** Organizations management account. */
+  managementAccountId: AccountIdSchema,
+  /** Security (log-archive) account: owns the bucket, the key and the reader roles. */
+  logArchiveAccountId: AccountIdSchema,
+  /** When set, accounts are checked in AWS Organizations (exists, ACTIVE). */
+  organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must look like o-xxxxxxxxxx').optional(),
+  /** Role in the management account to read Organizations through; default: the orchestrator's own credentials. */
+  organizationsRoleArn: ArnSchema.optional(),
+  /** Allow onboarding the management account itself. Default false. */
+  allowManagementAccount: z.boolean().default(false),
+  /** Allow onboarding the log-archive account itself. Default false. */
+  allowLogArchiveAccount: z.boolean().default(false),
+  /** Central CloudTrail bucket (in the log-archive account). */
+  bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+  /** Central KMS key ARN (in the log-archive account, home region). */
+  keyArn: ArnSchema,
+  /** Optional S3 key prefix for every trail, without slashes at either end. */
+  logPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, 'must be a key prefix without leading or trailing slash')
+    .optional(),
+  /** Name of the trail created in each member account. */
+  trailName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, 'must be a valid trail name (3-128 of [A-Za-z0-9._-])'),
+  /** The switch role created in every member account for the security account. */
+  switchRole: z.strictObject({
+    name: RoleNameSchema,
+    /** Principals trusted to assume it (e.g. `arn:aws:iam::<security>:root` or a role ARN). */
+    trustedPrincipalArns: z.array(ArnSchema).min(1),
+    /** Managed policies attached. Default: SecurityAudit. */
+    managedPolicyArns: z.array(ArnSchema).default(['arn:aws:iam::aws:policy/SecurityAudit']),
+    /** Maximum session duration in seconds. Default 3600. */
+    maxSessionDuration: z.number().int().min(3600).max(43200).default(3600),
+  }),
+  /** Reader roles in the log-archive account, one per member account: `<prefix><accountId>`. */
+  readerRoleNamePrefix: z.string().regex(/^[\w+=,.@-]{1,52}$/).default('CloudTrailLogReader-'),
+  /** Role the orchestrator assumes in each member account. Default OrganizationAccountAccessRole. */
+  memberAccessRoleName: RoleNameSchema.default('OrganizationAccountAccessRole'),
+  /** Role the orchestrator assumes in the log-archive account to edit the policies and reader roles. */
+  logArchiveAccessRoleArn: ArnSchema,
+  /** DynamoDB table holding account status, the policy member set and the policy leases. */
+  tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+  /** Lease length of a shared-policy lock, seconds. Longer than a step's timeout. Default 120. */
+  lockLeaseSeconds: z.number().int().min(10).max(900).default(120),
+});
+
+/** Validated runtime configuration. */
+export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
+/** Runtime configuration as written (defaults may be omitted). */
+export type RuntimeConfigInput = z.input<typeof RuntimeConfigSchema>;
+
+/** Name of the environment variable that carries the configuration. */
+export const CONFIG_ENV = 'ONBOARDING_CONFIG';
+
+/** Parses and validates a configuration object, naming each bad key. */
+export function parseRuntimeConfig(raw: unknown): RuntimeConfig {
+  const result = RuntimeConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigurationError(`Invalid onboarding configuration: ${problems.join('; ')}`, { problems });
+  }
+  return result.data;
+}
+
+/** Reads the configuration from the environment (once per Lambda container). */
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const text = env[CONFIG_ENV];
+  if (!text) throw new ConfigurationError(`${CONFIG_ENV} is not set`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigurationError(`${CONFIG_ENV} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseRuntimeConfig(raw);
+}
+
+/** Fixed markers by which the service recognises what it owns. Never configurable: changing them orphans resources. */
+export const OWNERSHIP = {
+  /** Sid prefix of every bucket- and key-policy statement the service owns. */
+  sidPrefix: 'CloudTrailOnboarding',
+  /** Tag put on every role and trail the service creates. */
+  tagKey: 'managed-by',
+  tagValue: 'cloudtrail-onboarding',
+} as const;

@@ -1,0 +1,72 @@
+/**
+ * The wiring every Lambda entry file shares: Powertools logger, metrics and tracer built once per
+ * container; per invocation: add log keys, run the step, log and count the outcome, and let named
+ * errors through unchanged so the state machine can match them.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
+import { registerClientHook } from './clients';
+import { isOnboardingError } from './errors';
+
+const SERVICE = 'cloudtrail-onboarding';
+
+/** Shared Powertools instances (one per container). */
+export const logger = new Logger({ serviceName: SERVICE });
+export const metrics = new Metrics({ serviceName: SERVICE, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CloudTrailOnboarding' });
+export const tracer = new Tracer({ serviceName: SERVICE });
+
+// Trace every SDK client the adapters create (a no-op when tracing is disabled, as it is locally).
+registerClientHook((client) => {
+  tracer.captureAWSv3Client(client);
+});
+
+/** What a step body receives besides its input. */
+export interface StepContext {
+  readonly step: string;
+  readonly logger: Logger;
+  readonly lambda?: Context;
+}
+
+/**
+ * Builds a Lambda handler for one step: `parse` validates the event (throwing a named error),
+ * `run` does the work. Outcome metrics: `<Step>Succeeded`, `<Step>Failed` with the error name as
+ * a dimension-free property in the log.
+ */
+export function stepHandler<I, O>(
+  step: string,
+  parse: (event: unknown) => I,
+  run: (input: I, ctx: StepContext) => Promise<O>,
+): (event: unknown, context?: Context) => Promise<O> {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    logger.appendKeys({ step });
+    const started = Date.now();
+    try {
+      const input = parse(event);
+      const accountId = (input as { accountId?: unknown } | undefined)?.accountId;
+      if (typeof accountId === 'string') logger.appendKeys({ accountId });
+      const out = await run(input, { step, logger, lambda: context });
+      logger.info('step succeeded', { durationMs: Date.now() - started, result: out as unknown as Record<string, unknown> });
+      metrics.addMetric(`${step}Succeeded`, MetricUnit.Count, 1);
+      return out;
+    } catch (e) {
+      const named = isOnboardingError(e);
+      // The cause a person reads names the step (the failure recorder extracts it from there).
+      if (named && !e.message.startsWith(`${step}: `)) e.message = `${step}: ${e.message}`;
+      logger.error('step failed', {
+        durationMs: Date.now() - started,
+        errorName: (e as Error)?.name,
+        retryable: named ? e.kind === 'Retryable' : undefined,
+        details: named ? e.details : undefined,
+        error: e as Error,
+      });
+      metrics.addMetric(`${step}Failed`, MetricUnit.Count, 1);
+      throw e;
+    } finally {
+      metrics.publishStoredMetrics();
+      logger.removeKeys(['step', 'accountId']);
+    }
+  };
+}

@@ -1,0 +1,20 @@
+/** The input every step after validation receives from the state machine. */
+import { z } from 'zod';
+import { InvalidRequest } from './errors';
+
+const StepInputSchema = z.strictObject({
+  accountId: z.string().regex(/^\d{12}$/),
+  executionArn: z.string().min(1),
+});
+
+/** `{ accountId, executionArn }`, as the state machine passes it. */
+export type StepInput = z.infer<typeof StepInputSchema>;
+
+/** Parses a step's input; a mismatch means the definition and the handler disagree. */
+export function parseStepInput(event: unknown): StepInput {
+  const r = StepInputSchema.safeParse(event);
+  if (!r.success) {
+    throw new InvalidRequest(`Step input must be { accountId, executionArn } as the state machine sends it: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}

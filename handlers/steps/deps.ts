@@ -1,0 +1,64 @@
+/**
+ * What the steps need from the outside world, as interfaces: the step logic is tested against these
+ * with fakes, and handlers/shared/aws-deps.ts builds the real ones from the adapters.
+ */
+import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../adapters/types';
+import type { RuntimeConfig } from '../shared/config';
+
+/** IAM operations on one account's roles. */
+export interface RolePort {
+  getRole(name: string): Promise<ObservedRole | undefined>;
+  createRole(input: RoleInput): Promise<string>;
+  updateAssumeRolePolicy(name: string, policyText: string): Promise<void>;
+  updateRole(name: string, description: string, maxSessionDuration: number): Promise<void>;
+  attachPolicy(name: string, policyArn: string): Promise<void>;
+  detachPolicy(name: string, policyArn: string): Promise<void>;
+  putInlinePolicy(name: string, policyName: string, policyText: string): Promise<void>;
+  deleteInlinePolicy(name: string, policyName: string): Promise<void>;
+  tagRole(name: string, tags: Tag[]): Promise<void>;
+}
+
+/** CloudTrail operations in one account's home region. */
+export interface TrailPort {
+  get(name: string): Promise<ObservedTrail | undefined>;
+  create(input: TrailInput): Promise<string>;
+  update(input: TrailInput): Promise<void>;
+  startLogging(name: string): Promise<void>;
+  isLogging(name: string): Promise<boolean>;
+}
+
+/** Read and write one resource policy (the bucket's or the key's). */
+export interface PolicyPort {
+  get(): Promise<string | undefined>;
+  put(text: string): Promise<void>;
+}
+
+/** The status table. */
+export interface StatusPort {
+  markInProgress(accountId: string, executionArn: string): Promise<void>;
+  markOnboarded(
+    accountId: string,
+    result: { executionArn: string; switchRoleArn: string; trailArn: string; readerRoleArn: string },
+  ): Promise<void>;
+  markFailed(accountId: string, failure: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<void>;
+  members(): Promise<string[]>;
+  addMember(accountId: string): Promise<void>;
+}
+
+/** The shared-policy lease. */
+export interface LockPort {
+  withLease<T>(name: string, owner: string, leaseSeconds: number, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Everything a step may use. Member-account ports are opened per account (assumed role). */
+export interface StepDeps {
+  readonly config: RuntimeConfig;
+  describeAccount(accountId: string): Promise<OrgAccount | null>;
+  memberRoles(accountId: string): Promise<RolePort>;
+  memberTrails(accountId: string): Promise<TrailPort>;
+  logArchiveRoles(): Promise<RolePort>;
+  bucketPolicy(): Promise<PolicyPort>;
+  keyPolicy(): Promise<PolicyPort>;
+  readonly status: StatusPort;
+  readonly lock: LockPort;
+}

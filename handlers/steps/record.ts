@@ -1,0 +1,64 @@
+/** The last steps: record ONBOARDED, or record FAILED with an error a person can act on. */
+import type { StepDeps } from './deps';
+
+/** Resources an onboarding produced. */
+export interface OnboardedResources {
+  readonly switchRoleArn: string;
+  readonly trailArn: string;
+  readonly readerRoleArn: string;
+}
+
+/** Records the account as ONBOARDED (no write when the record already says so). */
+export async function recordResult(
+  deps: StepDeps,
+  accountId: string,
+  executionArn: string,
+  resources: OnboardedResources,
+): Promise<{ status: 'ONBOARDED' }> {
+  await deps.status.markOnboarded(accountId, { executionArn, ...resources });
+  return { status: 'ONBOARDED' };
+}
+
+/** A failure as the state machine's Catch hands it over (`{ Error, Cause }`). */
+export interface CaughtFailure {
+  readonly Error?: string;
+  readonly Cause?: string;
+}
+
+/** The error and cause the execution fails with. */
+export interface DescribedFailure {
+  readonly error: string;
+  readonly cause: string;
+  readonly step?: string;
+}
+
+/**
+ * Turns a caught failure into an error name and a readable cause. Lambda errors arrive as a JSON
+ * envelope (`errorType`, `errorMessage`, `trace`); Step Functions' own errors (States.Timeout, ...)
+ * as plain text.
+ */
+export function describeFailure(failure: CaughtFailure | undefined): DescribedFailure {
+  const error = failure?.Error || 'States.Unknown';
+  let cause = failure?.Cause ?? '';
+  try {
+    const envelope = JSON.parse(cause) as { errorMessage?: unknown };
+    if (envelope && typeof envelope.errorMessage === 'string') cause = envelope.errorMessage;
+  } catch {
+    // not an envelope: keep the text as it is
+  }
+  const step = /^(Validate\w+|Ensure\w+|Record\w+): /.exec(cause)?.[1];
+  return { error, cause: cause || `${error} (no cause given)`, step };
+}
+
+/** Records FAILED when the account id is known and valid; returns what the execution fails with. */
+export async function recordFailure(deps: StepDeps, state: unknown, executionArn: string): Promise<DescribedFailure> {
+  const s = (state && typeof state === 'object' ? state : {}) as { accountId?: unknown; failure?: CaughtFailure };
+  const described = describeFailure(s.failure);
+  if (typeof s.accountId === 'string' && /^\d{12}$/.test(s.accountId)) {
+    await deps.status.markFailed(s.accountId, {
+      executionArn,
+      error: { name: described.error, cause: described.cause, step: described.step },
+    });
+  }
+  return described;
+}

@@ -1,0 +1,21 @@
+/** Step 0: reject what must not be onboarded before anything is written. */
+import { checkEligibility, parseOnboardingRequest } from '../domain/request';
+import type { StepDeps } from './deps';
+
+/** The validated request every later step receives. */
+export interface ValidatedRequest {
+  readonly accountId: string;
+  readonly executionArn: string;
+}
+
+/**
+ * Validates the raw execution input (shape, id, organization membership and state, management or
+ * log-archive account) and marks the account IN_PROGRESS (unless it is already ONBOARDED).
+ */
+export async function validateRequest(deps: StepDeps, request: unknown, executionArn: string): Promise<ValidatedRequest> {
+  const { accountId } = parseOnboardingRequest(request);
+  const orgAccount = deps.config.organizationId ? await deps.describeAccount(accountId) : undefined;
+  checkEligibility(accountId, deps.config, orgAccount);
+  await deps.status.markInProgress(accountId, executionArn);
+  return { accountId, executionArn };
+}

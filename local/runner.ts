@@ -1,0 +1,269 @@
+/**
+ * Runs the synthesized state machine locally with aws-local-stepfunctions: the definition is the one
+ * the CDK app deploys, every Task state runs the real handler module of its function in process,
+ * and every AWS call the handlers make goes through the real SDK clients to the simulated world.
+ */
+import './polyfills';
+import * as path from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { StateMachine, ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import type { AppConfig } from '../infra/config';
+import { createClient, registerClientHook, type ClientHook } from '../handlers/shared/clients';
+import { STEPS, StepName } from '../statemachine/steps';
+import { synthesizeOnboarding, SynthesizedOnboarding } from './synth';
+
+/** What the runner needs from the simulated world (local/sim). */
+export interface RunnerWorld {
+  readonly hook: ClientHook;
+  credentialsFor(principalArn: string): { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  startDynamo(): Promise<{ endpoint: string }>;
+  stop(): Promise<void>;
+}
+
+/** A Lambda handler as exported by handlers/<step>/index.ts. */
+type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/** How an execution ended, in Step Functions' terms. */
+export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+/** One event of an execution's history, as the demo and tests read it. */
+export interface HistoryEvent {
+  readonly type: string;
+  readonly state?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly timestamp: number;
+}
+
+/** The outcome of an execution. */
+export interface ExecutionResult {
+  readonly executionArn: string;
+  readonly status: ExecutionStatus;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly history: readonly HistoryEvent[];
+}
+
+/** A running local execution. */
+export interface LocalExecution {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly result: Promise<ExecutionResult>;
+  abort(): void;
+}
+
+/** Options of {@link LocalStepFunctions.start}. */
+export interface LocalRunnerOptions {
+  readonly world: RunnerWorld;
+  readonly config: AppConfig;
+  /**
+   * Milliseconds a Retry waits locally instead of the definition's seconds (the definition's
+   * intervals, attempts and error lists are otherwise used as they are). Default 5.
+   */
+  readonly retryDelayMs?: number;
+  /** Called for every history event of every execution (the demo prints progress with it). */
+  readonly onEvent?: (executionName: string, event: HistoryEvent) => void;
+}
+
+/** The principal the step functions run as (their execution role's session). */
+export function orchestratorPrincipal(config: AppConfig): string {
+  const account = config.orchestratorAccountId ?? config.managementAccountId;
+  return `arn:aws:sts::${account}:assumed-role/OnboardingStepFunctionRole/onboarding-steps`;
+}
+
+/** Name of the local status table. */
+export const LOCAL_TABLE_NAME = 'onboarding-status';
+
+/** The local Step Functions service for the onboarding state machine. */
+export class LocalStepFunctions {
+  private readonly handlers = new Map<StepName, LambdaHandler>();
+  private readonly unhook: () => void;
+  private executions = 0;
+
+  private constructor(
+    readonly synthesized: SynthesizedOnboarding,
+    private readonly opts: LocalRunnerOptions,
+    unhook: () => void,
+  ) {
+    this.unhook = unhook;
+  }
+
+  /**
+   * Starts the local service: DynamoDB (dynalite) with the status table, the environment the
+   * functions would have in Lambda, and the handler modules.
+   */
+  static async start(opts: LocalRunnerOptions): Promise<LocalStepFunctions> {
+    const { world, config } = opts;
+    const { endpoint } = await world.startDynamo();
+    const synthesized = synthesizeOnboarding(config, { tableName: LOCAL_TABLE_NAME });
+
+    // The environment every function has in Lambda, read from the template (they all share it,
+    // except the step name), plus the region and the credentials of the functions' role.
+    const fns = [...synthesized.functionsByArn.values()];
+    const shared = { ...fns[0].environment };
+    delete shared.ONBOARDING_STEP;
+    const creds = world.credentialsFor(orchestratorPrincipal(config));
+    Object.assign(process.env, shared, {
+      AWS_REGION: config.homeRegion,
+      AWS_DEFAULT_REGION: config.homeRegion,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_SESSION_TOKEN: creds.sessionToken ?? '',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    const unhook = registerClientHook(world.hook);
+
+    const ddb = createClient(DynamoDBClient, { region: config.homeRegion });
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: LOCAL_TABLE_NAME,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    ddb.destroy();
+
+    const runner = new LocalStepFunctions(synthesized, opts, unhook);
+    for (const f of fns) {
+      // Loaded like Lambda loads an entry file: module-level code (config, clients) runs once.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(path.join(__dirname, '..', 'handlers', STEPS[f.step], 'index')) as { handler?: LambdaHandler };
+      if (typeof mod.handler !== 'function') throw new Error(`handlers/${STEPS[f.step]}/index.ts exports no handler`);
+      runner.handlers.set(f.step, mod.handler);
+    }
+    return runner;
+  }
+
+  /** Stops DynamoDB and detaches from the SDK clients. */
+  async stop(): Promise<void> {
+    this.unhook();
+    await this.opts.world.stop();
+  }
+
+  /** Task states of the definition, recursively (Parallel branches included). */
+  taskStates(): string[] {
+    const out: string[] = [];
+    const walk = (def: { States: Record<string, Record<string, unknown>> }) => {
+      for (const [name, s] of Object.entries(def.States)) {
+        if (s.Type === 'Task') out.push(name);
+        if (s.Type === 'Parallel') for (const b of s.Branches as (typeof def)[]) walk(b);
+      }
+    };
+    walk(this.synthesized.definition as { States: Record<string, Record<string, unknown>> });
+    return out;
+  }
+
+  /** StartExecution: runs the definition with `input`; the name defaults to a sequence number. */
+  startExecution(input: unknown, name?: string): LocalExecution {
+    const execName = name ?? `local-${++this.executions}`;
+    const region = this.opts.config.homeRegion;
+    const smArn = this.synthesized.stateMachineArn;
+    const executionArn = smArn.replace(':stateMachine:', ':execution:') + `:${execName}`;
+    const machine = new StateMachine(this.synthesized.definition as never, {
+      validationOptions: { checkArn: true, checkPaths: true },
+      awsConfig: { region },
+    });
+
+    const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const retryIntervalOverrides: Record<string, number> = {};
+    for (const state of this.taskStates()) {
+      taskHandlers[state] = (payload) => this.invoke(state, payload);
+      retryIntervalOverrides[state] = this.opts.retryDelayMs ?? 5;
+    }
+    const run = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides },
+      context: {
+        Execution: { Id: executionArn, Name: execName, Input: input as never, StartTime: new Date().toISOString() },
+        StateMachine: { Id: smArn, Name: smArn.split(':').pop() },
+      },
+    });
+
+    const history: HistoryEvent[] = [];
+    const collect = (async () => {
+      for await (const e of run.eventLogs) {
+        const ev = e as unknown as { type: string; state?: { name: string }; Error?: string; Cause?: unknown; timestamp: number };
+        const h: HistoryEvent = {
+          type: ev.type,
+          state: ev.state?.name,
+          error: ev.Error,
+          cause: ev.Cause === undefined ? undefined : String(ev.Cause),
+          timestamp: ev.timestamp,
+        };
+        history.push(h);
+        this.opts.onEvent?.(execName, h);
+      }
+    })();
+
+    const result = (async (): Promise<ExecutionResult> => {
+      try {
+        const output = await run.result;
+        await collect;
+        return { executionArn, status: 'SUCCEEDED', output, history };
+      } catch (e) {
+        await collect.catch(() => undefined);
+        if (e instanceof ExecutionAbortedError) return { executionArn, status: 'ABORTED', history };
+        if (e instanceof ExecutionTimeoutError) return { executionArn, status: 'TIMED_OUT', history };
+        if (e instanceof ExecutionError) {
+          const failed = [...history].reverse().find((h) => h.type === 'ExecutionFailed');
+          return { executionArn, status: 'FAILED', error: failed?.error ?? e.name, cause: failed?.cause ?? e.message, history };
+        }
+        throw e;
+      }
+    })();
+    return { executionArn, name: execName, result, abort: () => run.abort() };
+  }
+
+  /**
+   * What the `arn:aws:states:::lambda:invoke` integration does: look up the function, invoke its
+   * handler with a JSON copy of the payload, and return `{ Payload, StatusCode }`. A thrown error
+   * becomes Lambda's error envelope (Error = the error's name, Cause = JSON with errorType,
+   * errorMessage, trace), exactly what a Catch receives in AWS.
+   */
+  private async invoke(state: string, request: unknown): Promise<unknown> {
+    const { FunctionName, Payload } = request as { FunctionName: string; Payload: unknown };
+    const fn = this.synthesized.functionsByArn.get(FunctionName);
+    if (!fn) throw new Error(`State ${state} invokes ${FunctionName}, which is not a function of the template`);
+    if (fn.step !== state) throw new Error(`State ${state} invokes the function of step ${fn.step}: wiring error in the definition`);
+    const handler = this.handlers.get(fn.step);
+    if (!handler) throw new Error(`No handler loaded for ${fn.step}`);
+    const context = lambdaContext(fn.logicalId, fn.arn);
+    try {
+      const out = await handler(JSON.parse(JSON.stringify(Payload ?? null)), context);
+      return { Payload: out === undefined ? null : JSON.parse(JSON.stringify(out)), StatusCode: 200, ExecutedVersion: '$LATEST' };
+    } catch (e) {
+      throw lambdaError(e);
+    }
+  }
+}
+
+/** Lambda's error envelope for an error thrown by a Node.js handler. */
+export function lambdaError(e: unknown): Error {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const envelope = new Error(
+    JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }),
+  );
+  envelope.name = err.name;
+  return envelope;
+}
+
+let requestSeq = 0;
+function lambdaContext(functionName: string, functionArn: string) {
+  const requestId = `local-${++requestSeq}`;
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: functionArn,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 120_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The onboarding workflow (Standard, JSONPath mode so that the same definition runs locally).
+ *
+ * ```
+ * ValidateRequest ──(validation error)──> DescribeRejection ─> Rejected (Fail)
+ *      │
+ *      ▼
+ * Onboard (Parallel) ──(any error)──> RecordFailure ─> OnboardingFailed (Fail)
+ *   ├─ LogDelivery: SharedPolicies (Parallel: EnsureBucketPolicy | EnsureKeyPolicy) ─> EnsureTrail
+ *   ├─ EnsureSwitchRole
+ *   └─ EnsureReaderRole
+ *      │
+ *      ▼
+ * RecordResult ─> Onboarded (Succeed)
+ * ```
+ * The trail waits for both policies (CreateTrail checks them); the switch role and the reader role
+ * depend on nothing but the account id, so they run from the start.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { addRetries, REJECTION_ERRORS, RetryProfile, STEP_RETRIES } from './retry-policy';
+import { StepName } from './steps';
+
+/** Properties of {@link OnboardingWorkflow}. */
+export interface OnboardingWorkflowProps {
+  /** One function per step, keyed by state name. */
+  readonly functions: Readonly<Record<StepName, lambda.IFunction>>;
+  /** Where execution history is logged (level ALL, with execution data). */
+  readonly logGroup: logs.ILogGroup;
+  /** Whole-execution timeout. Default: 2 hours (a new account may need minutes before it is usable). */
+  readonly timeout?: Duration;
+}
+
+/** Input every step after validation receives. */
+const STEP_PAYLOAD = {
+  accountId: sfn.JsonPath.stringAt('$.accountId'),
+  executionArn: sfn.JsonPath.stringAt('$.executionArn'),
+};
+
+/** The onboarding state machine and its definition. */
+export class OnboardingWorkflow extends Construct {
+  /** The state machine. */
+  public readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: OnboardingWorkflowProps) {
+    super(scope, id);
+    const fns = props.functions;
+
+    const invoke = (
+      name: StepName,
+      opts: { payload: Record<string, unknown>; resultSelector?: Record<string, unknown>; resultPath?: string | null; outputPath?: string },
+      retries: readonly RetryProfile[],
+    ): tasks.LambdaInvoke => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: fns[name],
+        payload: sfn.TaskInput.fromObject(opts.payload),
+        resultSelector: opts.resultSelector,
+        resultPath: opts.resultPath === null ? sfn.JsonPath.DISCARD : opts.resultPath,
+        outputPath: opts.outputPath,
+        // Our own Lambda-service retry (with jitter) replaces CDK's default one.
+        retryOnServiceExceptions: false,
+        taskTimeout: sfn.Timeout.duration(Duration.minutes(5)),
+      });
+      addRetries(task, retries);
+      return task;
+    };
+
+    // ---- validation: the raw input is handed over whole so unknown fields can be rejected by name.
+    const validate = invoke(
+      'ValidateRequest',
+      {
+        payload: { request: sfn.JsonPath.entirePayload, executionArn: sfn.JsonPath.executionId },
+        resultSelector: {
+          accountId: sfn.JsonPath.stringAt('$.Payload.accountId'),
+          executionArn: sfn.JsonPath.stringAt('$.Payload.executionArn'),
+        },
+        resultPath: '$',
+      },
+      STEP_RETRIES.record,
+    );
+
+    // A rejected request records nothing: Lambda's error envelope carries the message in Cause.
+    const describeRejection = new sfn.Pass(this, 'DescribeRejection', {
+      stateName: 'DescribeRejection',
+      parameters: {
+        Error: sfn.JsonPath.stringAt('$.Error'),
+        Cause: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Cause')),
+      },
+    });
+    const rejected = new sfn.Fail(this, 'Rejected', {
+      stateName: 'Rejected',
+      errorPath: '$.Error',
+      causePath: '$.Cause.errorMessage',
+    });
+    validate.addCatch(describeRejection.next(rejected), { errors: [...REJECTION_ERRORS], resultPath: '$' });
+
+    // ---- the resources
+    const ensure = (name: StepName, resultSelector: Record<string, unknown>, resultKey: string) =>
+      invoke(name, { payload: STEP_PAYLOAD, resultSelector, resultPath: `$.${resultKey}` }, STEP_RETRIES.ensure);
+    const changed = sfn.JsonPath.stringAt('$.Payload.changed');
+
+    const bucketPolicy = ensure('EnsureBucketPolicy', { changed, bytes: sfn.JsonPath.numberAt('$.Payload.bytes') }, 'bucketPolicy');
+    const keyPolicy = ensure('EnsureKeyPolicy', { changed, bytes: sfn.JsonPath.numberAt('$.Payload.bytes') }, 'keyPolicy');
+    const sharedPolicies = new sfn.Parallel(this, 'SharedPolicies', {
+      stateName: 'SharedPolicies',
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+      .branch(bucketPolicy)
+      .branch(keyPolicy);
+    const trail = ensure('EnsureTrail', { changed, trailArn: sfn.JsonPath.stringAt('$.Payload.trailArn') }, 'trail');
+    const switchRole = ensure('EnsureSwitchRole', { changed, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'switchRole');
+    const readerRole = ensure('EnsureReaderRole', { changed, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'readerRole');
+
+    const onboard = new sfn.Parallel(this, 'Onboard', {
+      stateName: 'Onboard',
+      // Branch order is fixed: [log delivery, switch role, reader role].
+      resultSelector: {
+        trailArn: sfn.JsonPath.stringAt('$[0].trail.trailArn'),
+        switchRoleArn: sfn.JsonPath.stringAt('$[1].switchRole.roleArn'),
+        readerRoleArn: sfn.JsonPath.stringAt('$[2].readerRole.roleArn'),
+      },
+      resultPath: '$.resources',
+    })
+      .branch(sharedPolicies.next(trail))
+      .branch(switchRole)
+      .branch(readerRole);
+
+    const recordResult = invoke(
+      'RecordResult',
+      {
+        payload: {
+          accountId: sfn.JsonPath.stringAt('$.accountId'),
+          executionArn: sfn.JsonPath.stringAt('$.executionArn'),
+          resources: sfn.JsonPath.objectAt('$.resources'),
+        },
+        resultSelector: { status: sfn.JsonPath.stringAt('$.Payload.status') },
+        resultPath: '$.result',
+      },
+      STEP_RETRIES.record,
+    );
+
+    // ---- failure path: record FAILED with the error and a cause a person can act on, then fail.
+    const recordFailure = invoke(
+      'RecordFailure',
+      {
+        // The whole state is passed: the failure may come before the account id was validated.
+        payload: { state: sfn.JsonPath.entirePayload, executionArn: sfn.JsonPath.executionId },
+        outputPath: '$.Payload',
+      },
+      STEP_RETRIES.record,
+    );
+    const failed = new sfn.Fail(this, 'OnboardingFailed', {
+      stateName: 'OnboardingFailed',
+      errorPath: '$.error',
+      causePath: '$.cause',
+    });
+    const failurePath = recordFailure.next(failed);
+    validate.addCatch(failurePath, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    onboard.addCatch(failurePath, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    recordResult.addCatch(failurePath, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+
+    const definition = validate
+      .next(onboard)
+      .next(recordResult)
+      .next(new sfn.Succeed(this, 'Onboarded', { stateName: 'Onboarded' }));
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: props.timeout ?? Duration.hours(2),
+      tracingEnabled: true,
+      logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}
