@@ -1,0 +1,220 @@
+/**
+ * In-memory stand-ins for the ports of handlers/steps/deps.ts, recording every write, so the step
+ * logic (read -> decide -> write only what differs) is tested without AWS or the simulation.
+ */
+import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../../../handlers/adapters/types';
+import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../../../handlers/shared/config';
+import { PolicyLockBusy } from '../../../handlers/shared/errors';
+import type { LockPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
+
+/** Every write the fakes received, as `Operation target`. */
+export type WriteLog = string[];
+
+export class FakeRoles implements RolePort {
+  readonly roles = new Map<string, ObservedRole>();
+  constructor(
+    private readonly account: string,
+    readonly writes: WriteLog,
+  ) {}
+  private role(name: string): ObservedRole {
+    const r = this.roles.get(name);
+    if (!r) throw new Error(`fake: no role ${name}`);
+    return r;
+  }
+  async getRole(name: string) {
+    const r = this.roles.get(name);
+    return r && structuredClone(r);
+  }
+  async createRole(input: RoleInput) {
+    this.writes.push(`CreateRole ${input.roleName}`);
+    const arn = `arn:aws:iam::${this.account}:role/${input.roleName}`;
+    this.roles.set(input.roleName, {
+      arn,
+      roleName: input.roleName,
+      trustPolicyText: input.trustPolicyText,
+      description: input.description,
+      maxSessionDuration: input.maxSessionDuration,
+      managedPolicyArns: [],
+      inlinePolicies: {},
+      tags: [...input.tags],
+    });
+    return arn;
+  }
+  async updateAssumeRolePolicy(name: string, text: string) {
+    this.writes.push(`UpdateAssumeRolePolicy ${name}`);
+    this.role(name).trustPolicyText = text;
+  }
+  async updateRole(name: string, description: string, max: number) {
+    this.writes.push(`UpdateRole ${name}`);
+    Object.assign(this.role(name), { description, maxSessionDuration: max });
+  }
+  async attachPolicy(name: string, arn: string) {
+    this.writes.push(`AttachRolePolicy ${name} ${arn}`);
+    this.role(name).managedPolicyArns.push(arn);
+  }
+  async detachPolicy(name: string, arn: string) {
+    this.writes.push(`DetachRolePolicy ${name} ${arn}`);
+    const r = this.role(name);
+    r.managedPolicyArns = r.managedPolicyArns.filter((a) => a !== arn);
+  }
+  async putInlinePolicy(name: string, policyName: string, text: string) {
+    this.writes.push(`PutRolePolicy ${name} ${policyName}`);
+    this.role(name).inlinePolicies[policyName] = text;
+  }
+  async deleteInlinePolicy(name: string, policyName: string) {
+    this.writes.push(`DeleteRolePolicy ${name} ${policyName}`);
+    delete this.role(name).inlinePolicies[policyName];
+  }
+  async tagRole(name: string, tags: Tag[]) {
+    this.writes.push(`TagRole ${name}`);
+    const r = this.role(name);
+    r.tags = [...r.tags.filter((t) => !tags.some((n) => n.Key === t.Key)), ...tags];
+  }
+}
+
+export class FakeTrails implements TrailPort {
+  readonly trails = new Map<string, ObservedTrail>();
+  /** When false, StartLogging does not take effect (to test the IsLogging confirmation). */
+  startTakesEffect = true;
+  constructor(
+    private readonly account: string,
+    private readonly region: string,
+    readonly writes: WriteLog,
+  ) {}
+  async get(name: string) {
+    const t = this.trails.get(name);
+    return t && structuredClone(t);
+  }
+  private observed(input: TrailInput, prev?: ObservedTrail): ObservedTrail {
+    return {
+      trailArn: `arn:aws:cloudtrail:${this.region}:${this.account}:trail/${input.name}`,
+      name: input.name,
+      homeRegion: this.region,
+      s3BucketName: input.s3BucketName,
+      s3KeyPrefix: input.s3KeyPrefix,
+      kmsKeyId: input.kmsKeyId,
+      isMultiRegionTrail: input.isMultiRegionTrail,
+      includeGlobalServiceEvents: input.includeGlobalServiceEvents,
+      logFileValidationEnabled: input.enableLogFileValidation,
+      tags: prev?.tags ?? [...input.tags],
+      isLogging: prev?.isLogging ?? false,
+    };
+  }
+  async create(input: TrailInput) {
+    this.writes.push(`CreateTrail ${input.name}`);
+    const t = this.observed(input);
+    this.trails.set(input.name, t);
+    return t.trailArn;
+  }
+  async update(input: TrailInput) {
+    this.writes.push(`UpdateTrail ${input.name}`);
+    this.trails.set(input.name, this.observed(input, this.trails.get(input.name)));
+  }
+  async startLogging(name: string) {
+    this.writes.push(`StartLogging ${name}`);
+    if (this.startTakesEffect) this.trails.get(name)!.isLogging = true;
+  }
+  async isLogging(name: string) {
+    return this.trails.get(name)?.isLogging ?? false;
+  }
+}
+
+export class FakePolicy implements PolicyPort {
+  constructor(
+    private readonly label: string,
+    readonly writes: WriteLog,
+    public text: string | undefined,
+  ) {}
+  async get() {
+    return this.text;
+  }
+  async put(text: string) {
+    this.writes.push(`Put${this.label}`);
+    this.text = text;
+  }
+}
+
+export class FakeStatus implements StatusPort {
+  readonly records = new Map<string, Record<string, unknown>>();
+  readonly memberSet = new Set<string>();
+  constructor(readonly writes: WriteLog) {}
+  async markInProgress(accountId: string, executionArn: string) {
+    const r = this.records.get(accountId);
+    if (r?.status === 'ONBOARDED' || (r?.status === 'IN_PROGRESS' && r.executionArn === executionArn)) return;
+    this.writes.push(`Status IN_PROGRESS ${accountId}`);
+    this.records.set(accountId, { status: 'IN_PROGRESS', executionArn });
+  }
+  async markOnboarded(accountId: string, result: Record<string, string>) {
+    this.writes.push(`Status ONBOARDED ${accountId}`);
+    this.records.set(accountId, { status: 'ONBOARDED', ...result });
+  }
+  async markFailed(accountId: string, failure: { executionArn: string; error: unknown }) {
+    this.writes.push(`Status FAILED ${accountId}`);
+    this.records.set(accountId, { status: 'FAILED', ...failure });
+  }
+  async members() {
+    return [...this.memberSet];
+  }
+  async addMember(accountId: string) {
+    this.writes.push(`AddMember ${accountId}`);
+    this.memberSet.add(accountId);
+  }
+}
+
+export class FakeLock implements LockPort {
+  holder: string | undefined;
+  constructor(readonly writes: WriteLog) {}
+  async withLease<T>(name: string, owner: string, _lease: number, fn: () => Promise<T>): Promise<T> {
+    if (this.holder && this.holder !== owner) throw new PolicyLockBusy(`${name} held by ${this.holder}`);
+    this.writes.push(`Lock ${name}`);
+    this.holder = owner;
+    try {
+      return await fn();
+    } finally {
+      this.holder = undefined;
+    }
+  }
+}
+
+export const IDS = { management: '111122223333', logArchive: '222233334444', member: '444455556666', other: '555566667777' } as const;
+
+export const BASE_CONFIG: RuntimeConfigInput = {
+  homeRegion: 'eu-west-1',
+  managementAccountId: IDS.management,
+  logArchiveAccountId: IDS.logArchive,
+  organizationId: 'o-a1b2c3d4e5',
+  bucketName: 'org-cloudtrail-logs-222233334444',
+  keyArn: 'arn:aws:kms:eu-west-1:222233334444:key/0d5e6c1e-7f7a-4b0c-9d8e-2f1a3b4c5d6e',
+  logPrefix: 'cloudtrail',
+  trailName: 'org-member-trail',
+  switchRole: { name: 'SecurityAuditFromLogArchive', trustedPrincipalArns: ['arn:aws:iam::222233334444:root'] },
+  logArchiveAccessRoleArn: 'arn:aws:iam::222233334444:role/OnboardingLogArchiveAccess',
+  tableName: 'status',
+};
+
+/** A whole fake world of ports. */
+export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAccount[] = []) {
+  const writes: WriteLog = [];
+  const config: RuntimeConfig = parseRuntimeConfig({ ...BASE_CONFIG, ...overrides });
+  const memberRoles = new Map<string, FakeRoles>();
+  const memberTrails = new Map<string, FakeTrails>();
+  const logArchiveRoles = new FakeRoles(IDS.logArchive, writes);
+  const bucket = new FakePolicy('BucketPolicy', writes, undefined);
+  const key = new FakePolicy('KeyPolicy', writes, JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${IDS.logArchive}:root` }, Action: 'kms:*', Resource: '*' }] }));
+  const status = new FakeStatus(writes);
+  const lock = new FakeLock(writes);
+  const rolesOf = (a: string) => memberRoles.get(a) ?? memberRoles.set(a, new FakeRoles(a, writes)).get(a)!;
+  const trailsOf = (a: string) => memberTrails.get(a) ?? memberTrails.set(a, new FakeTrails(a, config.homeRegion, writes)).get(a)!;
+  const deps: StepDeps = {
+    config,
+    status,
+    lock,
+    describeAccount: async (id) => org.find((a) => a.id === id) ?? null,
+    memberRoles: async (a) => rolesOf(a),
+    memberTrails: async (a) => trailsOf(a),
+    logArchiveRoles: async () => logArchiveRoles,
+    bucketPolicy: async () => bucket,
+    keyPolicy: async () => key,
+  };
+  return { deps, writes, config, rolesOf, trailsOf, logArchiveRoles, bucket, key, status, lock };
+}

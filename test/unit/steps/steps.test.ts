@@ -1,0 +1,183 @@
+/**
+ * The steps' read -> decide -> write-only-what-differs logic against in-memory ports.
+ */
+import { ensureReaderRole } from '../../../handlers/steps/ensure-reader-role';
+import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ensure-shared-policies';
+import { ensureSwitchRole } from '../../../handlers/steps/ensure-switch-role';
+import { ensureTrail } from '../../../handlers/steps/ensure-trail';
+import { describeFailure, recordFailure } from '../../../handlers/steps/record';
+import { validateRequest } from '../../../handlers/steps/validate-request';
+import { fakeDeps, IDS } from './fakes';
+
+const EXEC = 'arn:aws:states:eu-west-1:111122223333:execution:Onboarding:onboard-444455556666';
+
+describe('switch role', () => {
+  it('creates the role with its managed policies on the first run', async () => {
+    const w = fakeDeps();
+    const r = await ensureSwitchRole(w.deps, IDS.member);
+    expect(r).toEqual({ roleArn: `arn:aws:iam::${IDS.member}:role/SecurityAuditFromLogArchive`, changed: true });
+    expect(w.writes).toEqual([
+      'CreateRole SecurityAuditFromLogArchive',
+      'AttachRolePolicy SecurityAuditFromLogArchive arn:aws:iam::aws:policy/SecurityAudit',
+    ]);
+  });
+
+  it('re-run on an onboarded account writes nothing', async () => {
+    const w = fakeDeps();
+    await ensureSwitchRole(w.deps, IDS.member);
+    w.writes.length = 0;
+    const r = await ensureSwitchRole(w.deps, IDS.member);
+    expect(r.changed).toBe(false);
+    expect(w.writes).toEqual([]);
+  });
+
+  it('refuses a role of the same name that the service does not own, and writes nothing', async () => {
+    const w = fakeDeps();
+    w.rolesOf(IDS.member).roles.set('SecurityAuditFromLogArchive', {
+      arn: `arn:aws:iam::${IDS.member}:role/SecurityAuditFromLogArchive`,
+      roleName: 'SecurityAuditFromLogArchive',
+      trustPolicyText: '{"Version":"2012-10-17","Statement":[]}',
+      maxSessionDuration: 3600,
+      managedPolicyArns: [],
+      inlinePolicies: {},
+      tags: [],
+    });
+    await expect(ensureSwitchRole(w.deps, IDS.member)).rejects.toMatchObject({ name: 'SwitchRoleConflict' });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('repairs a drifted trust policy of its own role and touches nothing else', async () => {
+    const w = fakeDeps();
+    await ensureSwitchRole(w.deps, IDS.member);
+    w.rolesOf(IDS.member).roles.get('SecurityAuditFromLogArchive')!.trustPolicyText =
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}';
+    w.writes.length = 0;
+    await ensureSwitchRole(w.deps, IDS.member);
+    expect(w.writes).toEqual(['UpdateAssumeRolePolicy SecurityAuditFromLogArchive']);
+  });
+});
+
+describe('reader role', () => {
+  it('creates one reader role per account with its inline policy, then writes nothing on re-run', async () => {
+    const w = fakeDeps();
+    const r = await ensureReaderRole(w.deps, IDS.member);
+    expect(r.roleArn).toBe(`arn:aws:iam::${IDS.logArchive}:role/CloudTrailLogReader-${IDS.member}`);
+    expect(w.writes).toEqual([`CreateRole CloudTrailLogReader-${IDS.member}`, `PutRolePolicy CloudTrailLogReader-${IDS.member} ReadOwnCloudTrailLogs`]);
+    w.writes.length = 0;
+    expect((await ensureReaderRole(w.deps, IDS.member)).changed).toBe(false);
+    expect(w.writes).toEqual([]);
+  });
+});
+
+describe('shared policies', () => {
+  it('admits the account, takes the lease and writes once; a re-run reads only', async () => {
+    const w = fakeDeps();
+    const r = await ensureBucketPolicy(w.deps, IDS.member, `${EXEC}#b`);
+    expect(r).toMatchObject({ changed: true, accounts: 1, limit: 20480 });
+    expect(w.writes).toEqual([`AddMember ${IDS.member}`, 'Lock bucket-policy', 'PutBucketPolicy']);
+    w.writes.length = 0;
+    expect((await ensureBucketPolicy(w.deps, IDS.member, `${EXEC}#b`)).changed).toBe(false);
+    expect(w.writes).toEqual([]);
+  });
+
+  it('renders every admitted account, so later executions of a burst find themselves present and write nothing', async () => {
+    const w = fakeDeps();
+    const burst = ['444455556666', '555566667777', '666677778888', '777788889999', '888899990000'];
+    for (const a of burst) w.status.memberSet.add(a); // all five admitted before the first holds the lease
+    await ensureKeyPolicy(w.deps, burst[0], 'exec-0');
+    const puts = () => w.writes.filter((x) => x === 'PutKeyPolicy').length;
+    expect(puts()).toBe(1);
+    for (const a of burst.slice(1)) expect((await ensureKeyPolicy(w.deps, a, `exec-${a}`)).changed).toBe(false);
+    expect(puts()).toBe(1);
+    expect(w.key.text).toContain('"Sid":"Enable IAM User Permissions"');
+  });
+
+  it('keeps accounts already granted by the policy even when the member set lost them', async () => {
+    const w = fakeDeps();
+    await ensureBucketPolicy(w.deps, IDS.other, 'e1');
+    w.status.memberSet.clear();
+    await ensureBucketPolicy(w.deps, IDS.member, 'e2');
+    expect(w.bucket.text).toContain(`AWSLogs/${IDS.other}/*`);
+    expect(w.bucket.text).toContain(`AWSLogs/${IDS.member}/*`);
+  });
+
+  it('waits for the lease when another execution holds it, writing nothing meanwhile', async () => {
+    const w = fakeDeps();
+    w.lock.holder = 'another-execution';
+    await expect(ensureBucketPolicy(w.deps, IDS.member, 'mine')).rejects.toMatchObject({ name: 'PolicyLockBusy' });
+    expect(w.writes.filter((x) => x.startsWith('Put'))).toEqual([]);
+  });
+});
+
+describe('trail', () => {
+  it('creates the trail and starts logging on the first run, and writes nothing on re-run', async () => {
+    const w = fakeDeps();
+    const r = await ensureTrail(w.deps, IDS.member);
+    expect(r).toEqual({ trailArn: `arn:aws:cloudtrail:eu-west-1:${IDS.member}:trail/org-member-trail`, changed: true, isLogging: true });
+    expect(w.writes).toEqual(['CreateTrail org-member-trail', 'StartLogging org-member-trail']);
+    w.writes.length = 0;
+    expect((await ensureTrail(w.deps, IDS.member)).changed).toBe(false);
+    expect(w.writes).toEqual([]);
+  });
+
+  it('restarts a stopped trail without recreating it', async () => {
+    const w = fakeDeps();
+    await ensureTrail(w.deps, IDS.member);
+    w.trailsOf(IDS.member).trails.get('org-member-trail')!.isLogging = false;
+    w.writes.length = 0;
+    await ensureTrail(w.deps, IDS.member);
+    expect(w.writes).toEqual(['StartLogging org-member-trail']);
+  });
+
+  it('reports TrailNotLoggingYet when StartLogging has not taken effect', async () => {
+    const w = fakeDeps();
+    w.trailsOf(IDS.member).startTakesEffect = false;
+    await expect(ensureTrail(w.deps, IDS.member)).rejects.toMatchObject({ name: 'TrailNotLoggingYet' });
+  });
+});
+
+describe('validation', () => {
+  const org = [
+    { id: IDS.member, state: 'ACTIVE' },
+    { id: '999900001111', state: 'SUSPENDED' },
+  ];
+  it.each([
+    ['a malformed id', { accountId: '12345' }, 'InvalidAccountId'],
+    ['an unknown field', { accountId: IDS.member, force: true }, 'InvalidRequest'],
+    ['an account outside the organization', { accountId: '123412341234' }, 'AccountNotFound'],
+    ['a suspended account', { accountId: '999900001111' }, 'AccountNotActive'],
+    ['the management account', { accountId: IDS.management }, 'AccountNotAllowed'],
+  ])('rejects %s (%j) with %s and writes nothing', async (_label, request, errorName) => {
+    const w = fakeDeps({}, org);
+    await expect(validateRequest(w.deps, request, EXEC)).rejects.toMatchObject({ name: errorName });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('marks a valid account IN_PROGRESS', async () => {
+    const w = fakeDeps({}, org);
+    expect(await validateRequest(w.deps, { accountId: IDS.member }, EXEC)).toEqual({ accountId: IDS.member, executionArn: EXEC });
+    expect(w.writes).toEqual([`Status IN_PROGRESS ${IDS.member}`]);
+  });
+});
+
+describe('failure recording', () => {
+  it.each([
+    [
+      'a Lambda error envelope',
+      { Error: 'SwitchRoleConflict', Cause: JSON.stringify({ errorType: 'SwitchRoleConflict', errorMessage: 'EnsureSwitchRole: role exists', trace: [] }) },
+      { error: 'SwitchRoleConflict', cause: 'EnsureSwitchRole: role exists', step: 'EnsureSwitchRole' },
+    ],
+    ['a Step Functions error', { Error: 'States.Timeout', Cause: 'Task timed out' }, { error: 'States.Timeout', cause: 'Task timed out', step: undefined }],
+    ['nothing', undefined, { error: 'States.Unknown', cause: 'States.Unknown (no cause given)', step: undefined }],
+  ])('describes %s', (_label, failure, expected) => {
+    expect(describeFailure(failure)).toEqual(expected);
+  });
+
+  it('records FAILED only for a valid account id', async () => {
+    const w = fakeDeps();
+    await recordFailure(w.deps, { accountId: 'not-an-id', failure: { Error: 'X', Cause: 'y' } }, EXEC);
+    expect(w.writes).toEqual([]);
+    await recordFailure(w.deps, { accountId: IDS.member, failure: { Error: 'X', Cause: 'y' } }, EXEC);
+    expect(w.writes).toEqual([`Status FAILED ${IDS.member}`]);
+  });
+});
