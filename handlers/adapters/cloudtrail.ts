@@ -1,0 +1,260 @@
+/**
+ * The member account's trail. CloudTrail checks the bucket and key policies at CreateTrail /
+ * UpdateTrail time; right after our policy writes that check can fail while the change propagates,
+ * so those refusals are retryable (`TrailPolicyNotYetEffective`) and the state machine bounds them.
+ *
+ * Mapping decisions for the CreateTrail/UpdateTrail errors:
+ * - InsufficientS3BucketPolicy / InsufficientEncryptionPolicy / InsufficientSnsTopicPolicy:
+ *   `TrailPolicyNotYetEffective` (this is how CloudTrail reports a policy that does not let it in,
+ *   including one written moments ago).
+ * - KmsException: `TrailPolicyNotYetEffective`. It wraps a failed KMS call CloudTrail made to check
+ *   the key, most often access through a key policy just written. If it persists, the retries end
+ *   with a message that says what to check.
+ * - S3BucketDoesNotExist / KmsKeyNotFound / KmsKeyDisabled: `ResourceNotFound`. EnsureBucketPolicy
+ *   and EnsureKeyPolicy have just read both resources, so "does not exist" here is not propagation:
+ *   the configured bucket or key is missing, disabled, or the key is in another region than the
+ *   bucket (CloudTrail's KmsKeyNotFound also covers that). Missing permissions show up as the
+ *   Insufficient* errors above, not as these.
+ * - TrailAlreadyExists: `ConcurrentModification` (created by another execution; the retry re-reads).
+ * - MaximumNumberOfTrailsExceeded: `TrailLimitExceeded` (5 trails per region per account).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
+ */
+import {
+  type CloudTrailClient,
+  CreateTrailCommand,
+  GetTrailCommand,
+  GetTrailStatusCommand,
+  paginateListTags,
+  StartLoggingCommand,
+  UpdateTrailCommand,
+} from '@aws-sdk/client-cloudtrail';
+import {
+  ConcurrentModification,
+  ConfigurationError,
+  type OnboardingError,
+  ResourceNotFound,
+  TrailLimitExceeded,
+  TrailPolicyNotYetEffective,
+  UnexpectedAwsError,
+} from '../shared/errors';
+import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
+import type { ObservedTrail, Tag, TrailInput } from './types';
+
+const POLICY_NOT_YET_EFFECTIVE = [
+  'InsufficientS3BucketPolicyException',
+  'InsufficientEncryptionPolicyException',
+  'InsufficientSnsTopicPolicyException',
+  'KmsException',
+];
+
+const INVALID_CONFIGURATION = [
+  'InvalidKmsKeyIdException',
+  'InvalidS3BucketNameException',
+  'InvalidS3PrefixException',
+  'InvalidTrailNameException',
+  'InvalidParameterCombinationException',
+  'InvalidHomeRegionException',
+];
+
+// The trail vanished between our read and this call (another actor deleted it).
+const TRAIL_GONE = ['TrailNotFoundException', 'ResourceNotFoundException'];
+
+function says(e: unknown): string {
+  const f = awsErrorFacts(e);
+  return `${f.name}${f.message ? `: ${f.message}` : ''}`;
+}
+
+/** Maps a CreateTrail/UpdateTrail failure (see the module comment for why each maps as it does). */
+function trailWriteError(e: unknown, call: AwsCall, input: TrailInput): OnboardingError {
+  const what = describeCall(call);
+  if (isAwsError(e, ...POLICY_NOT_YET_EFFECTIVE)) {
+    return mapAwsError(
+      TrailPolicyNotYetEffective,
+      `${what}: CloudTrail cannot deliver to bucket ${input.s3BucketName} with key ${input.kmsKeyId} yet (${says(e)}). ` +
+        'Right after a policy write this is propagation and is retried; if it persists, check that the bucket ' +
+        "and key policies grant this account's trail (aws:SourceArn) and that the key is enabled.",
+      e,
+      call,
+    );
+  }
+  if (isAwsError(e, 'S3BucketDoesNotExistException')) {
+    return mapAwsError(
+      ResourceNotFound,
+      `${what}: bucket ${input.s3BucketName} does not exist (${says(e)}). Check bucketName in the configuration.`,
+      e,
+      call,
+    );
+  }
+  if (isAwsError(e, 'KmsKeyNotFoundException', 'KmsKeyDisabledException')) {
+    return mapAwsError(
+      ResourceNotFound,
+      `${what}: key ${input.kmsKeyId} is missing, disabled, or not in the bucket's region (${says(e)}). ` +
+        'Check keyArn in the configuration.',
+      e,
+      call,
+    );
+  }
+  if (isAwsError(e, 'TrailAlreadyExistsException')) {
+    return mapAwsError(
+      ConcurrentModification,
+      `${what}: trail ${input.name} was created concurrently; the retry re-reads it.`,
+      e,
+      call,
+    );
+  }
+  if (isAwsError(e, 'MaximumNumberOfTrailsExceededException')) {
+    return mapAwsError(
+      TrailLimitExceeded,
+      `${what}: the account already has the maximum number of trails in this region (${says(e)}). ` +
+        'Delete an unused trail, then re-run.',
+      e,
+      call,
+    );
+  }
+  if (isAwsError(e, ...INVALID_CONFIGURATION)) {
+    return mapAwsError(
+      ConfigurationError,
+      `${what}: CloudTrail rejected the trail settings (${says(e)}). Check trailName, bucketName, logPrefix, keyArn and homeRegion.`,
+      e,
+      call,
+    );
+  }
+  if (isAwsError(e, ...TRAIL_GONE)) {
+    return trailGone(e, call);
+  }
+  return toOnboardingError(e, call);
+}
+
+function trailGone(e: unknown, call: AwsCall): OnboardingError {
+  return mapAwsError(
+    ConcurrentModification,
+    `${describeCall(call)}: the trail no longer exists (deleted after it was read); the retry re-reads it.`,
+    e,
+    call,
+  );
+}
+
+/** Reads and writes trails in the account and region of the client. */
+export class TrailAdapter {
+  /** @param client a CloudTrailClient in the member account and the home region. */
+  constructor(private readonly client: CloudTrailClient) {}
+
+  /**
+   * The trail with its logging status and tags, or `undefined` when there is none of that name.
+   * A trail deleted while being read -> `ConcurrentModification`.
+   */
+  async get(name: string): Promise<ObservedTrail | undefined> {
+    let trail;
+    try {
+      trail = (await this.client.send(new GetTrailCommand({ Name: name }))).Trail;
+    } catch (e) {
+      if (isAwsError(e, 'TrailNotFoundException')) return undefined;
+      throw toOnboardingError(e, { service: 'CloudTrail', operation: 'GetTrail', target: name });
+    }
+    if (!trail?.TrailARN) return undefined;
+    const trailArn = trail.TrailARN;
+
+    const isLogging = await this.isLogging(trailArn);
+
+    const tags: Tag[] = [];
+    const tagsCall: AwsCall = { service: 'CloudTrail', operation: 'ListTags', target: trailArn };
+    try {
+      for await (const page of paginateListTags({ client: this.client }, { ResourceIdList: [trailArn] })) {
+        for (const resource of page.ResourceTagList ?? []) {
+          for (const t of resource.TagsList ?? []) tags.push({ Key: t.Key ?? '', Value: t.Value ?? '' });
+        }
+      }
+    } catch (e) {
+      if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, tagsCall);
+      throw toOnboardingError(e, tagsCall);
+    }
+
+    return {
+      trailArn,
+      name: trail.Name ?? name,
+      homeRegion: trail.HomeRegion ?? '',
+      s3BucketName: trail.S3BucketName ?? '',
+      // An empty prefix is no prefix (UpdateTrail clears a prefix by sending '').
+      ...(trail.S3KeyPrefix ? { s3KeyPrefix: trail.S3KeyPrefix } : {}),
+      ...(trail.KmsKeyId !== undefined ? { kmsKeyId: trail.KmsKeyId } : {}),
+      isMultiRegionTrail: trail.IsMultiRegionTrail ?? false,
+      includeGlobalServiceEvents: trail.IncludeGlobalServiceEvents ?? false,
+      logFileValidationEnabled: trail.LogFileValidationEnabled ?? false,
+      ...(trail.IsOrganizationTrail !== undefined ? { isOrganizationTrail: trail.IsOrganizationTrail } : {}),
+      tags,
+      isLogging,
+    };
+  }
+
+  /** Creates the trail (with its tags) and returns its ARN. It does not start logging. */
+  async create(input: TrailInput): Promise<string> {
+    const call: AwsCall = { service: 'CloudTrail', operation: 'CreateTrail', target: input.name };
+    let arn: string | undefined;
+    try {
+      const out = await this.client.send(
+        new CreateTrailCommand({
+          Name: input.name,
+          S3BucketName: input.s3BucketName,
+          S3KeyPrefix: input.s3KeyPrefix,
+          KmsKeyId: input.kmsKeyId,
+          IsMultiRegionTrail: input.isMultiRegionTrail,
+          IncludeGlobalServiceEvents: input.includeGlobalServiceEvents,
+          EnableLogFileValidation: input.enableLogFileValidation,
+          TagsList: input.tags,
+        }),
+      );
+      arn = out.TrailARN;
+    } catch (e) {
+      throw trailWriteError(e, call, input);
+    }
+    if (!arn) throw new UnexpectedAwsError(`${describeCall(call)} returned no trail ARN.`, { ...call, awsError: 'NoTrailArn' });
+    return arn;
+  }
+
+  /**
+   * Brings the trail's settings to `input`. `input.tags` is not applied: UpdateTrail takes no tags,
+   * and only trails already carrying the ownership tag are ever updated. A missing `s3KeyPrefix` is
+   * sent as `''`, which clears a prefix the trail has.
+   */
+  async update(input: TrailInput): Promise<void> {
+    const call: AwsCall = { service: 'CloudTrail', operation: 'UpdateTrail', target: input.name };
+    try {
+      await this.client.send(
+        new UpdateTrailCommand({
+          Name: input.name,
+          S3BucketName: input.s3BucketName,
+          S3KeyPrefix: input.s3KeyPrefix ?? '',
+          KmsKeyId: input.kmsKeyId,
+          IsMultiRegionTrail: input.isMultiRegionTrail,
+          IncludeGlobalServiceEvents: input.includeGlobalServiceEvents,
+          EnableLogFileValidation: input.enableLogFileValidation,
+        }),
+      );
+    } catch (e) {
+      throw trailWriteError(e, call, input);
+    }
+  }
+
+  /** Starts logging (idempotent on AWS's side). `name` may be the trail name or ARN. */
+  async startLogging(name: string): Promise<void> {
+    const call: AwsCall = { service: 'CloudTrail', operation: 'StartLogging', target: name };
+    try {
+      await this.client.send(new StartLoggingCommand({ Name: name }));
+    } catch (e) {
+      if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, call);
+      throw toOnboardingError(e, call);
+    }
+  }
+
+  /** Whether the trail is logging (GetTrailStatus.IsLogging). `name` may be the trail name or ARN. */
+  async isLogging(name: string): Promise<boolean> {
+    const call: AwsCall = { service: 'CloudTrail', operation: 'GetTrailStatus', target: name };
+    try {
+      const out = await this.client.send(new GetTrailStatusCommand({ Name: name }));
+      return out.IsLogging ?? false;
+    } catch (e) {
+      if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, call);
+      throw toOnboardingError(e, call);
+    }
+  }
+}

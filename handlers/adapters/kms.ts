@@ -1,0 +1,105 @@
+/**
+ * The central key's policy. PutKeyPolicy must run in the key's own account and has no conditional
+ * write (writers are serialised by lease-lock.ts). It never bypasses the policy-lockout safety check:
+ * a policy that would lock the key administrators out is refused by KMS, and that refusal is terminal.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+ */
+import { GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { ConfigurationError, InvalidPolicyDocument, type OnboardingError, PropagationPending, ResourceNotFound } from '../shared/errors';
+import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
+
+/** The only key policy name KMS supports. */
+export const KEY_POLICY_NAME = 'default';
+
+/** Reads and writes the policy of one KMS key. */
+export class KeyPolicyAdapter {
+  /**
+   * @param client a KMSClient with log-archive credentials, in the key's region.
+   * @param keyArn the configured `keyArn`.
+   */
+  constructor(
+    private readonly client: KMSClient,
+    private readonly keyArn: string,
+  ) {}
+
+  /** The key policy text. A missing key -> `ResourceNotFound` naming `keyArn`. */
+  async get(): Promise<string> {
+    const call: AwsCall = { service: 'KMS', operation: 'GetKeyPolicy', target: this.keyArn };
+    try {
+      const out = await this.client.send(new GetKeyPolicyCommand({ KeyId: this.keyArn, PolicyName: KEY_POLICY_NAME }));
+      return out.Policy ?? '';
+    } catch (e) {
+      throw this.mapError(e, call);
+    }
+  }
+
+  /**
+   * Replaces the key policy with `text`. "Invalid principals" -> `PropagationPending` (a reader role
+   * created moments ago is not visible to KMS yet); any other malformed-document refusal, including
+   * the lockout safety check -> `InvalidPolicyDocument`.
+   */
+  async put(text: string): Promise<void> {
+    const call: AwsCall = { service: 'KMS', operation: 'PutKeyPolicy', target: this.keyArn };
+    try {
+      await this.client.send(
+        new PutKeyPolicyCommand({
+          KeyId: this.keyArn,
+          PolicyName: KEY_POLICY_NAME,
+          Policy: text,
+          BypassPolicyLockoutSafetyCheck: false,
+        }),
+      );
+    } catch (e) {
+      if (isAwsError(e, 'MalformedPolicyDocumentException')) {
+        const message = awsErrorFacts(e).message;
+        if (/principal/i.test(message)) {
+          throw mapAwsError(
+            PropagationPending,
+            `${describeCall(call)}: KMS does not see a principal of the policy yet (${message}). ` +
+              'IAM changes take a while to reach KMS; retried. If it persists, check that the principal exists.',
+            e,
+            call,
+          );
+        }
+        throw mapAwsError(
+          InvalidPolicyDocument,
+          `${describeCall(call)}: KMS rejected the rendered key policy (${message}). Nothing was written; ` +
+            'if KMS says the policy would lock you out, check the key administrators statement.',
+          e,
+          call,
+        );
+      }
+      throw this.mapError(e, call);
+    }
+  }
+
+  private mapError(e: unknown, call: AwsCall): OnboardingError {
+    if (isAwsError(e, 'NotFoundException')) {
+      return mapAwsError(
+        ResourceNotFound,
+        `${describeCall(call)}: key ${this.keyArn} does not exist. Check keyArn in the configuration.`,
+        e,
+        call,
+      );
+    }
+    if (isAwsError(e, 'InvalidArnException')) {
+      return mapAwsError(
+        ConfigurationError,
+        `${describeCall(call)}: KMS does not accept ${this.keyArn} as a key ARN (${awsErrorFacts(e).message}). ` +
+          'Check keyArn in the configuration.',
+        e,
+        call,
+      );
+    }
+    if (isAwsError(e, 'KMSInvalidStateException')) {
+      return mapAwsError(
+        ResourceNotFound,
+        `${describeCall(call)}: key ${this.keyArn} is not usable (${awsErrorFacts(e).name}: ${awsErrorFacts(e).message}). ` +
+          'Check keyArn in the configuration and that the key is not pending deletion.',
+        e,
+        call,
+      );
+    }
+    return toOnboardingError(e, call);
+  }
+}

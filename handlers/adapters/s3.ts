@@ -1,0 +1,83 @@
+/**
+ * The central bucket's policy. S3 has no conditional PutBucketPolicy, so writers are serialised by
+ * the lease in lease-lock.ts (docs/DESIGN.md, shared-policy write protocol); this adapter only reads
+ * and writes the text.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
+ */
+import { GetBucketPolicyCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
+import { InvalidPolicyDocument, type OnboardingError, ResourceNotFound } from '../shared/errors';
+import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
+
+/** Options of `BucketPolicyAdapter`. */
+export interface BucketPolicyAdapterOptions {
+  /**
+   * Account expected to own the bucket (the log-archive account). When set, S3 refuses the call
+   * (403 -> AccessDenied) if the bucket belongs to anyone else. Default: not checked.
+   */
+  expectedBucketOwner?: string;
+}
+
+/** Reads and writes the policy of one bucket. */
+export class BucketPolicyAdapter {
+  /**
+   * @param client an S3Client with log-archive credentials.
+   * @param bucket the configured `bucketName`.
+   */
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly options: BucketPolicyAdapterOptions = {},
+  ) {}
+
+  /** The policy text, or `undefined` when the bucket has none. A missing bucket -> `ResourceNotFound`. */
+  async get(): Promise<string | undefined> {
+    const call: AwsCall = { service: 'S3', operation: 'GetBucketPolicy', target: this.bucket };
+    try {
+      const out = await this.client.send(
+        new GetBucketPolicyCommand({ Bucket: this.bucket, ExpectedBucketOwner: this.options.expectedBucketOwner }),
+      );
+      return out.Policy;
+    } catch (e) {
+      if (isAwsError(e, 'NoSuchBucketPolicy')) return undefined;
+      throw this.mapError(e, call);
+    }
+  }
+
+  /** Replaces the policy with `text` (compact JSON). A rejected document -> `InvalidPolicyDocument`. */
+  async put(text: string): Promise<void> {
+    const call: AwsCall = { service: 'S3', operation: 'PutBucketPolicy', target: this.bucket };
+    try {
+      await this.client.send(
+        new PutBucketPolicyCommand({
+          Bucket: this.bucket,
+          Policy: text,
+          ExpectedBucketOwner: this.options.expectedBucketOwner,
+        }),
+      );
+    } catch (e) {
+      if (isAwsError(e, 'MalformedPolicy')) {
+        // Our bucket statements name only the CloudTrail service principal, so an "invalid principal"
+        // here is not IAM propagation: the document itself is wrong.
+        throw mapAwsError(
+          InvalidPolicyDocument,
+          `${describeCall(call)}: S3 rejected the rendered bucket policy (${awsErrorFacts(e).message}).`,
+          e,
+          call,
+        );
+      }
+      throw this.mapError(e, call);
+    }
+  }
+
+  private mapError(e: unknown, call: AwsCall): OnboardingError {
+    if (isAwsError(e, 'NoSuchBucket')) {
+      return mapAwsError(
+        ResourceNotFound,
+        `${describeCall(call)}: bucket ${this.bucket} does not exist. Check bucketName in the configuration.`,
+        e,
+        call,
+      );
+    }
+    return toOnboardingError(e, call);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Where every member trail delivers: the central bucket and key in the log-archive account. The
+ * bucket- and key-policy renderers take this instead of the whole configuration.
+ */
+import type { RuntimeConfig } from '../shared/config';
+
+/** The central log destination and the trail name that identifies each account's writer. */
+export interface LogDestination {
+  /** AWS partition of every ARN (`aws`, `aws-cn`, `aws-us-gov`). */
+  partition: string;
+  /** Home region of every member trail; the region in the trail ARNs CloudTrail presents as `aws:SourceArn`. */
+  homeRegion: string;
+  /** Account owning the bucket and the key. */
+  logArchiveAccountId: string;
+  /** Central bucket. */
+  bucketName: string;
+  /** Optional key prefix, without slashes at either end. */
+  logPrefix?: string;
+  /** Central KMS key, as a full key ARN. */
+  keyArn: string;
+  /** Name of the trail in every member account. */
+  trailName: string;
+}
+
+/** The destination described by a validated configuration. */
+export function logDestinationFromConfig(config: RuntimeConfig): LogDestination {
+  const dest: LogDestination = {
+    partition: config.partition,
+    homeRegion: config.homeRegion,
+    logArchiveAccountId: config.logArchiveAccountId,
+    bucketName: config.bucketName,
+    keyArn: config.keyArn,
+    trailName: config.trailName,
+  };
+  if (config.logPrefix !== undefined) dest.logPrefix = config.logPrefix;
+  return dest;
+}

@@ -1,0 +1,112 @@
+/**
+ * The trail in each member account, and the decision of what to change on an existing one.
+ * Settings follow CloudTrail's recommended baseline: all regions, global service events, log file
+ * integrity validation, SSE-KMS.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html
+ */
+import { OWNERSHIP, type RuntimeConfig } from '../shared/config';
+import { isOwnedByService, missingTags, OWNERSHIP_TAG, type Tag } from './ownership';
+
+/** What the trail should look like (CreateTrail / UpdateTrail / AddTags). */
+export interface TrailSpec {
+  name: string;
+  /**
+   * Region the trail must be created in (its home region). Not a CreateTrail field: the adapter
+   * uses it to pick the client's region; a same-named trail homed elsewhere is a conflict.
+   */
+  homeRegion: string;
+  s3BucketName: string;
+  s3KeyPrefix?: string;
+  /** Full key ARN: the key is in another account, so an id or alias would not resolve. */
+  kmsKeyId: string;
+  isMultiRegionTrail: true;
+  includeGlobalServiceEvents: true;
+  enableLogFileValidation: true;
+  tags: Tag[];
+}
+
+/** A trail as read from CloudTrail (DescribeTrails, ListTags, GetTrailStatus). */
+export interface ObservedTrail {
+  trailArn: string;
+  name: string;
+  homeRegion: string;
+  s3BucketName: string;
+  s3KeyPrefix?: string;
+  /** CloudTrail reports the key as a full key ARN. */
+  kmsKeyId?: string;
+  isMultiRegionTrail: boolean;
+  includeGlobalServiceEvents: boolean;
+  logFileValidationEnabled: boolean;
+  isOrganizationTrail?: boolean;
+  tags: Tag[];
+  isLogging: boolean;
+}
+
+/** What to do about the trail. `fields` names the `TrailSpec` fields that differ. */
+export type TrailPlan =
+  | { action: 'create' }
+  | { action: 'conflict'; reason: string }
+  | { action: 'update'; fields: string[] }
+  | { action: 'none' };
+
+/** The trail every member account gets. */
+export function desiredTrail(config: RuntimeConfig): TrailSpec {
+  const spec: TrailSpec = {
+    name: config.trailName,
+    homeRegion: config.homeRegion,
+    s3BucketName: config.bucketName,
+    kmsKeyId: config.keyArn,
+    isMultiRegionTrail: true,
+    includeGlobalServiceEvents: true,
+    enableLogFileValidation: true,
+    tags: [{ ...OWNERSHIP_TAG }],
+  };
+  if (config.logPrefix !== undefined) spec.s3KeyPrefix = config.logPrefix;
+  return spec;
+}
+
+/**
+ * Decides what to do about the trail: create it, leave it, update the differing fields, or refuse.
+ * Refused: an organization trail of that name (it belongs to the management account and cannot be
+ * changed from the member account), a trail without the ownership tag, or one homed in another
+ * region (UpdateTrail must be called in the home region).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+ */
+export function planTrail(observed: ObservedTrail | undefined, desired: TrailSpec): TrailPlan {
+  if (!observed) return { action: 'create' };
+  if (observed.isOrganizationTrail) {
+    return {
+      action: 'conflict',
+      reason: `Trail ${observed.name} (${observed.trailArn}) is an organization trail, managed from the management account; configure another trail name.`,
+    };
+  }
+  if (!isOwnedByService(observed.tags)) {
+    return {
+      action: 'conflict',
+      reason:
+        `Trail ${observed.name} (${observed.trailArn}) already exists and is not tagged ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue}, ` +
+        'so this service did not create it and will not change it. Rename or delete it, or tag it to let the service adopt it.',
+    };
+  }
+  if (observed.homeRegion !== desired.homeRegion) {
+    return {
+      action: 'conflict',
+      reason: `Trail ${observed.name} has home region ${observed.homeRegion}, not ${desired.homeRegion}; a trail's home region cannot change. Delete it to have it re-created.`,
+    };
+  }
+  const fields: string[] = [];
+  if (observed.s3BucketName !== desired.s3BucketName) fields.push('s3BucketName');
+  // CloudTrail reports "no prefix" as absent or empty.
+  if ((observed.s3KeyPrefix ?? '') !== (desired.s3KeyPrefix ?? '')) fields.push('s3KeyPrefix');
+  if (observed.kmsKeyId !== desired.kmsKeyId) fields.push('kmsKeyId');
+  if (!observed.isMultiRegionTrail) fields.push('isMultiRegionTrail');
+  if (!observed.includeGlobalServiceEvents) fields.push('includeGlobalServiceEvents');
+  if (!observed.logFileValidationEnabled) fields.push('enableLogFileValidation');
+  if (missingTags(observed.tags, desired.tags).length) fields.push('tags');
+  return fields.length ? { action: 'update', fields } : { action: 'none' };
+}
+
+/** True when the trail exists but does not log: StartLogging is due (CreateTrail does not start it). */
+export function needsStartLogging(observed: ObservedTrail): boolean {
+  return !observed.isLogging;
+}

@@ -1,0 +1,92 @@
+import {
+  GetKeyPolicyCommand,
+  KMSClient,
+  KMSInternalException,
+  KMSInvalidStateException,
+  KMSServiceException,
+  MalformedPolicyDocumentException,
+  NotFoundException,
+  PutKeyPolicyCommand,
+} from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { KeyPolicyAdapter } from '../../../handlers/adapters/kms';
+import { awsError, modeled, rejection } from './sdk-errors';
+
+const kmsMock = mockClient(KMSClient);
+const KEY_ARN = 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const keyPolicy = new KeyPolicyAdapter(new KMSClient({ region: 'eu-west-1' }), KEY_ARN);
+
+beforeEach(() => kmsMock.reset());
+
+describe('KeyPolicyAdapter', () => {
+  it('reads the default key policy', async () => {
+    // prepare
+    kmsMock.on(GetKeyPolicyCommand).resolves({ Policy: '{"Statement":[]}', PolicyName: 'default' });
+
+    // act
+    const text = await keyPolicy.get();
+
+    // assert
+    expect(text).toBe('{"Statement":[]}');
+    expect(kmsMock).toHaveReceivedCommandWith(GetKeyPolicyCommand, { KeyId: KEY_ARN, PolicyName: 'default' });
+  });
+
+  it('writes the policy without bypassing the lockout safety check', async () => {
+    // prepare
+    kmsMock.on(PutKeyPolicyCommand).resolves({});
+
+    // act
+    await keyPolicy.put('{"Statement":[]}');
+
+    // assert
+    expect(kmsMock).toHaveReceivedCommandWith(PutKeyPolicyCommand, {
+      KeyId: KEY_ARN,
+      PolicyName: 'default',
+      Policy: '{"Statement":[]}',
+      BypassPolicyLockoutSafetyCheck: false,
+    });
+  });
+
+  it.each<[string, Error, string]>([
+    [
+      'invalid principals',
+      modeled(MalformedPolicyDocumentException, 400, 'Policy contains a statement with one or more invalid principals.'),
+      'PropagationPending',
+    ],
+    [
+      'the lockout safety check',
+      modeled(MalformedPolicyDocumentException, 400, 'The new key policy will not allow you to update the key policy in the future.'),
+      'InvalidPolicyDocument',
+    ],
+    ['a missing key', modeled(NotFoundException, 400), 'ResourceNotFound'],
+    ['a key pending deletion', modeled(KMSInvalidStateException, 400), 'ResourceNotFound'],
+    ['KMSInternalException', modeled(KMSInternalException, 500), 'ServiceUnavailable'],
+    ['ThrottlingException', awsError(KMSServiceException, 'ThrottlingException', 400), 'Throttled'],
+    ['AccessDeniedException', awsError(KMSServiceException, 'AccessDeniedException', 400), 'AccessDenied'],
+  ])('maps a PutKeyPolicy refusal for %s to %s', async (_label, sdkError, expected) => {
+    // prepare
+    kmsMock.on(PutKeyPolicyCommand).rejects(sdkError);
+
+    // act
+    const err = await rejection(keyPolicy.put('{}'));
+
+    // assert
+    expect(err.name).toBe(expected);
+    expect(err.cause).toBe(sdkError);
+    expect(err.details).toMatchObject({ service: 'KMS', operation: 'PutKeyPolicy', target: KEY_ARN });
+  });
+
+  it('reports a missing key on read as ResourceNotFound naming keyArn', async () => {
+    // prepare
+    kmsMock.on(GetKeyPolicyCommand).rejects(modeled(NotFoundException, 400));
+
+    // act
+    const err = await rejection(keyPolicy.get());
+
+    // assert
+    expect(err.name).toBe('ResourceNotFound');
+    expect(err.message).toContain(KEY_ARN);
+    expect(err.message).toContain('keyArn');
+  });
+});

@@ -1,0 +1,156 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { LeaseLock } from '../../../handlers/adapters/lease-lock';
+import { lockKey, TABLE_KEY } from '../../../handlers/adapters/status-store';
+import { PolicyLockBusy } from '../../../handlers/shared/errors';
+import { startTable, type TestTable } from './dynalite-table';
+import { rejection } from './sdk-errors';
+
+const LOCK = 'bucket-policy';
+const A = 'execution-a';
+const B = 'execution-b';
+
+let table: TestTable;
+let clock: Date;
+let lock: LeaseLock;
+let n = 0;
+let name: string;
+
+const item = async () =>
+  (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { [TABLE_KEY]: lockKey(name) }, ConsistentRead: true }))).Item;
+
+beforeAll(async () => {
+  table = await startTable();
+});
+afterAll(async () => {
+  await table.stop();
+});
+beforeEach(() => {
+  clock = new Date('2025-03-01T10:00:00.000Z');
+  lock = new LeaseLock(table.doc, table.tableName, () => clock);
+  name = `${LOCK}-${++n}`; // a fresh lease per test
+});
+
+describe('LeaseLock.acquire', () => {
+  it('takes a free lease and stores owner and expiry in epoch ms', async () => {
+    // act
+    const got = await lock.acquire(name, A, 120);
+
+    // assert
+    expect(got).toBe(true);
+    expect(await item()).toEqual({ pk: `LOCK#${name}`, owner: A, expiresAt: clock.getTime() + 120_000 });
+  });
+
+  it('refuses a lease another owner holds', async () => {
+    // prepare
+    await lock.acquire(name, A, 120);
+
+    // act
+    const got = await lock.acquire(name, B, 120);
+
+    // assert
+    expect(got).toBe(false);
+    expect((await item())?.owner).toBe(A);
+  });
+
+  it('lets the holder take its own lease again, extending it', async () => {
+    // prepare
+    await lock.acquire(name, A, 120);
+    clock = new Date(clock.getTime() + 60_000);
+
+    // act
+    const got = await lock.acquire(name, A, 120);
+
+    // assert
+    expect(got).toBe(true);
+    expect((await item())?.expiresAt).toBe(clock.getTime() + 120_000);
+  });
+
+  it('lets another owner take over an expired lease', async () => {
+    // prepare
+    await lock.acquire(name, A, 120);
+    clock = new Date(clock.getTime() + 121_000);
+
+    // act
+    const got = await lock.acquire(name, B, 120);
+
+    // assert
+    expect(got).toBe(true);
+    expect((await item())?.owner).toBe(B);
+  });
+});
+
+describe('LeaseLock.release', () => {
+  it('deletes the lease of its owner', async () => {
+    // prepare
+    await lock.acquire(name, A, 120);
+
+    // act
+    await lock.release(name, A);
+
+    // assert
+    expect(await item()).toBeUndefined();
+  });
+
+  it('ignores a release by someone who no longer holds the lease', async () => {
+    // prepare: A's lease expired and B took it
+    await lock.acquire(name, A, 120);
+    clock = new Date(clock.getTime() + 121_000);
+    await lock.acquire(name, B, 120);
+
+    // act
+    await expect(lock.release(name, A)).resolves.toBeUndefined();
+
+    // assert
+    expect((await item())?.owner).toBe(B);
+  });
+});
+
+describe('LeaseLock.withLease', () => {
+  it('runs the function holding the lease and releases it afterwards', async () => {
+    // prepare
+    let ownerDuringRun: unknown;
+
+    // act
+    const result = await lock.withLease(name, A, 120, async () => {
+      ownerDuringRun = (await item())?.owner;
+      return 42;
+    });
+
+    // assert
+    expect(result).toBe(42);
+    expect(ownerDuringRun).toBe(A);
+    expect(await item()).toBeUndefined();
+  });
+
+  it('throws PolicyLockBusy naming the holder and until when, without running the function', async () => {
+    // prepare
+    await lock.acquire(name, B, 120);
+    const fn = jest.fn(async () => 1);
+
+    // act
+    const err = await rejection(lock.withLease(name, A, 120, fn));
+
+    // assert
+    expect(err).toBeInstanceOf(PolicyLockBusy);
+    expect(err.message).toContain(B);
+    expect(err.message).toContain('2025-03-01T10:02:00.000Z');
+    expect(fn).not.toHaveBeenCalled();
+    expect((await item())?.owner).toBe(B);
+  });
+
+  it('releases the lease when the function throws, and rethrows its error', async () => {
+    // prepare
+    const boom = new Error('write failed');
+
+    // act
+    const err = await rejection(
+      lock.withLease(name, A, 120, async () => {
+        throw boom;
+      }),
+    );
+
+    // assert
+    expect(err).toBe(boom);
+    expect(await item()).toBeUndefined();
+  });
+});

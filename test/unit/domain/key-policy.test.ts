@@ -1,0 +1,161 @@
+import {
+  accountsInKeyPolicy,
+  assertKeyPolicyKeepsAdministration,
+  KEY_POLICY_SIDS,
+  ownedKeyStatements,
+  renderKeyPolicy,
+} from '../../../handlers/domain/key-policy';
+import { parsePolicy, type PolicyDocument } from '../../../handlers/domain/policy-document';
+import { InvalidPolicyDocument, PolicyTooLarge } from '../../../handlers/shared/errors';
+import {
+  ACCOUNTS,
+  doc,
+  dest,
+  INITIAL_KEY_POLICY,
+  KEY_ADMINISTRATORS,
+  KEY_ARN,
+  KEY_ROOT_DELEGATION,
+  manyAccounts,
+  trailArnOf,
+} from './fixtures';
+
+const A = ACCOUNTS.newMember;
+const [B, C] = ACCOUNTS.members as unknown as [string, string];
+
+describe('ownedKeyStatements', () => {
+  it('renders the encrypt and describe grants exactly as DESIGN.md describes', () => {
+    // act
+    const statements = ownedKeyStatements([B, A], dest);
+
+    // assert
+    expect(statements).toEqual([
+      {
+        Sid: 'CloudTrailOnboardingEncrypt',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:GenerateDataKey*',
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:SourceArn': [trailArnOf(A), trailArnOf(B)] },
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': [`arn:aws:cloudtrail:*:${A}:trail/*`, `arn:aws:cloudtrail:*:${B}:trail/*`] },
+        },
+      },
+      {
+        Sid: 'CloudTrailOnboardingDescribe',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:DescribeKey',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceArn': [trailArnOf(A), trailArnOf(B)] } },
+      },
+    ]);
+  });
+
+  it('renders no statement for no account', () => {
+    // act / assert
+    expect(ownedKeyStatements([], dest)).toEqual([]);
+  });
+});
+
+describe('accountsInKeyPolicy', () => {
+  it.each([
+    ['no account', []],
+    ['one account', [A]],
+    ['several accounts', [C, A, B]],
+  ])('reads back the accounts rendered for %s', (_label, accounts) => {
+    // prepare
+    const rendered = renderKeyPolicy(INITIAL_KEY_POLICY, accounts, dest);
+
+    // act / assert
+    expect(accountsInKeyPolicy(rendered.document, dest)).toEqual([...accounts].sort());
+  });
+
+  it('ignores the accounts of foreign statements', () => {
+    // act / assert
+    expect(accountsInKeyPolicy(parsePolicy(INITIAL_KEY_POLICY, 'key policy'), dest)).toEqual([]);
+  });
+});
+
+describe('renderKeyPolicy', () => {
+  it('appends the owned statements after the administrators and keeps them unchanged', () => {
+    // act
+    const r = renderKeyPolicy(INITIAL_KEY_POLICY, [A], dest);
+
+    // assert
+    expect(r.changed).toBe(true);
+    expect(r.limit).toBe(32_768);
+    expect(r.document.Statement.slice(0, 2)).toEqual([KEY_ROOT_DELEGATION, KEY_ADMINISTRATORS]);
+    expect(r.document.Statement.map((s) => s.Sid).slice(2)).toEqual([KEY_POLICY_SIDS.encrypt, KEY_POLICY_SIDS.describe]);
+  });
+
+  it.each([
+    ['one account', [A]],
+    ['three accounts', [A, B, C]],
+  ])('re-rendering with the same accounts (%s) reports no change', (_label, accounts) => {
+    // prepare
+    const first = renderKeyPolicy(INITIAL_KEY_POLICY, accounts, dest);
+
+    // act
+    const again = renderKeyPolicy(JSON.stringify(JSON.parse(first.text), null, 2), [...accounts].reverse(), dest);
+
+    // assert
+    expect(again.changed).toBe(false);
+  });
+
+  it('adding an account changes the policy and grants both accounts', () => {
+    // prepare
+    const before = renderKeyPolicy(INITIAL_KEY_POLICY, [A], dest);
+
+    // act
+    const after = renderKeyPolicy(before.text, [...accountsInKeyPolicy(before.document, dest), B], dest);
+
+    // assert
+    expect(after.changed).toBe(true);
+    expect(accountsInKeyPolicy(after.document, dest)).toEqual([A, B]);
+  });
+
+  it('refuses to write a policy when there is no current one (it would lock the administrators out)', () => {
+    // act / assert
+    expect(() => renderKeyPolicy(undefined, [A], dest)).toThrow(InvalidPolicyDocument);
+    expect(() => renderKeyPolicy(undefined, [A], dest)).toThrow(/no statement for the key administrators/);
+  });
+
+  it('overflows the 32 KB limit naming the key policy, the limit and the count', () => {
+    // prepare
+    const accounts = manyAccounts(400);
+
+    // act
+    const act = (): unknown => renderKeyPolicy(INITIAL_KEY_POLICY, accounts, dest);
+
+    // assert
+    expect(act).toThrow(PolicyTooLarge);
+    expect(act).toThrow(new RegExp(`^The key policy of ${KEY_ARN} holding 400 accounts would be [0-9,]+ bytes, over the AWS limit of 32,768 bytes \\(32 KB\\)`));
+  });
+});
+
+describe('assertKeyPolicyKeepsAdministration', () => {
+  const [encrypt, describeKey] = ownedKeyStatements([A], dest) as [PolicyDocument['Statement'][number], PolicyDocument['Statement'][number]];
+  const current = doc(KEY_ROOT_DELEGATION, KEY_ADMINISTRATORS);
+
+  it.each<[string, PolicyDocument]>([
+    ['the foreign statements kept and owned ones added', doc(KEY_ROOT_DELEGATION, KEY_ADMINISTRATORS, encrypt, describeKey)],
+    ['owned statements between the foreign ones', doc(KEY_ROOT_DELEGATION, encrypt, KEY_ADMINISTRATORS, describeKey)],
+    ['a foreign statement given back with its lists reordered', doc(KEY_ROOT_DELEGATION, { ...KEY_ADMINISTRATORS, Action: [...(KEY_ADMINISTRATORS.Action as string[])].reverse() })],
+  ])('accepts %s', (_label, desired) => {
+    // act / assert
+    expect(() => assertKeyPolicyKeepsAdministration(current, desired)).not.toThrow();
+  });
+
+  it.each<[string, PolicyDocument, PolicyDocument]>([
+    ['drops the administrators', current, doc(KEY_ROOT_DELEGATION, encrypt, describeKey)],
+    ['drops the root delegation', current, doc(KEY_ADMINISTRATORS, encrypt)],
+    ['changes a foreign statement', current, doc(KEY_ROOT_DELEGATION, { ...KEY_ADMINISTRATORS, Action: 'kms:Describe*' })],
+    ['reorders the foreign statements', current, doc(KEY_ADMINISTRATORS, KEY_ROOT_DELEGATION)],
+    ['adds a foreign statement', current, doc(KEY_ROOT_DELEGATION, KEY_ADMINISTRATORS, { Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' })],
+    ['leaves only the CloudTrail statements of a policy that had none', doc(), doc(encrypt, describeKey)],
+    ['leaves only a foreign Deny', doc({ Sid: 'D', Effect: 'Deny', Principal: '*', Action: 'kms:ScheduleKeyDeletion', Resource: '*' }), doc({ Sid: 'D', Effect: 'Deny', Principal: '*', Action: 'kms:ScheduleKeyDeletion', Resource: '*' }, encrypt)],
+  ])('refuses a desired policy that %s', (_label, before, desired) => {
+    // act / assert
+    expect(() => assertKeyPolicyKeepsAdministration(before, desired)).toThrow(InvalidPolicyDocument);
+  });
+});
