@@ -32,6 +32,8 @@ export interface HistoryEvent {
   readonly state?: string;
   readonly error?: string;
   readonly cause?: string;
+  /** The state's output (StateExited events). */
+  readonly output?: unknown;
   readonly timestamp: number;
 }
 
@@ -57,6 +59,8 @@ export interface LocalExecution {
 export interface LocalRunnerOptions {
   readonly world: RunnerWorld;
   readonly config: AppConfig;
+  /** The principal the step functions run as (their execution role's session), e.g. `arn:aws:sts::<acct>:assumed-role/<role>/<session>`. */
+  readonly principalArn: string;
   /**
    * Milliseconds a Retry waits locally instead of the definition's seconds (the definition's
    * intervals, attempts and error lists are otherwise used as they are). Default 5.
@@ -64,12 +68,6 @@ export interface LocalRunnerOptions {
   readonly retryDelayMs?: number;
   /** Called for every history event of every execution (the demo prints progress with it). */
   readonly onEvent?: (executionName: string, event: HistoryEvent) => void;
-}
-
-/** The principal the step functions run as (their execution role's session). */
-export function orchestratorPrincipal(config: AppConfig): string {
-  const account = config.orchestratorAccountId ?? config.managementAccountId;
-  return `arn:aws:sts::${account}:assumed-role/OnboardingStepFunctionRole/onboarding-steps`;
 }
 
 /** Name of the local status table. */
@@ -103,7 +101,7 @@ export class LocalStepFunctions {
     const fns = [...synthesized.functionsByArn.values()];
     const shared = { ...fns[0].environment };
     delete shared.ONBOARDING_STEP;
-    const creds = world.credentialsFor(orchestratorPrincipal(config));
+    const creds = world.credentialsFor(opts.principalArn);
     Object.assign(process.env, shared, {
       AWS_REGION: config.homeRegion,
       AWS_DEFAULT_REGION: config.homeRegion,
@@ -184,12 +182,13 @@ export class LocalStepFunctions {
     const history: HistoryEvent[] = [];
     const collect = (async () => {
       for await (const e of run.eventLogs) {
-        const ev = e as unknown as { type: string; state?: { name: string }; Error?: string; Cause?: unknown; timestamp: number };
+        const ev = e as unknown as { type: string; state?: { name: string; output?: unknown }; Error?: string; Cause?: unknown; timestamp: number };
         const h: HistoryEvent = {
           type: ev.type,
           state: ev.state?.name,
           error: ev.Error,
           cause: ev.Cause === undefined ? undefined : String(ev.Cause),
+          output: ev.state?.output,
           timestamp: ev.timestamp,
         };
         history.push(h);

@@ -79,7 +79,8 @@ export class OnboardingWorkflow extends Construct {
           accountId: sfn.JsonPath.stringAt('$.Payload.accountId'),
           executionArn: sfn.JsonPath.stringAt('$.Payload.executionArn'),
         },
-        resultPath: '$',
+        // No ResultPath: the default ("$") replaces the raw input with the validated request.
+        // (aws-local-stepfunctions 3.0.0 mishandles an explicit "$", so it is left out.)
       },
       STEP_RETRIES.record,
     );
@@ -97,7 +98,7 @@ export class OnboardingWorkflow extends Construct {
       errorPath: '$.Error',
       causePath: '$.Cause.errorMessage',
     });
-    validate.addCatch(describeRejection.next(rejected), { errors: [...REJECTION_ERRORS], resultPath: '$' });
+    validate.addCatch(describeRejection.next(rejected), { errors: [...REJECTION_ERRORS] });
 
     // ---- the resources
     const ensure = (name: StepName, resultSelector: Record<string, unknown>, resultKey: string) =>

@@ -184,7 +184,7 @@ export const BASE_CONFIG: RuntimeConfigInput = {
   logArchiveAccountId: IDS.logArchive,
   organizationId: 'o-a1b2c3d4e5',
   bucketName: 'org-cloudtrail-logs-222233334444',
-  keyArn: 'arn:aws:kms:eu-west-1:222233334444:key/0d5e6c1e-7f7a-4b0c-9d8e-2f1a3b4c5d6e',
+  keyArn: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   logPrefix: 'cloudtrail',
   trailName: 'org-member-trail',
   switchRole: { name: 'SecurityAuditFromLogArchive', trustedPrincipalArns: ['arn:aws:iam::222233334444:root'] },

@@ -1,0 +1,164 @@
+/**
+ * `npm run demo`: onboards three accounts of the simulated organization at once with the real state
+ * machine definition and handlers, shows each step as it runs, re-runs one account to show that an
+ * onboarded account gets no write call, prints a summary, and writes the resulting documents to a
+ * folder.
+ */
+import './polyfills';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StatusStore } from '../handlers/adapters/status-store';
+import { POLICY_LIMITS } from '../handlers/domain/limits';
+import { isOwnedStatement, type PolicyStatement } from '../handlers/domain/policy-document';
+import { createClient } from '../handlers/shared/clients';
+import { loadAppConfig } from '../infra/config';
+import { StepName, STEP_TITLES } from '../statemachine/steps';
+import { HistoryEvent, LOCAL_TABLE_NAME, LocalStepFunctions } from './runner';
+import { createDemoWorld, DEMO } from './sim/demo-world';
+
+const ROOT = path.join(__dirname, '..');
+const OUT_DIR = path.join(ROOT, 'out', 'demo');
+const ACCOUNTS = DEMO.memberAccountIds.slice(0, 3);
+
+/** Where each Ensure step puts its result in the state (see statemachine/onboarding-workflow.ts). */
+const RESULT_KEYS: Partial<Record<StepName, string>> = {
+  EnsureSwitchRole: 'switchRole',
+  EnsureBucketPolicy: 'bucketPolicy',
+  EnsureKeyPolicy: 'keyPolicy',
+  EnsureTrail: 'trail',
+  EnsureReaderRole: 'readerRole',
+};
+
+const color = process.stdout.isTTY ? (c: number, s: string) => `\x1b[${c}m${s}\x1b[0m` : (_c: number, s: string) => s;
+const green = (s: string) => color(32, s);
+const red = (s: string) => color(31, s);
+const dim = (s: string) => color(2, s);
+const bold = (s: string) => color(1, s);
+
+/** Last error of each (execution, state): shown with the retry that follows it, or as the failure. */
+const lastError = new Map<string, string>();
+
+function describeEvent(execution: string, e: HistoryEvent): string | undefined {
+  const account = execution.replace(/^onboard-/, '').replace(/-rerun$/, '');
+  const step = e.state as StepName | undefined;
+  if (!step || !(step in STEP_TITLES)) return undefined;
+  const title = dim(STEP_TITLES[step]);
+  if (e.type === 'StateExited') {
+    const key = RESULT_KEYS[step];
+    const result = key ? ((e.output as Record<string, { changed?: boolean }> | undefined)?.[key] ?? undefined) : undefined;
+    const note = result === undefined ? '' : result.changed ? ' (changed)' : dim(' (unchanged)');
+    return `  ${account}  ${green('✓')} ${step.padEnd(18)} ${title}${note}`;
+  }
+  const key = `${execution}/${step}`;
+  if (e.type === 'StateFailed') {
+    // Printed by the retry that follows, or by the execution's end if nothing retries it.
+    lastError.set(key, e.error ?? 'an error');
+    return undefined;
+  }
+  if (e.type === 'StateRetried') {
+    return `  ${account}  ${dim('↻')} ${step.padEnd(18)} ${dim(`${lastError.get(key) ?? 'an error'}: retrying`)}`;
+  }
+  return undefined;
+}
+
+function pct(n: number, of: number): string {
+  return `${n.toLocaleString('en-US')} / ${of.toLocaleString('en-US')} bytes (${((100 * n) / of).toFixed(1)}%)`;
+}
+
+async function main(): Promise<void> {
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+  const config = loadAppConfig(path.join(ROOT, 'config', 'onboarding.sample.json'));
+  const world = createDemoWorld();
+  console.log(bold('CloudTrail account onboarding — local demo'));
+  console.log(
+    dim(
+      `simulated organization ${DEMO.organizationId}: management ${DEMO.managementAccountId}, log-archive ${DEMO.logArchiveAccountId}, ` +
+        `home region ${config.homeRegion}\nbucket ${config.bucketName}, key ${config.keyArn}`,
+    ),
+  );
+  console.log(dim('synthesizing the CDK app and starting the local Step Functions runner...'));
+  const sfn = await LocalStepFunctions.start({
+    world,
+    config,
+    principalArn: DEMO.orchestratorPrincipalArn,
+    onEvent: (name, e) => {
+      const line = describeEvent(name, e);
+      if (line) console.log(line);
+    },
+  });
+  try {
+    world.resetCalls();
+    console.log(`\n${bold(`Onboarding ${ACCOUNTS.length} accounts at once`)}`);
+    const runs = ACCOUNTS.map((a) => sfn.startExecution({ accountId: a }, `onboard-${a}`));
+    const results = await Promise.all(runs.map((r) => r.result));
+    const firstWrites = world.writeCalls();
+    const countOf = (service: string, op: string) => firstWrites.filter((c) => c.service === service && c.operation === op).length;
+
+    console.log(`\n${bold(`Re-running ${ACCOUNTS[0]} (already onboarded)`)}`);
+    world.resetCalls();
+    const rerun = await sfn.startExecution({ accountId: ACCOUNTS[0] }, `onboard-${ACCOUNTS[0]}-rerun`).result;
+    const rerunWrites = world.writeCalls().length;
+    const rerunReads = world.calls.length - rerunWrites;
+
+    // Summary from the status table, as an operator would read it.
+    const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }));
+    const store = new StatusStore(doc, LOCAL_TABLE_NAME, () => new Date());
+    console.log(`\n${bold('Summary')}`);
+    for (const [i, a] of ACCOUNTS.entries()) {
+      const rec = await store.getAccount(a);
+      const status = rec?.status ?? 'UNKNOWN';
+      if (results[i].status !== 'SUCCEEDED') console.log(`  ${a}  ${red('✗')} ${results[i].error}: ${results[i].cause}`);
+      console.log(`  ${a}  ${status === 'ONBOARDED' ? green(status) : red(status)}  execution ${results[i].status}`);
+      console.log(`    switch role  ${rec?.switchRoleArn ?? '-'}`);
+      console.log(`    trail        ${rec?.trailArn ?? '-'}`);
+      console.log(`    reader role  ${rec?.readerRoleArn ?? '-'}`);
+    }
+
+    const snap = world.snapshot();
+    const bucketPolicy = snap.buckets[config.bucketName].policy as { Statement: PolicyStatement[] };
+    const keyPolicy = snap.keys[config.keyArn].policy as { Statement: PolicyStatement[] };
+    const bytes = (p: unknown) => Buffer.byteLength(JSON.stringify(p), 'utf8');
+    const foreign = (p: { Statement: PolicyStatement[] }) => p.Statement.filter((s) => !isOwnedStatement(s)).length;
+    console.log(`\n${bold('Shared policies')}`);
+    console.log(`  bucket policy  ${pct(bytes(bucketPolicy), POLICY_LIMITS.bucketPolicy.max)}  ${foreign(bucketPolicy)} foreign statements kept, ${countOf('s3', 'PutBucketPolicy')} write(s) for ${ACCOUNTS.length} accounts`);
+    console.log(`  key policy     ${pct(bytes(keyPolicy), POLICY_LIMITS.keyPolicy.max)}  ${foreign(keyPolicy)} foreign statements kept, ${countOf('kms', 'PutKeyPolicy')} write(s) for ${ACCOUNTS.length} accounts`);
+    console.log(`\n  re-run of ${ACCOUNTS[0]}: ${rerun.status}, ${rerunWrites} write calls, ${rerunReads} read calls`);
+
+    // The resulting documents.
+    rmSync(OUT_DIR, { recursive: true, force: true });
+    mkdirSync(OUT_DIR, { recursive: true });
+    const write = (file: string, value: unknown) => {
+      mkdirSync(path.dirname(path.join(OUT_DIR, file)), { recursive: true });
+      writeFileSync(path.join(OUT_DIR, file), JSON.stringify(value, null, 2) + '\n');
+    };
+    write('bucket-policy.json', bucketPolicy);
+    write('key-policy.json', keyPolicy);
+    for (const a of ACCOUNTS) {
+      const rec = await store.getAccount(a);
+      if (rec?.switchRoleArn) write(`accounts/${a}/switch-role.json`, snap.roles[rec.switchRoleArn]);
+      if (rec?.readerRoleArn) write(`accounts/${a}/reader-role.json`, snap.roles[rec.readerRoleArn]);
+      if (rec?.trailArn) write(`accounts/${a}/trail.json`, snap.trails[rec.trailArn]);
+      write(`accounts/${a}/status.json`, rec);
+    }
+    console.log(`\nDocuments written to ${path.relative(process.cwd(), OUT_DIR) || OUT_DIR}/`);
+
+    const ok = results.every((r) => r.status === 'SUCCEEDED') && rerun.status === 'SUCCEEDED' && rerunWrites === 0;
+    if (!ok) {
+      console.error(red('\nThe demo did not end as expected (see above).'));
+      process.exitCode = 1;
+    }
+  } finally {
+    await sfn.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
