@@ -76,6 +76,7 @@ export const LOCAL_TABLE_NAME = 'onboarding-status';
 /** The local Step Functions service for the onboarding state machine. */
 export class LocalStepFunctions {
   private readonly handlers = new Map<StepName, LambdaHandler>();
+  private readonly listeners = new Set<(executionName: string, event: HistoryEvent) => void>();
   private readonly unhook: () => void;
   private executions = 0;
 
@@ -133,6 +134,12 @@ export class LocalStepFunctions {
       runner.handlers.set(f.step, mod.handler);
     }
     return runner;
+  }
+
+  /** Adds a listener for every history event of every execution; returns its removal. */
+  addListener(listener: (executionName: string, event: HistoryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Stops DynamoDB and detaches from the SDK clients. */
@@ -193,6 +200,7 @@ export class LocalStepFunctions {
         };
         history.push(h);
         this.opts.onEvent?.(execName, h);
+        for (const l of this.listeners) l(execName, h);
       }
     })();
 

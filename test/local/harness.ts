@@ -1,0 +1,63 @@
+/**
+ * Starts the local service for an end-to-end test file: the demo organization, the synthesized state
+ * machine and the real handlers. One per test file (handler modules read their configuration once,
+ * as in a Lambda container).
+ */
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StatusStore } from '../../handlers/adapters/status-store';
+import { createClient } from '../../handlers/shared/clients';
+import { parseAppConfig } from '../../infra/config';
+import { LOCAL_TABLE_NAME, LocalStepFunctions } from '../../local/runner';
+import { createDemoWorld, DEMO, type SimWorld } from '../../local/sim';
+import sample from '../../config/onboarding.sample.json';
+
+export { DEMO };
+
+/** A running local service. */
+export interface Local {
+  readonly world: SimWorld;
+  readonly sfn: LocalStepFunctions;
+  readonly status: StatusStore;
+  /** Starts an execution and waits for its end. */
+  run(input: unknown, name?: string): ReturnType<LocalStepFunctions['startExecution']>['result'];
+  stop(): Promise<void>;
+}
+
+/** Starts the demo organization with optional extra member accounts and config overrides. */
+export async function startLocal(opts: { extraMembers?: string[]; config?: Record<string, unknown> } = {}): Promise<Local> {
+  const world = createDemoWorld();
+  for (const id of opts.extraMembers ?? []) {
+    world.accounts.add({ id, name: `member-${id}`, state: 'ACTIVE' }, true, world.now());
+    world.seedMember(id);
+  }
+  const config = parseAppConfig({ ...sample, ...opts.config }, 'test configuration');
+  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.orchestratorPrincipalArn, retryDelayMs: 1 });
+  const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }));
+  const status = new StatusStore(doc, LOCAL_TABLE_NAME, () => new Date());
+  world.resetCalls();
+  return {
+    world,
+    sfn,
+    status,
+    run: (input, name) => sfn.startExecution(input, name).result,
+    stop: () => sfn.stop(),
+  };
+}
+
+/** Write calls to AWS services and to the status table since the last reset. */
+export function writes(world: SimWorld): string[] {
+  return world.writeCalls().map((c) => `${c.service}:${c.operation}`);
+}
+
+/** The resources of one account in a snapshot, with the account id replaced, for comparisons. */
+export function accountResources(world: SimWorld, accountId: string): unknown {
+  const snap = world.snapshot();
+  const mine = (arn: string) => arn.includes(accountId);
+  const pick = <T>(rec: Record<string, T>) => Object.fromEntries(Object.entries(rec).filter(([k]) => mine(k)));
+  const text = JSON.stringify({ roles: pick(snap.roles), trails: pick(snap.trails) });
+  return JSON.parse(text.split(accountId).join('<account>'));
+}
+
+export const SAMPLE_CONFIG_PATH = path.join(__dirname, '../../config/onboarding.sample.json');
