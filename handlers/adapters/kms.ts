@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
  */
 import { GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { ConfigurationError, InvalidPolicyDocument, type OnboardingError, PropagationPending, ResourceNotFound } from '../shared/errors';
+import { ConfigurationError, InvalidPolicyDocument, type OnboardingError, PolicyTooLarge, PropagationPending, ResourceNotFound } from '../shared/errors';
 import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 
 /** The only key policy name KMS supports. */
@@ -50,6 +50,16 @@ export class KeyPolicyAdapter {
         }),
       );
     } catch (e) {
+      // KMS answers a key policy over 32 KB with LimitExceededException (PutKeyPolicy API reference);
+      // the domain checks the size first, this is the backstop.
+      if (isAwsError(e, 'LimitExceededException')) {
+        throw mapAwsError(
+          PolicyTooLarge,
+          `${describeCall(call)}: KMS refused the key policy as larger than its 32 KB limit (${awsErrorFacts(e).message}).`,
+          e,
+          call,
+        );
+      }
       if (isAwsError(e, 'MalformedPolicyDocumentException')) {
         const message = awsErrorFacts(e).message;
         if (/principal/i.test(message)) {

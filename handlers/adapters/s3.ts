@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
  */
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
-import { InvalidPolicyDocument, type OnboardingError, ResourceNotFound } from '../shared/errors';
+import { InvalidPolicyDocument, type OnboardingError, PolicyTooLarge, ResourceNotFound } from '../shared/errors';
 import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 
 /** Options of `BucketPolicyAdapter`. */
@@ -55,6 +55,15 @@ export class BucketPolicyAdapter {
         }),
       );
     } catch (e) {
+      // S3's answer to a policy over 20 KB (the domain checks the size first; this is the backstop).
+      if (isAwsError(e, 'PolicyTooLarge')) {
+        throw mapAwsError(
+          PolicyTooLarge,
+          `${describeCall(call)}: S3 refused the bucket policy as larger than its 20 KB limit (${awsErrorFacts(e).message}).`,
+          e,
+          call,
+        );
+      }
       if (isAwsError(e, 'MalformedPolicy')) {
         // Our bucket statements name only the CloudTrail service principal, so an "invalid principal"
         // here is not IAM propagation: the document itself is wrong.

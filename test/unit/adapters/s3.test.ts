@@ -67,6 +67,7 @@ describe('BucketPolicyAdapter.put', () => {
     ['MalformedPolicy', awsError(S3ServiceException, 'MalformedPolicy', 400, 'Policy has invalid resource'), 'InvalidPolicyDocument'],
     // Our bucket statements name only a service principal: not IAM propagation.
     ['MalformedPolicy "Invalid principal"', awsError(S3ServiceException, 'MalformedPolicy', 400, 'Invalid principal in policy'), 'InvalidPolicyDocument'],
+    ['PolicyTooLarge', awsError(S3ServiceException, 'PolicyTooLarge', 400, 'Policy exceeds the maximum allowed document size.'), 'PolicyTooLarge'],
     ['NoSuchBucket', modeled(NoSuchBucket, 404), 'ResourceNotFound'],
     ['AccessDenied', awsError(S3ServiceException, 'AccessDenied', 403), 'AccessDenied'],
     ['SlowDown', awsError(S3ServiceException, 'SlowDown', 503), 'Throttled'],

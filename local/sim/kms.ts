@@ -1,0 +1,219 @@
+/**
+ * Simulated KMS: symmetric keys with a key policy.
+ *
+ * Every request on a key is authorized by its key policy (with the root-delegation rule), as in KMS:
+ * no key policy grant, no access. PutKeyPolicy follows its API reference: key's own account only,
+ * policy at most 32 KB (LimitExceededException), principals must exist and be visible to KMS, and
+ * the lockout safety check unless BypassPolicyLockoutSafetyCheck.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+ */
+import type * as kms from '@aws-sdk/client-kms';
+import { awsError } from './errors';
+import type { Principal } from './identity';
+import { awsPrincipalsOf, effectiveStatementsOnly, parsePolicy, rewriteAwsPrincipals, structuralProblem, utf8Bytes, type PolicyDocument } from './policy-doc';
+import type { OperationHandler, SimServiceImpl } from './service';
+import type { SimWorld } from './world';
+
+/** A KMS key. */
+export interface SimKey {
+  readonly keyId: string;
+  readonly arn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly description: string;
+  readonly creationDate: Date;
+  keyState: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  /** Key policy text. */
+  policy: string;
+}
+
+/** Key policy size limit, bytes. */
+export const KEY_POLICY_MAX_BYTES = 32 * 1024;
+
+const KEY_ARN = /^arn:[a-z-]+:kms:([a-z0-9-]+):(\d{12}):key\/([\w-]+)$/;
+/** Key policies may hold printable ASCII, Latin-1 and tab/LF/CR only (PutKeyPolicy API reference). */
+const ALLOWED_CHARS = /^[\t\n\r\u0020-\u00FF]*$/;
+
+/** The default key policy: the account root may do everything, which delegates access to IAM. */
+export function defaultKeyPolicy(partition: string, accountId: string): object {
+  return {
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  };
+}
+
+/** KMS of the world. */
+export class KmsSim implements SimServiceImpl {
+  private readonly keys = new Map<string, SimKey>();
+  /** Remaining PutKeyPolicy calls that do not "see" a just-created role yet, by role ARN. */
+  private readonly principalDelays = new Map<string, number>();
+  /** True once any PutKeyPolicy call asked to bypass the lockout safety check. */
+  bypassLockoutCheckUsed = false;
+
+  constructor(private readonly world: SimWorld) {}
+
+  targetAccount(_operation: string, input: Record<string, unknown>, caller: Principal): string {
+    const m = KEY_ARN.exec(String(input.KeyId));
+    return m ? m[2] : caller.accountId;
+  }
+
+  /** Creates a key (seeding; there is no CreateKey operation). */
+  addKey(spec: { accountId: string; region: string; keyId: string; policy?: string | object; description?: string }): SimKey {
+    this.world.accounts.require(spec.accountId);
+    const arn = `arn:${this.world.partition}:kms:${spec.region}:${spec.accountId}:key/${spec.keyId}`;
+    if (this.keys.has(arn)) throw new Error(`Key ${arn} already exists`);
+    const policy = spec.policy ?? defaultKeyPolicy(this.world.partition, spec.accountId);
+    const key: SimKey = {
+      keyId: spec.keyId,
+      arn,
+      accountId: spec.accountId,
+      region: spec.region,
+      description: spec.description ?? '',
+      creationDate: this.world.now(),
+      keyState: 'Enabled',
+      policy: typeof policy === 'string' ? policy : JSON.stringify(policy),
+    };
+    this.keys.set(arn, key);
+    return key;
+  }
+
+  /** Resolves a key id or key ARN as seen from `accountId` in `region`; undefined when there is none. */
+  resolve(keyIdOrArn: string, accountId: string, region: string): SimKey | undefined {
+    if (KEY_ARN.test(keyIdOrArn)) return this.keys.get(keyIdOrArn);
+    return this.keys.get(`arn:${this.world.partition}:kms:${region}:${accountId}:key/${keyIdOrArn}`);
+  }
+
+  /** All keys by ARN. */
+  list(): SimKey[] {
+    return [...this.keys.values()].sort((a, b) => a.arn.localeCompare(b.arn));
+  }
+
+  /** Makes the next `calls` PutKeyPolicy calls naming `roleArn` fail as IAM propagation delay. */
+  delayPrincipal(roleArn: string, calls: number): void {
+    this.principalDelays.set(roleArn, calls);
+  }
+
+  /** Rewrites a principal in every key policy (a deleted role becomes its unique id). */
+  replaceInPolicies(from: string, to: string): void {
+    for (const key of this.keys.values()) {
+      const doc = parsePolicy(key.policy);
+      if (doc && rewriteAwsPrincipals(doc, (v) => (v === from ? to : v))) key.policy = JSON.stringify(doc);
+    }
+  }
+
+  /** The key policy as evaluated: statements missing Action or Resource take no effect. */
+  effectivePolicy(key: SimKey): PolicyDocument | undefined {
+    const doc = parsePolicy(key.policy);
+    return doc ? effectiveStatementsOnly(doc) : undefined;
+  }
+
+  /** Finds the key a request names in the client's region, or throws NotFoundException. */
+  private requireKey(keyId: unknown, caller: Principal, region: string): SimKey {
+    const id = String(keyId);
+    const key = this.resolve(id, caller.accountId, region);
+    if (!key || key.region !== region) awsError('NotFoundException', `Key '${KEY_ARN.test(id) ? id : `arn:${this.world.partition}:kms:${region}:${caller.accountId}:key/${id}`}' does not exist`);
+    return key;
+  }
+
+  private accessDenied(caller: Principal, action: string, key: SimKey, reason: string): never {
+    return awsError('AccessDeniedException', `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${key.arn} ${reason}`);
+  }
+
+  /** Authorizes `action` under the key's current policy; `crossAccount`: whether KMS allows it from another account. */
+  private async authorizeKey(caller: Principal, key: SimKey, action: string, crossAccount: boolean): Promise<void> {
+    if (!crossAccount && caller.accountId !== key.accountId) {
+      this.accessDenied(caller, action, key, 'because the operation cannot be performed on a KMS key in a different account');
+    }
+    const result = await this.world.authorize(caller, action, { arn: key.arn, accountId: key.accountId, policy: this.effectivePolicy(key) });
+    if (!result.allowed) this.accessDenied(caller, action, key, `because no resource-based policy allows the ${action} action`);
+  }
+
+  /** Validates a new key policy as PutKeyPolicy does (size, syntax, principals, lockout). */
+  private async checkNewPolicy(caller: Principal, key: SimKey, text: string, bypass: boolean): Promise<void> {
+    if (utf8Bytes(text) > KEY_POLICY_MAX_BYTES) {
+      awsError('LimitExceededException', `The key policy exceeds the maximum size of ${KEY_POLICY_MAX_BYTES} bytes.`);
+    }
+    const doc = ALLOWED_CHARS.test(text) ? parsePolicy(text) : undefined;
+    if (!doc) awsError('MalformedPolicyDocumentException', 'The new key policy contains invalid characters or is not valid JSON.');
+    const problem = structuralProblem(doc, 'key');
+    if (problem) awsError('MalformedPolicyDocumentException', problem);
+    const invalid = 'Policy contains a statement with one or more invalid principals.';
+    if (this.world.findInvalidPrincipal(doc)) awsError('MalformedPolicyDocumentException', invalid);
+    for (const principal of new Set(awsPrincipalsOf(doc))) {
+      const left = this.principalDelays.get(principal) ?? 0;
+      if (left > 0) {
+        this.principalDelays.set(principal, left - 1);
+        awsError('MalformedPolicyDocumentException', invalid);
+      }
+    }
+    if (bypass) return;
+    // Lockout safety check: the new policy must let the caller call PutKeyPolicy again.
+    const after = await this.world.authorize(caller, 'kms:PutKeyPolicy', { arn: key.arn, accountId: key.accountId, policy: effectiveStatementsOnly(doc) });
+    if (!after.allowed) {
+      awsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+    }
+  }
+
+  private keyMetadata(key: SimKey): kms.KeyMetadata {
+    return {
+      AWSAccountId: key.accountId,
+      KeyId: key.keyId,
+      Arn: key.arn,
+      CreationDate: key.creationDate,
+      Enabled: key.keyState === 'Enabled',
+      Description: key.description,
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeyState: key.keyState,
+      Origin: 'AWS_KMS',
+      KeyManager: 'CUSTOMER',
+      CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+      MultiRegion: false,
+    };
+  }
+
+  readonly operations = {
+    DescribeKey: async ({ caller, region, input }) => {
+      const key = this.requireKey(input.KeyId, caller, region);
+      await this.authorizeKey(caller, key, 'kms:DescribeKey', true);
+      return { KeyMetadata: this.keyMetadata(key) };
+    },
+    GetKeyPolicy: async ({ caller, region, input }) => {
+      const key = this.requireKey(input.KeyId, caller, region);
+      await this.authorizeKey(caller, key, 'kms:GetKeyPolicy', false);
+      if ((input.PolicyName ?? 'default') !== 'default') awsError('NotFoundException', `Policy ${String(input.PolicyName)} does not exist`);
+      return { Policy: key.policy, PolicyName: 'default' };
+    },
+    ListKeyPolicies: async ({ caller, region, input }) => {
+      const key = this.requireKey(input.KeyId, caller, region);
+      await this.authorizeKey(caller, key, 'kms:ListKeyPolicies', false);
+      return { PolicyNames: ['default'], Truncated: false };
+    },
+    PutKeyPolicy: async ({ caller, region, input }) => {
+      const key = this.requireKey(input.KeyId, caller, region);
+      await this.authorizeKey(caller, key, 'kms:PutKeyPolicy', false);
+      if ((input.PolicyName ?? 'default') !== 'default') awsError('NotFoundException', `Policy ${String(input.PolicyName)} does not exist`);
+      const bypass = input.BypassPolicyLockoutSafetyCheck === true;
+      if (bypass) this.bypassLockoutCheckUsed = true;
+      const text = String(input.Policy);
+      await this.checkNewPolicy(caller, key, text, bypass);
+      key.policy = text;
+      return {};
+    },
+  } satisfies {
+    DescribeKey: OperationHandler<kms.DescribeKeyCommandInput, kms.DescribeKeyCommandOutput>;
+    GetKeyPolicy: OperationHandler<kms.GetKeyPolicyCommandInput, kms.GetKeyPolicyCommandOutput>;
+    ListKeyPolicies: OperationHandler<kms.ListKeyPoliciesCommandInput, kms.ListKeyPoliciesCommandOutput>;
+    PutKeyPolicy: OperationHandler<kms.PutKeyPolicyCommandInput, kms.PutKeyPolicyCommandOutput>;
+  };
+}

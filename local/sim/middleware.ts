@@ -1,0 +1,121 @@
+/**
+ * The SDK middleware that puts the simulated AWS behind every real SDK client.
+ *
+ * It sits in the `finalizeRequest` step at low priority, i.e. after the SDK's retry and signing
+ * middleware: the SDK serializes, retries and classifies errors exactly as against AWS, and only the
+ * transport is replaced. It returns the operation's output directly (no deserialization) or throws
+ * the exception the SDK's deserializer would have produced. DynamoDB requests continue to dynalite.
+ */
+import type {
+  FinalizeHandler,
+  FinalizeHandlerArguments,
+  FinalizeHandlerOutput,
+  FinalizeRequestMiddleware,
+  HandlerExecutionContext,
+  MiddlewareStack,
+  Pluggable,
+} from '@aws-sdk/types';
+import type { ClientHook } from '../../handlers/shared/clients';
+import type { SimService } from './errors';
+
+/** One SDK request handed to the simulated AWS. */
+export interface SdkRequest {
+  readonly service: SimService;
+  /** Operation name without `Command`. */
+  readonly operation: string;
+  readonly input: Record<string, unknown>;
+  readonly accessKeyId: string;
+  readonly region: string;
+  /** DynamoDB only: sends the request on to dynalite. */
+  readonly passThrough?: () => Promise<FinalizeHandlerOutput<object>>;
+}
+
+/** The answer to a non-pass-through request. */
+export interface SdkAnswer {
+  readonly output: object;
+  readonly statusCode: number;
+}
+
+/** What the middleware needs from the world. */
+export interface SimDispatcher {
+  /** Handles one request; throws the SDK exception of a failed call. */
+  dispatch(request: SdkRequest): Promise<SdkAnswer | FinalizeHandlerOutput<object>>;
+  /** Where DynamoDB requests are sent (dynalite), or undefined when it is not running. */
+  dynamoEndpoint(): URL | undefined;
+}
+
+const BY_CLIENT_NAME: Record<string, SimService> = {
+  IAMClient: 'iam',
+  S3Client: 's3',
+  KMSClient: 'kms',
+  CloudTrailClient: 'cloudtrail',
+  STSClient: 'sts',
+  OrganizationsClient: 'organizations',
+  DynamoDBClient: 'dynamodb',
+  DynamoDBDocumentClient: 'dynamodb',
+};
+
+const BY_SERVICE_ID: Record<string, SimService> = {
+  IAM: 'iam',
+  S3: 's3',
+  KMS: 'kms',
+  CloudTrail: 'cloudtrail',
+  STS: 'sts',
+  Organizations: 'organizations',
+  DynamoDB: 'dynamodb',
+};
+
+/** The resolved client configuration the middleware reads. */
+interface ResolvedConfig {
+  credentials?: () => Promise<{ accessKeyId: string }>;
+  region?: string | (() => Promise<string>);
+  serviceId?: string;
+}
+
+/** Middleware name; registering twice on one client replaces the first. */
+export const MIDDLEWARE_NAME = 'simulatedAws';
+
+/** Builds the ClientHook that attaches the simulated AWS to every client created afterwards. */
+export function createSimulationHook(dispatcher: SimDispatcher): ClientHook {
+  return (client) => {
+    const config = client.config as ResolvedConfig;
+    const middleware: FinalizeRequestMiddleware<object, object> =
+      (next: FinalizeHandler<object, object>, context: HandlerExecutionContext) =>
+      async (args: FinalizeHandlerArguments<object>): Promise<FinalizeHandlerOutput<object>> => {
+        const service = BY_CLIENT_NAME[context.clientName ?? ''] ?? BY_SERVICE_ID[config.serviceId ?? ''];
+        // Never let a request of an unsimulated service leave the process.
+        if (!service) throw new Error(`The simulated AWS does not implement ${context.clientName ?? config.serviceId ?? 'this client'}`);
+        const credentials = config.credentials ? await config.credentials() : undefined;
+        const region = typeof config.region === 'function' ? await config.region() : (config.region ?? '');
+        const request: SdkRequest = {
+          service,
+          operation: (context.commandName ?? 'UnknownCommand').replace(/Command$/, ''),
+          input: (args.input ?? {}) as Record<string, unknown>,
+          accessKeyId: credentials?.accessKeyId ?? '',
+          region,
+          ...(service === 'dynamodb' ? { passThrough: () => next(redirectToDynalite(args, dispatcher.dynamoEndpoint())) } : {}),
+        };
+        const answer = await dispatcher.dispatch(request);
+        if ('statusCode' in answer && !('response' in answer)) {
+          return { output: answer.output, response: { statusCode: answer.statusCode, headers: {}, body: undefined } };
+        }
+        return answer as FinalizeHandlerOutput<object>;
+      };
+    const plugin: Pluggable<object, object> = {
+      applyToStack(stack: MiddlewareStack<object, object>) {
+        stack.add(middleware, { step: 'finalizeRequest', priority: 'low', name: MIDDLEWARE_NAME, override: true });
+      },
+    };
+    client.middlewareStack.use(plugin);
+  };
+}
+
+/** Points a signed DynamoDB request at dynalite (the signature is not checked there). */
+function redirectToDynalite(args: FinalizeHandlerArguments<object>, endpoint: URL | undefined): FinalizeHandlerArguments<object> {
+  if (!endpoint) throw new Error('DynamoDB is not running in the simulated world: call world.startDynamo() first');
+  const request = args.request as { protocol?: string; hostname?: string; port?: number };
+  request.protocol = endpoint.protocol;
+  request.hostname = endpoint.hostname;
+  request.port = Number(endpoint.port);
+  return args;
+}

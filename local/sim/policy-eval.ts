@@ -1,0 +1,165 @@
+/**
+ * Authorization decisions of the simulation, made by @cloud-copilot/iam-simulate.
+ *
+ * iam-simulate ignores every `kms:EncryptionContext:*` condition key (../shared/NOTES.md), so a
+ * condition on one never matches: a false deny for CloudTrail's key grant and for log readers.
+ * Workaround: run in `Discovery` mode, declare every other key's presence and value authoritative
+ * (so they are decided exactly as in `Strict` mode), and let iam-simulate hand back the conditions
+ * it could not resolve, which are then only EncryptionContext ones. Those are evaluated here with
+ * the IAM condition operators' semantics.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ */
+import { runSimulation, type AllowedConditionExpression, type DiscoveryContextKeyConstraint } from '@cloud-copilot/iam-simulate';
+
+/** Context values of a request (`aws:SourceArn`, `s3:x-amz-acl`, `kms:EncryptionContext:...`). */
+export type RequestContext = Record<string, string | string[]>;
+
+/** One authorization question. */
+export interface EvaluationRequest {
+  /** Caller: an assumed-role session ARN, a root or user ARN, or a service principal such as `cloudtrail.amazonaws.com`. */
+  readonly principal: string;
+  /** `service:Action`. */
+  readonly action: string;
+  /** ARN of the resource (S3 ARNs have no account: `resourceAccount` says whose it is). */
+  readonly resourceArn: string;
+  /** Account owning the resource; decides same- vs cross-account evaluation. */
+  readonly resourceAccount: string;
+  readonly context?: RequestContext;
+  /** Identity policies of the caller (none for service principals). */
+  readonly identityPolicies?: readonly { readonly name: string; readonly policy: unknown }[];
+  /** Bucket policy, key policy or trust policy. */
+  readonly resourcePolicy?: unknown;
+}
+
+/** The answer, with what was left for the EncryptionContext workaround when it decided. */
+export interface EvaluationResult {
+  readonly allowed: boolean;
+  readonly result: 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+  /** Why iam-simulate could not run (invalid documents), when it could not. */
+  readonly error?: string;
+  /** The conditions iam-simulate left unresolved and this module evaluated. */
+  readonly residual?: AllowedConditionExpression;
+}
+
+/** Every key but `kms:EncryptionContext:*` is authoritative: Discovery decides them as Strict does. */
+const DISCOVERY_CONSTRAINTS: DiscoveryContextKeyConstraint[] = [
+  { keyName: '/^(?!kms:encryptioncontext:).*$/', presenceIsKnown: true, valueIsKnown: true },
+];
+
+/** Evaluates one request. Never throws for bad documents: they deny, with `error` set. */
+export async function evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
+  const context = request.context ?? {};
+  const sim = await runSimulation(
+    {
+      request: {
+        principal: request.principal,
+        action: request.action,
+        resource: { resource: request.resourceArn, accountId: request.resourceAccount },
+        contextVariables: context,
+      },
+      identityPolicies: (request.identityPolicies ?? []).map((p) => ({ name: p.name, policy: p.policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: request.resourcePolicy,
+    },
+    { simulationMode: 'Discovery', discoveryContextKeyConstraints: DISCOVERY_CONSTRAINTS },
+  );
+  if (sim.resultType === 'error') {
+    return { allowed: false, result: 'ImplicitlyDenied', error: JSON.stringify(sim.errors) };
+  }
+  if (sim.overallResult !== 'Allowed') return { allowed: false, result: sim.overallResult };
+  const analyses = sim.resultType === 'single' ? [sim.result.analysis] : sim.results.map((r) => r.analysis);
+  for (const analysis of analyses) {
+    const residual = analysis.conditions;
+    if (!residual) continue;
+    const verdict = holds(residual, context, request.principal);
+    if (verdict !== true) return { allowed: false, result: verdict, residual };
+  }
+  return { allowed: true, result: 'Allowed' };
+}
+
+type Verdict = true | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+/** Evaluates a residual condition expression; a failing leaf from a Deny statement is an explicit deny. */
+function holds(expr: AllowedConditionExpression, context: RequestContext, principal: string): Verdict {
+  switch (expr.conditionType) {
+    case 'always':
+      return true;
+    case 'never':
+      return expr.reason === 'explicitDenyWithoutConditions' ? 'ExplicitlyDenied' : 'ImplicitlyDenied';
+    case 'group': {
+      const verdicts = expr.conditions.map((c) => holds(c, context, principal));
+      if (expr.operator === 'and') return verdicts.find((v) => v !== true) ?? true;
+      return verdicts.some((v) => v === true) ? true : (verdicts.find((v) => v === 'ExplicitlyDenied') ?? 'ImplicitlyDenied');
+    }
+    case 'sessionName': {
+      // Only reported when the session name was unknown; take it from the caller's session ARN.
+      const session = /:assumed-role\/[^/]+\/(.+)$/.exec(principal)?.[1];
+      const ok = session !== undefined && expr.sessionName.some((pattern) => glob(pattern).test(session));
+      return ok ? true : denialOf(expr.sources);
+    }
+    case 'condition': {
+      // A leaf from a Deny statement comes already inverted (`inverted: true`, op negated): it is
+      // the condition under which access is allowed, like every other leaf.
+      const ok = conditionHolds(expr.op, lookup(context, expr.key), expr.values);
+      return ok ? true : denialOf(expr.sources);
+    }
+  }
+}
+
+function denialOf(sources: readonly { effect: 'Allow' | 'Deny' }[]): Verdict {
+  return sources.some((s) => s.effect === 'Deny') ? 'ExplicitlyDenied' : 'ImplicitlyDenied';
+}
+
+function lookup(context: RequestContext, key: string): string[] | undefined {
+  const wanted = key.toLowerCase();
+  const hit = Object.keys(context).find((k) => k.toLowerCase() === wanted);
+  return hit === undefined ? undefined : ([] as string[]).concat(context[hit]);
+}
+
+/** One condition operator applied to the request's value(s), as IAM evaluates it. */
+export function conditionHolds(operator: string, actual: string[] | undefined, expected: readonly string[]): boolean {
+  let op = operator;
+  let setOperator: 'ForAnyValue' | 'ForAllValues' | undefined;
+  const colon = op.indexOf(':');
+  if (colon >= 0) {
+    setOperator = op.slice(0, colon) as 'ForAnyValue' | 'ForAllValues';
+    op = op.slice(colon + 1);
+  }
+  const ifExists = op.endsWith('IfExists');
+  if (ifExists) op = op.slice(0, -'IfExists'.length);
+  if (op === 'Null') return expected.some((v) => (v.toLowerCase() === 'true') === (actual === undefined));
+  const negated = /Not/.test(op);
+  // A missing key satisfies ...IfExists and negated operators, and ForAllValues vacuously.
+  if (actual === undefined || actual.length === 0) return ifExists || negated || setOperator === 'ForAllValues';
+  const test = (value: string): boolean => {
+    switch (op) {
+      case 'StringEquals':
+      case 'ArnEquals':
+        return expected.includes(value);
+      case 'StringNotEquals':
+      case 'ArnNotEquals':
+        return !expected.includes(value);
+      case 'StringEqualsIgnoreCase':
+        return expected.some((e) => e.toLowerCase() === value.toLowerCase());
+      case 'StringNotEqualsIgnoreCase':
+        return !expected.some((e) => e.toLowerCase() === value.toLowerCase());
+      case 'StringLike':
+      case 'ArnLike':
+        return expected.some((e) => glob(e).test(value));
+      case 'StringNotLike':
+      case 'ArnNotLike':
+        return !expected.some((e) => glob(e).test(value));
+      default:
+        // An operator this workaround does not know: deny rather than grant by mistake.
+        return false;
+    }
+  };
+  return setOperator === 'ForAllValues' ? actual.every(test) : actual.some(test);
+}
+
+/** IAM wildcard matching: `*` any run of characters, `?` one character, case-sensitive. */
+function glob(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 's');
+}

@@ -1,0 +1,129 @@
+/**
+ * Ready-made starting states: the log-archive account as another team left it, and member
+ * accounts as Organizations creates them. They write state directly (no requests are logged).
+ */
+import type { SimRole } from './iam';
+import { rootArn } from './identity';
+import { defaultKeyPolicy } from './kms';
+import type { SimWorld } from './world';
+
+/** AWS-managed policy attached to the seeded administrative roles. */
+export const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+/** Role the orchestrator assumes in the log-archive account. */
+export const LOG_ARCHIVE_ACCESS_ROLE = 'OnboardingLogArchiveAccess';
+/** Human key administrators named in the key policy. */
+export const KEY_ADMINISTRATOR_ROLE = 'KeyAdministrator';
+/** Role Organizations creates in every account it creates. */
+export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
+
+/** What seedLogArchive creates. */
+export interface LogArchiveSpec {
+  readonly accountId: string;
+  readonly region: string;
+  readonly bucketName: string;
+  /** Key id (a UUID); the key ARN is `arn:<p>:kms:<region>:<accountId>:key/<keyId>`. */
+  readonly keyId: string;
+  /** Statements already in the bucket policy. Default: a DenyInsecureTransport statement. `[]`: no bucket policy. */
+  readonly foreignBucketStatements?: readonly object[];
+  /** Statements appended to the default key policy (root delegation + key administrators). */
+  readonly foreignKeyStatements?: readonly object[];
+  /** Account trusted by the access role. Default: the organization's management account. */
+  readonly trustedAccountId?: string;
+}
+
+/** What seedLogArchive created. */
+export interface LogArchiveSeed {
+  readonly accountId: string;
+  readonly region: string;
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly keyId: string;
+  readonly keyArn: string;
+  readonly accessRoleArn: string;
+  readonly keyAdministratorRoleArn: string;
+}
+
+/** Options of seedMember. */
+export interface MemberSeedOptions {
+  /** Account trusted by OrganizationAccountAccessRole. Default: the management account. */
+  readonly trustedAccountId?: string;
+}
+
+const trustAccount = (partition: string, accountId: string) => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: rootArn(partition, accountId) }, Action: 'sts:AssumeRole' }],
+});
+
+function trustedAccount(world: SimWorld, given: string | undefined): string {
+  const id = given ?? world.organization?.managementAccountId;
+  if (!id) throw new Error('No organization: pass trustedAccountId');
+  return id;
+}
+
+/** The DenyInsecureTransport statement most log buckets carry. */
+export function denyInsecureTransport(bucketArn: string): object {
+  return {
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}
+
+/** Creates the log-archive bucket (with foreign statements), the key, the key administrators and the access role. */
+export function seedLogArchive(world: SimWorld, spec: LogArchiveSpec): LogArchiveSeed {
+  const p = world.partition;
+  world.accounts.require(spec.accountId);
+  const bucketArn = world.s3.bucketArn(spec.bucketName);
+  const keyAdmin = world.iam.createRole(spec.accountId, {
+    name: KEY_ADMINISTRATOR_ROLE,
+    trustPolicy: trustAccount(p, spec.accountId),
+    managedPolicyArns: [ADMINISTRATOR_ACCESS],
+  });
+  const access = world.iam.createRole(spec.accountId, {
+    name: LOG_ARCHIVE_ACCESS_ROLE,
+    trustPolicy: trustAccount(p, trustedAccount(world, spec.trustedAccountId)),
+    managedPolicyArns: [ADMINISTRATOR_ACCESS],
+  });
+  const bucketStatements = spec.foreignBucketStatements ?? [denyInsecureTransport(bucketArn)];
+  world.s3.addBucket({
+    name: spec.bucketName,
+    ownerAccountId: spec.accountId,
+    region: spec.region,
+    ...(bucketStatements.length > 0 ? { policy: { Version: '2012-10-17', Statement: bucketStatements } } : {}),
+  });
+  const keyPolicy = defaultKeyPolicy(p, spec.accountId) as { Statement: object[] };
+  keyPolicy.Statement.push(
+    {
+      Sid: 'Allow access for Key Administrators',
+      Effect: 'Allow',
+      Principal: { AWS: keyAdmin.arn },
+      Action: ['kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'],
+      Resource: '*',
+    },
+    ...(spec.foreignKeyStatements ?? []),
+  );
+  const key = world.kms.addKey({ accountId: spec.accountId, region: spec.region, keyId: spec.keyId, policy: keyPolicy, description: 'CloudTrail log encryption' });
+  return {
+    accountId: spec.accountId,
+    region: spec.region,
+    bucketName: spec.bucketName,
+    bucketArn,
+    keyId: spec.keyId,
+    keyArn: key.arn,
+    accessRoleArn: access.arn,
+    keyAdministratorRoleArn: keyAdmin.arn,
+  };
+}
+
+/** Creates OrganizationAccountAccessRole (trusting the management account, AdministratorAccess). */
+export function seedMember(world: SimWorld, accountId: string, options: MemberSeedOptions = {}): SimRole {
+  world.accounts.require(accountId);
+  return world.iam.createRole(accountId, {
+    name: ORGANIZATION_ACCESS_ROLE,
+    trustPolicy: trustAccount(world.partition, trustedAccount(world, options.trustedAccountId)),
+    managedPolicyArns: [ADMINISTRATOR_ACCESS],
+  });
+}

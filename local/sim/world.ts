@@ -1,0 +1,366 @@
+/**
+ * SimWorld: a stateful simulated AWS organization put behind the real SDK clients.
+ *
+ * ```ts
+ * const world = createDemoWorld();
+ * const unregister = registerClientHook(world.hook);
+ * const iam = createClient(IAMClient, { region: 'eu-west-1', credentials: world.credentialsFor(arn) });
+ * ```
+ * The caller of every request is identified by its access key id (issued by `credentialsFor` or by
+ * the simulated STS). Identity-based permissions of callers are assumed to allow what they call;
+ * resource-based policies (trust, bucket and key policies) are enforced with iam-simulate.
+ */
+import type { FinalizeHandlerOutput } from '@aws-sdk/types';
+import { AccountRegistry, type AccountSpec, type OrganizationSpec, type SimAccount } from './accounts';
+import { copyInput, isWriteOperation, type CallRecord } from './calls';
+import { canAccessLogs, canAssumeRole, canCloudTrailDeliver, type LogAccessAction, type LogAccessOptions } from './checks';
+import { CloudTrailSim } from './cloudtrail';
+import { DynamoServer } from './dynamo';
+import { awsError, SimAwsError, toSdkException, type SimService } from './errors';
+import { FaultInjector } from './faults';
+import { IamSim, type SimRole } from './iam';
+import { CredentialStore, parseCallerArn, parseRoleArn, roleArn, type Principal, type SimCredentials } from './identity';
+import { KmsSim } from './kms';
+import { createSimulationHook, type SdkAnswer, type SdkRequest, type SimDispatcher } from './middleware';
+import { OrganizationsSim } from './organizations';
+import { awsPrincipalsOf, parsePolicy, type PolicyDocument } from './policy-doc';
+import { evaluate, type EvaluationResult, type RequestContext } from './policy-eval';
+import { S3Sim } from './s3';
+import { seedLogArchive, seedMember, type LogArchiveSeed, type LogArchiveSpec, type MemberSeedOptions } from './seeds';
+import type { SimServiceImpl } from './service';
+import { snapshotOf, type WorldSnapshot } from './snapshot';
+import { StsSim } from './sts';
+import type { ClientHook } from '../../handlers/shared/clients';
+
+/** Options of a world. */
+export interface SimWorldOptions {
+  /** Partition of every ARN. Default `aws` (the only one modelled). */
+  readonly partition?: 'aws';
+  /** The organization; without one, every account is standalone. */
+  readonly organization?: OrganizationSpec;
+  /** Default IAM page size when a List call gives no MaxItems (AWS: 100). Lower it to force pages. */
+  readonly iamPageSize?: number;
+  /** Clock of the world (dates of roles, sessions, logging). Default: the real clock. */
+  readonly clock?: () => Date;
+}
+
+const UNKNOWN_KEY: Record<SimService, [string, string]> = {
+  iam: ['InvalidClientTokenId', 'The security token included in the request is invalid.'],
+  sts: ['InvalidClientTokenId', 'The security token included in the request is invalid.'],
+  s3: ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
+  kms: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
+  cloudtrail: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
+  organizations: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
+  dynamodb: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
+};
+
+const EXPIRED: Record<SimService, string> = {
+  iam: 'ExpiredToken',
+  sts: 'ExpiredTokenException',
+  s3: 'ExpiredToken',
+  kms: 'ExpiredTokenException',
+  cloudtrail: 'ExpiredTokenException',
+  organizations: 'ExpiredTokenException',
+  dynamodb: 'ExpiredTokenException',
+};
+
+/** A simulated AWS organization. */
+export class SimWorld implements SimDispatcher {
+  readonly partition: string;
+  /** The organization, when the world has one. */
+  readonly organization?: { readonly id: string; readonly managementAccountId: string };
+  readonly accounts = new AccountRegistry();
+  readonly iam: IamSim;
+  readonly s3: S3Sim;
+  readonly kms: KmsSim;
+  readonly cloudtrail: CloudTrailSim;
+  readonly sts: StsSim;
+  readonly organizations: OrganizationsSim;
+  /** Fault injection (`world.faults.inject({...})`, `world.faults.clear()`). */
+  readonly faults = new FaultInjector();
+  /** Every request in order, including SDK retries and failures. */
+  readonly calls: CallRecord[] = [];
+  /** Register with `registerClientHook(world.hook)`. */
+  readonly hook: ClientHook;
+  /** IAM page size when MaxItems is not given. */
+  iamPageSize: number;
+  /** The log archive set up by `seedLogArchive`, used as default by `canAccessLogs`. */
+  logArchive?: LogArchiveSeed;
+
+  private readonly services: Record<SimService, SimServiceImpl | undefined>;
+  private readonly credentials = new CredentialStore();
+  private readonly dynamo = new DynamoServer();
+  private readonly clock: () => Date;
+  private requestCounter = 0;
+
+  constructor(options: SimWorldOptions = {}) {
+    this.partition = options.partition ?? 'aws';
+    this.iamPageSize = options.iamPageSize ?? 100;
+    this.clock = options.clock ?? (() => new Date());
+    this.iam = new IamSim(this);
+    this.s3 = new S3Sim(this);
+    this.kms = new KmsSim(this);
+    this.cloudtrail = new CloudTrailSim(this);
+    this.sts = new StsSim(this);
+    this.organizations = new OrganizationsSim(this);
+    this.services = { iam: this.iam, s3: this.s3, kms: this.kms, cloudtrail: this.cloudtrail, sts: this.sts, organizations: this.organizations, dynamodb: undefined };
+    this.hook = createSimulationHook(this);
+    const org = options.organization;
+    if (org) {
+      this.organization = { id: org.id, managementAccountId: org.managementAccountId };
+      for (const account of org.accounts) this.accounts.add(account, true, this.now());
+      if (!this.accounts.has(org.managementAccountId)) {
+        this.accounts.add({ id: org.managementAccountId, name: 'management', state: 'ACTIVE' }, true, this.now());
+      }
+    }
+  }
+
+  /** The world's current time. */
+  now(): Date {
+    return this.clock();
+  }
+
+  // ------------------------------------------------------------------ accounts and callers
+
+  /** Adds an account outside the organization (a standalone account). */
+  addAccount(id: string, spec: Partial<Omit<AccountSpec, 'id'>> = {}): SimAccount {
+    return this.accounts.add({ id, name: spec.name ?? `standalone-${id}`, state: spec.state ?? 'ACTIVE', ...(spec.email ? { email: spec.email } : {}) }, false, this.now());
+  }
+
+  /**
+   * Static credentials for a caller: an assumed-role session ARN such as
+   * `arn:aws:sts::111122223333:assumed-role/OnboardingStepRole/lambda`, a root or user ARN, or a
+   * role ARN (shorthand for a session named `simulated`). The account must exist in the world.
+   */
+  credentialsFor(principalArn: string): SimCredentials {
+    const principal = parseCallerArn(principalArn);
+    this.accounts.require(principal.accountId);
+    return this.credentials.issue(principal);
+  }
+
+  /** Issues session credentials (the simulated STS). */
+  issueCredentials(principalArn: string, expiration: Date): SimCredentials {
+    return this.credentials.issue(parseCallerArn(principalArn), expiration);
+  }
+
+  /** The organization id of an account, when it is a member. */
+  orgIdOf(accountId: string): string | undefined {
+    return this.organization && this.accounts.get(accountId)?.inOrganization ? this.organization.id : undefined;
+  }
+
+  /** `aws:PrincipalArn` of a caller: a session's role ARN (with its path), else the caller ARN. */
+  principalArnOf(caller: Principal): string {
+    if (caller.kind !== 'assumed-role' || !caller.roleName) return caller.arn;
+    return this.iam.getRole(caller.accountId, caller.roleName)?.arn ?? roleArn(this.partition, caller.accountId, caller.roleName);
+  }
+
+  /** The global condition keys AWS adds to every request of this caller. */
+  principalContext(caller: Principal): RequestContext {
+    const orgId = this.orgIdOf(caller.accountId);
+    return {
+      'aws:PrincipalArn': this.principalArnOf(caller),
+      'aws:PrincipalAccount': caller.accountId,
+      ...(orgId ? { 'aws:PrincipalOrgID': orgId } : {}),
+      'aws:SecureTransport': 'true',
+    };
+  }
+
+  /** `UserId` of GetCallerIdentity. */
+  userIdOf(caller: Principal): string {
+    if (caller.kind === 'root') return caller.accountId;
+    if (caller.kind === 'assumed-role' && caller.roleName) {
+      const role = this.iam.getRole(caller.accountId, caller.roleName);
+      return `${role?.roleId ?? 'AROASIMULATEDUNKNOWN0'}:${caller.sessionName}`;
+    }
+    return `AIDASIM${caller.arn.length.toString().padStart(14, '0')}`;
+  }
+
+  // ------------------------------------------------------------------ authorization
+
+  /**
+   * Evaluates `action` by `caller` on a resource under its resource policy. The caller's IAM
+   * permission for the action is assumed (identity policies of API callers are not modelled).
+   */
+  authorize(caller: Principal, action: string, resource: { arn: string; accountId: string; policy?: PolicyDocument }, context: RequestContext = {}): Promise<EvaluationResult> {
+    return evaluate({
+      principal: caller.arn,
+      action,
+      resourceArn: resource.arn,
+      resourceAccount: resource.accountId,
+      context: { ...this.principalContext(caller), ...context },
+      identityPolicies: [{ name: 'AssumedIdentityPermission', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] } }],
+      resourcePolicy: resource.policy,
+    });
+  }
+
+  /** Whether the role's trust policy lets the caller assume it (its IAM permission assumed). */
+  async evaluateTrust(caller: Principal, role: SimRole, options: { externalId?: string; sessionName?: string } = {}): Promise<boolean> {
+    const trust = parsePolicy(role.trustPolicy);
+    if (!trust) return false;
+    const result = await this.authorize(caller, 'sts:AssumeRole', { arn: role.arn, accountId: role.accountId, policy: trust }, {
+      ...(options.externalId !== undefined ? { 'sts:ExternalId': options.externalId } : {}),
+      ...(options.sessionName !== undefined ? { 'sts:RoleSessionName': options.sessionName } : {}),
+    });
+    return result.allowed;
+  }
+
+  /**
+   * The first `AWS` principal of a document that IAM would not accept, or undefined: a role ARN in
+   * an account of the world where no such role exists, or a value that is no principal at all.
+   * Accounts the world does not know cannot be checked and are accepted.
+   */
+  findInvalidPrincipal(doc: PolicyDocument): string | undefined {
+    for (const value of awsPrincipalsOf(doc)) {
+      if (value === '*' || /^\d{12}$/.test(value) || /^A[A-Z0-9]{15,127}$/.test(value)) continue;
+      if (/^arn:[a-z-]+:(iam::\d{12}:(root|user\/.+)|sts::\d{12}:assumed-role\/.+)$/.test(value)) continue;
+      const role = parseRoleArn(value);
+      if (role && (!this.accounts.has(role.accountId) || this.iam.roleByArn(value))) continue;
+      return value;
+    }
+    return undefined;
+  }
+
+  /** After a role is deleted, IAM, S3 and KMS show it in policies by its unique id. */
+  replacePrincipalEverywhere(from: string, to: string): void {
+    this.iam.replaceInTrustPolicies(from, to);
+    this.s3.replaceInPolicies(from, to);
+    this.kms.replaceInPolicies(from, to);
+  }
+
+  // ------------------------------------------------------------------ switches
+
+  /** The first `calls` AssumeRole calls into the account fail with AccessDenied (a new account's role is not assumable yet). */
+  setAccountReadyAfter(accountId: string, calls: number): void {
+    this.sts.setAccountReadyAfter(accountId, calls);
+  }
+
+  /** The first `calls` PutKeyPolicy calls naming `roleArn` fail as "invalid principals" (IAM propagation). */
+  kmsPrincipalDelay(roleArn: string, calls: number): void {
+    this.kms.delayPrincipal(roleArn, calls);
+  }
+
+  /** True once any PutKeyPolicy asked to bypass the lockout safety check. */
+  get bypassPolicyLockoutSafetyCheckUsed(): boolean {
+    return this.kms.bypassLockoutCheckUsed;
+  }
+
+  // ------------------------------------------------------------------ call log
+
+  /** Calls that mutate (or tried to). */
+  writeCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.write);
+  }
+
+  /** Empties the call log. */
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+
+  // ------------------------------------------------------------------ DynamoDB
+
+  /** Starts dynalite; DynamoDB clients of this world are sent there. */
+  startDynamo(): Promise<{ endpoint: string }> {
+    return this.dynamo.start();
+  }
+
+  /** Stops dynalite. */
+  stop(): Promise<void> {
+    return this.dynamo.stop();
+  }
+
+  dynamoEndpoint(): URL | undefined {
+    return this.dynamo.endpoint();
+  }
+
+  // ------------------------------------------------------------------ checks, snapshot, seeds
+
+  /** Whether CloudTrail could deliver this trail's logs now (bucket policy; key policy, true without a key). */
+  canCloudTrailDeliver(trailArn: string): Promise<{ bucket: boolean; key: boolean }> {
+    return canCloudTrailDeliver(this, trailArn);
+  }
+
+  /** Whether the caller could assume the role now (role exists, account active, trust allows). */
+  canAssumeRole(callerPrincipalArn: string, roleArn: string): Promise<boolean> {
+    return canAssumeRole(this, callerPrincipalArn, roleArn);
+  }
+
+  /** Whether a role (or session) can read CloudTrail logs: its own policies combined with the bucket/key policy. */
+  canAccessLogs(principalArn: string, action: LogAccessAction, options: LogAccessOptions = {}): Promise<boolean> {
+    return canAccessLogs(this, principalArn, action, options);
+  }
+
+  /** Deterministic, JSON-serializable view of all state. */
+  snapshot(): WorldSnapshot {
+    return snapshotOf(this);
+  }
+
+  /** Creates the log-archive bucket, key and access role (see seeds.ts). */
+  seedLogArchive(spec: LogArchiveSpec): LogArchiveSeed {
+    this.logArchive = seedLogArchive(this, spec);
+    return this.logArchive;
+  }
+
+  /** Creates OrganizationAccountAccessRole in a member account. */
+  seedMember(accountId: string, options: MemberSeedOptions = {}): SimRole {
+    return seedMember(this, accountId, options);
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  /** Handles one SDK request (called by the middleware). */
+  async dispatch(request: SdkRequest): Promise<SdkAnswer | FinalizeHandlerOutput<object>> {
+    this.requestCounter += 1;
+    const requestId = `00000000-0000-4000-8000-${this.requestCounter.toString(16).padStart(12, '0')}`;
+    const record: CallRecord = {
+      seq: this.calls.length + 1,
+      service: request.service,
+      operation: request.operation,
+      accountId: '',
+      region: request.region,
+      principalArn: `unknown-access-key:${request.accessKeyId}`,
+      input: copyInput(request.input),
+      write: isWriteOperation(request.operation),
+    };
+    this.calls.push(record);
+    try {
+      const caller = this.callerOf(request);
+      record.principalArn = caller.arn;
+      const service = this.services[request.service];
+      record.accountId = service ? service.targetAccount(request.operation, request.input, caller) : caller.accountId;
+      this.faults.check({ service: request.service, operation: request.operation, accountId: record.accountId, principalArn: caller.arn });
+      if (request.passThrough) return await request.passThrough();
+      const handler = service?.operations[request.operation];
+      if (!handler) throw new Error(`The simulated AWS does not implement ${request.service}:${request.operation}`);
+      const output = await (handler as (call: object) => Promise<object> | object)({
+        operation: request.operation,
+        input: request.input,
+        caller,
+        region: request.region,
+        accountId: record.accountId,
+      });
+      const statusCode = request.service === 's3' && request.operation.startsWith('Delete') ? 204 : 200;
+      return { output: { ...output, $metadata: { httpStatusCode: statusCode, requestId } }, statusCode };
+    } catch (e) {
+      if (e instanceof SimAwsError) {
+        record.error = e.errorName;
+        throw toSdkException(request.service, e, requestId);
+      }
+      record.error = (e as Error).name ?? 'Error';
+      throw e;
+    }
+  }
+
+  /** The principal behind an access key, or the service's "invalid token" error. */
+  private callerOf(request: SdkRequest): Principal {
+    const issued = this.credentials.lookup(request.accessKeyId);
+    if (!issued) {
+      const [name, message] = UNKNOWN_KEY[request.service];
+      awsError(name, message);
+    }
+    const expiration = issued.credentials.expiration;
+    if (expiration && expiration.getTime() <= this.now().getTime()) {
+      awsError(EXPIRED[request.service], 'The security token included in the request is expired');
+    }
+    return issued.principal;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The simulation builds SDK exceptions itself; this checks, for every error name it can emit, that
+ * the real SDK deserializer turns AWS's response for that error into the same class and name.
+ */
+import { Readable } from 'node:stream';
+import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { GetBucketPolicyCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { errorStatus, SERVICE_ERRORS, SimAwsError, toSdkException, type SimService } from '../../../local/sim/errors';
+
+interface Wire {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** AWS's error response for `name`, in the service's protocol. */
+function wire(service: SimService, name: string): Wire {
+  const status = errorStatus(service, name);
+  const spec = SERVICE_ERRORS[service];
+  if (spec.protocol === 'awsQuery') {
+    const code = spec.errors[name]?.code ?? name;
+    const type = status >= 500 ? 'Receiver' : 'Sender';
+    return { status, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>m</Message></Error><RequestId>r</RequestId></ErrorResponse>` };
+  }
+  if (spec.protocol === 'restXml') {
+    if (name === 'NotFound' || name === 'Unknown') return { status, headers: {}, body: '' };
+    return { status, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${name}</Code><Message>m</Message><RequestId>r</RequestId></Error>` };
+  }
+  const json = service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+  return { status, headers: { 'content-type': json }, body: JSON.stringify({ __type: name, message: 'm' }) };
+}
+
+const handler = (w: Wire) => ({
+  handle: async () => ({ response: { statusCode: w.status, headers: w.headers, body: Readable.from([Buffer.from(w.body)]) } }),
+});
+
+/** Sends one request of the service through a client answered with `w`; returns what the SDK threw. */
+async function decode(service: SimService, name: string): Promise<Error> {
+  const w = wire(service, name);
+  const config = { region: 'eu-west-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 1, requestHandler: handler(w) as never };
+  const send = (): Promise<unknown> => {
+    switch (service) {
+      case 'iam':
+        return new IAMClient(config).send(new GetRoleCommand({ RoleName: 'r' }));
+      case 'sts':
+        return new STSClient(config).send(new GetCallerIdentityCommand({}));
+      case 's3':
+        return name === 'NotFound' || name === 'Unknown'
+          ? new S3Client(config).send(new HeadBucketCommand({ Bucket: 'b' }))
+          : new S3Client(config).send(new GetBucketPolicyCommand({ Bucket: 'b' }));
+      case 'kms':
+        return new KMSClient(config).send(new DescribeKeyCommand({ KeyId: 'k' }));
+      case 'cloudtrail':
+        return new CloudTrailClient(config).send(new GetTrailCommand({ Name: 'trail' }));
+      case 'organizations':
+        return new OrganizationsClient(config).send(new DescribeAccountCommand({ AccountId: '111122223333' }));
+      case 'dynamodb':
+        return new DynamoDBClient(config).send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
+    }
+  };
+  try {
+    await send();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error(`${service} ${name}: the SDK did not throw`);
+}
+
+const cases = (Object.keys(SERVICE_ERRORS) as SimService[]).flatMap((service) => Object.keys(SERVICE_ERRORS[service].errors).map((name) => [service, name] as const));
+
+describe('simulated errors match what the SDK makes of AWS responses', () => {
+  it.each(cases)('%s %s', async (service, name) => {
+    const real = await decode(service, name);
+    const simulated = toSdkException(service, new SimAwsError(name, 'm'), 'r');
+    expect({ name: simulated.name, class: simulated.constructor.name }).toEqual({ name: real.name, class: real.constructor.name });
+    expect((simulated as { $fault?: string }).$fault).toBe((real as { $fault?: string }).$fault);
+    expect((simulated as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(errorStatus(service, name));
+  });
+});
