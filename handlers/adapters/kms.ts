@@ -4,7 +4,7 @@
  * a policy that would lock the key administrators out is refused by KMS, and that refusal is terminal.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
  */
-import { GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { ConfigurationError, InvalidPolicyDocument, type OnboardingError, PolicyTooLarge, PropagationPending, ResourceNotFound } from '../shared/errors';
 import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 
@@ -21,6 +21,24 @@ export class KeyPolicyAdapter {
     private readonly client: KMSClient,
     private readonly keyArn: string,
   ) {}
+
+  /**
+   * The key ARN behind the configured `keyArn`, which may be an alias ARN (a key the log-archive stack
+   * created is only known by its alias before deploy). A key ARN is returned as it is, without a call.
+   */
+  async resolveKeyArn(): Promise<string> {
+    if (/^arn:[^:]+:kms:[^:]+:\d{12}:key\//.test(this.keyArn)) return this.keyArn;
+    const call: AwsCall = { service: 'KMS', operation: 'DescribeKey', target: this.keyArn };
+    try {
+      const out = await this.client.send(new DescribeKeyCommand({ KeyId: this.keyArn }));
+      const arn = out.KeyMetadata?.Arn;
+      if (!arn) throw new ResourceNotFound(`${describeCall(call)} returned no key ARN. Check keyArn in the configuration.`, { ...call });
+      return arn;
+    } catch (e) {
+      if (e instanceof ResourceNotFound) throw e;
+      throw this.mapError(e, call);
+    }
+  }
 
   /** The key policy text. A missing key -> `ResourceNotFound` naming `keyArn`. */
   async get(): Promise<string> {

@@ -66,9 +66,17 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
       throw e;
     }));
 
+  let keyArn: Promise<string> | undefined;
+  const resolveKeyArn = () =>
+    (keyArn ??= (async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), config.keyArn).resolveKeyArn())().catch((e) => {
+      keyArn = undefined;
+      throw e;
+    }));
+
   return {
     config,
     status,
+    resolveKeyArn,
     lock,
     describeAccount: async (accountId) => describeAccount(await orgClient(), accountId),
     memberRoles: async (accountId) => new IamAdapter(withCreds(IAMClient, await member(accountId))),
@@ -78,6 +86,6 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
       new BucketPolicyAdapter(withCreds(S3Client, await logArchive()), config.bucketName, {
         expectedBucketOwner: config.logArchiveAccountId,
       }),
-    keyPolicy: async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), config.keyArn),
+    keyPolicy: async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), await resolveKeyArn()),
   };
 }

@@ -50,6 +50,11 @@ export interface LockPort {
   withLease<T>(name: string, owner: string, leaseSeconds: number, fn: () => Promise<T>): Promise<T>;
 }
 
+/** The configuration with `keyArn` resolved to the key's own ARN (what CloudTrail and the policies name). */
+export async function resolvedConfig(deps: StepDeps): Promise<RuntimeConfig> {
+  return { ...deps.config, keyArn: await deps.resolveKeyArn() };
+}
+
 /** Everything a step may use. Member-account ports are opened per account (assumed role). */
 export interface StepDeps {
   readonly config: RuntimeConfig;
@@ -59,6 +64,8 @@ export interface StepDeps {
   logArchiveRoles(): Promise<RolePort>;
   bucketPolicy(): Promise<PolicyPort>;
   keyPolicy(): Promise<PolicyPort>;
+  /** The central key's ARN (config `keyArn` may name it by alias ARN); resolved once per container. */
+  resolveKeyArn(): Promise<string>;
   readonly status: StatusPort;
   readonly lock: LockPort;
 }

@@ -1,12 +1,12 @@
 /** Step 5: the role that gives the member account read-only access to its own logs. */
 import { desiredReaderRole } from '../domain/roles';
 import { ReaderRoleConflict } from '../shared/errors';
-import type { StepDeps } from './deps';
+import { resolvedConfig, type StepDeps } from './deps';
 import { syncRole, type RoleSyncResult } from './role-sync';
 
 /** Ensures the reader role for `accountId` in the log-archive account. */
 export async function ensureReaderRole(deps: StepDeps, accountId: string): Promise<RoleSyncResult> {
-  const desired = desiredReaderRole(deps.config, accountId);
+  const desired = desiredReaderRole(await resolvedConfig(deps), accountId);
   const iam = await deps.logArchiveRoles();
   return syncRole(
     iam,

@@ -3,7 +3,7 @@ import { accountsInBucketPolicy, renderBucketPolicy } from '../domain/bucket-pol
 import { accountsInKeyPolicy, renderKeyPolicy } from '../domain/key-policy';
 import { logDestinationFromConfig } from '../domain/log-destination';
 import { parsePolicy } from '../domain/policy-document';
-import type { StepDeps } from './deps';
+import { resolvedConfig, type StepDeps } from './deps';
 import { syncSharedPolicy, type SharedPolicySyncResult } from './shared-policy-sync';
 
 /** Lease names of the shared policies. */
@@ -29,7 +29,7 @@ export async function ensureBucketPolicy(deps: StepDeps, accountId: string, owne
 
 /** Ensures the key policy lets `accountId`'s trail encrypt with the central key. */
 export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
-  const dest = logDestinationFromConfig(deps.config);
+  const dest = logDestinationFromConfig(await resolvedConfig(deps));
   return syncSharedPolicy({
     accountId,
     owner,

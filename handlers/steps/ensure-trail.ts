@@ -1,7 +1,7 @@
 /** Step 4: the account's trail, delivering to the central bucket with the central key, logging. */
 import { desiredTrail, needsStartLogging, planTrail } from '../domain/trail';
 import { TrailConflict, TrailNotLoggingYet } from '../shared/errors';
-import type { StepDeps } from './deps';
+import { resolvedConfig, type StepDeps } from './deps';
 
 /** Result of the trail step. */
 export interface TrailResult {
@@ -12,7 +12,7 @@ export interface TrailResult {
 
 /** Ensures the trail in `accountId` exists as configured and is logging. */
 export async function ensureTrail(deps: StepDeps, accountId: string): Promise<TrailResult> {
-  const desired = desiredTrail(deps.config);
+  const desired = desiredTrail(await resolvedConfig(deps));
   const trails = await deps.memberTrails(accountId);
   const observed = await trails.get(desired.name);
   const plan = planTrail(observed, desired);

@@ -86,6 +86,26 @@ export class KmsSim implements SimServiceImpl {
     return key;
   }
 
+  /** Alias ARN -> key ARN. */
+  private readonly aliases = new Map<string, string>();
+
+  /** Creates an alias (`alias/<name>`) for a key, in the key's account and region. */
+  addAlias(keyArn: string, aliasName: string): string {
+    const key = this.keys.get(keyArn);
+    if (!key) throw new Error(`Key ${keyArn} does not exist`);
+    if (!/^alias\/[A-Za-z0-9/_-]{1,250}$/.test(aliasName) || aliasName.startsWith('alias/aws/')) throw new Error(`Invalid alias name ${aliasName}`);
+    const aliasArn = `arn:${this.world.partition}:kms:${key.region}:${key.accountId}:${aliasName}`;
+    this.aliases.set(aliasArn, keyArn);
+    return aliasArn;
+  }
+
+  /** Resolves an alias name or alias ARN (accepted by DescribeKey, not by the key-policy calls). */
+  private resolveAlias(id: string, accountId: string, region: string): SimKey | undefined {
+    const aliasArn = id.startsWith('alias/') ? `arn:${this.world.partition}:kms:${region}:${accountId}:${id}` : id;
+    const keyArn = this.aliases.get(aliasArn);
+    return keyArn ? this.keys.get(keyArn) : undefined;
+  }
+
   /** Resolves a key id or key ARN as seen from `accountId` in `region`; undefined when there is none. */
   resolve(keyIdOrArn: string, accountId: string, region: string): SimKey | undefined {
     if (KEY_ARN.test(keyIdOrArn)) return this.keys.get(keyIdOrArn);
@@ -184,7 +204,11 @@ export class KmsSim implements SimServiceImpl {
 
   readonly operations = {
     DescribeKey: async ({ caller, region, input }) => {
-      const key = this.requireKey(input.KeyId, caller, region);
+      // DescribeKey also takes an alias name or alias ARN; GetKeyPolicy and PutKeyPolicy do not.
+      const id = String(input.KeyId);
+      const aliased = /(^|:)alias\//.test(id) ? this.resolveAlias(id, caller.accountId, region) : undefined;
+      if (/(^|:)alias\//.test(id) && (!aliased || aliased.region !== region)) awsError('NotFoundException', `Alias ${id} is not found.`);
+      const key = aliased ?? this.requireKey(input.KeyId, caller, region);
       await this.authorizeKey(caller, key, 'kms:DescribeKey', true);
       return { KeyMetadata: this.keyMetadata(key) };
     },

@@ -1,4 +1,5 @@
 import {
+  DescribeKeyCommand,
   GetKeyPolicyCommand,
   KMSClient,
   KMSInternalException,
@@ -90,5 +91,31 @@ describe('KeyPolicyAdapter', () => {
     expect(err.name).toBe('ResourceNotFound');
     expect(err.message).toContain(KEY_ARN);
     expect(err.message).toContain('keyArn');
+  });
+});
+
+describe('resolving the configured key', () => {
+  const ALIAS_ARN = 'arn:aws:kms:eu-west-1:222233334444:alias/cloudtrail-onboarding';
+
+  it('returns a key ARN as it is, without calling KMS', async () => {
+    kmsMock.reset();
+    await expect(keyPolicy.resolveKeyArn()).resolves.toBe(KEY_ARN);
+    expect(kmsMock).not.toHaveReceivedCommand(DescribeKeyCommand);
+  });
+
+  it('resolves an alias ARN to the key ARN with DescribeKey', async () => {
+    kmsMock.reset();
+    kmsMock.on(DescribeKeyCommand, { KeyId: ALIAS_ARN }).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN } });
+    const aliased = new KeyPolicyAdapter(new KMSClient({ region: 'eu-west-1' }), ALIAS_ARN);
+    await expect(aliased.resolveKeyArn()).resolves.toBe(KEY_ARN);
+  });
+
+  it('names the configuration key when the alias does not exist', async () => {
+    kmsMock.reset();
+    kmsMock.on(DescribeKeyCommand).rejects(modeled(NotFoundException, 400, 'Alias is not found.'));
+    const aliased = new KeyPolicyAdapter(new KMSClient({ region: 'eu-west-1' }), ALIAS_ARN);
+    const e = await rejection(aliased.resolveKeyArn());
+    expect(e.name).toBe('ResourceNotFound');
+    expect(e.message).toMatch(/keyArn/);
   });
 });

@@ -215,6 +215,7 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
     logArchiveRoles: async () => logArchiveRoles,
     bucketPolicy: async () => bucket,
     keyPolicy: async () => key,
+    resolveKeyArn: async () => config.keyArn,
   };
   return { deps, writes, config, rolesOf, trailsOf, logArchiveRoles, bucket, key, status, lock };
 }
