@@ -1,0 +1,140 @@
+/**
+ * `onboard plan`: what a run for the given accounts would write, computed with the same domain code
+ * the steps use, from the current shared policies (read from AWS or from files). Pure: no I/O here.
+ */
+import { createTwoFilesPatch } from 'diff';
+import { accountsInBucketPolicy, renderBucketPolicy } from '../handlers/domain/bucket-policy';
+import { accountsInKeyPolicy, renderKeyPolicy } from '../handlers/domain/key-policy';
+import { POLICY_LIMITS } from '../handlers/domain/limits';
+import { logDestinationFromConfig, type LogDestination } from '../handlers/domain/log-destination';
+import { parsePolicy, type PolicyDocument, type PolicyRender } from '../handlers/domain/policy-document';
+import { parseOnboardingRequest } from '../handlers/domain/request';
+import { desiredReaderRole, desiredSwitchRole, type RoleSpec } from '../handlers/domain/roles';
+import { desiredTrail, type TrailSpec } from '../handlers/domain/trail';
+import type { RuntimeConfig } from '../handlers/shared/config';
+import { PolicyTooLarge } from '../handlers/shared/errors';
+
+/** One shared policy in a plan. */
+export interface PolicyPlan {
+  /** The document a run would leave (the current one when nothing changes). */
+  readonly document: PolicyDocument;
+  readonly changed: boolean;
+  readonly bytes: number;
+  readonly limit: number;
+  /** Accounts the owned statements grant after the run. */
+  readonly accounts: number;
+  /** Unified diff of the pretty-printed current and planned documents ('' when unchanged). */
+  readonly diff: string;
+}
+
+/** A role as a run would create it, with every document in full. */
+export interface RolePlanDocument {
+  readonly roleName: string;
+  readonly roleArn: string;
+  readonly trustPolicy: PolicyDocument;
+  readonly managedPolicyArns: string[];
+  readonly inlinePolicies: Record<string, PolicyDocument>;
+  readonly maxSessionDuration: number;
+  readonly tags: { Key: string; Value: string }[];
+}
+
+/** The plan for a set of accounts. */
+export interface OnboardingPlan {
+  readonly bucketPolicy: PolicyPlan;
+  readonly keyPolicy: PolicyPlan;
+  readonly accounts: Record<string, { switchRole: RolePlanDocument; readerRole: RolePlanDocument; trail: TrailSpec }>;
+}
+
+/** Inputs of {@link buildPlan}. */
+export interface PlanInput {
+  /** Runtime configuration with `keyArn` resolved to the key ARN. */
+  readonly config: RuntimeConfig;
+  readonly accountIds: readonly string[];
+  readonly currentBucketPolicy: string | undefined;
+  readonly currentKeyPolicy: string | undefined;
+}
+
+const pretty = (doc: PolicyDocument | undefined) => (doc ? JSON.stringify(doc, null, 2) + '\n' : '');
+
+function roleDocument(spec: RoleSpec, accountId: string, partition: string): RolePlanDocument {
+  return {
+    roleName: spec.roleName,
+    roleArn: `arn:${partition}:iam::${accountId}:role${spec.path}${spec.roleName}`,
+    trustPolicy: spec.trustPolicy,
+    managedPolicyArns: spec.managedPolicyArns,
+    inlinePolicies: spec.inlinePolicies,
+    maxSessionDuration: spec.maxSessionDuration,
+    tags: spec.tags,
+  };
+}
+
+/**
+ * Renders one shared policy for the union of the accounts it grants and the requested ones. When the
+ * result would not fit, the error says how many of the requested accounts would.
+ */
+function planPolicy(
+  what: 'bucket policy' | 'key policy',
+  current: string | undefined,
+  requested: readonly string[],
+  accountsIn: (doc: PolicyDocument, dest: LogDestination) => string[],
+  render: (text: string | undefined, accounts: readonly string[], dest: LogDestination) => PolicyRender,
+  dest: LogDestination,
+): PolicyPlan {
+  const currentDoc = current ? parsePolicy(current, what) : undefined;
+  const granted = currentDoc ? accountsIn(currentDoc, dest) : [];
+  const wanted = requested.filter((a) => !granted.includes(a));
+  let r: PolicyRender;
+  try {
+    r = render(current, [...granted, ...wanted], dest);
+  } catch (e) {
+    if (!(e instanceof PolicyTooLarge)) throw e;
+    const fit = largestFit((n) => render(current, [...granted, ...wanted.slice(0, n)], dest), wanted.length);
+    const kind = what === 'bucket policy' ? 'bucketPolicy' : 'keyPolicy';
+    throw new PolicyTooLarge(
+      `The ${what} cannot grant all ${requested.length.toLocaleString('en-US')} requested accounts within the AWS limit of ` +
+        `${POLICY_LIMITS[kind].max.toLocaleString('en-US')} ${POLICY_LIMITS[kind].unit}: it already grants ${granted.length} ` +
+        `and ${fit.toLocaleString('en-US')} of the ${wanted.length.toLocaleString('en-US')} new accounts fit ` +
+        `(${(granted.length + fit).toLocaleString('en-US')} in total). ${e.message}`,
+      { ...e.details, fit: granted.length + fit, newAccountsThatFit: fit, requested: requested.length },
+      { cause: e },
+    );
+  }
+  const diff = r.changed ? createTwoFilesPatch(`current ${what}`, `planned ${what}`, pretty(currentDoc), pretty(r.document), '', '', { context: 3 }) : '';
+  return { document: r.document, changed: r.changed, bytes: r.bytes, limit: r.limit, accounts: r.accounts.length, diff };
+}
+
+/** The largest n in [0, max] for which `attempt(n)` does not throw PolicyTooLarge (monotone in n). */
+function largestFit(attempt: (n: number) => unknown, max: number): number {
+  let lo = 0;
+  let hi = max;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    try {
+      attempt(mid);
+      lo = mid;
+    } catch (e) {
+      if (!(e instanceof PolicyTooLarge)) throw e;
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+/** Builds the plan. Throws InvalidAccountId for a bad id and PolicyTooLarge when the policies cannot hold the accounts. */
+export function buildPlan(input: PlanInput): OnboardingPlan {
+  const ids = [...new Set(input.accountIds.map((a) => parseOnboardingRequest({ accountId: a }).accountId))];
+  const dest = logDestinationFromConfig(input.config);
+  const bucketPolicy = planPolicy('bucket policy', input.currentBucketPolicy, ids, accountsInBucketPolicy, renderBucketPolicy, dest);
+  const keyPolicy = planPolicy('key policy', input.currentKeyPolicy, ids, accountsInKeyPolicy, renderKeyPolicy, dest);
+  const switchRole = desiredSwitchRole(input.config);
+  const trail = desiredTrail(input.config);
+  const accounts: OnboardingPlan['accounts'] = {};
+  for (const id of ids) {
+    accounts[id] = {
+      switchRole: roleDocument(switchRole, id, input.config.partition),
+      readerRole: roleDocument(desiredReaderRole(input.config, id), input.config.logArchiveAccountId, input.config.partition),
+      trail,
+    };
+  }
+  return { bucketPolicy, keyPolicy, accounts };
+}

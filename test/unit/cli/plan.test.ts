@@ -1,0 +1,80 @@
+/**
+ * `onboard plan` logic: the documents a run would write for 1, 2 and 1,000 accounts, computed from
+ * given current policies, keeping every foreign statement; too many accounts stop with the limit
+ * and how many fit.
+ */
+import { buildPlan } from '../../../cli/plan';
+import { parseRuntimeConfig } from '../../../handlers/shared/config';
+import { BASE_CONFIG } from '../steps/fakes';
+
+const config = parseRuntimeConfig(BASE_CONFIG);
+const FOREIGN_BUCKET = [
+  { Sid: 'OrgTrailAclCheck', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: 'arn:aws:s3:::org-cloudtrail-logs-222233334444' },
+  { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::org-cloudtrail-logs-222233334444', 'arn:aws:s3:::org-cloudtrail-logs-222233334444/*'], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+];
+const FOREIGN_KEY = [
+  { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222233334444:root' }, Action: 'kms:*', Resource: '*' },
+  { Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222233334444:role/KeyAdmin' }, Action: ['kms:Describe*', 'kms:Put*'], Resource: '*' },
+];
+const current = {
+  bucket: JSON.stringify({ Version: '2012-10-17', Statement: FOREIGN_BUCKET }),
+  key: JSON.stringify({ Version: '2012-10-17', Statement: FOREIGN_KEY }),
+};
+const ids = (n: number) => Array.from({ length: n }, (_, i) => String(300000000000 + i));
+
+describe('plan', () => {
+  it.each([1, 2])('for %i account(s) renders both policies, both roles and the trail in full', (n) => {
+    const plan = buildPlan({ config, accountIds: ids(n), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+    expect(Object.keys(plan.accounts)).toEqual(ids(n));
+    expect(plan.bucketPolicy).toMatchObject({ changed: true, accounts: n, limit: 20480 });
+    expect(plan.keyPolicy).toMatchObject({ changed: true, accounts: n, limit: 32768 });
+    const a = plan.accounts[ids(n)[0]];
+    expect(a.switchRole.trustPolicy.Statement[0]).toMatchObject({ Principal: { AWS: ['arn:aws:iam::222233334444:root'] } });
+    expect(Object.keys(a.readerRole.inlinePolicies)).toEqual(['ReadOwnCloudTrailLogs']);
+    expect(a.trail).toMatchObject({ name: 'org-member-trail', isMultiRegionTrail: true, enableLogFileValidation: true });
+    expect(plan.bucketPolicy.diff).toContain('+');
+  });
+
+  it('keeps every foreign statement of the input policies unchanged and in its place', () => {
+    const plan = buildPlan({ config, accountIds: ids(2), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+    expect(plan.bucketPolicy.document.Statement.slice(0, 2)).toEqual(FOREIGN_BUCKET);
+    expect(plan.keyPolicy.document.Statement.slice(0, 2)).toEqual(FOREIGN_KEY);
+  });
+
+  it('shows no change and an empty diff for accounts the policies already grant', () => {
+    const first = buildPlan({ config, accountIds: ids(2), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+    const again = buildPlan({
+      config,
+      accountIds: ids(2),
+      currentBucketPolicy: JSON.stringify(first.bucketPolicy.document),
+      currentKeyPolicy: JSON.stringify(first.keyPolicy.document),
+    });
+    expect(again.bucketPolicy).toMatchObject({ changed: false, diff: '' });
+    expect(again.keyPolicy).toMatchObject({ changed: false, diff: '' });
+  });
+
+  it('for 1,000 accounts either fits or stops naming the limit and how many accounts fit', () => {
+    let error: Error & { details?: Record<string, unknown> } | undefined;
+    try {
+      const plan = buildPlan({ config, accountIds: ids(1000), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+      expect(plan.bucketPolicy.bytes).toBeLessThanOrEqual(20480);
+      expect(plan.keyPolicy.bytes).toBeLessThanOrEqual(32768);
+      return;
+    } catch (e) {
+      error = e as Error & { details?: Record<string, unknown> };
+    }
+    expect(error.name).toBe('PolicyTooLarge');
+    expect(error.message).toMatch(/20,480 bytes/);
+    const fit = error.details?.fit as number;
+    expect(error.message).toContain(`${fit} in total`);
+    // The count is exact: that many fit, one more does not.
+    expect(() => buildPlan({ config, accountIds: ids(fit), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key })).not.toThrow();
+    expect(() => buildPlan({ config, accountIds: ids(fit + 1), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key })).toThrow(/limit/);
+  });
+
+  it('rejects a malformed account id by name', () => {
+    expect(() => buildPlan({ config, accountIds: ['12345'], currentBucketPolicy: undefined, currentKeyPolicy: current.key })).toThrow(
+      expect.objectContaining({ name: 'InvalidAccountId' }),
+    );
+  });
+});
