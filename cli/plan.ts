@@ -9,6 +9,7 @@ import { POLICY_LIMITS } from '../handlers/domain/limits';
 import { logDestinationFromConfig, type LogDestination } from '../handlers/domain/log-destination';
 import { parsePolicy, type PolicyDocument, type PolicyRender } from '../handlers/domain/policy-document';
 import { parseOnboardingRequest } from '../handlers/domain/request';
+import type { SharingMode } from '../handlers/domain/shared-policy';
 import { desiredReaderRole, desiredSwitchRole, type RoleSpec } from '../handlers/domain/roles';
 import { desiredTrail, type TrailSpec } from '../handlers/domain/trail';
 import type { RuntimeConfig } from '../handlers/shared/config';
@@ -23,6 +24,8 @@ export interface PolicyPlan {
   readonly limit: number;
   /** Accounts the owned statements grant after the run. */
   readonly accounts: number;
+  /** How the policy grants them: as a list of accounts, or organization-wide (past the list's limit). */
+  readonly mode: SharingMode;
   /** Unified diff of the pretty-printed current and planned documents ('' when unchanged). */
   readonly diff: string;
 }
@@ -69,8 +72,9 @@ function roleDocument(spec: RoleSpec, accountId: string, partition: string): Rol
 }
 
 /**
- * Renders one shared policy for the union of the accounts it grants and the requested ones. When the
- * result would not fit, the error says how many of the requested accounts would.
+ * Renders one shared policy for the union of the accounts it grants and the requested ones. Past the
+ * limit of the account list it is organization-wide when the configuration names the organization;
+ * otherwise the error says how many of the requested accounts would fit.
  */
 function planPolicy(
   what: 'bucket policy' | 'key policy',
@@ -100,7 +104,7 @@ function planPolicy(
     );
   }
   const diff = r.changed ? createTwoFilesPatch(`current ${what}`, `planned ${what}`, pretty(currentDoc), pretty(r.document), '', '', { context: 3 }) : '';
-  return { document: r.document, changed: r.changed, bytes: r.bytes, limit: r.limit, accounts: r.accounts.length, diff };
+  return { document: r.document, changed: r.changed, bytes: r.bytes, limit: r.limit, accounts: r.accounts.length, mode: r.mode, diff };
 }
 
 /** The largest n in [0, max] for which `attempt(n)` does not throw PolicyTooLarge (monotone in n). */

@@ -1,27 +1,68 @@
 /**
- * Builds the CDK app from a validated configuration. Used by infra/app.ts (cdk synth) and by the
- * local runner, which synthesizes the same app in process to run the very definition that deploys.
+ * Builds the CDK app from a validated configuration. Used by infra/app.ts (cdk synth), by the infra
+ * tests, and by the local runner, which synthesizes the same app in process to run the very
+ * definition that deploys.
+ *
+ * Stacks (construct ids are a stable contract: renaming one replaces the stack):
+ * | id                                      | account       | region     |
+ * |-----------------------------------------|---------------|------------|
+ * | `CloudTrailOnboarding-LogArchive`       | log-archive   | homeRegion |
+ * | `CloudTrailOnboarding-Orchestrator`     | orchestrator  | homeRegion |
+ * | `CloudTrailOnboarding-ManagementEvents` | management    | us-east-1  |  (only with organizationId)
+ *
+ * No stack references another (they live in different accounts): shared names come from names.ts,
+ * and every cross-account grant names a role pattern rather than a role, so they deploy in any order.
+ * Recommended order: LogArchive, Orchestrator, ManagementEvents (an event forwarded before the
+ * orchestrator bus exists lands in the forwarder's dead-letter queue).
  */
-import { App, AppProps } from 'aws-cdk-lib';
+import { App, AppProps, Stack } from 'aws-cdk-lib';
 import { AppConfig, orchestratorAccount } from './config';
+import { ORGANIZATIONS_EVENTS_REGION } from './names';
+import { LogArchiveStack } from './stacks/log-archive-stack';
+import { ManagementEventsStack } from './stacks/management-events-stack';
 import { OrchestratorStack } from './stacks/orchestrator-stack';
 
 /** The stacks of the app. */
 export interface OnboardingApp {
   readonly app: App;
+  /** Bucket, key (when created) and the orchestrator's access role: log-archive account, home region. */
+  readonly logArchive: LogArchiveStack;
+  /** State machine, functions, table, API, bus, notifications: orchestrator account, home region. */
   readonly orchestrator: OrchestratorStack;
+  /** Forwarder of the Organizations event: management account, us-east-1. Absent without `organizationId`. */
+  readonly managementEvents?: ManagementEventsStack;
+  /** Every stack of the app. */
+  readonly stacks: readonly Stack[];
 }
 
 /** Construct ids of the stacks: a stable contract (renaming one replaces the stack). */
-export const STACK_IDS = { orchestrator: 'CloudTrailOnboarding-Orchestrator' } as const;
+export const STACK_IDS = {
+  logArchive: 'CloudTrailOnboarding-LogArchive',
+  orchestrator: 'CloudTrailOnboarding-Orchestrator',
+  managementEvents: 'CloudTrailOnboarding-ManagementEvents',
+} as const;
 
 /** Creates the app and its stacks. */
 export function buildApp(config: AppConfig, appProps: AppProps = {}): OnboardingApp {
   const app = new App(appProps);
+  const logArchive = new LogArchiveStack(app, STACK_IDS.logArchive, {
+    config,
+    env: { account: config.logArchiveAccountId, region: config.homeRegion },
+    description: 'CloudTrail account onboarding: central log bucket and key (when created), access role of the orchestrator',
+    terminationProtection: true,
+  });
   const orchestrator = new OrchestratorStack(app, STACK_IDS.orchestrator, {
     config,
     env: { account: orchestratorAccount(config), region: config.homeRegion },
-    description: 'CloudTrail account onboarding: state machine, step functions, status table',
+    description: 'CloudTrail account onboarding: state machine, step functions, status table, API, events, notifications',
   });
-  return { app, orchestrator };
+  const managementEvents = config.organizationId
+    ? new ManagementEventsStack(app, STACK_IDS.managementEvents, {
+        config,
+        env: { account: config.managementAccountId, region: ORGANIZATIONS_EVENTS_REGION },
+        description: 'CloudTrail account onboarding: forwards the Organizations account-created event to the onboarding bus',
+      })
+    : undefined;
+  const stacks: Stack[] = [logArchive, orchestrator, ...(managementEvents ? [managementEvents] : [])];
+  return { app, logArchive, orchestrator, managementEvents, stacks };
 }

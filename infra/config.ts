@@ -1,6 +1,10 @@
 /**
  * The one configuration model of the CDK app, validated before any construct is made.
- * Each bad key is reported with what was given and what is expected.
+ * Each bad key is reported with what was given and what is expected; every problem is reported at
+ * once (shape first, then the checks across keys).
+ *
+ * Examples: config/onboarding.sample.json (existing bucket and key, the local simulation's) and
+ * config/onboarding.create-resources.sample.json (the app creates the bucket and the key).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -8,31 +12,166 @@ import { AccountIdSchema, RuntimeConfigInput, RuntimeConfigSchema } from '../han
 
 const runtime = RuntimeConfigSchema.shape;
 
-/** The deployment configuration (a JSON file; see config/onboarding.sample.json). */
+/** Partition of every ARN the app writes (cdk.json targets the `aws` partition only). */
+export const PARTITION = 'aws';
+
+/**
+ * Objects (and noncurrent versions) in a created log bucket expire after this many days by default:
+ * 2557 days, about seven years, a common retention for audit logs.
+ */
+export const DEFAULT_EXPIRE_AFTER_DAYS = 2557;
+
+/** Alias of a created log key by default. */
+export const DEFAULT_KEY_ALIAS = 'alias/cloudtrail-onboarding';
+
+/** Name of the role in the log-archive account the orchestrator assumes, by default. */
+export const DEFAULT_LOG_ARCHIVE_ACCESS_ROLE_NAME = 'OnboardingLogArchiveAccess';
+
+/**
+ * S3 bucket name rules (general purpose buckets): 3-63 characters of lower-case letters, digits, dots
+ * and hyphens, starting and ending with a letter or digit, no `..`, not an IP address.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+const BucketNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 of [a-z0-9.-], starting and ending with a letter or digit)')
+  .refine((s) => !s.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(s), 'must be a valid S3 bucket name (no "..", not an IP address)');
+
+/**
+ * A KMS alias name: `alias/` then 1-250 of [A-Za-z0-9/_-]; `alias/aws/` is reserved for AWS managed keys.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+ */
+const AliasNameSchema = z
+  .string()
+  .regex(/^alias\/[A-Za-z0-9/_-]{1,250}$/, 'must be a KMS alias name such as alias/cloudtrail-onboarding')
+  .refine((s) => !s.startsWith('alias/aws/'), 'must not start with alias/aws/ (reserved for AWS managed keys)');
+
+const KMS_KEY_ARN = /^arn:[a-z-]+:kms:([a-z0-9-]+):(\d{12}):key\/[A-Za-z0-9-]+$/;
+const KMS_ALIAS_ARN = /^arn:[a-z-]+:kms:([a-z0-9-]+):(\d{12}):(alias\/[A-Za-z0-9/_-]+)$/;
+const IAM_PRINCIPAL_ARN = /^arn:[a-z-]+:iam::(\d{12}):(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
+const IAM_ROLE_ARN = /^arn:[a-z-]+:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
+const MANAGED_POLICY_ARN = /^arn:[a-z-]+:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
+
+/** The central log bucket: created by the app, or an existing one (imported by name). */
+const LogBucketSchema = z.discriminatedUnion(
+  'create',
+  [
+    z.strictObject({
+      create: z.literal(true),
+      /** Name of the bucket to create (in the log-archive account, home region). */
+      name: BucketNameSchema,
+      /** Objects and noncurrent versions expire after this many days. Default 2557 (~7 years). */
+      expireAfterDays: z.number().int('must be a whole number of days').min(1).max(36500).default(DEFAULT_EXPIRE_AFTER_DAYS),
+      /** Bucket that receives the S3 server access logs of the log bucket. Default `<name>-access-logs`. */
+      accessLogsBucketName: BucketNameSchema.optional(),
+    }),
+    z.strictObject({
+      create: z.literal(false),
+      /** Name of the existing bucket (owned by the log-archive account, in the home region). */
+      name: BucketNameSchema,
+    }),
+  ],
+  { error: (iss) => (iss.code === 'invalid_union' ? 'must say "create": true (the app creates the bucket) or false (an existing bucket)' : undefined) },
+);
+
+/** The central KMS key: created by the app, or an existing one (imported by key or alias ARN). */
+const LogKeySchema = z.discriminatedUnion(
+  'create',
+  [
+    z.strictObject({
+      create: z.literal(true),
+      /** Alias of the created key; the runtime finds the key through it. Default alias/cloudtrail-onboarding. */
+      alias: AliasNameSchema.default(DEFAULT_KEY_ALIAS),
+      /** Principals allowed to administer the key (not to use it). Default none: the account, through IAM. */
+      administratorArns: z.array(z.string().regex(IAM_PRINCIPAL_ARN, 'must be an IAM principal ARN (arn:aws:iam::<account>:root|role/...|user/...)')).default([]),
+    }),
+    z.strictObject({
+      create: z.literal(false),
+      /** `arn:aws:kms:<homeRegion>:<logArchive>:key/<id>` or `arn:aws:kms:<homeRegion>:<logArchive>:alias/<name>`. */
+      arn: z.string().refine((s) => KMS_KEY_ARN.test(s) || KMS_ALIAS_ARN.test(s), 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or alias ARN (...:alias/<name>)'),
+    }),
+  ],
+  { error: (iss) => (iss.code === 'invalid_union' ? 'must say "create": true (the app creates the key) or false (an existing key)' : undefined) },
+);
+
+const SwitchRoleSchema = runtime.switchRole.extend({
+  /** Principals trusted to assume it: IAM principal ARNs (`arn:aws:iam::<security>:root` or a role ARN). */
+  trustedPrincipalArns: z
+    .array(z.string().regex(IAM_PRINCIPAL_ARN, 'must be an IAM principal ARN (arn:aws:iam::<account>:root|role/...|user/...)'))
+    .min(1, 'must name at least one principal'),
+  /** Managed policies attached. Default: SecurityAudit. */
+  managedPolicyArns: z
+    .array(z.string().regex(MANAGED_POLICY_ARN, 'must be a managed policy ARN (arn:aws:iam::aws:policy/<name> or arn:aws:iam::<account>:policy/<name>)'))
+    .default(['arn:aws:iam::aws:policy/SecurityAudit']),
+});
+
+/** The deployment configuration as written (a JSON file; see config/onboarding.sample.json). */
 export const AppConfigSchema = z.strictObject({
+  /** Region of the bucket, the key, the trails' home region and the orchestrator. */
   homeRegion: runtime.homeRegion,
+  /** Organizations management account (where account-creation events happen). */
   managementAccountId: runtime.managementAccountId,
+  /** Security (log-archive) account: owns the bucket, the key and the reader roles. */
   logArchiveAccountId: runtime.logArchiveAccountId,
   /** Account the state machine and the step functions run in. Default: the management account. */
   orchestratorAccountId: AccountIdSchema.optional(),
+  /**
+   * When set, accounts are checked in AWS Organizations and new accounts are onboarded from the
+   * CreateAccountResult event. Without it accounts are registered by API only, and the
+   * member-access role is one each account owner created.
+   */
   organizationId: runtime.organizationId,
-  organizationsRoleArn: runtime.organizationsRoleArn,
+  /** Role in the management account to read Organizations through. Default: the orchestrator's own role. */
+  organizationsRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)').optional(),
+  /** Allow onboarding the management account itself. Default false. */
   allowManagementAccount: runtime.allowManagementAccount,
+  /** Allow onboarding the log-archive account itself. Default false. */
   allowLogArchiveAccount: runtime.allowLogArchiveAccount,
-  bucketName: runtime.bucketName,
-  keyArn: runtime.keyArn,
+  /** The central bucket. */
+  logBucket: LogBucketSchema,
+  /** The central KMS key. */
+  logKey: LogKeySchema,
+  /** Optional S3 key prefix for every trail, without slashes at either end. */
   logPrefix: runtime.logPrefix,
+  /** Name of the trail created in each member account. */
   trailName: runtime.trailName,
-  switchRole: runtime.switchRole,
+  /** The switch role created in every member account for the security account. */
+  switchRole: SwitchRoleSchema,
+  /** Reader roles in the log-archive account: `<prefix><accountId>`. Default `CloudTrailLogReader-`. */
   readerRoleNamePrefix: runtime.readerRoleNamePrefix,
+  /** Role the orchestrator assumes in each member account. Default OrganizationAccountAccessRole. */
   memberAccessRoleName: runtime.memberAccessRoleName,
-  /** Name of the role in the log-archive account the orchestrator assumes. */
-  logArchiveAccessRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/).default('OnboardingLogArchiveAccess'),
+  /** Name of the role in the log-archive account the orchestrator assumes. Default OnboardingLogArchiveAccess. */
+  logArchiveAccessRoleName: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, 'must be a valid IAM role name (1-64 of [A-Za-z0-9+=,.@_-])')
+    .default(DEFAULT_LOG_ARCHIVE_ACCESS_ROLE_NAME),
+  /** Lease length of a shared-policy lock, seconds. Default 120. */
   lockLeaseSeconds: runtime.lockLeaseSeconds,
+  /** Who hears about finished onboardings and alarms (SNS email subscriptions). */
+  notifications: z
+    .strictObject({
+      emails: z.array(z.email('must be an e-mail address')).default([]),
+    })
+    .optional(),
 });
 
-/** Validated deployment configuration. */
-export type AppConfig = z.infer<typeof AppConfigSchema>;
+/** The configuration as written (defaults may be omitted). */
+export type AppConfigInput = z.input<typeof AppConfigSchema>;
+
+/** Values derived from the configuration, used by the stacks and the runtime configuration. */
+export interface DerivedConfig {
+  /** Name of the central bucket (`logBucket.name`). */
+  readonly bucketName: string;
+  /**
+   * What the steps are given as `keyArn`: the key ARN of an existing key, or the ALIAS ARN of a created
+   * one (its key id is not known before deploy; the steps resolve it with DescribeKey).
+   */
+  readonly keyArn: string;
+}
+
+/** Validated deployment configuration, with its derived values. */
+export type AppConfig = z.infer<typeof AppConfigSchema> & DerivedConfig;
 
 /** A configuration that failed validation; `problems` has one line per bad key. */
 export class InvalidConfiguration extends Error {
@@ -45,39 +184,130 @@ export class InvalidConfiguration extends Error {
   }
 }
 
-function describeReceived(raw: unknown, path: PropertyKey[]): string {
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = raw;
   for (const k of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function describeReceived(raw: unknown, path: readonly PropertyKey[]): string {
+  const v = valueAt(raw, path);
   return v === undefined ? 'nothing' : JSON.stringify(v);
+}
+
+/** Keys of `logBucket` / `logKey` that belong to one value of `create` only. */
+const CREATE_VARIANT_KEYS: Record<string, Record<string, boolean>> = {
+  logBucket: { expireAfterDays: true, accessLogsBucketName: true },
+  logKey: { alias: true, administratorArns: true, arn: false },
+};
+
+function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((i) => {
+    if (i.code === 'unrecognized_keys') {
+      // One line per unknown key, named by its full path.
+      return i.keys.map((k) => {
+        const key = [...i.path, k].join('.');
+        const variant = i.path.length === 1 ? CREATE_VARIANT_KEYS[String(i.path[0])]?.[k] : undefined;
+        const hint = variant === undefined ? '' : ` (only with "create": ${variant})`;
+        return `${key}: is not a configuration key here${hint} (received ${describeReceived(raw, [...i.path, k])})`;
+      });
+    }
+    const key = i.path.join('.') || '(root)';
+    return [`${key}: ${i.message} (received ${describeReceived(raw, i.path)})`];
+  });
+}
+
+/** The checks across keys (the shape is valid). Returns one line per problem. */
+function crossKeyProblems(cfg: z.infer<typeof AppConfigSchema>): string[] {
+  const problems: string[] = [];
+  const { managementAccountId: mgmt, logArchiveAccountId: logArchive, homeRegion } = cfg;
+  const orchestrator = cfg.orchestratorAccountId ?? mgmt;
+
+  if (mgmt === logArchive) {
+    problems.push(`logArchiveAccountId: must differ from managementAccountId (both are ${mgmt})`);
+  }
+  // (When management = log-archive, that is the one problem to fix first.)
+  if (orchestrator === logArchive && mgmt !== logArchive) {
+    problems.push(
+      `orchestratorAccountId: must not be the log-archive account ${logArchive}: the orchestrator edits the log-archive ` +
+        `account's policies through a role there and should not run beside the logs (received ${JSON.stringify(cfg.orchestratorAccountId ?? mgmt)}${cfg.orchestratorAccountId ? '' : ', the default: managementAccountId'})`,
+    );
+  }
+
+  if (!cfg.logKey.create) {
+    const m = KMS_KEY_ARN.exec(cfg.logKey.arn) ?? KMS_ALIAS_ARN.exec(cfg.logKey.arn);
+    if (m && m[2] !== logArchive) {
+      problems.push(`logKey.arn: the key must be in the log-archive account ${logArchive} (received ${cfg.logKey.arn})`);
+    }
+    if (m && m[1] !== homeRegion) {
+      problems.push(`logKey.arn: the key must be in the home region ${homeRegion} (received ${cfg.logKey.arn})`);
+    }
+  }
+
+  if (cfg.logBucket.create) {
+    const accessLogs = accessLogsBucketNameOf(cfg.logBucket);
+    if (accessLogs === cfg.logBucket.name) {
+      problems.push(`logBucket.accessLogsBucketName: must differ from logBucket.name (received ${JSON.stringify(accessLogs)})`);
+    } else if (!cfg.logBucket.accessLogsBucketName && accessLogs.length > 63) {
+      problems.push(
+        `logBucket.accessLogsBucketName: the default "<name>-access-logs" is longer than 63 characters; set a name ` +
+          `(received nothing, logBucket.name ${JSON.stringify(cfg.logBucket.name)})`,
+      );
+    }
+  }
+
+  if (cfg.organizationsRoleArn) {
+    if (!cfg.organizationId) {
+      problems.push(`organizationsRoleArn: is used only with organizationId, which is not set (received ${JSON.stringify(cfg.organizationsRoleArn)})`);
+    }
+    const account = IAM_ROLE_ARN.exec(cfg.organizationsRoleArn)?.[1];
+    if (account && account !== mgmt) {
+      problems.push(`organizationsRoleArn: must be a role in the management account ${mgmt} (received ${cfg.organizationsRoleArn})`);
+    }
+  }
+
+  if (cfg.logArchiveAccessRoleName.startsWith(cfg.readerRoleNamePrefix)) {
+    problems.push(
+      `logArchiveAccessRoleName: must not start with readerRoleNamePrefix ${JSON.stringify(cfg.readerRoleNamePrefix)}, ` +
+        `or the role could rewrite its own permissions (received ${JSON.stringify(cfg.logArchiveAccessRoleName)})`,
+    );
+  }
+  if (cfg.switchRole.name === cfg.memberAccessRoleName) {
+    problems.push(
+      `switchRole.name: must differ from memberAccessRoleName, the role the orchestrator itself uses in each member account ` +
+        `(received ${JSON.stringify(cfg.switchRole.name)})`,
+    );
+  }
+  return problems;
+}
+
+/** Name of the access-logs bucket of a created log bucket. */
+export function accessLogsBucketNameOf(bucket: { name: string; accessLogsBucketName?: string }): string {
+  return bucket.accessLogsBucketName ?? `${bucket.name}-access-logs`;
+}
+
+/** ARN of the alias of a created key: `arn:aws:kms:<homeRegion>:<logArchive>:alias/<name>`. */
+export function keyAliasArn(cfg: Pick<AppConfig, 'homeRegion' | 'logArchiveAccountId'>, alias: string): string {
+  return `arn:${PARTITION}:kms:${cfg.homeRegion}:${cfg.logArchiveAccountId}:${alias}`;
+}
+
+/** The alias name (`alias/...`) an imported key ARN names, if it is an alias ARN. */
+export function aliasOfKeyArn(arn: string): string | undefined {
+  return KMS_ALIAS_ARN.exec(arn)?.[3];
 }
 
 /** Validates a configuration object. */
 export function parseAppConfig(raw: unknown, source = 'configuration'): AppConfig {
   const result = AppConfigSchema.safeParse(raw);
-  if (!result.success) {
-    throw new InvalidConfiguration(
-      source,
-      result.error.issues.map((i) => {
-        const key = i.path.join('.') || '(root)';
-        return `${key}: ${i.message} (received ${describeReceived(raw, i.path)})`;
-      }),
-    );
-  }
+  if (!result.success) throw new InvalidConfiguration(source, formatIssues(raw, result.error.issues));
   const cfg = result.data;
-  const problems: string[] = [];
-  const keyAccount = cfg.keyArn.split(':')[4];
-  const keyRegion = cfg.keyArn.split(':')[3];
-  if (keyAccount !== cfg.logArchiveAccountId) {
-    problems.push(`keyArn: the key must be in the log-archive account ${cfg.logArchiveAccountId} (received ${cfg.keyArn})`);
-  }
-  if (keyRegion !== cfg.homeRegion) {
-    problems.push(`keyArn: the key must be in the home region ${cfg.homeRegion} (received ${cfg.keyArn})`);
-  }
-  if (cfg.managementAccountId === cfg.logArchiveAccountId) {
-    problems.push('logArchiveAccountId: must differ from managementAccountId');
-  }
+  const problems = crossKeyProblems(cfg);
   if (problems.length) throw new InvalidConfiguration(source, problems);
-  return cfg;
+  return {
+    ...cfg,
+    bucketName: cfg.logBucket.name,
+    keyArn: cfg.logKey.create ? keyAliasArn(cfg, cfg.logKey.alias) : cfg.logKey.arn,
+  };
 }
 
 /** Reads and validates a configuration file. */
@@ -92,16 +322,39 @@ export function loadAppConfig(file: string): AppConfig {
 }
 
 /** The account the orchestrator runs in. */
-export function orchestratorAccount(cfg: AppConfig): string {
+export function orchestratorAccount(cfg: Pick<AppConfig, 'orchestratorAccountId' | 'managementAccountId'>): string {
   return cfg.orchestratorAccountId ?? cfg.managementAccountId;
 }
 
-/** The runtime configuration handed to every step function (tableName resolved at deploy time). */
+/** ARN of the role in the log-archive account the orchestrator assumes. */
+export function logArchiveAccessRoleArn(cfg: Pick<AppConfig, 'logArchiveAccountId' | 'logArchiveAccessRoleName'>): string {
+  return `arn:${PARTITION}:iam::${cfg.logArchiveAccountId}:role/${cfg.logArchiveAccessRoleName}`;
+}
+
+/**
+ * The runtime configuration handed to every step function (handlers/shared/config.ts), with the
+ * table name resolved at deploy time. `keyArn` is the key ARN of an existing key or the alias ARN of
+ * a created one.
+ */
 export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfigInput {
-  const { orchestratorAccountId: _o, logArchiveAccessRoleName, ...rest } = cfg;
   return {
-    ...rest,
-    logArchiveAccessRoleArn: `arn:aws:iam::${cfg.logArchiveAccountId}:role/${logArchiveAccessRoleName}`,
+    partition: PARTITION,
+    homeRegion: cfg.homeRegion,
+    managementAccountId: cfg.managementAccountId,
+    logArchiveAccountId: cfg.logArchiveAccountId,
+    organizationId: cfg.organizationId,
+    organizationsRoleArn: cfg.organizationsRoleArn,
+    allowManagementAccount: cfg.allowManagementAccount,
+    allowLogArchiveAccount: cfg.allowLogArchiveAccount,
+    bucketName: cfg.bucketName,
+    keyArn: cfg.keyArn,
+    logPrefix: cfg.logPrefix,
+    trailName: cfg.trailName,
+    switchRole: cfg.switchRole,
+    readerRoleNamePrefix: cfg.readerRoleNamePrefix,
+    memberAccessRoleName: cfg.memberAccessRoleName,
+    logArchiveAccessRoleArn: logArchiveAccessRoleArn(cfg),
     tableName,
+    lockLeaseSeconds: cfg.lockLeaseSeconds,
   };
 }

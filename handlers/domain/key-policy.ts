@@ -1,6 +1,12 @@
 /**
  * The central key's policy: the statements that let each onboarded account's trail encrypt its
- * log files with the key, one explicit grant per account.
+ * log files with the key, and only with its own encryption context.
+ *
+ * Compact encoding (docs/DESIGN.md, "Documents"): the accounts are listed in `aws:SourceAccount`,
+ * the trail name is pinned by an `aws:SourceArn` pattern, and the encryption context must name a
+ * trail of the requesting account (`arn:<p>:cloudtrail:*:${aws:SourceAccount}:trail/*`). The earlier
+ * explicit encoding (trail ARN lists and one encryption-context pattern per account, same Sids) is
+ * still read, so its accounts carry over when it is replaced.
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
  */
 import { OWNERSHIP } from '../shared/config';
@@ -16,13 +22,19 @@ import {
 } from './policy-document';
 import {
   accountsInOwnedConditions,
+  accountsInSourceAccount,
   CLOUDTRAIL_SERVICE_PRINCIPAL,
-  normaliseAccounts,
+  grants,
   renderSharedPolicy,
-  trailArns,
+  SharingMode,
+  SOURCE_ACCOUNT_VARIABLE,
+  SOURCE_KEYS,
+  sourceConditions,
+  toGrantees,
+  type Grantees,
 } from './shared-policy';
 
-/** Sids of the owned key-policy statements. */
+/** Sids of the owned key-policy statements (the same in the earlier explicit encoding). */
 export const KEY_POLICY_SIDS = {
   /** CloudTrail generates a data key per log file. */
   encrypt: `${OWNERSHIP.sidPrefix}Encrypt`,
@@ -31,8 +43,8 @@ export const KEY_POLICY_SIDS = {
 } as const;
 
 /**
- * Encryption-context key CloudTrail sets to the ARN of the trail writing the file; the per-account
- * pattern ties each account's grant to its own trails.
+ * Encryption-context key CloudTrail sets to the ARN of the trail writing the file; the pattern ties
+ * each account's grant to its own trails.
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html#create-kms-key-policy-for-cloudtrail-encrypt
  */
 export const CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY = 'kms:EncryptionContext:aws:cloudtrail:arn';
@@ -43,14 +55,18 @@ export function accountTrailsPattern(partition: string, accountId: string): stri
 }
 
 /**
- * The owned statements for these accounts (none for an empty list). Resource `*` in a key policy
- * means "this key". `aws:SourceArn` is the confused-deputy guard.
- * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+ * The owned statements for these grantees (none for an empty account list). Resource `*` in a key
+ * policy means "this key".
+ * - `Encrypt`: `kms:GenerateDataKey*` for the listed accounts (or the organization) and the
+ *   configured trail name, only with an encryption context naming a trail of the requesting account
+ *   (`${aws:SourceAccount}` as a policy variable in a string condition);
+ * - `Describe`: `kms:DescribeKey`, same source conditions (DescribeKey carries no encryption context).
+ * Two account lists: 1,000 accounts fit 32 KB with room to spare (test/unit/domain/capacity.test.ts).
  */
-export function ownedKeyStatements(accounts: readonly string[], dest: LogDestination): PolicyStatement[] {
-  const accts = normaliseAccounts(accounts);
-  if (accts.length === 0) return [];
-  const sourceArns = trailArns(accts, dest);
+export function ownedKeyStatements(grantees: Grantees | readonly string[], dest: LogDestination): PolicyStatement[] {
+  const who = toGrantees(grantees);
+  if (who.mode === SharingMode.accounts && who.accounts.length === 0) return [];
+  const source = sourceConditions(who, dest);
   return [
     canonicalStatement({
       Sid: KEY_POLICY_SIDS.encrypt,
@@ -59,8 +75,8 @@ export function ownedKeyStatements(accounts: readonly string[], dest: LogDestina
       Action: 'kms:GenerateDataKey*',
       Resource: '*',
       Condition: {
-        StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accts.map((a) => accountTrailsPattern(dest.partition, a)) },
-        StringEquals: { 'aws:SourceArn': sourceArns },
+        ...source,
+        StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(dest.partition, SOURCE_ACCOUNT_VARIABLE) },
       },
     }),
     canonicalStatement({
@@ -69,17 +85,27 @@ export function ownedKeyStatements(accounts: readonly string[], dest: LogDestina
       Principal: { Service: CLOUDTRAIL_SERVICE_PRINCIPAL },
       Action: 'kms:DescribeKey',
       Resource: '*',
-      Condition: { StringEquals: { 'aws:SourceArn': sourceArns } },
+      Condition: source,
     }),
   ];
 }
 
 /**
- * Accounts the owned statements grant now: from the encryption-context patterns and the trail ARNs
- * in `aws:SourceArn` (the union, for the same reasons as the bucket policy).
+ * Accounts the owned statements list now: `aws:SourceAccount` (this encoding), plus, from the
+ * earlier explicit encoding, the encryption-context patterns and the trail ARNs in `aws:SourceArn`
+ * (the union, for the same reasons as the bucket policy). An organization-wide policy lists none.
  */
 export function accountsInKeyPolicy(doc: PolicyDocument, _dest: LogDestination): string[] {
-  return accountsInOwnedConditions(doc, [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY, 'aws:SourceArn']);
+  const found = new Set([...accountsInSourceAccount(doc), ...accountsInOwnedConditions(doc, [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY, SOURCE_KEYS.arn])]);
+  return [...found].sort();
+}
+
+/**
+ * True when the key policy already lets `accountId`'s trail encrypt: listed, or granted
+ * organization-wide for the configured organization (see `grants` in shared-policy.ts).
+ */
+export function keyPolicyGrants(doc: PolicyDocument, accountId: string, dest: LogDestination): boolean {
+  return grants(doc, accountId, dest, accountsInKeyPolicy);
 }
 
 /** Canonical text of one statement, for comparing statements one by one. */
@@ -118,12 +144,14 @@ export function assertKeyPolicyKeepsAdministration(current: PolicyDocument, desi
 }
 
 /**
- * Renders the key policy that grants exactly `accounts`, keeping every foreign statement.
+ * Renders the key policy that grants exactly `accounts` (or, past the limit, the organization),
+ * keeping every foreign statement unchanged and in place.
  *
  * @param currentText - the policy as GetKeyPolicy returned it.
  * @param accounts - every account to grant; sorted and de-duplicated.
  * @throws InvalidPolicyDocument when a write is due and it would lose the administrators.
- * @throws PolicyTooLarge when a write is due and the result is over 32 KB (nothing is written).
+ * @throws PolicyTooLarge when a write is due, the account list does not fit 32 KB and no organization
+ *   id is configured; the message names the limit and how many accounts fit. Nothing is written.
  */
 export function renderKeyPolicy(currentText: string | undefined, accounts: readonly string[], dest: LogDestination): PolicyRender {
   return renderSharedPolicy({
@@ -131,7 +159,8 @@ export function renderKeyPolicy(currentText: string | undefined, accounts: reado
     what: `key policy of ${dest.keyArn}`,
     currentText,
     accounts,
-    owned: (accts) => ownedKeyStatements(accts, dest),
+    organizationId: dest.organizationId,
+    owned: (grantees) => ownedKeyStatements(grantees, dest),
     guard: assertKeyPolicyKeepsAdministration,
   });
 }

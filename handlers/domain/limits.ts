@@ -57,17 +57,26 @@ export interface LimitContext {
   accounts?: number;
   /** A more specific name for the document, e.g. `"trust policy of role CloudTrailLogReader-444455556666"`. */
   document?: string;
+  /** How many accounts would fit under the limit (shared policies), said in the message. */
+  fit?: number;
+  /** What to do about it, when more specific than the default advice of the kind. */
+  advice?: string;
 }
 
 /** What to do about an oversized document, per kind. */
 const ADVICE: Record<PolicyLimitKind, string> = {
   bucketPolicy:
-    'The per-account statements have outgrown the bucket policy; switch the shared statements to an organization-wide condition (aws:SourceOrgID) or move foreign statements elsewhere.',
+    'The per-account list has outgrown the bucket policy; configure organizationId so the shared statements switch to an organization-wide condition (aws:SourceOrgID), or move foreign statements elsewhere.',
   keyPolicy:
-    'The per-account statements have outgrown the key policy; switch the shared statements to an organization-wide condition (aws:SourceOrgID) or shorten foreign statements.',
+    'The per-account list has outgrown the key policy; configure organizationId so the shared statements switch to an organization-wide condition (aws:SourceOrgID), or shorten foreign statements.',
   trustPolicy: 'Trust fewer principals (or request a higher "Role trust policy length" quota).',
   roleInlinePolicies: 'Move part of the permissions into a managed policy.',
 };
+
+/** `"1 account"`, `"1,000 accounts"`. */
+function plural(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 /** " (20 KB)" for byte limits, as AWS states them. */
 function kb(max: number, unit: SizeUnit): string {
@@ -107,11 +116,21 @@ export function assertWithinLimit(
   const size = measure(kind, text);
   if (size > limit.max) {
     const document = extra.document ?? limit.document;
-    const holding = extra.accounts !== undefined ? ` holding ${extra.accounts} account${extra.accounts === 1 ? '' : 's'}` : '';
+    const holding = extra.accounts !== undefined ? ` holding ${plural(extra.accounts, 'account')}` : '';
+    const fit = extra.fit !== undefined ? ` At most ${plural(extra.fit, 'account')} fit${extra.fit === 1 ? 's' : ''}.` : '';
     throw new PolicyTooLarge(
       `The ${document}${holding} would be ${size.toLocaleString('en-US')} ${limit.unit}, over the AWS limit of ` +
-        `${limit.max.toLocaleString('en-US')} ${limit.unit}${kb(limit.max, limit.unit)} (${limit.docUrl}). Nothing was written. ${ADVICE[kind]}`,
-      { document, size, limit: limit.max, unit: limit.unit, accounts: extra.accounts, docUrl: limit.docUrl },
+        `${limit.max.toLocaleString('en-US')} ${limit.unit}${kb(limit.max, limit.unit)} (${limit.docUrl}). Nothing was written.${fit} ` +
+        (extra.advice ?? ADVICE[kind]),
+      {
+        document,
+        size,
+        limit: limit.max,
+        unit: limit.unit,
+        accounts: extra.accounts,
+        ...(extra.fit !== undefined ? { fit: extra.fit } : {}),
+        docUrl: limit.docUrl,
+      },
     );
   }
   return { size, limit: limit.max };

@@ -20,6 +20,12 @@ export interface LogDestination {
   keyArn: string;
   /** Name of the trail in every member account. */
   trailName: string;
+  /**
+   * AWS Organizations id (`o-...`) of the member accounts, when configured. Lets the shared policies
+   * switch to organization-wide statements (`aws:SourceOrgID`) once the per-account list no longer
+   * fits; without it, an overflow is a PolicyTooLarge error.
+   */
+  organizationId?: string;
 }
 
 /** The destination described by a validated configuration. */
@@ -33,5 +39,6 @@ export function logDestinationFromConfig(config: RuntimeConfig): LogDestination 
     trailName: config.trailName,
   };
   if (config.logPrefix !== undefined) dest.logPrefix = config.logPrefix;
+  if (config.organizationId !== undefined) dest.organizationId = config.organizationId;
   return dest;
 }

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { OWNERSHIP } from '../shared/config';
 import { InvalidPolicyDocument } from '../shared/errors';
+import type { SharingMode } from './shared-policy';
 
 /** Policy language version written into every new document (the only one with policy variables). */
 export const POLICY_VERSION = '2012-10-17';
@@ -66,8 +67,14 @@ export interface PolicyRender {
   limit: number;
   /** True when the desired document differs semantically from the current one: a write is due. */
   changed: boolean;
-  /** Accounts the owned statements grant, sorted and de-duplicated. */
+  /**
+   * The accounts the document was rendered for, sorted and de-duplicated: the accounts the owned
+   * statements list (`mode` `accounts`), or the admitted accounts an organization-wide grant covers
+   * (`mode` `organization`).
+   */
   accounts: string[];
+  /** How the owned statements name the trails that may deliver: by account list or by organization. */
+  mode: SharingMode;
 }
 
 const StringOrListSchema = z.union([z.string(), z.array(z.string())]);
@@ -145,9 +152,11 @@ export function isOwnedStatement(s: PolicyStatement): boolean {
  * Puts the desired owned statements into a document without touching the foreign ones.
  *
  * - an owned statement replaces its same-`Sid` namesake in place (a duplicate namesake is dropped);
- * - a new owned statement is appended, in the order given;
- * - an owned statement of `current` that `desiredOwned` does not name is removed;
- * - foreign statements are the same objects, in the same relative order.
+ * - an owned statement of `current` that `desiredOwned` does not name (an earlier encoding's) gives
+ *   its place to the next desired statement that has no namesake, or is removed when none is left;
+ * - the remaining new owned statements are appended, in the order given;
+ * - foreign statements are the same objects, in the same order and, when as many owned statements
+ *   come in as go out, at the same indexes.
  *
  * @throws InvalidPolicyDocument when a desired statement is not owned or two share a `Sid`
  *   (a bug in the renderer: refusing is safer than writing an ambiguous document).
@@ -163,8 +172,14 @@ export function mergeOwnedStatements(current: PolicyDocument, desiredOwned: Poli
     }
     bySid.set(s.Sid as string, s);
   }
+  const currentSids = new Set(current.Statement.filter(isOwnedStatement).map((s) => s.Sid as string));
+  const newcomers = desiredOwned.filter((s) => !currentSids.has(s.Sid as string));
   const placed = new Set<string>();
   const statements: PolicyStatement[] = [];
+  const place = (s: PolicyStatement): void => {
+    statements.push(s);
+    placed.add(s.Sid as string);
+  };
   for (const s of current.Statement) {
     if (!isOwnedStatement(s)) {
       statements.push(s);
@@ -172,12 +187,15 @@ export function mergeOwnedStatements(current: PolicyDocument, desiredOwned: Poli
     }
     const sid = s.Sid as string;
     const replacement = bySid.get(sid);
-    if (replacement && !placed.has(sid)) {
-      statements.push(replacement);
-      placed.add(sid);
+    if (replacement) {
+      if (!placed.has(sid)) place(replacement);
+      continue;
     }
+    // An owned statement no longer desired: its place goes to the next newcomer, if any.
+    const next = newcomers.find((n) => !placed.has(n.Sid as string));
+    if (next) place(next);
   }
-  for (const s of desiredOwned) if (!placed.has(s.Sid as string)) statements.push(s);
+  for (const s of desiredOwned) if (!placed.has(s.Sid as string)) place(s);
   const merged: PolicyDocument = { Version: current.Version, Statement: statements };
   if (current.Id !== undefined) merged.Id = current.Id;
   return merged;

@@ -1,10 +1,18 @@
 /**
  * What the two shared resource policies (the central bucket's and the central key's) have in
- * common: a list of accounts in, owned statements rendered for them, merged into the current
- * document, measured against the AWS limit, and compared to decide whether a write is due.
+ * common: who may deliver (a list of accounts, or the whole organization), the conditions that pin
+ * each request to an onboarded account's own trail, reading the accounts back (this encoding and the
+ * earlier explicit one), and rendering: owned statements merged into the current document, measured
+ * against the AWS limit, compared to decide whether a write is due.
+ *
+ * The compact encoding names each account once, in `aws:SourceAccount`, and uses the request's own
+ * `${aws:SourceAccount}` as a policy variable wherever the account appears in a resource or a
+ * pattern, so that each account can only reach what is its own. Global condition keys can be policy
+ * variables in the resource part of an ARN and in string and ARN conditions:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
 import { InvalidAccountId } from '../shared/errors';
-import { accountIdFromArn, isAccountId, parseArn, trailArn } from './arns';
+import { accountIdFromArn, isAccountId, parseArn } from './arns';
 import type { LogDestination } from './log-destination';
 import { assertWithinLimit, POLICY_LIMITS } from './limits';
 import {
@@ -14,6 +22,7 @@ import {
   parsePolicy,
   policySize,
   serializePolicy,
+  type PolicyCondition,
   type PolicyDocument,
   type PolicyRender,
   type PolicyStatement,
@@ -22,9 +31,59 @@ import {
 /** The service principal of CloudTrail, the only principal the shared owned statements grant. */
 export const CLOUDTRAIL_SERVICE_PRINCIPAL = 'cloudtrail.amazonaws.com';
 
-/** Trail ARNs of the accounts in the home region: what CloudTrail presents as `aws:SourceArn`. */
-export function trailArns(accounts: readonly string[], dest: LogDestination): string[] {
-  return accounts.map((a) => trailArn(dest.partition, dest.homeRegion, a, dest.trailName));
+/**
+ * Global condition keys CloudTrail sets when it calls S3 and KMS for a trail: the trail's account,
+ * the trail's ARN, and the organization of the trail's account.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+ */
+export const SOURCE_KEYS = {
+  account: 'aws:SourceAccount',
+  arn: 'aws:SourceArn',
+  orgId: 'aws:SourceOrgID',
+} as const;
+
+/** The trail's own account, as a policy variable (resolved per request). */
+export const SOURCE_ACCOUNT_VARIABLE = '${aws:SourceAccount}';
+
+/** How the owned statements name the trails that may deliver. */
+export const SharingMode = {
+  /** Every onboarded account is listed in `aws:SourceAccount` (the compact encoding). */
+  accounts: 'accounts',
+  /** Any account of the configured organization (`aws:SourceOrgID`): used once the list no longer fits. */
+  organization: 'organization',
+} as const;
+/** One of `SharingMode`'s values. */
+export type SharingMode = (typeof SharingMode)[keyof typeof SharingMode];
+
+/** Who the owned statements grant. */
+export type Grantees =
+  | { readonly mode: typeof SharingMode.accounts; readonly accounts: readonly string[] }
+  | { readonly mode: typeof SharingMode.organization; readonly organizationId: string };
+
+/**
+ * `arn:<p>:cloudtrail:<homeRegion>:*:trail/<trailName>`: the configured trail in any account. With
+ * `aws:SourceAccount` (or `aws:SourceOrgID`) it names exactly the onboarded accounts' trails, since
+ * CloudTrail presents a trail's own account as `aws:SourceAccount` and the (multi-region) trail's
+ * home-region ARN as `aws:SourceArn`.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html#cloudtrail-s3-bucket-policy-confused-deputy
+ */
+export function trailArnPattern(dest: LogDestination): string {
+  return `arn:${dest.partition}:cloudtrail:${dest.homeRegion}:*:trail/${dest.trailName}`;
+}
+
+/**
+ * The conditions every owned Allow statement carries: the trail name (`ArnLike aws:SourceArn`) and
+ * who may deliver (`StringEquals aws:SourceAccount [accounts]` or `aws:SourceOrgID <org>`).
+ */
+export function sourceConditions(grantees: Grantees, dest: LogDestination): PolicyCondition {
+  return {
+    ArnLike: { [SOURCE_KEYS.arn]: trailArnPattern(dest) },
+    StringEquals:
+      grantees.mode === SharingMode.accounts
+        ? { [SOURCE_KEYS.account]: [...grantees.accounts] }
+        : { [SOURCE_KEYS.orgId]: grantees.organizationId },
+  };
 }
 
 /**
@@ -36,6 +95,15 @@ export function normaliseAccounts(accounts: readonly string[]): string[] {
     if (!isAccountId(a)) throw new InvalidAccountId(`Cannot grant ${JSON.stringify(a)} in a shared policy: not a 12-digit account id`);
   }
   return [...new Set(accounts)].sort();
+}
+
+/** An account list (sorted, de-duplicated, checked) as grantees; grantees as they are. */
+export function toGrantees(grantees: Grantees | readonly string[]): Grantees {
+  return isAccountList(grantees) ? { mode: SharingMode.accounts, accounts: normaliseAccounts(grantees) } : grantees;
+}
+
+function isAccountList(g: Grantees | readonly string[]): g is readonly string[] {
+  return Array.isArray(g);
 }
 
 /** A policy element as a list (a scalar becomes a one-element list, absent becomes empty). */
@@ -63,7 +131,8 @@ export function conditionValues(s: PolicyStatement, keys: readonly string[]): st
 
 /**
  * Accounts named by CloudTrail ARNs (trail ARNs or `arn:<p>:cloudtrail:*:<acct>:trail/*` patterns)
- * in the given condition keys of the owned statements.
+ * in the given condition keys of the owned statements. ARNs whose account is a wildcard or a policy
+ * variable name no account.
  */
 export function accountsInOwnedConditions(doc: PolicyDocument, keys: readonly string[]): string[] {
   const found = new Set<string>();
@@ -77,6 +146,51 @@ export function accountsInOwnedConditions(doc: PolicyDocument, keys: readonly st
   return [...found].sort();
 }
 
+/** Accounts listed in `aws:SourceAccount` by the owned statements (the compact encoding). */
+export function accountsInSourceAccount(doc: PolicyDocument): string[] {
+  const found = new Set<string>();
+  for (const s of doc.Statement.filter(isOwnedStatement)) {
+    for (const v of conditionValues(s, [SOURCE_KEYS.account])) if (isAccountId(v)) found.add(v);
+  }
+  return [...found].sort();
+}
+
+/** Organization ids the owned statements grant through `aws:SourceOrgID`. */
+export function organizationsInPolicy(doc: PolicyDocument): string[] {
+  const found = new Set<string>();
+  for (const s of doc.Statement.filter(isOwnedStatement)) {
+    for (const v of conditionValues(s, [SOURCE_KEYS.orgId])) found.add(v);
+  }
+  return [...found].sort();
+}
+
+/**
+ * How the owned statements of a document grant: `organization` when one of them names an
+ * organization (`aws:SourceOrgID`), otherwise `accounts` (including "no owned statement").
+ */
+export function sharingModeOf(doc: PolicyDocument): SharingMode {
+  return organizationsInPolicy(doc).length > 0 ? SharingMode.organization : SharingMode.accounts;
+}
+
+/**
+ * True when the document's owned statements already let `accountId`'s trail deliver: the account is
+ * listed (in this encoding or the earlier explicit one, as `accountsIn` reads it), or the statements
+ * are organization-wide for the configured organization. Organization membership itself is checked
+ * when the request is validated (ValidateRequest asks AWS Organizations), not here.
+ *
+ * "Granted" is not "nothing to write": the caller still renders and compares (an earlier encoding,
+ * a changed prefix or trail name, a hand edit are all rewritten).
+ */
+export function grants(
+  doc: PolicyDocument,
+  accountId: string,
+  dest: LogDestination,
+  accountsIn: (doc: PolicyDocument, dest: LogDestination) => string[],
+): boolean {
+  if (dest.organizationId !== undefined && organizationsInPolicy(doc).includes(dest.organizationId)) return true;
+  return accountsIn(doc, dest).includes(accountId);
+}
+
 /** Inputs of `renderSharedPolicy`. */
 export interface SharedPolicyRenderInput {
   /** Which limit applies. */
@@ -87,26 +201,77 @@ export interface SharedPolicyRenderInput {
   currentText: string | undefined;
   /** Every account the owned statements must grant. */
   accounts: readonly string[];
-  /** Renders the owned statements for the (normalised) accounts; none for an empty list. */
-  owned: (accounts: string[]) => PolicyStatement[];
+  /** The organization the accounts belong to, when configured: allows the organization-wide mode. */
+  organizationId: string | undefined;
+  /** Renders the owned statements for these grantees (none for an empty account list). */
+  owned: (grantees: Grantees) => PolicyStatement[];
   /** Extra safety check of a document about to be written (the key policy's administrators). */
   guard?: (current: PolicyDocument, desired: PolicyDocument) => void;
 }
 
 /**
- * Renders a shared policy: current document with the owned statements replaced.
+ * Renders a shared policy: the current document with the owned statements replaced.
+ *
+ * Which encoding:
+ * - the account list (`aws:SourceAccount`), as long as the document fits the AWS limit;
+ * - organization-wide (`aws:SourceOrgID`) when the list does not fit and an organization id is
+ *   configured, and from then on (the policy no longer records the accounts, so going back to a
+ *   list would rest on the member set alone: a lost member set would silently revoke delivery);
+ * - otherwise PolicyTooLarge, naming the limit and how many accounts fit. Nothing is written.
+ *
  * The guard and the size limit are checked only when a write is due, so a re-run that writes
  * nothing can never fail on them.
  */
 export function renderSharedPolicy(input: SharedPolicyRenderInput): PolicyRender {
   const current = parsePolicy(input.currentText, input.what);
   const accounts = normaliseAccounts(input.accounts);
-  const document = mergeOwnedStatements(current, input.owned(accounts));
-  const text = serializePolicy(document);
-  const changed = canonicalize(current) !== canonicalize(document);
-  if (changed) {
-    input.guard?.(current, document);
-    assertWithinLimit(input.kind, text, { accounts: accounts.length, document: input.what });
-  }
-  return { document, text, bytes: policySize(text), limit: POLICY_LIMITS[input.kind].max, changed, accounts };
+  const orgId = input.organizationId;
+
+  const attempt = (grantees: Grantees) => {
+    const document = mergeOwnedStatements(current, grantees.mode === SharingMode.accounts && grantees.accounts.length === 0 ? [] : input.owned(grantees));
+    const text = serializePolicy(document);
+    const changed = canonicalize(current) !== canonicalize(document);
+    return { document, text, changed, bytes: policySize(text) };
+  };
+  const result = (r: ReturnType<typeof attempt>, mode: SharingMode): PolicyRender => {
+    if (r.changed) input.guard?.(current, r.document);
+    return { document: r.document, text: r.text, bytes: r.bytes, limit: POLICY_LIMITS[input.kind].max, changed: r.changed, accounts, mode };
+  };
+  const fits = (r: ReturnType<typeof attempt>) => !r.changed || r.bytes <= POLICY_LIMITS[input.kind].max;
+
+  const organizationWide = () => {
+    const r = attempt({ mode: SharingMode.organization, organizationId: orgId as string });
+    if (r.changed) {
+      assertWithinLimit(input.kind, r.text, {
+        accounts: accounts.length,
+        document: `${input.what} (organization-wide, ${orgId})`,
+        advice: 'Even without the account list the document does not fit: shorten or move the foreign statements.',
+      });
+    }
+    return result(r, SharingMode.organization);
+  };
+
+  if (orgId !== undefined && sharingModeOf(current) === SharingMode.organization) return organizationWide();
+
+  const listed = attempt({ mode: SharingMode.accounts, accounts });
+  if (fits(listed)) return result(listed, SharingMode.accounts);
+  if (orgId !== undefined) return organizationWide();
+
+  const fit = largestFit((n) => fits(attempt({ mode: SharingMode.accounts, accounts: accounts.slice(0, n) })), accounts.length);
+  assertWithinLimit(input.kind, listed.text, { accounts: accounts.length, document: input.what, fit });
+  // Unreachable: the listed document is over the limit, so the assertion above throws.
+  return result(listed, SharingMode.accounts);
 }
+
+/** The largest n in [0, max] for which `ok(n)` holds; `ok` is monotone (true up to some n, false after). */
+export function largestFit(ok: (n: number) => boolean, max: number): number {
+  let lo = 0;
+  let hi = max;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+

@@ -1,6 +1,6 @@
 /** Steps 2 and 3: the central bucket policy and the central key policy grant the account's trail. */
-import { accountsInBucketPolicy, renderBucketPolicy } from '../domain/bucket-policy';
-import { accountsInKeyPolicy, renderKeyPolicy } from '../domain/key-policy';
+import { accountsInBucketPolicy, bucketPolicyGrants, renderBucketPolicy } from '../domain/bucket-policy';
+import { accountsInKeyPolicy, keyPolicyGrants, renderKeyPolicy } from '../domain/key-policy';
 import { logDestinationFromConfig } from '../domain/log-destination';
 import { parsePolicy } from '../domain/policy-document';
 import { resolvedConfig, type StepDeps } from './deps';
@@ -22,6 +22,7 @@ export async function ensureBucketPolicy(deps: StepDeps, accountId: string, owne
       name: POLICY_LEASES.bucket,
       port: await deps.bucketPolicy(),
       accountsIn: (text) => accountsInBucketPolicy(parsePolicy(text, 'bucket policy'), dest),
+      grants: (text, accountId) => bucketPolicyGrants(parsePolicy(text, 'bucket policy'), accountId, dest),
       render: (text, accounts) => renderBucketPolicy(text, accounts, dest),
     },
   });
@@ -40,6 +41,7 @@ export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: 
       name: POLICY_LEASES.key,
       port: await deps.keyPolicy(),
       accountsIn: (text) => accountsInKeyPolicy(parsePolicy(text, 'key policy'), dest),
+      grants: (text, accountId) => keyPolicyGrants(parsePolicy(text, 'key policy'), accountId, dest),
       render: (text, accounts) => renderKeyPolicy(text, accounts, dest),
     },
   });

@@ -7,6 +7,7 @@
  * and a burst of onboardings coalesces into a few writes.
  */
 import type { PolicyRender } from '../domain/policy-document';
+import type { SharingMode } from '../domain/shared-policy';
 import type { LockPort, PolicyPort, StatusPort } from './deps';
 
 /** One of the two shared policies. */
@@ -14,8 +15,10 @@ export interface SharedPolicy {
   /** Lease name, e.g. `bucket-policy`. */
   readonly name: string;
   readonly port: PolicyPort;
-  /** Accounts the owned statements of `text` grant. */
+  /** Accounts the owned statements of `text` list (none when they are organization-wide). */
   accountsIn(text: string | undefined): string[];
+  /** True when `text` already lets `accountId`'s trail deliver: listed, or granted organization-wide. */
+  grants(text: string | undefined, accountId: string): boolean;
   /** Renders the policy for exactly `accounts` (pure; throws PolicyTooLarge before any write). */
   render(text: string | undefined, accounts: readonly string[]): PolicyRender;
 }
@@ -25,11 +28,19 @@ export interface SharedPolicySyncResult {
   readonly changed: boolean;
   readonly bytes: number;
   readonly limit: number;
-  /** Accounts the policy grants after the sync. */
+  /** Accounts the policy grants after the sync (listed, or admitted and covered organization-wide). */
   readonly accounts: number;
+  /** How the policy grants them. */
+  readonly mode: SharingMode;
 }
 
-/** Ensures `accountId` is granted by `policy`, writing only when something differs. */
+/**
+ * Ensures `accountId` is granted by `policy`, writing only when something differs.
+ *
+ * A re-run on an onboarded account reads and writes nothing else: no member-set write, no lease, no
+ * Put, in either mode. When the policy is organization-wide it no longer lists the accounts, so the
+ * member set (a read) is the account list it is rendered from.
+ */
 export async function syncSharedPolicy(args: {
   accountId: string;
   owner: string;
@@ -44,18 +55,33 @@ export async function syncSharedPolicy(args: {
     bytes: r.bytes,
     limit: r.limit,
     accounts: r.accounts.length,
+    mode: r.mode,
   });
 
   // 1. Already granted exactly as we would render it: nothing to do, no lease, no write.
   const before = await policy.port.get();
-  const granted = policy.accountsIn(before);
-  if (granted.includes(accountId)) {
-    const r = policy.render(before, granted);
-    if (!r.changed) return summary(r, false);
+  if (policy.grants(before, accountId)) {
+    const listed = policy.accountsIn(before);
+    if (listed.includes(accountId)) {
+      const r = policy.render(before, listed);
+      if (!r.changed) return summary(r, false);
+    } else {
+      // Organization-wide: the policy names no account, the member set is the record of who is
+      // onboarded. A new account is admitted (its only write); an admitted one writes nothing.
+      const members = await args.status.members();
+      const r = policy.render(before, [...new Set([...members, accountId])]);
+      if (!r.changed) {
+        if (!members.includes(accountId)) await args.status.addMember(accountId);
+        return summary(r, false);
+      }
+    }
   }
 
-  // 2. Admit the account to the member set (the set the holder of the lease renders from).
+  // 2. Admit the account to the member set (the set the holder of the lease renders from). First
+  //    render what the holder would write now: a policy that cannot hold the accounts (PolicyTooLarge)
+  //    or would lose the key administrators fails here, before any write, the member set included.
   const members = await args.status.members();
+  policy.render(before, [...new Set([...policy.accountsIn(before), ...members, accountId])]);
   if (!members.includes(accountId)) await args.status.addMember(accountId);
 
   // 3-4. Under the lease: re-read, render from everything admitted, write if different.

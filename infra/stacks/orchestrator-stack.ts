@@ -1,19 +1,45 @@
 /**
- * Orchestrator stack: the step functions, the status table and the state machine.
- * Deployed in the orchestrator account (default: the management account), home region.
+ * Orchestrator stack (orchestrator account, home region): the state machine, its step functions and
+ * status table, and the three ways in -- the REST API (register or retry an account), the
+ * Organizations CreateAccountResult event (forwarded to this stack's event bus), and the state
+ * machine itself -- plus notifications, alarms and a dashboard.
+ *
+ * Construct ids below are a stable contract (renaming one replaces the resource); the step
+ * functions' ids are their state names (statemachine/steps.ts).
  */
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey } from '../../handlers/adapters/status-table';
 import { CONFIG_ENV } from '../../handlers/shared/config';
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
-import { AppConfig, runtimeConfigOf } from '../config';
+import { aliasOfKeyArn, AppConfig, logArchiveAccessRoleArn, runtimeConfigOf } from '../config';
+import { acknowledge, wildcardResourceFinding } from '../nag';
+import {
+  CREATE_ACCOUNT_SUCCEEDED_PATTERN,
+  CREATED_ACCOUNT_ID_PATH,
+  ONBOARDING_BUS_NAME,
+  ROLE_NAME_PREFIX,
+  STATE_MACHINE_ARN_ENV,
+  STATE_MACHINE_NAME,
+} from '../names';
 
 /** Properties of {@link OrchestratorStack}. */
 export interface OrchestratorStackProps extends StackProps {
@@ -21,21 +47,58 @@ export interface OrchestratorStackProps extends StackProps {
   readonly config: AppConfig;
 }
 
-/** What each step may do beyond reading and writing the status table. */
-const STEP_ACCESS: Record<StepName, { member?: boolean; logArchive?: boolean; organizations?: boolean }> = {
-  ValidateRequest: { organizations: true },
+/** DynamoDB item actions a function may be granted on the status table. */
+type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/** What each step may do. Table access is limited to the actions and the items (partition keys) it uses. */
+interface StepAccess {
+  /** Item actions on the status table, and the partition keys they may touch (`dynamodb:LeadingKeys`). */
+  readonly table?: { readonly actions: readonly TableAction[]; readonly keys: readonly string[] };
+  /** Assume the member-access role in member accounts. */
+  readonly member?: boolean;
+  /** Assume the log-archive access role: always, or only when the key must be resolved from its alias. */
+  readonly logArchive?: 'always' | 'keyAlias';
+  /** Read the account in AWS Organizations (when an organization is configured). */
+  readonly organizations?: boolean;
+}
+
+/** Status items of accounts (`ACCOUNT#<id>`). */
+const ACCOUNT_ITEMS = { actions: ['GetItem', 'UpdateItem'], keys: [`${ACCOUNT_KEY_PREFIX}*`] } as const;
+/** The shared-policy member set and the policy leases (docs/DESIGN.md "Shared-policy write protocol"). */
+const SHARED_POLICY_ITEMS = { actions: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem'], keys: [MEMBERS_KEY, lockKey('*')] } as const;
+
+const STEP_ACCESS: Record<StepName, StepAccess> = {
+  ValidateRequest: { table: ACCOUNT_ITEMS, organizations: true },
   EnsureSwitchRole: { member: true },
-  EnsureBucketPolicy: { logArchive: true },
-  EnsureKeyPolicy: { logArchive: true },
-  EnsureTrail: { member: true },
-  EnsureReaderRole: { logArchive: true },
-  RecordResult: {},
-  RecordFailure: {},
+  EnsureBucketPolicy: { table: SHARED_POLICY_ITEMS, logArchive: 'always' },
+  EnsureKeyPolicy: { table: SHARED_POLICY_ITEMS, logArchive: 'always' },
+  // The trail names the key by its key ARN: when the configuration gives an alias, the step resolves it
+  // (DescribeKey) through the log-archive role.
+  EnsureTrail: { member: true, logArchive: 'keyAlias' },
+  EnsureReaderRole: { logArchive: 'always' },
+  RecordResult: { table: ACCOUNT_ITEMS },
+  RecordFailure: { table: ACCOUNT_ITEMS },
 };
 
 const HANDLERS_DIR = path.join(__dirname, '..', '..', 'handlers');
 
-/** The orchestrator: state machine, step functions, status table. */
+/** Entry points that start executions (the other engineer's handlers). */
+const ENTRIES = {
+  Api: path.join(HANDLERS_DIR, 'api', 'index.ts'),
+  StartFromEvent: path.join(HANDLERS_DIR, 'start-from-event', 'index.ts'),
+} as const;
+
+/** Lambda runtime of every function: the latest Node.js Lambda offers (cdk-nag AwsSolutions-L1). */
+const RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * X-Ray's write actions support no resource-level permissions, so they need Resource "*".
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+ */
+const XRAY_REASON =
+  'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions and require Resource "*". Nothing else in this role has a wildcard resource.';
+
+/** The orchestrator: state machine, step functions, status table, API, events, notifications. */
 export class OrchestratorStack extends Stack {
   /** The onboarding state machine. */
   public readonly workflow: OnboardingWorkflow;
@@ -43,10 +106,23 @@ export class OrchestratorStack extends Stack {
   public readonly table: dynamodb.Table;
   /** Step functions by state name. */
   public readonly functions: Record<StepName, nodejs.NodejsFunction>;
+  /** The function behind the REST API. */
+  public readonly apiFunction: nodejs.NodejsFunction;
+  /** The REST API. */
+  public readonly api: apigw.RestApi;
+  /** The onboarding event bus. */
+  public readonly bus: events.EventBus;
+  /** The function the Organizations event starts an execution with (when an organization is configured). */
+  public readonly startFromEventFunction?: nodejs.NodejsFunction;
+  /** Where failed and finished onboardings are announced. */
+  public readonly topic: sns.Topic;
+
+  private readonly config: AppConfig;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
     const cfg = props.config;
+    this.config = cfg;
 
     this.table = new dynamodb.Table(this, 'StatusTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -57,58 +133,53 @@ export class OrchestratorStack extends Stack {
     });
 
     const runtimeConfig = this.toJsonString(runtimeConfigOf(cfg, this.table.tableName));
-    const memberRoleArn = `arn:${this.partition}:iam::*:role/${cfg.memberAccessRoleName}`;
-    const logArchiveRoleArn = `arn:${this.partition}:iam::${cfg.logArchiveAccountId}:role/${cfg.logArchiveAccessRoleName}`;
+    const keyIsAlias = aliasOfKeyArn(cfg.keyArn) !== undefined;
 
+    // ---- the step functions, one role each
     const fns = {} as Record<StepName, nodejs.NodejsFunction>;
     for (const name of STEP_NAMES) {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-        retention: logs.RetentionDays.ONE_YEAR,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-      const fn = new nodejs.NodejsFunction(this, name, {
-        entry: path.join(HANDLERS_DIR, STEPS[name], 'index.ts'),
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
-        timeout: Duration.minutes(2),
-        tracing: lambda.Tracing.ACTIVE,
-        logGroup,
-        environment: {
-          [CONFIG_ENV]: runtimeConfig,
-          [STEP_ENV]: name,
-          POWERTOOLS_SERVICE_NAME: 'cloudtrail-onboarding',
-          POWERTOOLS_METRICS_NAMESPACE: 'CloudTrailOnboarding',
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-        bundling: {
-          forceDockerBundling: false,
-          minify: true,
-          sourceMap: true,
-          target: 'node22',
-          format: nodejs.OutputFormat.CJS,
-          // Pin our own SDK version in the bundle rather than the runtime's.
-          bundleAwsSDK: true,
-        },
-      });
       const access = STEP_ACCESS[name];
-      this.table.grantReadWriteData(fn);
-      if (access.member) {
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [memberRoleArn] }));
+      const fn = this.nodeFunction(name, path.join(HANDLERS_DIR, STEPS[name], 'index.ts'), {
+        [CONFIG_ENV]: runtimeConfig,
+        [STEP_ENV]: name,
+      });
+      const role = fn.role as iam.Role;
+      if (access.table) {
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'StatusTable',
+            actions: access.table.actions.map((a) => `dynamodb:${a}`),
+            resources: [this.table.tableArn],
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.table.keys] } },
+          }),
+        );
       }
-      if (access.logArchive) {
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [logArchiveRoleArn] }));
+      if (access.member) {
+        const memberRoles = `arn:${this.partition}:iam::*:role/${cfg.memberAccessRoleName}`;
+        role.addToPolicy(new iam.PolicyStatement({ sid: 'MemberAccess', actions: ['sts:AssumeRole'], resources: [memberRoles] }));
+        acknowledge(
+          role,
+          wildcardResourceFinding(role, memberRoles),
+          'Member accounts are not known at deploy time (any account may be onboarded); the grant is limited to the one member-access role name, which each member account must trust.',
+        );
+      }
+      if (access.logArchive === 'always' || (access.logArchive === 'keyAlias' && keyIsAlias)) {
+        role.addToPolicy(
+          new iam.PolicyStatement({ sid: 'LogArchiveAccess', actions: ['sts:AssumeRole'], resources: [logArchiveAccessRoleArn(cfg)] }),
+        );
       }
       if (access.organizations && cfg.organizationId) {
         if (cfg.organizationsRoleArn) {
-          fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [cfg.organizationsRoleArn] }));
+          role.addToPolicy(new iam.PolicyStatement({ sid: 'Organizations', actions: ['sts:AssumeRole'], resources: [cfg.organizationsRoleArn] }));
         } else {
-          fn.addToRolePolicy(
-            new iam.PolicyStatement({
-              actions: ['organizations:DescribeAccount'],
-              resources: [`arn:${this.partition}:organizations::${cfg.managementAccountId}:account/${cfg.organizationId}/*`],
-            }),
+          const orgAccounts = `arn:${this.partition}:organizations::${cfg.managementAccountId}:account/${cfg.organizationId}/*`;
+          role.addToPolicy(
+            new iam.PolicyStatement({ sid: 'Organizations', actions: ['organizations:DescribeAccount'], resources: [orgAccounts] }),
+          );
+          acknowledge(
+            role,
+            wildcardResourceFinding(role, orgAccounts),
+            'ValidateRequest describes the account being onboarded, which is not known at deploy time; the grant is limited to DescribeAccount on accounts of this one organization.',
           );
         }
       }
@@ -116,10 +187,377 @@ export class OrchestratorStack extends Stack {
     }
     this.functions = fns;
 
+    // ---- the state machine
     const sfnLogs = new logs.LogGroup(this, 'StateMachineLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.workflow = new OnboardingWorkflow(this, 'Onboarding', { functions: fns, logGroup: sfnLogs });
+    const stateMachine = this.workflow.stateMachine;
+    // A fixed name: the API and the event starter are given its ARN, and their grants name its executions.
+    (stateMachine.node.defaultChild as sfn.CfnStateMachine).stateMachineName = STATE_MACHINE_NAME;
+    this.acknowledgeStateMachineRole(stateMachine, fns);
+
+    const stateMachineArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: STATE_MACHINE_NAME,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const executionsArn = this.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${STATE_MACHINE_NAME}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const starterEnv = { [CONFIG_ENV]: runtimeConfig, [STATE_MACHINE_ARN_ENV]: stateMachineArn };
+    const grantStarter = (fn: nodejs.NodejsFunction) => {
+      const role = fn.role as iam.Role;
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'StartAndListExecutions',
+          actions: ['states:StartExecution', 'states:ListExecutions'],
+          resources: [stateMachineArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadAndRedriveExecutions',
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
+          resources: [executionsArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadStatusTable',
+          actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+          resources: [this.table.tableArn],
+        }),
+      );
+      acknowledge(
+        role,
+        wildcardResourceFinding(role, executionsArn),
+        'Executions are named at run time; the grant is limited to executions of this one state machine.',
+      );
+    };
+
+    // ---- notifications topic (execution outcomes and alarms)
+    this.topic = this.notificationsTopic();
+    const alarmAction = new cwActions.SnsAction(this.topic);
+
+    // ---- way in 1: the REST API (IAM-authorized)
+    this.apiFunction = this.nodeFunction('Api', ENTRIES.Api, starterEnv);
+    grantStarter(this.apiFunction);
+    this.api = this.restApi(this.apiFunction);
+
+    // ---- the event bus: Organizations events come in (from the management account), outcomes go out
+    this.bus = new events.EventBus(this, 'OnboardingBus', { eventBusName: ONBOARDING_BUS_NAME });
+    // The policy is a property of the bus itself (not a separate AWS::Events::EventBusPolicy), so it
+    // names the bus by its formatted ARN rather than a reference to itself.
+    (this.bus.node.defaultChild as events.CfnEventBus).policy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ManagementAccountPutEvents',
+          principals: [new iam.AccountPrincipal(cfg.managementAccountId)],
+          actions: ['events:PutEvents'],
+          resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: ONBOARDING_BUS_NAME })],
+        }),
+      ],
+    });
+
+    // ---- way in 2: a new account in the organization (only with Organizations)
+    if (cfg.organizationId) {
+      const fn = this.nodeFunction('StartFromEvent', ENTRIES.StartFromEvent, starterEnv);
+      grantStarter(fn);
+      const dlq = this.queue('StartFromEventDeadLetters');
+      // Errors inside the function (after its own two retries) land in the same queue as events
+      // EventBridge could not deliver.
+      fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new destinations.SqsDestination(dlq) });
+      new events.Rule(this, 'AccountCreatedRule', {
+        eventBus: this.bus,
+        description: 'A new account was created in the organization (CreateAccountResult SUCCEEDED): onboard it.',
+        eventPattern: CREATE_ACCOUNT_SUCCEEDED_PATTERN,
+        targets: [
+          new targets.LambdaFunction(fn, {
+            event: events.RuleTargetInput.fromObject({ accountId: events.EventField.fromPath(CREATED_ACCOUNT_ID_PATH) }),
+            deadLetterQueue: dlq,
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(24),
+          }),
+        ],
+      });
+      this.startFromEventFunction = fn;
+      const dlqAlarm = new cloudwatch.Alarm(this, 'StartFromEventDeadLettersAlarm', {
+        alarmDescription: 'An Organizations account-creation event could not start an onboarding (see the dead-letter queue).',
+        metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      dlqAlarm.addAlarmAction(alarmAction);
+    }
+
+    // ---- every finished execution, and alarms
+    new events.Rule(this, 'ExecutionFinishedRule', {
+      description: 'An onboarding execution finished: announce it on the onboarding bus and the notifications topic.',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [stateMachineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
+      targets: [
+        new targets.EventBus(this.bus),
+        new targets.SnsTopic(this.topic, {
+          message: events.RuleTargetInput.fromText(
+            `CloudTrail onboarding ${events.EventField.fromPath('$.detail.status')}: ` +
+              `execution ${events.EventField.fromPath('$.detail.name')} (${events.EventField.fromPath('$.detail.executionArn')}). ` +
+              'The status table names the account, the error and the cause.',
+          ),
+        }),
+      ],
+    });
+    const alarms = [
+      { id: 'ExecutionsFailedAlarm', metric: stateMachine.metricFailed(), what: 'failed' },
+      { id: 'ExecutionsTimedOutAlarm', metric: stateMachine.metricTimedOut(), what: 'timed out' },
+      { id: 'ExecutionsAbortedAlarm', metric: stateMachine.metricAborted(), what: 'was aborted' },
+    ];
+    for (const a of alarms) {
+      const alarm = new cloudwatch.Alarm(this, a.id, {
+        alarmDescription: `An onboarding execution ${a.what}. Its account's status item names the error; fix the cause and retry.`,
+        metric: a.metric.with({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(alarmAction);
+    }
+
+    this.dashboard(stateMachine, fns);
+  }
+
+  /** A Node.js function with its own log group and its own role `CloudTrailOnboarding-<id>`. */
+  private nodeFunction(id: string, entry: string, environment: Record<string, string>): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      roleName: `${ROLE_NAME_PREFIX}${id}`,
+      description: `CloudTrail onboarding: the ${id} function.`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    // Basic logging into the function's own log group only (instead of AWSLambdaBasicExecutionRole,
+    // which may write to every log group of the account).
+    logGroup.grantWrite(role);
+    const fn = new nodejs.NodejsFunction(this, id, {
+      entry,
+      handler: 'handler',
+      runtime: RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: {
+        ...environment,
+        POWERTOOLS_SERVICE_NAME: 'cloudtrail-onboarding',
+        POWERTOOLS_METRICS_NAMESPACE: 'CloudTrailOnboarding',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // No Docker here: esbuild from node_modules (../shared/NOTES.md).
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        format: nodejs.OutputFormat.CJS,
+        // Pin our own SDK version in the bundle rather than the runtime's.
+        bundleAwsSDK: true,
+      },
+    });
+    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', XRAY_REASON);
+    return fn;
+  }
+
+  /** The state machine's own role: invoke the step functions, log delivery, X-Ray. */
+  private acknowledgeStateMachineRole(stateMachine: sfn.StateMachine, fns: Record<StepName, lambda.IFunction>): void {
+    acknowledge(
+      stateMachine,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Step Functions logging to CloudWatch Logs uses the log-delivery actions (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, ' +
+        'DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and tracing uses the X-Ray ' +
+        'write/sampling actions; none of them supports resource-level permissions, so they require Resource "*".',
+    );
+    for (const fn of Object.values(fns)) {
+      acknowledge(
+        stateMachine,
+        wildcardResourceFinding(stateMachine, `${fn.functionArn}:*`),
+        'CDK grants lambda:InvokeFunction on the step function and its versions/aliases (<arn>:*); it is one function.',
+      );
+    }
+  }
+
+  /** The REST API: IAM authorization on every method, validated input, access logs, tracing, throttling. */
+  private restApi(fn: lambda.IFunction): apigw.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const api = new apigw.RestApi(this, 'RestApi', {
+      restApiName: 'cloudtrail-onboarding',
+      description: 'CloudTrail account onboarding: register an account, read its status, retry it.',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // No account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account): see AwsSolutions-APIG6 below.
+      cloudWatchRole: false,
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      deployOptions: {
+        stageName: 'v1',
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: true,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+        tracingEnabled: true,
+        metricsEnabled: true,
+        throttlingRateLimit: 10,
+        throttlingBurstLimit: 20,
+      },
+    });
+    acknowledge(
+      api,
+      'AwsSolutions-APIG3',
+      'An operator API with IAM (SigV4) authorization on every method and stage throttling; callers are IAM principals of this account, so a WAF web ACL would add cost without adding an authentication boundary.',
+    );
+    acknowledge(
+      api,
+      'AwsSolutions-APIG6',
+      'Per-request access logs (JSON) and X-Ray tracing are on. Execution logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), a regional setting shared by every API of the account that this stack does not take over.',
+    );
+    acknowledge(
+      api,
+      'AwsSolutions-COG4',
+      'Callers are AWS principals (operators, automation) authorized by IAM (AuthorizationType AWS_IAM on every method), not end users of a Cognito user pool.',
+    );
+
+    const accountRequest = api.addModel('AccountRequest', {
+      contentType: 'application/json',
+      modelName: 'AccountRequest',
+      schema: {
+        schema: apigw.JsonSchemaVersion.DRAFT4,
+        title: 'AccountRequest',
+        type: apigw.JsonSchemaType.OBJECT,
+        required: ['accountId'],
+        additionalProperties: false,
+        properties: { accountId: { type: apigw.JsonSchemaType.STRING, pattern: '^\\d{12}$' } },
+      },
+    });
+    const bodyValidator = api.addRequestValidator('BodyValidator', {
+      requestValidatorName: 'body-and-parameters',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const parameterValidator = api.addRequestValidator('ParameterValidator', {
+      requestValidatorName: 'parameters',
+      validateRequestParameters: true,
+    });
+    const integration = new apigw.LambdaIntegration(fn, { proxy: true, allowTestInvoke: false });
+    // API Gateway checks that the path parameter is present; its 12-digit form is checked by the handler.
+    const accountIdParameter = { 'method.request.path.accountId': true };
+
+    const accounts = api.root.addResource('accounts');
+    accounts.addMethod('POST', integration, {
+      requestModels: { 'application/json': accountRequest },
+      requestValidator: bodyValidator,
+    });
+    const account = accounts.addResource('{accountId}');
+    account.addMethod('GET', integration, { requestParameters: accountIdParameter, requestValidator: parameterValidator });
+    account
+      .addResource('retry')
+      .addMethod('POST', integration, { requestParameters: accountIdParameter, requestValidator: parameterValidator });
+    return api;
+  }
+
+  /** An SQS queue for messages that could not be processed: encrypted, TLS only, kept 14 days. */
+  private queue(id: string): sqs.Queue {
+    const q = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(q, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue; it is alarmed on and read by an operator.');
+    return q;
+  }
+
+  /** The notifications topic: KMS-encrypted (a key EventBridge and CloudWatch may use), TLS only, e-mail subscriptions. */
+  private notificationsTopic(): sns.Topic {
+    const key = new kms.Key(this, 'NotificationsKey', {
+      alias: 'alias/cloudtrail-onboarding-notifications',
+      description: 'Encrypts the CloudTrail onboarding notifications topic.',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // EventBridge rules and CloudWatch alarms publish to an encrypted topic only if they may use its key.
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeAndCloudWatchPublish',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    const topic = new sns.Topic(this, 'Notifications', {
+      displayName: 'CloudTrail onboarding',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of this.config.notifications?.emails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
+  }
+
+  /** Executions started/succeeded/failed; errors and duration of every step function. */
+  private dashboard(stateMachine: sfn.StateMachine, fns: Record<StepName, lambda.IFunction>): void {
+    const period = Duration.minutes(5);
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: 'CloudTrailOnboarding',
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Executions',
+            width: 24,
+            left: [
+              stateMachine.metricStarted({ period, statistic: 'Sum', label: 'started' }),
+              stateMachine.metricSucceeded({ period, statistic: 'Sum', label: 'succeeded' }),
+              stateMachine.metricFailed({ period, statistic: 'Sum', label: 'failed' }),
+              stateMachine.metricTimedOut({ period, statistic: 'Sum', label: 'timed out' }),
+              stateMachine.metricAborted({ period, statistic: 'Sum', label: 'aborted' }),
+            ],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Step errors',
+            width: 12,
+            left: STEP_NAMES.map((n) => fns[n].metricErrors({ period, statistic: 'Sum', label: n })),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Step duration (p90)',
+            width: 12,
+            left: STEP_NAMES.map((n) => fns[n].metricDuration({ period, statistic: 'p90', label: n })),
+          }),
+        ],
+      ],
+    });
   }
 }

@@ -6,8 +6,11 @@
  * Workaround: run in `Discovery` mode, declare every other key's presence and value authoritative
  * (so they are decided exactly as in `Strict` mode), and let iam-simulate hand back the conditions
  * it could not resolve, which are then only EncryptionContext ones. Those are evaluated here with
- * the IAM condition operators' semantics.
+ * the IAM condition operators' semantics, policy variables in their values (such as
+ * `arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*`) resolved from the request context first:
+ * iam-simulate hands residual values back unresolved.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
 import { runSimulation, type AllowedConditionExpression, type DiscoveryContextKeyConstraint } from '@cloud-copilot/iam-simulate';
 
@@ -95,13 +98,13 @@ function holds(expr: AllowedConditionExpression, context: RequestContext, princi
     case 'sessionName': {
       // Only reported when the session name was unknown; take it from the caller's session ARN.
       const session = /:assumed-role\/[^/]+\/(.+)$/.exec(principal)?.[1];
-      const ok = session !== undefined && expr.sessionName.some((pattern) => glob(pattern).test(session));
+      const ok = session !== undefined && expr.sessionName.some((pattern) => expandPolicyValue(pattern, undefined, true)?.test(session) === true);
       return ok ? true : denialOf(expr.sources);
     }
     case 'condition': {
       // A leaf from a Deny statement comes already inverted (`inverted: true`, op negated): it is
       // the condition under which access is allowed, like every other leaf.
-      const ok = conditionHolds(expr.op, lookup(context, expr.key), expr.values);
+      const ok = conditionHolds(expr.op, lookup(context, expr.key), expr.values, context);
       return ok ? true : denialOf(expr.sources);
     }
   }
@@ -117,8 +120,12 @@ function lookup(context: RequestContext, key: string): string[] | undefined {
   return hit === undefined ? undefined : ([] as string[]).concat(context[hit]);
 }
 
-/** One condition operator applied to the request's value(s), as IAM evaluates it. */
-export function conditionHolds(operator: string, actual: string[] | undefined, expected: readonly string[]): boolean {
+/**
+ * One condition operator applied to the request's value(s), as IAM evaluates it. With `context`,
+ * policy variables in the expected values are resolved from it first (string and ARN operators
+ * accept variables); a variable the context cannot resolve makes that value match nothing.
+ */
+export function conditionHolds(operator: string, actual: string[] | undefined, expected: readonly string[], context?: RequestContext): boolean {
   let op = operator;
   let setOperator: 'ForAnyValue' | 'ForAllValues' | undefined;
   const colon = op.indexOf(':');
@@ -132,24 +139,30 @@ export function conditionHolds(operator: string, actual: string[] | undefined, e
   const negated = /Not/.test(op);
   // A missing key satisfies ...IfExists and negated operators, and ForAllValues vacuously.
   if (actual === undefined || actual.length === 0) return ifExists || negated || setOperator === 'ForAllValues';
+  const like = /Like$/.test(op);
+  const patterns = expected.map((e) => expandPolicyValue(e, context, like));
+  const equals = (value: string) => patterns.some((p) => p !== undefined && p.test(value));
+  const equalsIgnoreCase = (value: string) =>
+    expected.some((e) => {
+      const resolved = context ? resolvePolicyVariables(e, context) : e;
+      return resolved !== undefined && resolved.toLowerCase() === value.toLowerCase();
+    });
   const test = (value: string): boolean => {
     switch (op) {
       case 'StringEquals':
       case 'ArnEquals':
-        return expected.includes(value);
-      case 'StringNotEquals':
-      case 'ArnNotEquals':
-        return !expected.includes(value);
-      case 'StringEqualsIgnoreCase':
-        return expected.some((e) => e.toLowerCase() === value.toLowerCase());
-      case 'StringNotEqualsIgnoreCase':
-        return !expected.some((e) => e.toLowerCase() === value.toLowerCase());
       case 'StringLike':
       case 'ArnLike':
-        return expected.some((e) => glob(e).test(value));
+        return equals(value);
+      case 'StringNotEquals':
+      case 'ArnNotEquals':
       case 'StringNotLike':
       case 'ArnNotLike':
-        return !expected.some((e) => glob(e).test(value));
+        return !equals(value);
+      case 'StringEqualsIgnoreCase':
+        return equalsIgnoreCase(value);
+      case 'StringNotEqualsIgnoreCase':
+        return !equalsIgnoreCase(value);
       default:
         // An operator this workaround does not know: deny rather than grant by mistake.
         return false;
@@ -158,8 +171,58 @@ export function conditionHolds(operator: string, actual: string[] | undefined, e
   return setOperator === 'ForAllValues' ? actual.every(test) : actual.some(test);
 }
 
-/** IAM wildcard matching: `*` any run of characters, `?` one character, case-sensitive. */
-function glob(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+/** `${*}`, `${?}`, `${$}`, `${key}` and `${key, 'default'}`; outside them, `*` and `?`. */
+const TOKEN = /\$\{[^}]*\}|\*|\?/g;
+
+/**
+ * A policy value as a matcher: for the `...Like` operators `*` and `?` are wildcards, otherwise
+ * literal; `${*}`, `${?}`, `${$}` are the literal characters; `${key}` is the context's single value
+ * of `key` (or the default given as `${key, 'default'}`), always taken literally. `undefined` when a
+ * variable has no value: IAM then matches nothing. Without a context, variables stay as written.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+ */
+export function expandPolicyValue(value: string, context: RequestContext | undefined, like: boolean): RegExp | undefined {
+  let body = '';
+  let last = 0;
+  for (const m of value.matchAll(TOKEN)) {
+    body += escapeRegExp(value.slice(last, m.index));
+    last = m.index + m[0].length;
+    const token = m[0];
+    if (token === '*') body += like ? '.*' : '\\*';
+    else if (token === '?') body += like ? '.' : '\\?';
+    else {
+      const resolved = context ? resolveVariable(token, context) : token;
+      if (resolved === undefined) return undefined;
+      body += escapeRegExp(resolved);
+    }
+  }
+  body += escapeRegExp(value.slice(last));
   return new RegExp(`^${body}$`, 's');
+}
+
+/** A policy value with its variables resolved (no wildcard handling); `undefined` when one has no value. */
+export function resolvePolicyVariables(value: string, context: RequestContext): string | undefined {
+  let unresolved = false;
+  const out = value.replace(/\$\{[^}]*\}/g, (token) => {
+    const r = resolveVariable(token, context);
+    if (r === undefined) unresolved = true;
+    return r ?? token;
+  });
+  return unresolved ? undefined : out;
+}
+
+/** One `${...}` token: an escape, or a context key with an optional quoted default. */
+function resolveVariable(token: string, context: RequestContext): string | undefined {
+  const inner = token.slice(2, -1);
+  if (inner === '*' || inner === '?' || inner === '$') return inner;
+  const [name, fallback] = inner.split(/,\s*/, 2) as [string, string | undefined];
+  const values = lookup(context, name.trim());
+  // Only a single-valued key can stand in a string.
+  if (values !== undefined && values.length === 1) return values[0];
+  if (fallback !== undefined && /^'.*'$/.test(fallback)) return fallback.slice(1, -1);
+  return undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -94,7 +94,7 @@ describe('one account onboarded', () => {
     const bucket = snap.buckets[DEMO.bucketName].policy as { Statement: { Sid?: string }[] };
     const sids = bucket.Statement.map((s) => s.Sid);
     expect(sids.slice(0, 3)).toEqual(['AWSCloudTrailAclCheckOrgTrail', 'AWSCloudTrailWriteOrgTrail', expect.any(String)]);
-    expect(sids.filter((s) => s?.startsWith('CloudTrailOnboarding'))).toEqual(['CloudTrailOnboardingAclCheck', 'CloudTrailOnboardingWrite']);
+    expect(sids.filter((s) => s?.startsWith('CloudTrailOnboarding'))).toEqual(['CloudTrailOnboardingDelivery', 'CloudTrailOnboardingRequireOwnerAcl']);
     const key = snap.keys[DEMO.keyArn].policy as { Statement: { Sid?: string }[] };
     expect(key.Statement.filter((s) => !s.Sid?.startsWith('CloudTrailOnboarding')).length).toBeGreaterThanOrEqual(2);
     expect(local.world.bypassPolicyLockoutSafetyCheckUsed).toBe(false);

@@ -95,6 +95,22 @@ describe('policy evaluation with the EncryptionContext workaround', () => {
   ] as const)('%s %j against %j is %s', (op, actual, expected, want) => {
     expect(conditionHolds(op, actual as string[] | undefined, expected)).toBe(want);
   });
+
+  // Policy variables in condition values resolve from the request context (iam-simulate hands
+  // residual conditions back unresolved): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+  it.each([
+    ['StringLike', trailOf(member), 'arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*', { 'aws:SourceAccount': member }, true],
+    ['StringLike', trailOf(other), 'arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*', { 'aws:SourceAccount': member }, false],
+    ['StringLike', trailOf(member), 'arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*', {}, false],
+    ['StringLike', trailOf(member), `arn:aws:cloudtrail:*:\${aws:SourceAccount, '${member}'}:trail/*`, {}, true],
+    ['StringEquals', 'a*b', 'a${*}b', {}, true],
+    ['StringEquals', 'axb', 'a${*}b', {}, false],
+    ['StringLike', 'a*b', '${aws:SourceAccount}', { 'aws:SourceAccount': 'a*b' }, true],
+    ['StringLike', 'axxb', '${aws:SourceAccount}', { 'aws:SourceAccount': 'a*b' }, false],
+    ['StringNotLike', trailOf(other), 'arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*', { 'aws:SourceAccount': member }, true],
+  ] as const)('%s %s against %s with context %j is %s', (op, actual, expected, context, want) => {
+    expect(conditionHolds(op, [actual], [expected], context as Record<string, string>)).toBe(want);
+  });
 });
 
 describe('log access checks', () => {

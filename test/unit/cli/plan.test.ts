@@ -53,23 +53,48 @@ describe('plan', () => {
     expect(again.keyPolicy).toMatchObject({ changed: false, diff: '' });
   });
 
-  it('for 1,000 accounts either fits or stops naming the limit and how many accounts fit', () => {
-    let error: Error & { details?: Record<string, unknown> } | undefined;
+  it('for 1,000 accounts plans both policies as account lists within their limits', () => {
+    // act
+    const plan = buildPlan({ config, accountIds: ids(1000), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+
+    // assert
+    expect(plan.bucketPolicy).toMatchObject({ mode: 'accounts', accounts: 1000, changed: true });
+    expect(plan.keyPolicy).toMatchObject({ mode: 'accounts', accounts: 1000, changed: true });
+    expect(plan.bucketPolicy.bytes).toBeLessThanOrEqual(20480);
+    expect(plan.keyPolicy.bytes).toBeLessThanOrEqual(32768);
+  });
+
+  it('past the limit of the list, plans organization-wide statements when the organization id is configured', () => {
+    // act
+    const plan = buildPlan({ config, accountIds: ids(1400), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+
+    // assert
+    expect(plan.bucketPolicy).toMatchObject({ mode: 'organization', accounts: 1400, changed: true });
+    expect(plan.keyPolicy).toMatchObject({ mode: 'organization', accounts: 1400, changed: true });
+    expect(plan.bucketPolicy.diff).toContain('"aws:SourceOrgID": "o-a1b2c3d4e5"');
+    expect(plan.bucketPolicy.document.Statement.slice(0, 2)).toEqual(FOREIGN_BUCKET);
+  });
+
+  it('without an organization id, stops at the tighter policy (the key: two lists) naming its limit and exactly how many accounts fit', () => {
+    // prepare
+    const noOrg = parseRuntimeConfig({ ...BASE_CONFIG, organizationId: undefined });
+    const plan = (n: number) => buildPlan({ config: noOrg, accountIds: ids(n), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+
+    // act
+    let error: (Error & { details?: Record<string, unknown> }) | undefined;
     try {
-      const plan = buildPlan({ config, accountIds: ids(1000), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
-      expect(plan.bucketPolicy.bytes).toBeLessThanOrEqual(20480);
-      expect(plan.keyPolicy.bytes).toBeLessThanOrEqual(32768);
-      return;
+      plan(1100);
     } catch (e) {
       error = e as Error & { details?: Record<string, unknown> };
     }
-    expect(error.name).toBe('PolicyTooLarge');
-    expect(error.message).toMatch(/20,480 bytes/);
-    const fit = error.details?.fit as number;
-    expect(error.message).toContain(`${fit} in total`);
-    // The count is exact: that many fit, one more does not.
-    expect(() => buildPlan({ config, accountIds: ids(fit), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key })).not.toThrow();
-    expect(() => buildPlan({ config, accountIds: ids(fit + 1), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key })).toThrow(/limit/);
+
+    // assert
+    expect(error?.name).toBe('PolicyTooLarge');
+    expect(error?.message).toMatch(/^The key policy cannot grant all 1,100 requested accounts within the AWS limit of 32,768 bytes/);
+    const fit = error?.details?.fit as number;
+    expect(error?.message).toContain(`${fit.toLocaleString('en-US')} in total`);
+    expect(() => plan(fit)).not.toThrow();
+    expect(() => plan(fit + 1)).toThrow(/limit/);
   });
 
   it('rejects a malformed account id by name', () => {

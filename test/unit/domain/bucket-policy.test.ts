@@ -1,67 +1,84 @@
 import {
   accountsInBucketPolicy,
   BUCKET_POLICY_SIDS,
+  bucketPolicyGrants,
+  LEGACY_BUCKET_POLICY_SIDS,
   ownedBucketStatements,
+  ownLogObjectsResource,
   renderBucketPolicy,
 } from '../../../handlers/domain/bucket-policy';
 import { canonicalize, parsePolicy, type PolicyStatement } from '../../../handlers/domain/policy-document';
-import { InvalidAccountId, InvalidPolicyDocument, PolicyTooLarge } from '../../../handlers/shared/errors';
+import { InvalidAccountId, InvalidPolicyDocument } from '../../../handlers/shared/errors';
 import {
   ACCOUNTS,
   AUDITOR_READ,
   BUCKET,
   DENY_INSECURE_TRANSPORT,
   dest,
+  destWithoutOrganization,
   destWithoutPrefix,
+  doc,
   INITIAL_BUCKET_POLICY,
-  manyAccounts,
+  legacyBucketStatements,
+  ORGANIZATION_ID,
   text,
   trailArnOf,
 } from './fixtures';
 
 const A = ACCOUNTS.newMember;
-const [B, C] = ACCOUNTS.members;
-
-/** The known capacity of the bucket policy with the fixture's names and foreign statements. */
-const BUCKET_POLICY_OVERFLOWS_AT = 91;
+const [B, C] = ACCOUNTS.members as unknown as [string, string];
+const TRAIL_PATTERN = 'arn:aws:cloudtrail:eu-west-1:*:trail/org-member-trail';
 
 describe('ownedBucketStatements', () => {
-  it('renders the ACL check and the per-account write grants exactly as DESIGN.md describes', () => {
+  it('renders the delivery grant and the ACL requirement exactly as DESIGN.md describes', () => {
     // act
-    const statements = ownedBucketStatements([B as string, A], dest);
+    const statements = ownedBucketStatements([B, A], dest);
 
     // assert
     expect(statements).toEqual([
       {
-        Sid: 'CloudTrailOnboardingAclCheck',
+        Sid: 'CloudTrailOnboardingDelivery',
         Effect: 'Allow',
         Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:GetBucketAcl',
-        Resource: `arn:aws:s3:::${BUCKET}`,
-        Condition: { StringEquals: { 'aws:SourceArn': [trailArnOf(A), trailArnOf(B as string)] } },
+        Action: ['s3:GetBucketAcl', 's3:PutObject'],
+        Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/cloudtrail/AWSLogs/\${aws:SourceAccount}/*`],
+        Condition: {
+          ArnLike: { 'aws:SourceArn': TRAIL_PATTERN },
+          StringEquals: { 'aws:SourceAccount': [A, B] },
+        },
       },
       {
-        Sid: 'CloudTrailOnboardingWrite',
-        Effect: 'Allow',
+        Sid: 'CloudTrailOnboardingRequireOwnerAcl',
+        Effect: 'Deny',
         Principal: { Service: 'cloudtrail.amazonaws.com' },
         Action: 's3:PutObject',
-        Resource: [`arn:aws:s3:::${BUCKET}/cloudtrail/AWSLogs/${A}/*`, `arn:aws:s3:::${BUCKET}/cloudtrail/AWSLogs/${B}/*`],
+        Resource: `arn:aws:s3:::${BUCKET}/cloudtrail/AWSLogs/*`,
         Condition: {
-          StringEquals: {
-            'aws:SourceArn': [trailArnOf(A), trailArnOf(B as string)],
-            's3:x-amz-acl': 'bucket-owner-full-control',
-          },
+          ArnLike: { 'aws:SourceArn': TRAIL_PATTERN },
+          StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' },
         },
       },
     ]);
   });
 
-  it('writes under AWSLogs/<account>/ directly when no prefix is configured', () => {
+  it('renders the organization-wide grant with aws:SourceOrgID instead of the account list', () => {
     // act
-    const [, write] = ownedBucketStatements([A], destWithoutPrefix);
+    const [delivery, acl] = ownedBucketStatements({ mode: 'organization', organizationId: ORGANIZATION_ID }, dest);
 
     // assert
-    expect(write?.Resource).toEqual([`arn:aws:s3:::${BUCKET}/AWSLogs/${A}/*`]);
+    expect(delivery?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': TRAIL_PATTERN }, StringEquals: { 'aws:SourceOrgID': ORGANIZATION_ID } });
+    expect(delivery?.Resource).toContain(`arn:aws:s3:::${BUCKET}/cloudtrail/AWSLogs/\${aws:SourceAccount}/*`);
+    expect(acl).toEqual(ownedBucketStatements([A], dest)[1]);
+  });
+
+  it('writes under AWSLogs/${aws:SourceAccount}/ directly when no prefix is configured', () => {
+    // act
+    const [delivery, acl] = ownedBucketStatements([A], destWithoutPrefix);
+
+    // assert
+    expect(delivery?.Resource).toEqual([`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/AWSLogs/\${aws:SourceAccount}/*`]);
+    expect(acl?.Resource).toBe(`arn:aws:s3:::${BUCKET}/AWSLogs/*`);
+    expect(ownLogObjectsResource(destWithoutPrefix)).toBe(`arn:aws:s3:::${BUCKET}/AWSLogs/\${aws:SourceAccount}/*`);
   });
 
   it('renders no statement for no account', () => {
@@ -69,7 +86,7 @@ describe('ownedBucketStatements', () => {
     expect(ownedBucketStatements([], dest)).toEqual([]);
   });
 
-  it.each([['44445555666'], [' 444455556666'], ['*'], ['']])('refuses to grant the malformed account id %p', (bad) => {
+  it.each([['44445555666'], [' 444455556666'], ['*'], [''], ['${aws:SourceAccount}']])('refuses to grant the malformed account id %p', (bad) => {
     // act / assert
     expect(() => ownedBucketStatements([A, bad], dest)).toThrow(InvalidAccountId);
   });
@@ -96,7 +113,7 @@ describe('accountsInBucketPolicy', () => {
       Principal: { Service: 'cloudtrail.amazonaws.com' },
       Action: 's3:PutObject',
       Resource: `arn:aws:s3:::${BUCKET}/cloudtrail/AWSLogs/${C}/*`,
-      Condition: { StringEquals: { 'aws:SourceArn': trailArnOf(C as string) } },
+      Condition: { StringEquals: { 'aws:SourceArn': trailArnOf(C), 'aws:SourceAccount': C } },
     };
     const rendered = renderBucketPolicy(text(foreign), [A], dest);
 
@@ -104,22 +121,54 @@ describe('accountsInBucketPolicy', () => {
     expect(accountsInBucketPolicy(rendered.document, dest)).toEqual([A]);
   });
 
-  it('reads an account that only a PutObject resource names, or only an aws:SourceArn names (a half-edited statement)', () => {
+  it('reads every account of the earlier explicit encoding (trail ARNs and per-account resources)', () => {
+    // act / assert
+    expect(accountsInBucketPolicy(doc(...legacyBucketStatements([A, B, C])), dest)).toEqual([A, B, C]);
+  });
+
+  it('reads an account that only a PutObject resource names, or only an aws:SourceArn names (a half-edited legacy statement)', () => {
     // prepare
     const current = parsePolicy(
       text({
-        Sid: 'CloudTrailOnboardingWrite',
+        Sid: LEGACY_BUCKET_POLICY_SIDS.write,
         Effect: 'Allow',
         Principal: { Service: 'cloudtrail.amazonaws.com' },
         Action: 's3:PutObject',
         Resource: `arn:aws:s3:::${BUCKET}/old-prefix/AWSLogs/${A}/*`,
-        Condition: { StringEquals: { 'aws:SourceArn': trailArnOf(B as string) } },
+        Condition: { StringEquals: { 'aws:SourceArn': trailArnOf(B) } },
       }),
       'bucket policy',
     );
 
     // act / assert
     expect(accountsInBucketPolicy(current, dest)).toEqual([A, B]);
+  });
+
+  it('reads no account from an organization-wide policy (it lists none)', () => {
+    // prepare
+    const orgWide = doc(...ownedBucketStatements({ mode: 'organization', organizationId: ORGANIZATION_ID }, dest));
+
+    // act / assert
+    expect(accountsInBucketPolicy(orgWide, dest)).toEqual([]);
+  });
+});
+
+describe('bucketPolicyGrants', () => {
+  const listed = doc(...ownedBucketStatements([A, B], dest));
+  const orgWide = doc(...ownedBucketStatements({ mode: 'organization', organizationId: ORGANIZATION_ID }, dest));
+  const otherOrg = doc(...ownedBucketStatements({ mode: 'organization', organizationId: 'o-zzzzzzzzzz' }, dest));
+
+  it.each([
+    ['a listed account', listed, A, dest, true],
+    ['an account the list does not name', listed, C, dest, false],
+    ['an account of the earlier explicit encoding', doc(...legacyBucketStatements([A])), A, dest, true],
+    ['any account when the policy is organization-wide for the configured organization', orgWide, C, dest, true],
+    ['no account when the policy is organization-wide for another organization', otherOrg, C, dest, false],
+    ['no account organization-wide when no organization is configured', orgWide, C, destWithoutOrganization, false],
+    ['no account when there is no policy', doc(), A, dest, false],
+  ] as const)('grants %s', (_label, policy, account, destination, expected) => {
+    // act / assert
+    expect(bucketPolicyGrants(policy, account, destination)).toBe(expected);
   });
 });
 
@@ -130,12 +179,13 @@ describe('renderBucketPolicy', () => {
 
     // assert
     expect(r.changed).toBe(true);
+    expect(r.mode).toBe('accounts');
     expect(r.accounts).toEqual([A]);
     expect(r.document.Statement.map((s) => s.Sid)).toEqual([
       'DenyInsecureTransport',
       'AuditorRead',
-      BUCKET_POLICY_SIDS.aclCheck,
-      BUCKET_POLICY_SIDS.write,
+      BUCKET_POLICY_SIDS.delivery,
+      BUCKET_POLICY_SIDS.requireOwnerAcl,
     ]);
     expect(r.document.Statement.slice(0, 2)).toEqual([DENY_INSECURE_TRANSPORT, AUDITOR_READ]);
     expect(r.text).toBe(JSON.stringify(r.document));
@@ -162,11 +212,14 @@ describe('renderBucketPolicy', () => {
   it('reports no change when S3 gives the policy back pretty-printed, reordered and with one-element lists collapsed', () => {
     // prepare
     const written = renderBucketPolicy(INITIAL_BUCKET_POLICY, [A], dest).document;
+    const collapse = (v: unknown) => (Array.isArray(v) && v.length === 1 ? v[0] : v);
     const asReturned = {
       Statement: written.Statement.map((s) => {
         const { Condition, Resource, ...rest } = s as PolicyStatement & Record<string, unknown>;
-        const collapsed = Array.isArray(Resource) && Resource.length === 1 ? Resource[0] : Resource;
-        return { Condition, ...rest, Resource: collapsed };
+        const condition = Object.fromEntries(
+          Object.entries(Condition ?? {}).map(([op, byKey]) => [op, Object.fromEntries(Object.entries(byKey).map(([k, v]) => [k, collapse(v)]))]),
+        );
+        return { Condition: condition, ...rest, Resource: collapse(Resource) };
       }),
       Version: written.Version,
     };
@@ -183,7 +236,7 @@ describe('renderBucketPolicy', () => {
     const before = renderBucketPolicy(INITIAL_BUCKET_POLICY, [A], dest);
 
     // act
-    const after = renderBucketPolicy(before.text, [...accountsInBucketPolicy(before.document, dest), B as string], dest);
+    const after = renderBucketPolicy(before.text, [...accountsInBucketPolicy(before.document, dest), B], dest);
 
     // assert
     expect(after.changed).toBe(true);
@@ -194,14 +247,19 @@ describe('renderBucketPolicy', () => {
 
   it('keeps owned statements in the places they had, between foreign ones', () => {
     // prepare
-    const [aclCheck, write] = ownedBucketStatements([A], dest) as [PolicyStatement, PolicyStatement];
-    const current = text(DENY_INSECURE_TRANSPORT, aclCheck, AUDITOR_READ, write);
+    const [delivery, acl] = ownedBucketStatements([A], dest) as [PolicyStatement, PolicyStatement];
+    const current = text(DENY_INSECURE_TRANSPORT, delivery, AUDITOR_READ, acl);
 
     // act
-    const r = renderBucketPolicy(current, [A, B as string], dest);
+    const r = renderBucketPolicy(current, [A, B], dest);
 
     // assert
-    expect(r.document.Statement.map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'CloudTrailOnboardingAclCheck', 'AuditorRead', 'CloudTrailOnboardingWrite']);
+    expect(r.document.Statement.map((s) => s.Sid)).toEqual([
+      'DenyInsecureTransport',
+      'CloudTrailOnboardingDelivery',
+      'AuditorRead',
+      'CloudTrailOnboardingRequireOwnerAcl',
+    ]);
   });
 
   it.each([
@@ -222,7 +280,7 @@ describe('renderBucketPolicy', () => {
 
     // assert
     expect(r.changed).toBe(true);
-    expect(r.document.Statement.map((s) => s.Sid)).toEqual([BUCKET_POLICY_SIDS.aclCheck, BUCKET_POLICY_SIDS.write]);
+    expect(r.document.Statement.map((s) => s.Sid)).toEqual([BUCKET_POLICY_SIDS.delivery, BUCKET_POLICY_SIDS.requireOwnerAcl]);
   });
 
   it('removes the owned statements when no account is left, keeping the foreign ones', () => {
@@ -237,10 +295,14 @@ describe('renderBucketPolicy', () => {
     expect(canonicalize(r.document)).toBe(canonicalize(parsePolicy(INITIAL_BUCKET_POLICY, 'bucket policy')));
   });
 
-  it('repairs a hand-edited owned statement', () => {
+  it.each([
+    ['an emptied condition', (s: PolicyStatement) => ({ ...s, Condition: {} })],
+    ['a widened resource', (s: PolicyStatement) => ({ ...s, Resource: `arn:aws:s3:::${BUCKET}/*` })],
+    ['a dropped account list', (s: PolicyStatement) => ({ ...s, Condition: { ArnLike: { 'aws:SourceArn': TRAIL_PATTERN } } })],
+  ])('repairs a hand-edited owned statement (%s)', (_label, edit) => {
     // prepare
     const granted = renderBucketPolicy(INITIAL_BUCKET_POLICY, [A], dest).document;
-    const edited = { ...granted, Statement: granted.Statement.map((s) => (s.Sid === BUCKET_POLICY_SIDS.write ? { ...s, Condition: {} } : s)) };
+    const edited = { ...granted, Statement: granted.Statement.map((s) => (s.Sid === BUCKET_POLICY_SIDS.delivery ? edit(s) : s)) };
 
     // act
     const r = renderBucketPolicy(JSON.stringify(edited), [A], dest);
@@ -254,46 +316,42 @@ describe('renderBucketPolicy', () => {
     // act / assert
     expect(() => renderBucketPolicy('{oops', [A], dest)).toThrow(InvalidPolicyDocument);
   });
+});
 
-  it(`overflows the 20 KB limit at ${BUCKET_POLICY_OVERFLOWS_AT} accounts, naming the policy, its size, the limit and the count`, () => {
-    // prepare: find the first account count that does not fit
-    let fits = 0;
-    let error: unknown;
-    for (let n = 1; n <= 500 && error === undefined; n++) {
-      try {
-        const r = renderBucketPolicy(INITIAL_BUCKET_POLICY, manyAccounts(n), dest);
-        expect(r.bytes).toBeLessThanOrEqual(20_480);
-        fits = n;
-      } catch (e) {
-        error = e;
-      }
-    }
-
-    // assert
-    expect(fits + 1).toBe(BUCKET_POLICY_OVERFLOWS_AT);
-    expect(error).toBeInstanceOf(PolicyTooLarge);
-    const e = error as PolicyTooLarge;
-    expect(e.name).toBe('PolicyTooLarge');
-    expect(e.message).toMatch(
-      new RegExp(
-        `^The bucket policy of ${BUCKET} holding ${BUCKET_POLICY_OVERFLOWS_AT} accounts would be [0-9,]+ bytes, ` +
-          'over the AWS limit of 20,480 bytes \\(20 KB\\)',
-      ),
-    );
-    expect(e.message).toContain('https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html');
-    expect(e.details).toMatchObject({ limit: 20_480, accounts: BUCKET_POLICY_OVERFLOWS_AT });
-    expect(e.details.size as number).toBeGreaterThan(20_480);
-  });
-
-  it('does not fail a re-render that writes nothing, whatever the size', () => {
-    // prepare: a current policy that already holds the accounts
-    const accounts = manyAccounts(BUCKET_POLICY_OVERFLOWS_AT - 1);
-    const current = renderBucketPolicy(INITIAL_BUCKET_POLICY, accounts, dest).text;
+describe('renderBucketPolicy from the earlier explicit encoding', () => {
+  it('replaces the old statements in their places, keeps the foreign ones unchanged and in place, and grants the old accounts', () => {
+    // prepare: the old statements before and after a foreign one
+    const [aclCheck, write] = legacyBucketStatements([A, B]) as [PolicyStatement, PolicyStatement];
+    const current = text(aclCheck, DENY_INSECURE_TRANSPORT, write, AUDITOR_READ);
+    const granted = accountsInBucketPolicy(parsePolicy(current, 'bucket policy'), dest);
 
     // act
-    const r = renderBucketPolicy(current, accounts, dest);
+    const r = renderBucketPolicy(current, [...granted, C], dest);
 
     // assert
-    expect(r.changed).toBe(false);
+    expect(granted).toEqual([A, B]);
+    expect(r.changed).toBe(true);
+    expect(r.document.Statement.map((s) => s.Sid)).toEqual([
+      'CloudTrailOnboardingDelivery',
+      'DenyInsecureTransport',
+      'CloudTrailOnboardingRequireOwnerAcl',
+      'AuditorRead',
+    ]);
+    expect(r.document.Statement[1]).toEqual(DENY_INSECURE_TRANSPORT);
+    expect(r.document.Statement[3]).toEqual(AUDITOR_READ);
+    expect(accountsInBucketPolicy(r.document, dest)).toEqual([A, B, C]);
+    expect(r.text).not.toContain(LEGACY_BUCKET_POLICY_SIDS.aclCheck);
+    expect(r.text).not.toContain(LEGACY_BUCKET_POLICY_SIDS.write);
+  });
+
+  it('renders exactly what a fresh render of the same accounts renders, once migrated', () => {
+    // prepare
+    const current = text(DENY_INSECURE_TRANSPORT, AUDITOR_READ, ...legacyBucketStatements([A, B]));
+
+    // act
+    const migrated = renderBucketPolicy(current, accountsInBucketPolicy(parsePolicy(current, 'bucket policy'), dest), dest);
+
+    // assert
+    expect(migrated.text).toBe(renderBucketPolicy(INITIAL_BUCKET_POLICY, [A, B], dest).text);
   });
 });

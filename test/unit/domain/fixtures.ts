@@ -58,12 +58,18 @@ export const dest: LogDestination = logDestinationFromConfig(config);
 /** The same destination without a key prefix. */
 export const destWithoutPrefix: LogDestination = logDestinationFromConfig(configWith({ logPrefix: undefined }));
 
+/** The same destination without an organization id: no organization-wide mode, an overflow is an error. */
+export const destWithoutOrganization: LogDestination = logDestinationFromConfig(configWith({ organizationId: undefined }));
+
 /** Trail ARN of an account in the home region. */
 export function trailArnOf(accountId: string, region = HOME_REGION): string {
   return `arn:aws:cloudtrail:${region}:${accountId}:trail/${TRAIL_NAME}`;
 }
 
-/** `n` distinct, valid, 12-digit account ids (for size tests). */
+/**
+ * `n` distinct, valid, 12-digit account ids (for size tests). Real account ids are 12 digits with
+ * no structure: a fixed width is all that matters for the size of a list.
+ */
 export function manyAccounts(n: number): string[] {
   return Array.from({ length: n }, (_, i) => String(300000000000 + i * 7919));
 }
@@ -130,3 +136,54 @@ export const INITIAL_BUCKET_POLICY = text(DENY_INSECURE_TRANSPORT, AUDITOR_READ)
 
 /** The key policy the log-archive account starts with. */
 export const INITIAL_KEY_POLICY = text(KEY_ROOT_DELEGATION, KEY_ADMINISTRATORS);
+
+// ------------------------------------------------------------------------ the earlier explicit encoding
+
+/** The bucket statements the service wrote before the compact encoding (one grant per account). */
+export function legacyBucketStatements(accounts: readonly string[], prefix = `${LOG_PREFIX}/`): PolicyStatement[] {
+  const trails = accounts.map((a) => trailArnOf(a));
+  return [
+    {
+      Sid: 'CloudTrailOnboardingAclCheck',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:GetBucketAcl',
+      Resource: `arn:aws:s3:::${BUCKET}`,
+      Condition: { StringEquals: { 'aws:SourceArn': trails } },
+    },
+    {
+      Sid: 'CloudTrailOnboardingWrite',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: accounts.map((a) => `arn:aws:s3:::${BUCKET}/${prefix}AWSLogs/${a}/*`),
+      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trails } },
+    },
+  ];
+}
+
+/** The key statements the service wrote before the compact encoding (same Sids as now). */
+export function legacyKeyStatements(accounts: readonly string[]): PolicyStatement[] {
+  const trails = accounts.map((a) => trailArnOf(a));
+  return [
+    {
+      Sid: 'CloudTrailOnboardingEncrypt',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 'kms:GenerateDataKey*',
+      Resource: '*',
+      Condition: {
+        StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': accounts.map((a) => `arn:aws:cloudtrail:*:${a}:trail/*`) },
+        StringEquals: { 'aws:SourceArn': trails },
+      },
+    },
+    {
+      Sid: 'CloudTrailOnboardingDescribe',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 'kms:DescribeKey',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceArn': trails } },
+    },
+  ];
+}

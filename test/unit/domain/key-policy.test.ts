@@ -2,25 +2,30 @@ import {
   accountsInKeyPolicy,
   assertKeyPolicyKeepsAdministration,
   KEY_POLICY_SIDS,
+  keyPolicyGrants,
   ownedKeyStatements,
   renderKeyPolicy,
 } from '../../../handlers/domain/key-policy';
-import { parsePolicy, type PolicyDocument } from '../../../handlers/domain/policy-document';
+import { parsePolicy, type PolicyDocument, type PolicyStatement } from '../../../handlers/domain/policy-document';
 import { InvalidPolicyDocument, PolicyTooLarge } from '../../../handlers/shared/errors';
 import {
   ACCOUNTS,
   doc,
   dest,
+  destWithoutOrganization,
   INITIAL_KEY_POLICY,
   KEY_ADMINISTRATORS,
   KEY_ARN,
   KEY_ROOT_DELEGATION,
+  legacyKeyStatements,
   manyAccounts,
-  trailArnOf,
+  ORGANIZATION_ID,
+  text,
 } from './fixtures';
 
 const A = ACCOUNTS.newMember;
 const [B, C] = ACCOUNTS.members as unknown as [string, string];
+const TRAIL_PATTERN = 'arn:aws:cloudtrail:eu-west-1:*:trail/org-member-trail';
 
 describe('ownedKeyStatements', () => {
   it('renders the encrypt and describe grants exactly as DESIGN.md describes', () => {
@@ -36,8 +41,9 @@ describe('ownedKeyStatements', () => {
         Action: 'kms:GenerateDataKey*',
         Resource: '*',
         Condition: {
-          StringEquals: { 'aws:SourceArn': [trailArnOf(A), trailArnOf(B)] },
-          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': [`arn:aws:cloudtrail:*:${A}:trail/*`, `arn:aws:cloudtrail:*:${B}:trail/*`] },
+          ArnLike: { 'aws:SourceArn': TRAIL_PATTERN },
+          StringEquals: { 'aws:SourceAccount': [A, B] },
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*' },
         },
       },
       {
@@ -46,9 +52,25 @@ describe('ownedKeyStatements', () => {
         Principal: { Service: 'cloudtrail.amazonaws.com' },
         Action: 'kms:DescribeKey',
         Resource: '*',
-        Condition: { StringEquals: { 'aws:SourceArn': [trailArnOf(A), trailArnOf(B)] } },
+        Condition: {
+          ArnLike: { 'aws:SourceArn': TRAIL_PATTERN },
+          StringEquals: { 'aws:SourceAccount': [A, B] },
+        },
       },
     ]);
+  });
+
+  it('renders the organization-wide grants with aws:SourceOrgID instead of the account list, keeping the own-context pattern', () => {
+    // act
+    const [encrypt, describeKey] = ownedKeyStatements({ mode: 'organization', organizationId: ORGANIZATION_ID }, dest);
+
+    // assert
+    expect(encrypt?.Condition).toEqual({
+      ArnLike: { 'aws:SourceArn': TRAIL_PATTERN },
+      StringEquals: { 'aws:SourceOrgID': ORGANIZATION_ID },
+      StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*' },
+    });
+    expect(describeKey?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': TRAIL_PATTERN }, StringEquals: { 'aws:SourceOrgID': ORGANIZATION_ID } });
   });
 
   it('renders no statement for no account', () => {
@@ -74,6 +96,31 @@ describe('accountsInKeyPolicy', () => {
     // act / assert
     expect(accountsInKeyPolicy(parsePolicy(INITIAL_KEY_POLICY, 'key policy'), dest)).toEqual([]);
   });
+
+  it('reads every account of the earlier explicit encoding (encryption-context patterns and trail ARNs)', () => {
+    // act / assert
+    expect(accountsInKeyPolicy(doc(KEY_ROOT_DELEGATION, ...legacyKeyStatements([C, A, B])), dest)).toEqual([A, B, C]);
+  });
+
+  it('reads no account from an organization-wide policy (it lists none)', () => {
+    // act / assert
+    expect(accountsInKeyPolicy(doc(...ownedKeyStatements({ mode: 'organization', organizationId: ORGANIZATION_ID }, dest)), dest)).toEqual([]);
+  });
+});
+
+describe('keyPolicyGrants', () => {
+  const orgWide = doc(KEY_ROOT_DELEGATION, ...ownedKeyStatements({ mode: 'organization', organizationId: ORGANIZATION_ID }, dest));
+
+  it.each([
+    ['a listed account', doc(KEY_ROOT_DELEGATION, ...ownedKeyStatements([A], dest)), A, dest, true],
+    ['an account the list does not name', doc(KEY_ROOT_DELEGATION, ...ownedKeyStatements([A], dest)), B, dest, false],
+    ['an account of the earlier explicit encoding', doc(KEY_ROOT_DELEGATION, ...legacyKeyStatements([B])), B, dest, true],
+    ['any account when the policy is organization-wide for the configured organization', orgWide, C, dest, true],
+    ['no account organization-wide when no organization is configured', orgWide, C, destWithoutOrganization, false],
+  ] as const)('grants %s', (_label, policy, account, destination, expected) => {
+    // act / assert
+    expect(keyPolicyGrants(policy, account, destination)).toBe(expected);
+  });
 });
 
 describe('renderKeyPolicy', () => {
@@ -83,6 +130,7 @@ describe('renderKeyPolicy', () => {
 
     // assert
     expect(r.changed).toBe(true);
+    expect(r.mode).toBe('accounts');
     expect(r.limit).toBe(32_768);
     expect(r.document.Statement.slice(0, 2)).toEqual([KEY_ROOT_DELEGATION, KEY_ADMINISTRATORS]);
     expect(r.document.Statement.map((s) => s.Sid).slice(2)).toEqual([KEY_POLICY_SIDS.encrypt, KEY_POLICY_SIDS.describe]);
@@ -120,16 +168,44 @@ describe('renderKeyPolicy', () => {
     expect(() => renderKeyPolicy(undefined, [A], dest)).toThrow(/no statement for the key administrators/);
   });
 
-  it('overflows the 32 KB limit naming the key policy, the limit and the count', () => {
+  it('refuses to go organization-wide on a policy without administrators either', () => {
+    // act / assert
+    expect(() => renderKeyPolicy(undefined, manyAccounts(1_200), dest)).toThrow(/no statement for the key administrators/);
+  });
+
+  it('without an organization id, overflows the 32 KB limit naming the key policy, the limit, the count and how many fit', () => {
     // prepare
-    const accounts = manyAccounts(400);
+    const accounts = manyAccounts(1_200);
 
     // act
-    const act = (): unknown => renderKeyPolicy(INITIAL_KEY_POLICY, accounts, dest);
+    const act = (): unknown => renderKeyPolicy(INITIAL_KEY_POLICY, accounts, destWithoutOrganization);
 
     // assert
     expect(act).toThrow(PolicyTooLarge);
-    expect(act).toThrow(new RegExp(`^The key policy of ${KEY_ARN} holding 400 accounts would be [0-9,]+ bytes, over the AWS limit of 32,768 bytes \\(32 KB\\)`));
+    expect(act).toThrow(
+      new RegExp(`^The key policy of ${KEY_ARN} holding 1,200 accounts would be [0-9,]+ bytes, over the AWS limit of 32,768 bytes \\(32 KB\\).* At most 1,0[0-9]{2} accounts fit\\.`),
+    );
+  });
+});
+
+describe('renderKeyPolicy from the earlier explicit encoding', () => {
+  it('replaces the old statements in place (same Sids), keeps the administrators unchanged and in place, and grants the old accounts', () => {
+    // prepare: the old statements between the foreign ones
+    const [encrypt, describeKey] = legacyKeyStatements([A, B]) as [PolicyStatement, PolicyStatement];
+    const current = text(KEY_ROOT_DELEGATION, encrypt, KEY_ADMINISTRATORS, describeKey);
+    const granted = accountsInKeyPolicy(parsePolicy(current, 'key policy'), dest);
+
+    // act
+    const r = renderKeyPolicy(current, granted, dest);
+
+    // assert
+    expect(granted).toEqual([A, B]);
+    expect(r.changed).toBe(true);
+    expect(r.document.Statement.map((s) => s.Sid)).toEqual([KEY_ROOT_DELEGATION.Sid, KEY_POLICY_SIDS.encrypt, KEY_ADMINISTRATORS.Sid, KEY_POLICY_SIDS.describe]);
+    expect(r.document.Statement[0]).toEqual(KEY_ROOT_DELEGATION);
+    expect(r.document.Statement[2]).toEqual(KEY_ADMINISTRATORS);
+    expect(r.document.Statement[1]).toEqual(ownedKeyStatements([A, B], dest)[0]);
+    expect(accountsInKeyPolicy(r.document, dest)).toEqual([A, B]);
   });
 });
 

@@ -59,6 +59,28 @@ describe('assertWithinLimit', () => {
     expect(e.details).toMatchObject({ size: max + 1, limit: max, accounts: 91 });
   });
 
+  it.each([
+    [1, 'At most 1 account fits.'],
+    [1_275, 'At most 1,275 accounts fit.'],
+  ])('says how many accounts fit (%i) and carries it in the details', (fit, sentence) => {
+    // act
+    const e = caught(() => assertWithinLimit('bucketPolicy', textOfSize(20_481), { accounts: 1_276, fit }));
+
+    // assert
+    expect(e.message).toMatch(/^The bucket policy holding 1,276 accounts would be 20,481 bytes/);
+    expect(e.message).toContain(`Nothing was written. ${sentence} `);
+    expect(e.message).toContain('organizationId');
+    expect(e.details).toMatchObject({ accounts: 1_276, fit });
+  });
+
+  it('uses the advice given instead of the default one', () => {
+    // act
+    const e = caught(() => assertWithinLimit('keyPolicy', textOfSize(40_000), { advice: 'Shorten the foreign statements.' }));
+
+    // assert
+    expect(e.message).toMatch(/Nothing was written\. Shorten the foreign statements\.$/);
+  });
+
   it('uses the more specific document name when given', () => {
     // act
     const e = caught(() => assertWithinLimit('trustPolicy', textOfSize(3000), { document: 'trust policy of role X' }));

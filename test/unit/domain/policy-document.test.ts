@@ -179,6 +179,30 @@ describe('mergeOwnedStatements', () => {
       expected: [owned('X', 'v2'), A],
     },
     {
+      name: 'gives the place of an owned statement no longer desired to a new one (an earlier encoding replaced in place)',
+      current: [owned('Old1'), D, owned('Old2'), A],
+      desired: [owned('X'), owned('Y')],
+      expected: [owned('X'), D, owned('Y'), A],
+    },
+    {
+      name: 'gives the places of obsolete statements to new ones in order, removing the obsolete ones left over',
+      current: [owned('Old1'), D, owned('Old2'), A, owned('Old3')],
+      desired: [owned('X')],
+      expected: [owned('X'), D, A],
+    },
+    {
+      name: 'appends the new statements left over when there are fewer obsolete places',
+      current: [D, owned('Old1'), A],
+      desired: [owned('X'), owned('Y'), owned('Z')],
+      expected: [D, owned('X'), A, owned('Y'), owned('Z')],
+    },
+    {
+      name: 'keeps namesakes in their places and gives only the obsolete places to the new statements',
+      current: [owned('Old'), D, owned('X'), A],
+      desired: [owned('X', 'v2'), owned('Y')],
+      expected: [owned('Y'), D, owned('X', 'v2'), A],
+    },
+    {
       name: 'starts an empty document with the owned statements',
       current: [],
       desired: [owned('X'), owned('Y')],

@@ -15,6 +15,8 @@ import {
   INITIAL_BUCKET_POLICY,
   INITIAL_KEY_POLICY,
   KEY_ARN,
+  manyAccounts,
+  ORGANIZATION_ID,
   SECURITY_AUDITOR_ARN,
   trailArnOf,
 } from './fixtures';
@@ -24,82 +26,102 @@ const A = ACCOUNTS.newMember;
 const [B] = ACCOUNTS.members as unknown as [string];
 /** Not onboarded. */
 const X = ACCOUNTS.members[2] as string;
+/** Not in the organization. */
+const OUTSIDER = ACCOUNTS.outsider;
 const LOG_ARCHIVE = ACCOUNTS.logArchive;
 const CLOUDTRAIL = 'cloudtrail.amazonaws.com';
+const OWNER_ACL = { 's3:x-amz-acl': 'bucket-owner-full-control' };
 
-/** Onboarded: A and B. */
+/** Onboarded: A and B, as a list. */
 const bucketPolicy = renderBucketPolicy(INITIAL_BUCKET_POLICY, [A, B], dest).document;
 const keyPolicy = renderKeyPolicy(INITIAL_KEY_POLICY, [A, B], dest).document;
+
+/** Past the limit, with the organization id configured: organization-wide. */
+const orgBucket = renderBucketPolicy(INITIAL_BUCKET_POLICY, manyAccounts(1_400), dest);
+const orgKey = renderKeyPolicy(INITIAL_KEY_POLICY, manyAccounts(1_400), dest);
 
 /** A log file key as CloudTrail writes it. */
 function logObject(account: string, prefix = 'cloudtrail/'): string {
   return `arn:aws:s3:::${BUCKET}/${prefix}AWSLogs/${account}/CloudTrail/eu-west-1/2024/05/01/${account}_CloudTrail_eu-west-1_20240501T0000Z_abc.json.gz`;
 }
 
-/** The request context CloudTrail presents when its trail in `account` delivers. */
+/**
+ * The request context CloudTrail presents when its trail in `account` delivers: the trail as
+ * `aws:SourceArn`, its account as `aws:SourceAccount`, and the account's organization (members
+ * of the fixture's organization) as `aws:SourceOrgID`.
+ */
 function deliveryContext(account: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { 'aws:SourceArn': trailArnOf(account), 'aws:SourceAccount': account, 'aws:SecureTransport': 'true', ...extra };
+  const org: Record<string, string> = account === OUTSIDER ? {} : { 'aws:SourceOrgID': ORGANIZATION_ID };
+  return { 'aws:SourceArn': trailArnOf(account), 'aws:SourceAccount': account, ...org, 'aws:SecureTransport': 'true', ...extra };
 }
 
 const allowAssumeRole: Record<string, PolicyDocument> = {
   AllowAssumeRole: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] },
 };
 
-describe('the rendered bucket policy', () => {
-  it.each<[string, string, string, Record<string, string>, boolean]>([
-    ['lets an onboarded trail write its own logs with bucket-owner-full-control', A, logObject(A), deliveryContext(A, { 's3:x-amz-acl': 'bucket-owner-full-control' }), true],
-    ['lets the other onboarded trail write its own logs', B, logObject(B), deliveryContext(B, { 's3:x-amz-acl': 'bucket-owner-full-control' }), true],
-    ['denies a trail of an account that is not onboarded', X, logObject(X), deliveryContext(X, { 's3:x-amz-acl': 'bucket-owner-full-control' }), false],
-    ['denies a write without the ACL header', A, logObject(A), deliveryContext(A), false],
-    ['denies a write with another ACL', A, logObject(A), deliveryContext(A, { 's3:x-amz-acl': 'private' }), false],
-    ['denies a write outside the configured prefix', A, logObject(A, ''), deliveryContext(A, { 's3:x-amz-acl': 'bucket-owner-full-control' }), false],
-    ['denies a write to the prefix of an account that is not onboarded', A, logObject(X), deliveryContext(A, { 's3:x-amz-acl': 'bucket-owner-full-control' }), false],
-    ['denies an onboarded trail of another name', A, logObject(A), { ...deliveryContext(A, { 's3:x-amz-acl': 'bucket-owner-full-control' }), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` }, false],
-    ['denies delivery over plain HTTP (the foreign deny still applies)', A, logObject(A), deliveryContext(A, { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SecureTransport': 'false' }), false],
-  ])('%s', async (_label, _account, object, context, expected) => {
+const putObject = (policy: PolicyDocument, object: string, context: Record<string, string>) =>
+  isAllowed({ principal: CLOUDTRAIL, action: 's3:PutObject', resource: object, resourceAccount: LOG_ARCHIVE, context, resourcePolicy: policy });
+const getBucketAcl = (policy: PolicyDocument, context: Record<string, string>) =>
+  isAllowed({ principal: CLOUDTRAIL, action: 's3:GetBucketAcl', resource: `arn:aws:s3:::${BUCKET}`, resourceAccount: LOG_ARCHIVE, context, resourcePolicy: policy });
+const generateDataKey = (policy: PolicyDocument, context: Record<string, string>) =>
+  isAllowed({ principal: CLOUDTRAIL, action: 'kms:GenerateDataKey', resource: KEY_ARN, resourceAccount: LOG_ARCHIVE, context, resourcePolicy: policy, mode: 'Discovery' });
+const describeKey = (policy: PolicyDocument, context: Record<string, string>) =>
+  isAllowed({ principal: CLOUDTRAIL, action: 'kms:DescribeKey', resource: KEY_ARN, resourceAccount: LOG_ARCHIVE, context, resourcePolicy: policy });
+
+describe('the rendered bucket policy (account list)', () => {
+  it.each<[string, string, Record<string, string>, boolean]>([
+    ['lets an onboarded trail write its own logs with bucket-owner-full-control', logObject(A), deliveryContext(A, OWNER_ACL), true],
+    ['lets the other onboarded trail write its own logs', logObject(B), deliveryContext(B, OWNER_ACL), true],
+    ["denies an onboarded account's trail writing under another onboarded account's prefix", logObject(A), deliveryContext(B, OWNER_ACL), false],
+    ['denies an onboarded trail writing under the prefix of an account that is not onboarded', logObject(X), deliveryContext(A, OWNER_ACL), false],
+    ['denies the trail of an account that is not onboarded, even under its own prefix', logObject(X), deliveryContext(X, OWNER_ACL), false],
+    ['denies a write without the ACL header', logObject(A), deliveryContext(A), false],
+    ['denies a write with another ACL', logObject(A), deliveryContext(A, { 's3:x-amz-acl': 'private' }), false],
+    ['denies a write outside the configured prefix', logObject(A, ''), deliveryContext(A, OWNER_ACL), false],
+    ['denies an onboarded account\'s trail of another name', logObject(A), { ...deliveryContext(A, OWNER_ACL), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` }, false],
+    ['denies an onboarded account\'s trail homed in another region', logObject(A), { ...deliveryContext(A, OWNER_ACL), 'aws:SourceArn': trailArnOf(A, 'us-east-1') }, false],
+    ['denies a request with no source account (not made by CloudTrail for a trail)', logObject(A), { 'aws:SourceArn': trailArnOf(A), 'aws:SecureTransport': 'true', ...OWNER_ACL }, false],
+    ['denies delivery over plain HTTP (the foreign deny still applies)', logObject(A), deliveryContext(A, { ...OWNER_ACL, 'aws:SecureTransport': 'false' }), false],
+  ])('%s', async (_label, object, context, expected) => {
+    // act / assert
+    await expect(putObject(bucketPolicy, object, context)).resolves.toBe(expected);
+  });
+
+  it('denies a write without bucket-owner-full-control explicitly (the RequireOwnerAcl statement), not merely for want of an Allow', async () => {
     // act
-    const allowed = await isAllowed({ principal: CLOUDTRAIL, action: 's3:PutObject', resource: object, resourceAccount: LOG_ARCHIVE, context, resourcePolicy: bucketPolicy });
+    const d = await simulate({ principal: CLOUDTRAIL, action: 's3:PutObject', resource: logObject(A), resourceAccount: LOG_ARCHIVE, context: deliveryContext(A), resourcePolicy: bucketPolicy });
 
     // assert
-    expect(allowed).toBe(expected);
+    expect(d.result).toBe('ExplicitlyDenied');
   });
 
   it.each([
-    ['lets an onboarded trail check the bucket ACL', A, true],
-    ['denies the ACL check to a trail that is not onboarded', X, false],
-  ])('%s', async (_label, account, expected) => {
-    // act
-    const allowed = await isAllowed({
-      principal: CLOUDTRAIL,
-      action: 's3:GetBucketAcl',
-      resource: `arn:aws:s3:::${BUCKET}`,
-      resourceAccount: LOG_ARCHIVE,
-      context: deliveryContext(account),
-      resourcePolicy: bucketPolicy,
-    });
-
-    // assert
-    expect(allowed).toBe(expected);
+    ['lets an onboarded trail check the bucket ACL', deliveryContext(A), true],
+    ['lets the other onboarded trail check the bucket ACL', deliveryContext(B), true],
+    ['denies the ACL check to a trail that is not onboarded', deliveryContext(X), false],
+    ['denies the ACL check to an onboarded account\'s trail of another name', { ...deliveryContext(A), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` }, false],
+  ])('%s', async (_label, context, expected) => {
+    // act / assert
+    await expect(getBucketAcl(bucketPolicy, context)).resolves.toBe(expected);
   });
 });
 
-describe('the rendered key policy', () => {
-  it.each<[string, string, string, boolean]>([
-    ['lets an onboarded trail generate a data key for its own trail', A, `arn:aws:cloudtrail:eu-west-1:${A}:trail/${'org-member-trail'}`, true],
-    ['lets an onboarded trail of another region encrypt (the context pattern spans regions)', A, `arn:aws:cloudtrail:us-east-1:${A}:trail/org-member-trail`, true],
-    ['denies an encryption context naming an account that is not onboarded', A, `arn:aws:cloudtrail:eu-west-1:${X}:trail/org-member-trail`, false],
-  ])('%s', async (_label, sourceAccount, contextArn, expected) => {
-    // prepare
-    const context = { ...deliveryContext(sourceAccount), 'kms:EncryptionContext:aws:cloudtrail:arn': contextArn };
+describe('the rendered key policy (account list)', () => {
+  const ctx = (account: string, contextArn: string) => ({ ...deliveryContext(account), 'kms:EncryptionContext:aws:cloudtrail:arn': contextArn });
 
-    // act
-    const allowed = await isAllowed({ principal: CLOUDTRAIL, action: 'kms:GenerateDataKey', resource: KEY_ARN, resourceAccount: LOG_ARCHIVE, context, resourcePolicy: keyPolicy, mode: 'Discovery' });
-
-    // assert
-    expect(allowed).toBe(expected);
+  it.each<[string, Record<string, string>, boolean]>([
+    ['lets an onboarded trail generate a data key for its own trail', ctx(A, trailArnOf(A)), true],
+    ['lets an onboarded trail of another region encrypt (the context pattern spans regions)', ctx(A, trailArnOf(A, 'us-east-1')), true],
+    ["denies an onboarded trail a data key for another onboarded account's encryption context", ctx(A, trailArnOf(B)), false],
+    ['denies an encryption context naming an account that is not onboarded', ctx(A, trailArnOf(X)), false],
+    ['denies a trail that is not onboarded, even with its own encryption context', ctx(X, trailArnOf(X)), false],
+    ['denies a request without the encryption context', deliveryContext(A), false],
+  ])('%s', async (_label, context, expected) => {
+    // act / assert
+    await expect(generateDataKey(keyPolicy, context)).resolves.toBe(expected);
   });
 
-  it('leaves exactly the per-account encryption-context condition for the test to check (iam-simulate cannot)', async () => {
+  it('leaves exactly the own-account encryption-context condition, with its variable, for the test to resolve (iam-simulate cannot)', async () => {
     // act
     const d = await simulate({
       principal: CLOUDTRAIL,
@@ -117,35 +139,64 @@ describe('the rendered key policy', () => {
       conditionType: 'condition',
       op: 'StringLike',
       key: 'kms:EncryptionContext:aws:cloudtrail:arn',
-      values: [`arn:aws:cloudtrail:*:${A}:trail/*`, `arn:aws:cloudtrail:*:${B}:trail/*`],
+      values: ['arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*'],
     });
-    expect(conditionsHold(d.conditions, { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(X) })).toBe(false);
+    expect(conditionsHold(d.conditions, { ...deliveryContext(A), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) })).toBe(true);
+    expect(conditionsHold(d.conditions, { ...deliveryContext(A), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(B) })).toBe(false);
+    expect(conditionsHold(d.conditions, { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) })).toBe(false);
   });
 
   it.each([
-    ['denies a trail that is not onboarded, whatever the encryption context', X, 'kms:GenerateDataKey'],
-    ['denies DescribeKey to a trail that is not onboarded', X, 'kms:DescribeKey'],
-  ])('%s', async (_label, account, action) => {
-    // act
-    const d = await simulate({
-      principal: CLOUDTRAIL,
-      action,
-      resource: KEY_ARN,
-      resourceAccount: LOG_ARCHIVE,
-      context: { ...deliveryContext(account), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) },
-      resourcePolicy: keyPolicy,
-      mode: 'Discovery',
-    });
+    ['lets an onboarded trail describe the key', deliveryContext(A), true],
+    ['denies DescribeKey to a trail that is not onboarded', deliveryContext(X), false],
+    ['denies DescribeKey to an onboarded account\'s trail of another name', { ...deliveryContext(A), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` }, false],
+  ])('%s', async (_label, context, expected) => {
+    // act / assert
+    await expect(describeKey(keyPolicy, context)).resolves.toBe(expected);
+  });
+});
 
+describe('the organization-wide policies (past the limit, organization id configured)', () => {
+  it('are organization-wide', () => {
     // assert
-    expect(d.result).not.toBe('Allowed');
+    expect([orgBucket.mode, orgKey.mode]).toEqual(['organization', 'organization']);
   });
 
-  it('lets an onboarded trail describe the key', async () => {
+  it.each<[string, string, Record<string, string>, boolean]>([
+    ["lets an organization account's trail of the configured name write its own prefix (listed or not)", logObject(X), deliveryContext(X, OWNER_ACL), true],
+    ["denies an organization account's trail writing under another account's prefix", logObject(A), deliveryContext(X, OWNER_ACL), false],
+    ['denies the trail of an account outside the organization', logObject(OUTSIDER), deliveryContext(OUTSIDER, OWNER_ACL), false],
+    ['denies the trail of an account of another organization', logObject(OUTSIDER), deliveryContext(OUTSIDER, { ...OWNER_ACL, 'aws:SourceOrgID': 'o-zzzzzzzzzz' }), false],
+    ["denies an organization account's trail of another name", logObject(X), { ...deliveryContext(X, OWNER_ACL), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${X}:trail/other` }, false],
+    ['denies a write without the ACL header', logObject(X), deliveryContext(X), false],
+  ])('%s', async (_label, object, context, expected) => {
     // act / assert
-    await expect(
-      isAllowed({ principal: CLOUDTRAIL, action: 'kms:DescribeKey', resource: KEY_ARN, resourceAccount: LOG_ARCHIVE, context: deliveryContext(A), resourcePolicy: keyPolicy }),
-    ).resolves.toBe(true);
+    await expect(putObject(orgBucket.document, object, context)).resolves.toBe(expected);
+  });
+
+  it.each([
+    ['lets an organization account\'s trail check the bucket ACL', deliveryContext(X), true],
+    ['denies the ACL check to an account outside the organization', deliveryContext(OUTSIDER), false],
+  ])('%s', async (_label, context, expected) => {
+    // act / assert
+    await expect(getBucketAcl(orgBucket.document, context)).resolves.toBe(expected);
+  });
+
+  it.each<[string, Record<string, string>, boolean]>([
+    ["lets an organization account's trail generate a data key for its own trail", { ...deliveryContext(X), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(X) }, true],
+    ["denies an organization account's trail another account's encryption context", { ...deliveryContext(X), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) }, false],
+    ['denies an account outside the organization, even with its own encryption context', { ...deliveryContext(OUTSIDER), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(OUTSIDER) }, false],
+  ])('%s', async (_label, context, expected) => {
+    // act / assert
+    await expect(generateDataKey(orgKey.document, context)).resolves.toBe(expected);
+  });
+
+  it.each([
+    ['lets an organization account\'s trail describe the key', deliveryContext(X), true],
+    ['denies DescribeKey to an account outside the organization', deliveryContext(OUTSIDER), false],
+  ])('%s', async (_label, context, expected) => {
+    // act / assert
+    await expect(describeKey(orgKey.document, context)).resolves.toBe(expected);
   });
 });
 

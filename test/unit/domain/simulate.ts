@@ -4,7 +4,8 @@
  * iam-simulate ignores every `kms:EncryptionContext:*` condition key (such a condition never
  * matches: a false deny). For those, run in Discovery mode: the simulator then answers "Allowed"
  * together with the conditions it could not resolve, and `conditionsHold` checks them against the
- * request context here. Every other key is declared known, so Discovery mode still decides them.
+ * request context here (policy variables in their values resolved, as IAM does). Every other key is
+ * declared known, so Discovery mode still decides them.
  */
 import {
   runSimulation,
@@ -14,6 +15,7 @@ import {
   type SimulationMode,
 } from '@cloud-copilot/iam-simulate';
 import type { PolicyDocument } from '../../../handlers/domain/policy-document';
+import { expandPolicyValue } from '../../../local/sim/policy-eval';
 
 /** One request to evaluate. */
 export interface SimulatedRequest {
@@ -71,22 +73,15 @@ export async function simulate(req: SimulatedRequest): Promise<SimulatedDecision
   return decision;
 }
 
-/** IAM's `*` / `?` wildcards as a regular expression (StringLike is case-sensitive). */
-function likePattern(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
-/** Does one condition operator hold for the request's values? Only the operators our documents use. */
-function operatorHolds(op: string, expected: string[], actual: string[]): boolean {
-  switch (op) {
-    case 'StringEquals':
-      return actual.some((a) => expected.includes(a));
-    case 'StringLike':
-      return actual.some((a) => expected.some((p) => likePattern(p).test(a)));
-    default:
-      throw new Error(`conditionsHold does not implement ${op}`);
-  }
+/**
+ * Does one condition operator hold for the request's values? Only the operators our documents use.
+ * Policy variables in the expected values (`${aws:SourceAccount}`) are resolved from the request
+ * context first: iam-simulate hands residual conditions back unresolved.
+ */
+function operatorHolds(op: string, expected: string[], actual: string[], context: Record<string, string | string[]>): boolean {
+  if (op !== 'StringEquals' && op !== 'StringLike') throw new Error(`conditionsHold does not implement ${op}`);
+  const matchers = expected.map((e) => expandPolicyValue(e, context, op === 'StringLike'));
+  return actual.some((a) => matchers.some((m) => m?.test(a) === true));
 }
 
 /**
@@ -108,7 +103,7 @@ export function conditionsHold(expr: AllowedConditionExpression | undefined, con
       const key = Object.keys(context).find((k) => k.toLowerCase() === expr.key.toLowerCase());
       const raw = key === undefined ? [] : context[key];
       const actual = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-      const holds = actual.length > 0 && operatorHolds(expr.op, expr.values, actual);
+      const holds = actual.length > 0 && operatorHolds(expr.op, expr.values, actual, context);
       return expr.inverted ? !holds : holds;
     }
     default:

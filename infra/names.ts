@@ -1,0 +1,48 @@
+/**
+ * Physical names and event shapes the stacks share. They are a contract between stacks that deploy
+ * to different accounts and regions (one stack cannot reference another's resources there), so each
+ * side builds the same name from here instead of passing a reference.
+ */
+import * as events from 'aws-cdk-lib/aws-events';
+
+/**
+ * Prefix of every IAM role the orchestrator stack creates (`CloudTrailOnboarding-<StepName>`, ...).
+ * The log-archive access role trusts `arn:aws:iam::<orchestrator>:role/CloudTrailOnboarding-*`, so the
+ * stacks can be deployed in any order.
+ */
+export const ROLE_NAME_PREFIX = 'CloudTrailOnboarding-';
+
+/** Name of the orchestrator's event bus: Organizations events arrive here, execution outcomes leave from here. */
+export const ONBOARDING_BUS_NAME = 'cloudtrail-onboarding';
+
+/** Name of the state machine (fixed, so that its ARN and its executions' ARNs are known at synth time). */
+export const STATE_MACHINE_NAME = 'CloudTrailOnboarding';
+
+/** Name of the forwarding rule in the management account (its ARN scopes the forwarder role's trust). */
+export const FORWARD_RULE_NAME = 'CloudTrailOnboarding-ForwardCreateAccountResult';
+
+/** Name of the role the forwarding rule sends events to the orchestrator bus with. */
+export const FORWARDER_ROLE_NAME = `${ROLE_NAME_PREFIX}OrganizationsEventsForwarder`;
+
+/**
+ * Organizations reports a finished CreateAccount as a service event through CloudTrail, delivered to
+ * the default bus of the management account in us-east-1 only.
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_security_incident-response.html
+ */
+export const ORGANIZATIONS_EVENTS_REGION = 'us-east-1';
+
+/** The event of a new account that was created successfully (CreateAccountResult, state SUCCEEDED). */
+export const CREATE_ACCOUNT_SUCCEEDED_PATTERN: events.EventPattern = {
+  source: ['aws.organizations'],
+  detailType: ['AWS Service Event via CloudTrail'],
+  detail: {
+    eventName: ['CreateAccountResult'],
+    serviceEventDetails: { createAccountStatus: { state: ['SUCCEEDED'] } },
+  },
+};
+
+/** Where the new account's id is in that event. */
+export const CREATED_ACCOUNT_ID_PATH = '$.detail.serviceEventDetails.createAccountStatus.accountId';
+
+/** Environment variable with the state machine's ARN (the API and the event starter read it). */
+export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';

@@ -1,0 +1,230 @@
+/**
+ * Log-archive stack (log-archive account, home region): the central bucket and KMS key when the
+ * configuration asks to create them, and always the role the orchestrator assumes to edit the bucket
+ * policy, the key policy and the reader roles.
+ *
+ * Why the bucket policy's and key policy's CloudTrail statements are not in this stack: the service
+ * owns them and rewrites them at run time (one statement set for every onboarded account, Sid prefix
+ * `CloudTrailOnboarding`). CloudFormation replaces a whole policy document whenever the resource that
+ * holds it changes, so if those statements (or the member accounts) were in the template, a later
+ * deploy that changed the key's or the bucket policy's properties would overwrite what the service
+ * wrote and cut every trail's delivery. The template therefore holds only what is stable: the key's
+ * root delegation and administrators, the bucket's TLS-only statement. If a deploy ever does change
+ * one of them (e.g. a new key administrator), re-run one onboarding afterwards: it re-renders the
+ * statements of every member from the member set in the status table.
+ */
+import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount } from '../config';
+import { acknowledge, wildcardResourceFinding } from '../nag';
+import { ROLE_NAME_PREFIX } from '../names';
+
+/** Properties of {@link LogArchiveStack}. */
+export interface LogArchiveStackProps extends StackProps {
+  /** The validated deployment configuration. */
+  readonly config: AppConfig;
+}
+
+/**
+ * What a key administrator may do: manage the key, never use it for cryptography.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
+ */
+const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:Create*',
+  'kms:Delete*',
+  'kms:Describe*',
+  'kms:Disable*',
+  'kms:Enable*',
+  'kms:Get*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Revoke*',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:Update*',
+];
+
+/**
+ * What the service does to the reader roles `<readerRoleNamePrefix><account>` (handlers/adapters/iam.ts).
+ * Reader roles carry no managed policies, so attaching is not granted (nor detaching: a foreign
+ * attachment is reported as AccessDenied rather than silently removed).
+ */
+const READER_ROLE_ACTIONS = [
+  'iam:CreateRole',
+  'iam:DeleteRolePolicy',
+  'iam:GetRole',
+  'iam:GetRolePolicy',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListRolePolicies',
+  'iam:ListRoleTags',
+  'iam:PutRolePolicy',
+  'iam:TagRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateRole',
+  'iam:UpdateRoleDescription',
+];
+
+/** An existing key, by key ARN or alias ARN (S3 default encryption accepts either). */
+function importedKey(scope: Construct, arn: string): kms.IKey {
+  const alias = aliasOfKeyArn(arn);
+  return alias ? kms.Alias.fromAliasName(scope, 'ImportedLogKeyAlias', alias) : kms.Key.fromKeyArn(scope, 'ImportedLogKey', arn);
+}
+
+/** The central bucket and key (when created) and the orchestrator's access role. */
+export class LogArchiveStack extends Stack {
+  /** The central bucket (created, or imported by name). */
+  public readonly bucket: s3.IBucket;
+  /** The created key, when the configuration creates one. */
+  public readonly key?: kms.Key;
+  /** The role the orchestrator assumes. */
+  public readonly accessRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: LogArchiveStackProps) {
+    super(scope, id, props);
+    // Server access logs are delivered under a bucket policy (the access-logs bucket enforces bucket
+    // ownership, so the legacy log-delivery ACL cannot be used). Set before any bucket is made.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    const cfg = props.config;
+
+    // ---- the key
+    let keyResource: { arns: string[]; conditions?: Record<string, unknown> };
+    if (cfg.logKey.create) {
+      const key = new kms.Key(this, 'LogKey', {
+        alias: cfg.logKey.alias,
+        description:
+          'Encrypts the CloudTrail logs of every onboarded account. The CloudTrail statements of its key policy are ' +
+          'written at run time by the onboarding service.',
+        enableKeyRotation: true,
+        // The default key policy: `arn:aws:iam::<this account>:root` may use kms:* -- the delegation to IAM
+        // that the reader roles (authorized by their own IAM policies) and this stack's access role rely on.
+        removalPolicy: RemovalPolicy.RETAIN,
+        pendingWindow: Duration.days(30),
+      });
+      if (cfg.logKey.administratorArns.length) {
+        key.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: 'KeyAdministrators',
+            principals: cfg.logKey.administratorArns.map((arn) => new iam.ArnPrincipal(arn)),
+            actions: KEY_ADMIN_ACTIONS,
+            resources: ['*'],
+          }),
+        );
+      }
+      this.key = key;
+      keyResource = { arns: [key.keyArn] };
+    } else {
+      const alias = aliasOfKeyArn(cfg.logKey.arn);
+      // IAM names a key only by its key ARN; an alias ARN is matched through kms:ResourceAliases.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
+      keyResource = alias
+        ? {
+            arns: [`arn:${this.partition}:kms:${cfg.homeRegion}:${cfg.logArchiveAccountId}:key/*`],
+            conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [alias] } },
+          }
+        : { arns: [cfg.logKey.arn] };
+    }
+
+    // ---- the bucket
+    if (cfg.logBucket.create) {
+      const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+        bucketName: accessLogsBucketNameOf(cfg.logBucket),
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        // S3 server access logs can only be delivered to a bucket with SSE-S3 default encryption.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        versioned: true,
+        lifecycleRules: [
+          { id: 'ExpireAccessLogs', expiration: Duration.days(cfg.logBucket.expireAfterDays) },
+          { id: 'ExpireNoncurrentVersions', noncurrentVersionExpiration: Duration.days(cfg.logBucket.expireAfterDays) },
+          { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        ],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      acknowledge(
+        accessLogs,
+        'AwsSolutions-S1',
+        'This is the server access log bucket of the CloudTrail bucket; logging it into itself or a third bucket would only log the log delivery.',
+      );
+
+      this.bucket = new s3.Bucket(this, 'LogBucket', {
+        bucketName: cfg.logBucket.name,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        // A TLS-only Deny statement: the one bucket policy statement the template owns (see the top of this file).
+        enforceSSL: true,
+        versioned: true,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: cfg.logKey.create ? this.key : importedKey(this, cfg.logKey.arn),
+        // No S3 Bucket Key: it would change the encryption context of objects, and reader roles decrypt
+        // only under the CloudTrail context of their own account's trails.
+        bucketKeyEnabled: false,
+        serverAccessLogsBucket: accessLogs,
+        serverAccessLogsPrefix: 'log-bucket/',
+        lifecycleRules: [
+          { id: 'ExpireLogs', expiration: Duration.days(cfg.logBucket.expireAfterDays) },
+          { id: 'ExpireNoncurrentVersions', noncurrentVersionExpiration: Duration.days(cfg.logBucket.expireAfterDays) },
+          { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        ],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      // Deleting the policy resource would delete the statements the service wrote: keep it with the bucket.
+      (this.bucket as s3.Bucket).policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    } else {
+      this.bucket = s3.Bucket.fromBucketName(this, 'LogBucket', cfg.logBucket.name);
+    }
+
+    // ---- the role the orchestrator assumes
+    const readerRoles = `arn:${this.partition}:iam::${cfg.logArchiveAccountId}:role/${cfg.readerRoleNamePrefix}*`;
+    const orchestrator = orchestratorAccount(cfg);
+    this.accessRole = new iam.Role(this, 'LogArchiveAccessRole', {
+      roleName: cfg.logArchiveAccessRoleName,
+      description:
+        'Assumed by the CloudTrail onboarding service to edit the central bucket and key policies and the per-account reader roles.',
+      // The orchestrator account, but only its CloudTrailOnboarding-* roles. A principal ARN condition
+      // (rather than the roles as principals) lets this stack deploy before the orchestrator's roles exist.
+      assumedBy: new iam.AccountPrincipal(orchestrator).withConditions({
+        ArnLike: { 'aws:PrincipalArn': `arn:${this.partition}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}*` },
+      }),
+      maxSessionDuration: Duration.hours(1),
+      inlinePolicies: {
+        LogArchiveAccess: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'BucketPolicy',
+              actions: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'],
+              resources: [this.bucket.bucketArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'KeyPolicy',
+              actions: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
+              resources: keyResource.arns,
+              conditions: keyResource.conditions,
+            }),
+            new iam.PolicyStatement({ sid: 'ReaderRoles', actions: READER_ROLE_ACTIONS, resources: [readerRoles] }),
+          ],
+        }),
+      },
+    });
+    acknowledge(
+      this.accessRole,
+      wildcardResourceFinding(this.accessRole, readerRoles),
+      'Reader roles are created at run time, one per onboarded account (<prefix><accountId>); the grant is limited to that name prefix.',
+    );
+    if (keyResource.conditions) {
+      acknowledge(
+        this.accessRole,
+        wildcardResourceFinding(this.accessRole, keyResource.arns[0]),
+        'The key is configured by alias; IAM cannot name a key by alias, so the grant is every key of the account narrowed by the kms:ResourceAliases condition to the one alias.',
+      );
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The REST API: IAM authorization on every method, validated requests, access logs, tracing,
+ * throttling, and a Lambda proxy integration with the Api function.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { flatten, onlyResource, resourcesOf, SAMPLE, synth } from './helpers';
+
+let t: Template;
+beforeAll(() => {
+  t = synth(SAMPLE).templates.orchestrator!;
+});
+
+/** Path of an API Gateway resource, from its logical id, by following ParentId up to the root. */
+function pathOf(resourceId: unknown): string {
+  const resources = resourcesOf(t, 'AWS::ApiGateway::Resource');
+  const ref = (resourceId as { Ref?: string }).Ref;
+  if (!ref || !resources[ref]) return '';
+  const r = resources[ref].Properties!;
+  return `${pathOf(r.ParentId)}/${r.PathPart as string}`;
+}
+
+function methods(): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.values(resourcesOf(t, 'AWS::ApiGateway::Method')).map((m) => [`${m.Properties!.HttpMethod as string} ${pathOf(m.Properties!.ResourceId)}`, m.Properties!]),
+  );
+}
+
+describe('the onboarding REST API', () => {
+  it('has exactly the three methods, each with AWS_IAM authorization and a Lambda proxy integration with the Api function', () => {
+    const m = methods();
+    expect(Object.keys(m).sort()).toEqual(['GET /accounts/{accountId}', 'POST /accounts', 'POST /accounts/{accountId}/retry']);
+    for (const [name, props] of Object.entries(m)) {
+      expect({ name, auth: props.AuthorizationType }).toEqual({ name, auth: 'AWS_IAM' });
+      const integration = props.Integration as { Type: string; Uri: unknown };
+      expect(integration.Type).toBe('AWS_PROXY');
+      expect(flatten(integration.Uri)).toMatch(/functions\/<ApiF[0-9A-F]{7}\.Arn>\/invocations$/);
+    }
+  });
+
+  it('validates the POST /accounts body against {accountId: 12 digits}, nothing else allowed', () => {
+    const post = methods()['POST /accounts'];
+    const [modelId, model] = onlyResource(t, 'AWS::ApiGateway::Model');
+    expect(post.RequestModels).toEqual({ 'application/json': { Ref: modelId } });
+    expect(model.Properties!.Schema).toEqual({
+      $schema: 'http://json-schema.org/draft-04/schema#',
+      title: 'AccountRequest',
+      type: 'object',
+      required: ['accountId'],
+      additionalProperties: false,
+      properties: { accountId: { type: 'string', pattern: '^\\d{12}$' } },
+    });
+    const validator = resourcesOf(t, 'AWS::ApiGateway::RequestValidator')[(post.RequestValidatorId as { Ref: string }).Ref].Properties!;
+    expect(validator).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
+    const schema = new RegExp((model.Properties!.Schema as { properties: { accountId: { pattern: string } } }).properties.accountId.pattern);
+    expect(['444455556666', '44445555666', '4444555566667', 'abcdefghijkl'].map((v) => schema.test(v))).toEqual([true, false, false, false]);
+  });
+
+  it('requires the accountId path parameter on the account methods (its 12-digit form is checked by the handler)', () => {
+    const validators = resourcesOf(t, 'AWS::ApiGateway::RequestValidator');
+    for (const name of ['GET /accounts/{accountId}', 'POST /accounts/{accountId}/retry']) {
+      const m = methods()[name];
+      expect(m.RequestParameters).toEqual({ 'method.request.path.accountId': true });
+      expect(validators[(m.RequestValidatorId as { Ref: string }).Ref].Properties).toMatchObject({ ValidateRequestParameters: true });
+    }
+  });
+
+  it('logs every request (JSON access log), traces with X-Ray and throttles the stage', () => {
+    const [, stage] = onlyResource(t, 'AWS::ApiGateway::Stage');
+    const p = stage.Properties!;
+    expect(flatten((p.AccessLogSetting as { DestinationArn: unknown }).DestinationArn)).toMatch(/^<ApiAccessLogs[0-9A-F]{8}\.Arn>$/);
+    expect(JSON.parse((p.AccessLogSetting as { Format: string }).Format)).toMatchObject({ requestId: '$context.requestId', caller: '$context.identity.caller', status: '$context.status' });
+    expect(p.TracingEnabled).toBe(true);
+    expect(p.MethodSettings).toEqual([
+      expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, MetricsEnabled: true }),
+    ]);
+  });
+
+  it('does not take over the account-wide API Gateway CloudWatch role', () => {
+    t.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('lets API Gateway invoke the Api function for these methods only (no test-invoke permission)', () => {
+    const perms = Object.values(resourcesOf(t, 'AWS::Lambda::Permission')).filter((p) => p.Properties!.Principal === 'apigateway.amazonaws.com');
+    expect(perms.map((p) => (flatten(p.Properties!.SourceArn) as string).replace(/^arn:aws:execute-api:eu-west-1:111122223333:<RestApi[0-9A-F]{8}>\/<RestApiDeploymentStagev1[0-9A-F]{8}>\//, '')).sort()).toEqual([
+      'GET/accounts/*',
+      'POST/accounts',
+      'POST/accounts/*/retry',
+    ]);
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The log-archive stack: a created bucket and key as the issue asks (and nothing of the service's
+ * run-time policy statements in them), or nothing but the access role for existing ones.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { CREATE_SAMPLE, createSampleRaw, flatten, onlyResource, resourcesOf, SAMPLE, synth, Synthesized } from './helpers';
+
+describe('with bucket and key created', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synth(CREATE_SAMPLE);
+  });
+
+  it('deploys to the log-archive account in the home region', () => {
+    expect([s.built.logArchive.account, s.built.logArchive.region]).toEqual(['222233334444', 'eu-west-1']);
+  });
+
+  it('creates the log bucket: private, TLS only, versioned, bucket-owner-enforced, SSE-KMS with the log key, access-logged, expiring', () => {
+    const [, bucket] = onlyResource(s.templates.logArchive!, 'AWS::S3::Bucket', { BucketName: 'org-cloudtrail-logs-222233334444' });
+    const p = flatten(bucket.Properties) as Record<string, unknown>;
+    expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(p.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { BucketKeyEnabled: false, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: expect.stringMatching(/^<LogKey[0-9A-F]{8}\.Arn>$/) } },
+      ],
+    });
+    expect(p.LoggingConfiguration).toEqual({ DestinationBucketName: expect.stringMatching(/^<AccessLogsBucket[0-9A-F]{8}>$/), LogFilePrefix: 'log-bucket/' });
+    expect((p.LifecycleConfiguration as { Rules: unknown[] }).Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ExpirationInDays: 2557, Status: 'Enabled' }),
+        expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 2557 }, Status: 'Enabled' }),
+      ]),
+    );
+    expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('gives the bucket policy only the TLS-only statement, and keeps it with the bucket (the service owns the rest)', () => {
+    const policies = Object.values(resourcesOf(s.templates.logArchive!, 'AWS::S3::BucketPolicy')).filter((p) =>
+      /^<LogBucket[0-9A-F]{8}>$/.test(String(flatten(p.Properties!.Bucket))),
+    );
+    expect(policies).toHaveLength(1);
+    expect((policies[0].Properties!.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+    expect(policies[0]).toMatchObject({ DeletionPolicy: 'Retain' });
+  });
+
+  it('delivers server access logs to a separate SSE-S3 bucket under a bucket policy for the logging service', () => {
+    const [id, bucket] = onlyResource(s.templates.logArchive!, 'AWS::S3::Bucket', { BucketName: 'org-cloudtrail-logs-222233334444-access-logs' });
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    s.templates.logArchive!.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' })]) },
+    });
+  });
+
+  it('creates the key with rotation and its alias; the key policy is the root delegation plus the administrators, no CloudTrail statement', () => {
+    const [keyId, key] = onlyResource(s.templates.logArchive!, 'AWS::KMS::Key');
+    expect(key.Properties!.EnableKeyRotation).toBe(true);
+    expect(key).toMatchObject({ DeletionPolicy: 'Retain' });
+    expect((flatten(key.Properties!.KeyPolicy) as { Statement: unknown[] }).Statement).toEqual([
+      { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222233334444:root' }, Action: 'kms:*', Resource: '*' },
+      expect.objectContaining({ Sid: 'KeyAdministrators', Principal: { AWS: 'arn:aws:iam::222233334444:role/KeyAdministrators' } }),
+    ]);
+    expect(JSON.stringify(key.Properties!.KeyPolicy)).not.toContain('cloudtrail');
+    s.templates.logArchive!.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/cloudtrail-onboarding', TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+  });
+
+  it('has no key-administrator statement when none is configured', () => {
+    const raw = createSampleRaw();
+    raw.logKey = { create: true };
+    const [, key] = onlyResource(synth(raw).templates.logArchive!, 'AWS::KMS::Key');
+    expect((key.Properties!.KeyPolicy as { Statement: unknown[] }).Statement).toHaveLength(1);
+  });
+});
+
+describe('with an existing bucket and key', () => {
+  it('creates only the access role (bucket and key are imported by name and ARN)', () => {
+    const t = synth(SAMPLE).templates.logArchive!;
+    const types = Object.values(t.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(types.filter((x) => x !== 'AWS::CDK::Metadata')).toEqual(['AWS::IAM::Role']);
+  });
+});
