@@ -9,7 +9,9 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateMachine, ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import type { AppConfig } from '../infra/config';
 import { createClient, registerClientHook, type ClientHook } from '../handlers/shared/clients';
+import { STATE_MACHINE_ARN_ENV } from '../handlers/start/aws-deps';
 import { STEPS, StepName } from '../statemachine/steps';
+import type { StepFunctionsBackend } from './sim/sfn';
 import { synthesizeOnboarding, SynthesizedOnboarding } from './synth';
 
 /** What the runner needs from the simulated world (local/sim). */
@@ -18,6 +20,8 @@ export interface RunnerWorld {
   credentialsFor(principalArn: string): { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   startDynamo(): Promise<{ endpoint: string }>;
   stop(): Promise<void>;
+  /** Makes SFNClient calls in the world run on this runner (local/sim/sfn.ts). */
+  attachStepFunctions?(backend: StepFunctionsBackend): void;
 }
 
 /** A Lambda handler as exported by handlers/<step>/index.ts. */
@@ -77,6 +81,7 @@ export const LOCAL_TABLE_NAME = 'onboarding-status';
 export class LocalStepFunctions {
   private readonly handlers = new Map<StepName, LambdaHandler>();
   private readonly listeners = new Set<(executionName: string, event: HistoryEvent) => void>();
+  private readonly startListeners = new Set<(execution: LocalExecution, input: unknown) => void>();
   private readonly unhook: () => void;
   private executions = 0;
 
@@ -110,6 +115,8 @@ export class LocalStepFunctions {
       AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
       AWS_SESSION_TOKEN: creds.sessionToken ?? '',
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      // What the API and event functions have in Lambda: the state machine they start.
+      [STATE_MACHINE_ARN_ENV]: synthesized.stateMachineArn,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     const unhook = registerClientHook(world.hook);
@@ -133,7 +140,20 @@ export class LocalStepFunctions {
       if (typeof mod.handler !== 'function') throw new Error(`handlers/${STEPS[f.step]}/index.ts exports no handler`);
       runner.handlers.set(f.step, mod.handler);
     }
+    // SFNClient calls (the API, the event function, the CLI) start and read executions of this runner.
+    world.attachStepFunctions?.(runner);
     return runner;
+  }
+
+  /** ARN of the local state machine (the synthesized one's, as `STATE_MACHINE_ARN` carries it). */
+  get stateMachineArn(): string {
+    return this.synthesized.stateMachineArn;
+  }
+
+  /** Adds a listener called with every execution this runner starts (and its input); returns its removal. */
+  onExecutionStarted(listener: (execution: LocalExecution, input: unknown) => void): () => void {
+    this.startListeners.add(listener);
+    return () => this.startListeners.delete(listener);
   }
 
   /** Adds a listener for every history event of every execution; returns its removal. */
@@ -220,7 +240,10 @@ export class LocalStepFunctions {
         throw e;
       }
     })();
-    return { executionArn, name: execName, result, abort: () => run.abort() };
+    const execution: LocalExecution = { executionArn, name: execName, result, abort: () => run.abort() };
+    // Before any event of the run reaches a listener (they arrive asynchronously).
+    for (const l of this.startListeners) l(execution, input);
+    return execution;
   }
 
   /**

@@ -180,6 +180,24 @@ export class UnexpectedAwsError extends OnboardingError {
   readonly kind = ErrorKind.Terminal;
 }
 
+// ---------------------------------------------------------------- starting an onboarding (API, event, CLI)
+// Thrown by handlers/start only, never by a step: so they are in none of the state machine's lists.
+
+/** No onboarding of the account was ever started (no status item, no execution): nothing to show or retry. */
+export class OnboardingNotFound extends OnboardingError {
+  override readonly name = 'OnboardingNotFound' as const;
+  readonly kind = ErrorKind.Validation;
+}
+
+/**
+ * The account's deterministic execution name is taken by an execution with a different input, which
+ * this service never starts (someone started it by hand). Step Functions will not reuse the name.
+ */
+export class ExecutionNameTaken extends OnboardingError {
+  override readonly name = 'ExecutionNameTaken' as const;
+  readonly kind = ErrorKind.Terminal;
+}
+
 // ---------------------------------------------------------------- the lists the state machine uses
 
 /** Names of errors that reject a request at validation (no write is made, no status recorded). */

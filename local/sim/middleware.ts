@@ -18,9 +18,15 @@ import type {
 import type { ClientHook } from '../../handlers/shared/clients';
 import type { SimService } from './errors';
 
+/**
+ * What the middleware routes: the simulated services (errors.ts) and Step Functions, which the world
+ * answers with the local runner (sfn.ts).
+ */
+export type RoutedService = SimService | 'sfn';
+
 /** One SDK request handed to the simulated AWS. */
 export interface SdkRequest {
-  readonly service: SimService;
+  readonly service: RoutedService;
   /** Operation name without `Command`. */
   readonly operation: string;
   readonly input: Record<string, unknown>;
@@ -44,7 +50,7 @@ export interface SimDispatcher {
   dynamoEndpoint(): URL | undefined;
 }
 
-const BY_CLIENT_NAME: Record<string, SimService> = {
+const BY_CLIENT_NAME: Record<string, RoutedService> = {
   IAMClient: 'iam',
   S3Client: 's3',
   KMSClient: 'kms',
@@ -53,9 +59,10 @@ const BY_CLIENT_NAME: Record<string, SimService> = {
   OrganizationsClient: 'organizations',
   DynamoDBClient: 'dynamodb',
   DynamoDBDocumentClient: 'dynamodb',
+  SFNClient: 'sfn',
 };
 
-const BY_SERVICE_ID: Record<string, SimService> = {
+const BY_SERVICE_ID: Record<string, RoutedService> = {
   IAM: 'iam',
   S3: 's3',
   KMS: 'kms',
@@ -63,6 +70,7 @@ const BY_SERVICE_ID: Record<string, SimService> = {
   STS: 'sts',
   Organizations: 'organizations',
   DynamoDB: 'dynamodb',
+  SFN: 'sfn',
 };
 
 /** The resolved client configuration the middleware reads. */

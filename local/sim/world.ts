@@ -21,11 +21,12 @@ import { FaultInjector } from './faults';
 import { IamSim, type SimRole } from './iam';
 import { CredentialStore, parseCallerArn, parseRoleArn, roleArn, type Principal, type SimCredentials } from './identity';
 import { KmsSim } from './kms';
-import { createSimulationHook, type SdkAnswer, type SdkRequest, type SimDispatcher } from './middleware';
+import { createSimulationHook, type RoutedService, type SdkAnswer, type SdkRequest, type SimDispatcher } from './middleware';
 import { OrganizationsSim } from './organizations';
 import { awsPrincipalsOf, parsePolicy, type PolicyDocument } from './policy-doc';
 import { evaluate, type EvaluationResult, type RequestContext } from './policy-eval';
 import { S3Sim } from './s3';
+import { SfnSim, SfnSimError, toSfnException, type StepFunctionsBackend } from './sfn';
 import { seedLogArchive, seedMember, type LogArchiveSeed, type LogArchiveSpec, type MemberSeedOptions } from './seeds';
 import type { SimServiceImpl } from './service';
 import { snapshotOf, type WorldSnapshot } from './snapshot';
@@ -44,7 +45,7 @@ export interface SimWorldOptions {
   readonly clock?: () => Date;
 }
 
-const UNKNOWN_KEY: Record<SimService, [string, string]> = {
+const UNKNOWN_KEY: Record<RoutedService, [string, string]> = {
   iam: ['InvalidClientTokenId', 'The security token included in the request is invalid.'],
   sts: ['InvalidClientTokenId', 'The security token included in the request is invalid.'],
   s3: ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
@@ -52,9 +53,10 @@ const UNKNOWN_KEY: Record<SimService, [string, string]> = {
   cloudtrail: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
   organizations: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
   dynamodb: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
+  sfn: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
 };
 
-const EXPIRED: Record<SimService, string> = {
+const EXPIRED: Record<RoutedService, string> = {
   iam: 'ExpiredToken',
   sts: 'ExpiredTokenException',
   s3: 'ExpiredToken',
@@ -62,6 +64,7 @@ const EXPIRED: Record<SimService, string> = {
   cloudtrail: 'ExpiredTokenException',
   organizations: 'ExpiredTokenException',
   dynamodb: 'ExpiredTokenException',
+  sfn: 'ExpiredTokenException',
 };
 
 /** A simulated AWS organization. */
@@ -76,6 +79,11 @@ export class SimWorld implements SimDispatcher {
   readonly cloudtrail: CloudTrailSim;
   readonly sts: StsSim;
   readonly organizations: OrganizationsSim;
+  /**
+   * Step Functions, answered by the local runner once one is attached (`attachStepFunctions`); its
+   * calls and faults are its own (`stepFunctions.calls`, `stepFunctions.inject`).
+   */
+  readonly stepFunctions: SfnSim;
   /** Fault injection (`world.faults.inject({...})`, `world.faults.clear()`). */
   readonly faults = new FaultInjector();
   /** Every request in order, including SDK retries and failures. */
@@ -103,6 +111,7 @@ export class SimWorld implements SimDispatcher {
     this.cloudtrail = new CloudTrailSim(this);
     this.sts = new StsSim(this);
     this.organizations = new OrganizationsSim(this);
+    this.stepFunctions = new SfnSim(() => this.now());
     this.services = { iam: this.iam, s3: this.s3, kms: this.kms, cloudtrail: this.cloudtrail, sts: this.sts, organizations: this.organizations, dynamodb: undefined };
     this.hook = createSimulationHook(this);
     const org = options.organization;
@@ -256,6 +265,13 @@ export class SimWorld implements SimDispatcher {
     this.calls.length = 0;
   }
 
+  // ------------------------------------------------------------------ Step Functions
+
+  /** Runs Step Functions executions on the local runner (called by `LocalStepFunctions.start`). */
+  attachStepFunctions(backend: StepFunctionsBackend): void {
+    this.stepFunctions.attach(backend);
+  }
+
   // ------------------------------------------------------------------ DynamoDB
 
   /** Starts dynalite; DynamoDB clients of this world are sent there. */
@@ -311,6 +327,7 @@ export class SimWorld implements SimDispatcher {
   async dispatch(request: SdkRequest): Promise<SdkAnswer | FinalizeHandlerOutput<object>> {
     this.requestCounter += 1;
     const requestId = `00000000-0000-4000-8000-${this.requestCounter.toString(16).padStart(12, '0')}`;
+    if (request.service === 'sfn') return this.dispatchStepFunctions(request, requestId);
     const record: CallRecord = {
       seq: this.calls.length + 1,
       service: request.service,
@@ -346,6 +363,23 @@ export class SimWorld implements SimDispatcher {
         throw toSdkException(request.service, e, requestId);
       }
       record.error = (e as Error).name ?? 'Error';
+      throw e;
+    }
+  }
+
+  /**
+   * A Step Functions request: the caller is checked like any other, then the local runner's service
+   * answers (sfn.ts). Its calls and faults are kept by `stepFunctions` (the call log and the fault
+   * injector know the simulated services only).
+   */
+  private async dispatchStepFunctions(request: SdkRequest, requestId: string): Promise<SdkAnswer> {
+    try {
+      const caller = this.callerOf(request);
+      const output = await this.stepFunctions.handle({ operation: request.operation, input: request.input, caller, region: request.region });
+      return { output: { ...output, $metadata: { httpStatusCode: 200, requestId } }, statusCode: 200 };
+    } catch (e) {
+      if (e instanceof SfnSimError) throw toSfnException(e, requestId);
+      if (e instanceof SimAwsError) throw toSfnException(new SfnSimError(e.errorName, e.message), requestId);
       throw e;
     }
   }
