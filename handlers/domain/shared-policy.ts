@@ -73,8 +73,10 @@ export function trailArnPattern(dest: LogDestination): string {
 }
 
 /**
- * The conditions every owned Allow statement carries: the trail name (`ArnLike aws:SourceArn`) and
- * who may deliver (`StringEquals aws:SourceAccount [accounts]` or `aws:SourceOrgID <org>`).
+ * The conditions of the owned Allow statements that grant delivery: the trail name (`ArnLike
+ * aws:SourceArn`) and who may deliver (`StringEquals aws:SourceAccount [accounts]` or
+ * `aws:SourceOrgID <org>`). The key policy's Describe statement takes the trail name only (and the
+ * organization when one is configured): see `ownedKeyStatements`.
  */
 export function sourceConditions(grantees: Grantees, dest: LogDestination): PolicyCondition {
   return {
@@ -155,8 +157,14 @@ export function accountsInSourceAccount(doc: PolicyDocument): string[] {
   return [...found].sort();
 }
 
-/** Organization ids the owned statements grant through `aws:SourceOrgID`. */
+/**
+ * Organization ids the owned statements grant organization-wide: named in `aws:SourceOrgID` by a
+ * document whose owned statements list no account in `aws:SourceAccount`. A document that lists
+ * accounts is an account-list one even when an owned statement also names the organization (the key
+ * policy's Describe statement does, as a further restriction, when an organization id is configured).
+ */
 export function organizationsInPolicy(doc: PolicyDocument): string[] {
+  if (accountsInSourceAccount(doc).length > 0) return [];
   const found = new Set<string>();
   for (const s of doc.Statement.filter(isOwnedStatement)) {
     for (const v of conditionValues(s, [SOURCE_KEYS.orgId])) found.add(v);
@@ -165,8 +173,9 @@ export function organizationsInPolicy(doc: PolicyDocument): string[] {
 }
 
 /**
- * How the owned statements of a document grant: `organization` when one of them names an
- * organization (`aws:SourceOrgID`), otherwise `accounts` (including "no owned statement").
+ * How the owned statements of a document grant: `organization` when they name an organization
+ * (`aws:SourceOrgID`) and list no account (see `organizationsInPolicy`), otherwise `accounts`
+ * (including "no owned statement").
  */
 export function sharingModeOf(doc: PolicyDocument): SharingMode {
   return organizationsInPolicy(doc).length > 0 ? SharingMode.organization : SharingMode.accounts;

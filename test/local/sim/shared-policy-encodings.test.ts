@@ -11,6 +11,7 @@ import { GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/cl
 import { renderBucketPolicy } from '../../../handlers/domain/bucket-policy';
 import { renderKeyPolicy } from '../../../handlers/domain/key-policy';
 import type { LogDestination } from '../../../handlers/domain/log-destination';
+import { checkDelivery } from '../../../local/sim/delivery';
 import { legacyBucketStatements, legacyKeyStatements } from '../../unit/domain/fixtures';
 import { caught, DEMO, demoWorld, session, type TestWorld } from './helpers';
 
@@ -28,8 +29,8 @@ const dest: LogDestination = {
   organizationId: DEMO.organizationId,
 };
 const trailArn = (a: string) => `arn:aws:cloudtrail:${DEMO.region}:${a}:trail/${DEMO.trailName}`;
-/** Enough accounts that neither policy holds them as a list. */
-const MANY = Array.from({ length: 1_400 }, (_, i) => String(300000000000 + i * 7919));
+/** Enough accounts that neither policy holds them as a list (the key policy's holds about 2,100). */
+const MANY = Array.from({ length: 2_200 }, (_, i) => String(300000000000 + i * 7919));
 
 describe('the shared policies judged by the simulated CloudTrail', () => {
   let t: TestWorld;
@@ -91,6 +92,27 @@ describe('the shared policies judged by the simulated CloudTrail', () => {
 
     // act / assert
     expect(await caught(() => createTrail(C))).toMatchObject({ name: 'InsufficientEncryptionPolicyException' });
+  });
+
+  it('compact key list: a trail of the configured name may describe the key but gets no data key unless listed; outside the organization, not even that', async () => {
+    // prepare
+    await put((bucket, key) => ({ bucket: renderBucketPolicy(bucket, [A], dest).text, key: renderKeyPolicy(key, [A], dest).text }));
+    const keyDecisions = async (account: string) => {
+      const { key, decisions } = await checkDelivery(t.world, {
+        arn: trailArn(account),
+        accountId: account,
+        homeRegion: DEMO.region,
+        s3BucketName: DEMO.bucketName,
+        s3KeyPrefix: DEMO.logPrefix,
+        kmsKeyId: DEMO.keyArn,
+      });
+      return { key, describeKey: decisions['kms:DescribeKey']?.allowed, generateDataKey: decisions['kms:GenerateDataKey']?.allowed };
+    };
+
+    // act / assert
+    expect(await keyDecisions(A)).toEqual({ key: 'ok', describeKey: true, generateDataKey: true });
+    expect(await keyDecisions(C)).toEqual({ key: 'denied', describeKey: true, generateDataKey: false });
+    expect(await keyDecisions(OUTSIDER)).toEqual({ key: 'denied', describeKey: false, generateDataKey: false });
   });
 
   it('the earlier explicit encoding still lets its accounts deliver, and so does its compact replacement', async () => {

@@ -64,18 +64,31 @@ describe('plan', () => {
     expect(plan.keyPolicy.bytes).toBeLessThanOrEqual(32768);
   });
 
-  it('past the limit of the list, plans organization-wide statements when the organization id is configured', () => {
+  it('past the limit of both lists, plans organization-wide statements when the organization id is configured', () => {
+    // act
+    const plan = buildPlan({ config, accountIds: ids(2200), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+
+    // assert
+    expect(plan.bucketPolicy).toMatchObject({ mode: 'organization', accounts: 2200, changed: true });
+    expect(plan.keyPolicy).toMatchObject({ mode: 'organization', accounts: 2200, changed: true });
+    expect(plan.bucketPolicy.diff).toContain('"aws:SourceOrgID": "o-a1b2c3d4e5"');
+    expect(plan.keyPolicy.diff).toContain('"aws:SourceOrgID": "o-a1b2c3d4e5"');
+    expect(plan.keyPolicy.diff).not.toContain('"aws:SourceAccount": [');
+    expect(plan.bucketPolicy.document.Statement.slice(0, 2)).toEqual(FOREIGN_BUCKET);
+    expect(plan.keyPolicy.document.Statement.slice(0, 2)).toEqual(FOREIGN_KEY);
+  });
+
+  it('past the limit of the bucket policy\'s list only, plans the bucket organization-wide and keeps the key policy\'s list', () => {
     // act
     const plan = buildPlan({ config, accountIds: ids(1400), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
 
     // assert
     expect(plan.bucketPolicy).toMatchObject({ mode: 'organization', accounts: 1400, changed: true });
-    expect(plan.keyPolicy).toMatchObject({ mode: 'organization', accounts: 1400, changed: true });
-    expect(plan.bucketPolicy.diff).toContain('"aws:SourceOrgID": "o-a1b2c3d4e5"');
-    expect(plan.bucketPolicy.document.Statement.slice(0, 2)).toEqual(FOREIGN_BUCKET);
+    expect(plan.keyPolicy).toMatchObject({ mode: 'accounts', accounts: 1400, changed: true });
+    expect(plan.keyPolicy.bytes).toBeLessThanOrEqual(32768);
   });
 
-  it('without an organization id, stops at the tighter policy (the key: two lists) naming its limit and exactly how many accounts fit', () => {
+  it('without an organization id, stops at the tighter policy (the bucket: the smaller limit, one list in each) naming its limit and exactly how many accounts fit', () => {
     // prepare
     const noOrg = parseRuntimeConfig({ ...BASE_CONFIG, organizationId: undefined });
     const plan = (n: number) => buildPlan({ config: noOrg, accountIds: ids(n), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
@@ -83,14 +96,14 @@ describe('plan', () => {
     // act
     let error: (Error & { details?: Record<string, unknown> }) | undefined;
     try {
-      plan(1100);
+      plan(1400);
     } catch (e) {
       error = e as Error & { details?: Record<string, unknown> };
     }
 
     // assert
     expect(error?.name).toBe('PolicyTooLarge');
-    expect(error?.message).toMatch(/^The key policy cannot grant all 1,100 requested accounts within the AWS limit of 32,768 bytes/);
+    expect(error?.message).toMatch(/^The bucket policy cannot grant all 1,400 requested accounts within the AWS limit of 20,480 bytes/);
     const fit = error?.details?.fit as number;
     expect(error?.message).toContain(`${fit.toLocaleString('en-US')} in total`);
     expect(() => plan(fit)).not.toThrow();

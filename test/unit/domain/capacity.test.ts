@@ -2,7 +2,9 @@
  * Capacity of the shared policies in the compact encoding, measured on the fixture's documents
  * (two foreign statements in each): 1,000 accounts fit both limits; past the count where the list
  * overflows, the policies go organization-wide when an organization id is configured, and stop
- * with PolicyTooLarge (naming the limit and how many fit) when it is not.
+ * with PolicyTooLarge (naming the limit and how many fit) when it is not. Each policy holds one
+ * account list (the key policy's Describe statement carries none), so the bucket policy, with the
+ * smaller limit, is the tighter one.
  */
 import { renderBucketPolicy } from '../../../handlers/domain/bucket-policy';
 import { renderKeyPolicy } from '../../../handlers/domain/key-policy';
@@ -13,13 +15,37 @@ import { dest, destWithoutOrganization, INITIAL_BUCKET_POLICY, INITIAL_KEY_POLIC
 
 type Render = (current: string | undefined, accounts: readonly string[], dest: LogDestination) => PolicyRender;
 
-/** The first account count the list no longer holds (measured; asserted exactly below). */
-const OVERFLOW = { bucket: 1_276, key: 1_051 } as const;
+/** The first account count the list no longer holds, without an organization id (measured; asserted exactly below). */
+const OVERFLOW = { bucket: 1_276, key: 2_105 } as const;
+/**
+ * With an organization id configured, the first account count rendered organization-wide. The key
+ * policy's Describe statement then also carries `aws:SourceOrgID`, so its list holds three fewer.
+ */
+const ORGANIZATION_WIDE_AT = { bucket: 1_276, key: 2_102 } as const;
 
 const POLICIES = [
-  { name: 'bucket policy', render: renderBucketPolicy as Render, initial: INITIAL_BUCKET_POLICY, limit: 20_480, kb: 20, overflowsAt: OVERFLOW.bucket },
-  { name: 'key policy', render: renderKeyPolicy as Render, initial: INITIAL_KEY_POLICY, limit: 32_768, kb: 32, overflowsAt: OVERFLOW.key },
+  {
+    name: 'bucket policy',
+    render: renderBucketPolicy as Render,
+    initial: INITIAL_BUCKET_POLICY,
+    limit: 20_480,
+    kb: 20,
+    overflowsAt: OVERFLOW.bucket,
+    organizationWideAt: ORGANIZATION_WIDE_AT.bucket,
+  },
+  {
+    name: 'key policy',
+    render: renderKeyPolicy as Render,
+    initial: INITIAL_KEY_POLICY,
+    limit: 32_768,
+    kb: 32,
+    overflowsAt: OVERFLOW.key,
+    organizationWideAt: ORGANIZATION_WIDE_AT.key,
+  },
 ] as const;
+
+/** What an organization id adds to the key policy in the account-list mode: the Describe statement's condition. */
+const DESCRIBE_ORGANIZATION_CONDITION = `,"StringEquals":{"aws:SourceOrgID":"${ORGANIZATION_ID}"}`;
 
 const THOUSAND = manyAccounts(1_000);
 const size = (p: (typeof POLICIES)[number]) => p.render(p.initial, THOUSAND, destWithoutOrganization).bytes;
@@ -47,19 +73,23 @@ describe('1,000 accounts with realistic 12-digit ids', () => {
     expect(r.bytes).toBeLessThanOrEqual(20_480);
   });
 
-  it(`fit the key policy as two lists: ${measured.key.toLocaleString('en-US')} of 32,768 bytes`, () => {
+  it(`fit the key policy as one list: ${measured.key.toLocaleString('en-US')} of 32,768 bytes, ${DESCRIBE_ORGANIZATION_CONDITION.length} more with an organization id`, () => {
     // act
+    const withoutOrganization = renderKeyPolicy(INITIAL_KEY_POLICY, THOUSAND, destWithoutOrganization);
     const r = renderKeyPolicy(INITIAL_KEY_POLICY, THOUSAND, dest);
 
-    // assert
-    expect(r).toMatchObject({ mode: 'accounts', changed: true, bytes: measured.key });
-    expect(r.bytes).toBeLessThanOrEqual(32_768);
+    // assert: the list is in the Encrypt statement only; with an organization id, Describe names the organization
+    expect(withoutOrganization).toMatchObject({ mode: 'accounts', changed: true, bytes: measured.key });
+    expect(r).toMatchObject({ mode: 'accounts', changed: true, bytes: measured.key + DESCRIBE_ORGANIZATION_CONDITION.length });
+    expect(r.text.split(`"${THOUSAND[0]}"`)).toHaveLength(2);
+    expect(r.text.split(DESCRIBE_ORGANIZATION_CONDITION)).toHaveLength(2);
+    expect(r.bytes).toBeLessThanOrEqual(32_768 / 2);
   });
 
   it.each([
-    ['bucket policy', 15, 'one list', renderBucketPolicy as Render, INITIAL_BUCKET_POLICY],
-    ['key policy', 30, 'two lists', renderKeyPolicy as Render, INITIAL_KEY_POLICY],
-  ] as const)('cost the %s %i bytes per account (%s of `"<12 digits>",`), whatever the ids', (_name, perAccount, _how, render, initial) => {
+    ['bucket policy', 15, renderBucketPolicy as Render, INITIAL_BUCKET_POLICY],
+    ['key policy', 15, renderKeyPolicy as Render, INITIAL_KEY_POLICY],
+  ] as const)('cost the %s %i bytes per account (one list of `"<12 digits>",`), whatever the ids', (_name, perAccount, render, initial) => {
     // prepare: the same count, other ids (leading zeros among them)
     const other = Array.from({ length: 1_000 }, (_, i) => String(i * 999_999_937).padStart(12, '0').slice(-12));
 
@@ -76,7 +106,7 @@ describe('1,000 accounts with realistic 12-digit ids', () => {
   });
 });
 
-describe.each(POLICIES)('the $name', ({ render, initial, limit, kb, overflowsAt }) => {
+describe.each(POLICIES)('the $name', ({ render, initial, limit, kb, overflowsAt, organizationWideAt }) => {
   it(`holds ${(overflowsAt - 1).toLocaleString('en-US')} accounts as a list and overflows at ${overflowsAt.toLocaleString('en-US')}`, () => {
     // act
     const last = render(initial, manyAccounts(overflowsAt - 1), destWithoutOrganization);
@@ -86,6 +116,17 @@ describe.each(POLICIES)('the $name', ({ render, initial, limit, kb, overflowsAt 
     expect(last.bytes).toBeLessThanOrEqual(limit);
     expect(last.mode).toBe('accounts');
     expect(over.details).toMatchObject({ limit, accounts: overflowsAt, fit: overflowsAt - 1 });
+  });
+
+  it(`with an organization id configured, holds ${(organizationWideAt - 1).toLocaleString('en-US')} accounts as a list and goes organization-wide at ${organizationWideAt.toLocaleString('en-US')}`, () => {
+    // act
+    const last = render(initial, manyAccounts(organizationWideAt - 1), dest);
+    const next = render(initial, manyAccounts(organizationWideAt), dest);
+
+    // assert
+    expect(last).toMatchObject({ mode: 'accounts', changed: true });
+    expect(last.bytes).toBeLessThanOrEqual(limit);
+    expect(next).toMatchObject({ mode: 'organization', changed: true });
   });
 
   it('goes organization-wide past the limit when an organization id is configured', () => {
@@ -125,15 +166,15 @@ describe.each(POLICIES)('the $name', ({ render, initial, limit, kb, overflowsAt 
 
   it('without an organization id, stops with PolicyTooLarge naming the limit and how many accounts fit, and that many do', () => {
     // act
-    const e = caught(() => render(initial, manyAccounts(1_500), destWithoutOrganization));
+    const e = caught(() => render(initial, manyAccounts(2_500), destWithoutOrganization));
 
     // assert
     expect(e.name).toBe('PolicyTooLarge');
-    expect(e.message).toMatch(new RegExp(`holding 1,500 accounts would be [0-9,]+ bytes, over the AWS limit of ${limit.toLocaleString('en-US')} bytes \\(${kb} KB\\)`));
+    expect(e.message).toMatch(new RegExp(`holding 2,500 accounts would be [0-9,]+ bytes, over the AWS limit of ${limit.toLocaleString('en-US')} bytes \\(${kb} KB\\)`));
     expect(e.message).toContain(`At most ${(overflowsAt - 1).toLocaleString('en-US')} accounts fit.`);
     expect(e.message).toContain('Nothing was written');
     expect(e.message).toContain('organizationId');
-    expect(e.details).toMatchObject({ limit, accounts: 1_500, fit: overflowsAt - 1 });
+    expect(e.details).toMatchObject({ limit, accounts: 2_500, fit: overflowsAt - 1 });
     expect(() => render(initial, manyAccounts(e.details.fit as number), destWithoutOrganization)).not.toThrow();
   });
 

@@ -54,10 +54,19 @@ describe('ownedKeyStatements', () => {
         Resource: '*',
         Condition: {
           ArnLike: { 'aws:SourceArn': TRAIL_PATTERN },
-          StringEquals: { 'aws:SourceAccount': [A, B] },
+          StringEquals: { 'aws:SourceOrgID': ORGANIZATION_ID },
         },
       },
     ]);
+  });
+
+  it('without an organization id, pins the describe grant to the trail name alone (no account list) and leaves the encrypt grant unchanged', () => {
+    // act
+    const [encrypt, describeKey] = ownedKeyStatements([B, A], destWithoutOrganization);
+
+    // assert
+    expect(encrypt).toEqual(ownedKeyStatements([B, A], dest)[0]);
+    expect(describeKey?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': TRAIL_PATTERN } });
   });
 
   it('renders the organization-wide grants with aws:SourceOrgID instead of the account list, keeping the own-context pattern', () => {
@@ -114,6 +123,13 @@ describe('keyPolicyGrants', () => {
   it.each([
     ['a listed account', doc(KEY_ROOT_DELEGATION, ...ownedKeyStatements([A], dest)), A, dest, true],
     ['an account the list does not name', doc(KEY_ROOT_DELEGATION, ...ownedKeyStatements([A], dest)), B, dest, false],
+    [
+      'no account the list does not name, although its describe grant names the configured organization',
+      doc(KEY_ROOT_DELEGATION, ...ownedKeyStatements([A], dest)),
+      C,
+      dest,
+      false,
+    ],
     ['an account of the earlier explicit encoding', doc(KEY_ROOT_DELEGATION, ...legacyKeyStatements([B])), B, dest, true],
     ['any account when the policy is organization-wide for the configured organization', orgWide, C, dest, true],
     ['no account organization-wide when no organization is configured', orgWide, C, destWithoutOrganization, false],
@@ -146,8 +162,22 @@ describe('renderKeyPolicy', () => {
     // act
     const again = renderKeyPolicy(JSON.stringify(JSON.parse(first.text), null, 2), [...accounts].reverse(), dest);
 
-    // assert
+    // assert: still a list, though the describe grant names the organization
     expect(again.changed).toBe(false);
+    expect(again.mode).toBe('accounts');
+  });
+
+  it('with an organization id configured, a list policy stays a list when an account is added (the describe grant\'s organization condition is no organization-wide grant)', () => {
+    // prepare
+    const before = renderKeyPolicy(INITIAL_KEY_POLICY, [A], dest);
+
+    // act
+    const after = renderKeyPolicy(before.text, [A, B], dest);
+
+    // assert
+    expect(before.text).toContain(`"aws:SourceOrgID":"${ORGANIZATION_ID}"`);
+    expect(after).toMatchObject({ mode: 'accounts', changed: true });
+    expect(accountsInKeyPolicy(after.document, dest)).toEqual([A, B]);
   });
 
   it('adding an account changes the policy and grants both accounts', () => {
@@ -170,12 +200,12 @@ describe('renderKeyPolicy', () => {
 
   it('refuses to go organization-wide on a policy without administrators either', () => {
     // act / assert
-    expect(() => renderKeyPolicy(undefined, manyAccounts(1_200), dest)).toThrow(/no statement for the key administrators/);
+    expect(() => renderKeyPolicy(undefined, manyAccounts(2_200), dest)).toThrow(/no statement for the key administrators/);
   });
 
   it('without an organization id, overflows the 32 KB limit naming the key policy, the limit, the count and how many fit', () => {
     // prepare
-    const accounts = manyAccounts(1_200);
+    const accounts = manyAccounts(2_200);
 
     // act
     const act = (): unknown => renderKeyPolicy(INITIAL_KEY_POLICY, accounts, destWithoutOrganization);
@@ -183,7 +213,7 @@ describe('renderKeyPolicy', () => {
     // assert
     expect(act).toThrow(PolicyTooLarge);
     expect(act).toThrow(
-      new RegExp(`^The key policy of ${KEY_ARN} holding 1,200 accounts would be [0-9,]+ bytes, over the AWS limit of 32,768 bytes \\(32 KB\\).* At most 1,0[0-9]{2} accounts fit\\.`),
+      new RegExp(`^The key policy of ${KEY_ARN} holding 2,200 accounts would be [0-9,]+ bytes, over the AWS limit of 32,768 bytes \\(32 KB\\).* At most 2,1[0-9]{2} accounts fit\\.`),
     );
   });
 });

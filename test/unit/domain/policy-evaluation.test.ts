@@ -12,6 +12,7 @@ import {
   config,
   configWith,
   dest,
+  destWithoutOrganization,
   INITIAL_BUCKET_POLICY,
   INITIAL_KEY_POLICY,
   KEY_ARN,
@@ -36,9 +37,12 @@ const OWNER_ACL = { 's3:x-amz-acl': 'bucket-owner-full-control' };
 const bucketPolicy = renderBucketPolicy(INITIAL_BUCKET_POLICY, [A, B], dest).document;
 const keyPolicy = renderKeyPolicy(INITIAL_KEY_POLICY, [A, B], dest).document;
 
-/** Past the limit, with the organization id configured: organization-wide. */
-const orgBucket = renderBucketPolicy(INITIAL_BUCKET_POLICY, manyAccounts(1_400), dest);
-const orgKey = renderKeyPolicy(INITIAL_KEY_POLICY, manyAccounts(1_400), dest);
+/** The same key policy without an organization id configured. */
+const keyPolicyWithoutOrganization = renderKeyPolicy(INITIAL_KEY_POLICY, [A, B], destWithoutOrganization).document;
+
+/** Past the limit of both lists (the key policy's holds about 2,100), with the organization id configured: organization-wide. */
+const orgBucket = renderBucketPolicy(INITIAL_BUCKET_POLICY, manyAccounts(2_200), dest);
+const orgKey = renderKeyPolicy(INITIAL_KEY_POLICY, manyAccounts(2_200), dest);
 
 /** A log file key as CloudTrail writes it. */
 function logObject(account: string, prefix = 'cloudtrail/'): string {
@@ -148,11 +152,34 @@ describe('the rendered key policy (account list)', () => {
 
   it.each([
     ['lets an onboarded trail describe the key', deliveryContext(A), true],
-    ['denies DescribeKey to a trail that is not onboarded', deliveryContext(X), false],
     ['denies DescribeKey to an onboarded account\'s trail of another name', { ...deliveryContext(A), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` }, false],
+    ['denies DescribeKey to an onboarded account\'s trail homed in another region', { ...deliveryContext(A), 'aws:SourceArn': trailArnOf(A, 'us-east-1') }, false],
+    ['with the organization id configured, denies DescribeKey to an account outside the organization', deliveryContext(OUTSIDER), false],
+    ['with the organization id configured, denies DescribeKey to an account of another organization', deliveryContext(OUTSIDER, { 'aws:SourceOrgID': 'o-zzzzzzzzzz' }), false],
   ])('%s', async (_label, context, expected) => {
     // act / assert
     await expect(describeKey(keyPolicy, context)).resolves.toBe(expected);
+  });
+
+  it('lets a trail of the configured name that is not onboarded describe the key (metadata only), but denies it a data key', async () => {
+    // prepare
+    const own = { ...deliveryContext(X), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(X) };
+
+    // act / assert
+    await expect(describeKey(keyPolicy, deliveryContext(X))).resolves.toBe(true);
+    await expect(generateDataKey(keyPolicy, own)).resolves.toBe(false);
+  });
+
+  it('without an organization id configured, lets any account\'s trail of the configured name describe the key, but denies it a data key', async () => {
+    // prepare
+    const own = { ...deliveryContext(OUTSIDER), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(OUTSIDER) };
+
+    // act / assert
+    await expect(describeKey(keyPolicyWithoutOrganization, deliveryContext(A))).resolves.toBe(true);
+    await expect(describeKey(keyPolicyWithoutOrganization, deliveryContext(OUTSIDER))).resolves.toBe(true);
+    await expect(describeKey(keyPolicyWithoutOrganization, { ...deliveryContext(A), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` })).resolves.toBe(false);
+    await expect(generateDataKey(keyPolicyWithoutOrganization, own)).resolves.toBe(false);
+    await expect(generateDataKey(keyPolicyWithoutOrganization, { ...deliveryContext(A), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) })).resolves.toBe(true);
   });
 });
 

@@ -11,8 +11,13 @@ import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ens
 import { manyAccounts } from '../domain/fixtures';
 import { fakeDeps, IDS } from './fakes';
 
-/** More accounts than either policy holds as a list (the bucket overflows first, the key at ~1,050). */
-const TOO_MANY = manyAccounts(1_400);
+/**
+ * More accounts than either policy holds as a list: one list in each (the key policy's Describe
+ * statement carries none), so the bucket overflows first (~1,275), the key at ~2,100.
+ */
+const TOO_MANY = manyAccounts(2_200);
+/** More than the bucket policy's list holds, fewer than the key policy's. */
+const BETWEEN = manyAccounts(1_400);
 const ORG = 'o-a1b2c3d4e5';
 
 type World = ReturnType<typeof fakeDeps>;
@@ -113,6 +118,30 @@ describe.each(steps)('the %s', (_name, ensure, policyOf, put, limit) => {
 
     // assert
     expect(r).toMatchObject({ changed: false, mode: 'accounts', accounts: 1 });
+    expect(w.writes).toEqual([]);
+  });
+});
+
+describe('the key policy with an organization id configured, between the two limits', () => {
+  it('keeps its account list (its describe grant names the organization) while the bucket policy goes organization-wide; a re-run writes nothing', async () => {
+    // prepare: more accounts than the bucket policy's list holds, fewer than the key policy's
+    const w = fakeDeps();
+    for (const a of BETWEEN) w.status.memberSet.add(a);
+
+    // act
+    const bucket = await ensureBucketPolicy(w.deps, IDS.member, 'exec');
+    const key = await ensureKeyPolicy(w.deps, IDS.member, 'exec');
+
+    // assert
+    expect(bucket).toMatchObject({ changed: true, mode: 'organization', accounts: BETWEEN.length + 1 });
+    expect(key).toMatchObject({ changed: true, mode: 'accounts', accounts: BETWEEN.length + 1 });
+    expect(w.key.text).toContain(`"aws:SourceOrgID":"${ORG}"`);
+    expect(accountsInKeyPolicy(parsePolicy(w.key.text, 'key policy'), logDestinationFromConfig(w.config))).toEqual([...BETWEEN, IDS.member].sort());
+
+    // and a re-run on the onboarded account writes nothing, the key policy still a list
+    w.writes.length = 0;
+    expect(await ensureBucketPolicy(w.deps, IDS.member, 'again')).toMatchObject({ changed: false, mode: 'organization' });
+    expect(await ensureKeyPolicy(w.deps, IDS.member, 'again')).toMatchObject({ changed: false, mode: 'accounts' });
     expect(w.writes).toEqual([]);
   });
 });
