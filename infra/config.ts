@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AccountIdSchema, RuntimeConfigInput, RuntimeConfigSchema } from '../handlers/shared/config';
+import { AccountIdSchema, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
 
 const runtime = RuntimeConfigSchema.shape;
 
@@ -220,6 +220,12 @@ function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string
 /** The checks across keys (the shape is valid). Returns one line per problem. */
 function crossKeyProblems(cfg: z.infer<typeof AppConfigSchema>): string[] {
   const problems: string[] = [];
+  if (cfg.lockLeaseSeconds <= STEP_FUNCTION_TIMEOUT_SECONDS) {
+    // A lease that can expire while its holder still runs would let two writers in at once.
+    problems.push(
+      `lockLeaseSeconds: must be longer than the step functions' timeout of ${STEP_FUNCTION_TIMEOUT_SECONDS} s (received ${cfg.lockLeaseSeconds})`,
+    );
+  }
   const { managementAccountId: mgmt, logArchiveAccountId: logArchive, homeRegion } = cfg;
   const orchestrator = cfg.orchestratorAccountId ?? mgmt;
 

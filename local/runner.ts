@@ -5,20 +5,22 @@
  */
 import './polyfills';
 import * as path from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { StateMachine, ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import type { AppConfig } from '../infra/config';
 import { createClient, registerClientHook, type ClientHook } from '../handlers/shared/clients';
 import { STATE_MACHINE_ARN_ENV } from '../handlers/start/aws-deps';
 import { STEPS, StepName } from '../statemachine/steps';
 import type { StepFunctionsBackend } from './sim/sfn';
+import { invocationContext } from './invocation-context';
 import { synthesizeOnboarding, SynthesizedOnboarding } from './synth';
 
 /** What the runner needs from the simulated world (local/sim). */
 export interface RunnerWorld {
   readonly hook: ClientHook;
   credentialsFor(principalArn: string): { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  startDynamo(): Promise<{ endpoint: string }>;
+  /** Starts DynamoDB; with `path`, its data lives in that directory (see `LocalRunnerOptions.dynamoPath`). */
+  startDynamo(options?: { path?: string }): Promise<{ endpoint: string }>;
   stop(): Promise<void>;
   /** Makes SFNClient calls in the world run on this runner (local/sim/sfn.ts). */
   attachStepFunctions?(backend: StepFunctionsBackend): void;
@@ -72,6 +74,11 @@ export interface LocalRunnerOptions {
   readonly retryDelayMs?: number;
   /** Called for every history event of every execution (the demo prints progress with it). */
   readonly onEvent?: (executionName: string, event: HistoryEvent) => void;
+  /**
+   * Directory of dynalite's data: the status table persists there between processes, and an
+   * existing table is used as it is. Default: in memory. One process at a time (LevelDB locks it).
+   */
+  readonly dynamoPath?: string;
 }
 
 /** Name of the local status table. */
@@ -80,6 +87,8 @@ export const LOCAL_TABLE_NAME = 'onboarding-status';
 /** The local Step Functions service for the onboarding state machine. */
 export class LocalStepFunctions {
   private readonly handlers = new Map<StepName, LambdaHandler>();
+  /** Handler invocations still running (a Lambda runs to its end even when its state was abandoned). */
+  private readonly inflight = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(executionName: string, event: HistoryEvent) => void>();
   private readonly startListeners = new Set<(execution: LocalExecution, input: unknown) => void>();
   private readonly unhook: () => void;
@@ -94,12 +103,13 @@ export class LocalStepFunctions {
   }
 
   /**
-   * Starts the local service: DynamoDB (dynalite) with the status table, the environment the
-   * functions would have in Lambda, and the handler modules.
+   * Starts the local service: DynamoDB (dynalite) with the status table (created unless it
+   * exists, i.e. in a persisted `dynamoPath`), the environment the functions would have in Lambda,
+   * and the handler modules.
    */
   static async start(opts: LocalRunnerOptions): Promise<LocalStepFunctions> {
     const { world, config } = opts;
-    const { endpoint } = await world.startDynamo();
+    const { endpoint } = await world.startDynamo(opts.dynamoPath ? { path: opts.dynamoPath } : undefined);
     const synthesized = synthesizeOnboarding(config, { tableName: LOCAL_TABLE_NAME });
 
     // The environment every function has in Lambda, read from the template (they all share it,
@@ -122,15 +132,21 @@ export class LocalStepFunctions {
     const unhook = registerClientHook(world.hook);
 
     const ddb = createClient(DynamoDBClient, { region: config.homeRegion });
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: LOCAL_TABLE_NAME,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    ddb.destroy();
+    try {
+      await ddb.send(
+        new CreateTableCommand({
+          TableName: LOCAL_TABLE_NAME,
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    } catch (e) {
+      // The table of an earlier process, kept in `dynamoPath`: use it as it is.
+      if (!(e instanceof ResourceInUseException)) throw e;
+    } finally {
+      ddb.destroy();
+    }
 
     const runner = new LocalStepFunctions(synthesized, opts, unhook);
     for (const f of fns) {
@@ -156,6 +172,15 @@ export class LocalStepFunctions {
     return () => this.startListeners.delete(listener);
   }
 
+  /**
+   * Resolves when no handler invocation is running. When a Parallel branch fails, Step Functions
+   * stops waiting for the others, but their Lambda invocations still run to the end (and, for the
+   * shared policies, release their lease): stop DynamoDB only after this.
+   */
+  async drain(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
   /** Adds a listener for every history event of every execution; returns its removal. */
   addListener(listener: (executionName: string, event: HistoryEvent) => void): () => void {
     this.listeners.add(listener);
@@ -164,6 +189,7 @@ export class LocalStepFunctions {
 
   /** Stops DynamoDB and detaches from the SDK clients. */
   async stop(): Promise<void> {
+    await this.drain();
     this.unhook();
     await this.opts.world.stop();
   }
@@ -260,8 +286,15 @@ export class LocalStepFunctions {
     const handler = this.handlers.get(fn.step);
     if (!handler) throw new Error(`No handler loaded for ${fn.step}`);
     const context = lambdaContext(fn.logicalId, fn.arn);
+    const executionName = ((Payload as { executionArn?: string } | null)?.executionArn ?? '').split(':').pop() ?? '';
+    const running = invocationContext.run({ step: state, executionName }, () => handler(JSON.parse(JSON.stringify(Payload ?? null)), context));
+    this.inflight.add(running);
+    void running.then(
+      () => this.inflight.delete(running),
+      () => this.inflight.delete(running),
+    );
     try {
-      const out = await handler(JSON.parse(JSON.stringify(Payload ?? null)), context);
+      const out = await running;
       return { Payload: out === undefined ? null : JSON.parse(JSON.stringify(out)), StatusCode: 200, ExecutedVersion: '$LATEST' };
     } catch (e) {
       throw lambdaError(e);

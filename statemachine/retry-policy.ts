@@ -49,11 +49,13 @@ export const RETRY_PROFILES = {
     errors: RETRYABLE_ERRORS.propagation,
     props: { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: FULL },
   },
-  // A shared-policy lease is held for one read-render-write: seconds. Retry often, with jitter.
+  // A shared-policy lease is held for one read-render-write: seconds. Retry often, with jitter, and
+  // long enough in total (~5 minutes on average) to outlast a lease left by a holder that died
+  // (lockLeaseSeconds, default 180 s).
   lock: {
     name: 'lock',
     errors: RETRYABLE_ERRORS.lock,
-    props: { interval: Duration.seconds(1), backoffRate: 1.5, maxAttempts: 40, maxDelay: Duration.seconds(10), jitterStrategy: FULL },
+    props: { interval: Duration.seconds(1), backoffRate: 1.5, maxAttempts: 60, maxDelay: Duration.seconds(10), jitterStrategy: FULL },
   },
   // A just-created account's OrganizationAccountAccessRole can take minutes to become assumable.
   accountReadiness: {

@@ -59,14 +59,20 @@ export const RuntimeConfigSchema = z.strictObject({
   logArchiveAccessRoleArn: ArnSchema,
   /** DynamoDB table holding account status, the policy member set and the policy leases. */
   tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
-  /** Lease length of a shared-policy lock, seconds. Longer than a step's timeout. Default 120. */
-  lockLeaseSeconds: z.number().int().min(10).max(900).default(120),
+  /**
+   * Lease length of a shared-policy lock, seconds. Must be longer than a step function's timeout
+   * (STEP_FUNCTION_TIMEOUT_SECONDS), so that a lease can only expire when its holder is gone. Default 180.
+   */
+  lockLeaseSeconds: z.number().int().min(10).max(900).default(180),
 });
 
 /** Validated runtime configuration. */
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 /** Runtime configuration as written (defaults may be omitted). */
 export type RuntimeConfigInput = z.input<typeof RuntimeConfigSchema>;
+
+/** Timeout of every step function (infra sets it; the lease must outlast it). */
+export const STEP_FUNCTION_TIMEOUT_SECONDS = 120;
 
 /** Name of the environment variable that carries the configuration. */
 export const CONFIG_ENV = 'ONBOARDING_CONFIG';

@@ -8,7 +8,7 @@
  * functions' ids are their state names (statemachine/steps.ts).
  */
 import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -27,7 +27,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey } from '../../handlers/adapters/status-table';
-import { CONFIG_ENV } from '../../handlers/shared/config';
+import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared/config';
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { aliasOfKeyArn, AppConfig, logArchiveAccessRoleArn, runtimeConfigOf } from '../config';
@@ -49,6 +49,9 @@ export interface OrchestratorStackProps extends StackProps {
 
 /** DynamoDB item actions a function may be granted on the status table. */
 type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/** Output names of the orchestrator stack: a contract with the operator CLI. */
+export const ORCHESTRATOR_OUTPUTS = { stateMachineArn: 'StateMachineArn', tableName: 'StatusTableName', apiUrl: 'ApiUrl' } as const;
 
 /** What each step may do. Table access is limited to the actions and the items (partition keys) it uses. */
 interface StepAccess {
@@ -250,6 +253,11 @@ export class OrchestratorStack extends Stack {
     grantStarter(this.apiFunction);
     this.api = this.restApi(this.apiFunction);
 
+    // What the operator CLI reads (cli/context.ts) to find the state machine and the status table.
+    new CfnOutput(this, ORCHESTRATOR_OUTPUTS.stateMachineArn, { value: stateMachine.stateMachineArn, description: 'Onboarding state machine' });
+    new CfnOutput(this, ORCHESTRATOR_OUTPUTS.tableName, { value: this.table.tableName, description: 'Account status table' });
+    new CfnOutput(this, ORCHESTRATOR_OUTPUTS.apiUrl, { value: this.api.url, description: 'Onboarding API (IAM authorization)' });
+
     // ---- the event bus: Organizations events come in (from the management account), outcomes go out
     this.bus = new events.EventBus(this, 'OnboardingBus', { eventBusName: ONBOARDING_BUS_NAME });
     // The policy is a property of the bus itself (not a separate AWS::Events::EventBusPolicy), so it
@@ -357,7 +365,7 @@ export class OrchestratorStack extends Stack {
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.minutes(2),
+      timeout: Duration.seconds(STEP_FUNCTION_TIMEOUT_SECONDS),
       tracing: lambda.Tracing.ACTIVE,
       role,
       logGroup,

@@ -33,6 +33,16 @@ export interface SimAccount {
 
 const ACCOUNT_ID = /^\d{12}$/;
 
+/** An account as persisted (local/sim/persistence.ts): plain JSON, dates as ISO strings. */
+export interface PersistedAccount {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+  readonly state: AccountState;
+  readonly inOrganization: boolean;
+  readonly joinedTimestamp: string;
+}
+
 /** Registry of the world's accounts. */
 export class AccountRegistry {
   private readonly byId = new Map<string, SimAccount>();
@@ -73,5 +83,16 @@ export class AccountRegistry {
   /** All accounts, sorted by id. */
   list(): SimAccount[] {
     return [...this.byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Every account as plain JSON (persistence.ts). */
+  exportState(): PersistedAccount[] {
+    return this.list().map((a) => ({ ...a, joinedTimestamp: a.joinedTimestamp.toISOString() }));
+  }
+
+  /** Replaces every account with the persisted ones (persistence.ts). */
+  importState(accounts: readonly PersistedAccount[]): void {
+    this.byId.clear();
+    for (const a of accounts) this.add({ id: a.id, name: a.name, email: a.email, state: a.state }, a.inOrganization, new Date(a.joinedTimestamp));
   }
 }

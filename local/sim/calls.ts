@@ -22,6 +22,9 @@ export interface CallRecord {
   readonly write: boolean;
   /** SDK error name when the call failed (`NoSuchEntityException`, `Throttling`, ...). */
   error?: string;
+  /** The step and execution that made the call, when made inside a local Lambda invocation. */
+  readonly step?: string;
+  readonly executionName?: string;
 }
 
 const MUTATING = /^(Create|Put|Update|Attach|Detach|Delete|Tag|Untag|Add|Remove|Start|Stop|Set|Enable|Disable|Schedule|Cancel|Register|Deregister)/;

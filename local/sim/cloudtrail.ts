@@ -35,6 +35,12 @@ export interface SimTrail {
   stopLoggingTime?: Date;
 }
 
+/** A trail as persisted (local/sim/persistence.ts): dates as ISO strings. */
+export type PersistedTrail = Omit<SimTrail, 'startLoggingTime' | 'stopLoggingTime'> & {
+  readonly startLoggingTime?: string;
+  readonly stopLoggingTime?: string;
+};
+
 /** Trails per region per account (CloudTrail quotas); a multi-region trail counts in every region. */
 export const MAX_TRAILS_PER_REGION = 5;
 const MAX_TAGS = 50;
@@ -75,6 +81,29 @@ export class CloudTrailSim implements SimServiceImpl {
   /** All trails, by ARN. */
   list(): SimTrail[] {
     return [...this.trails.values()].sort((a, b) => a.arn.localeCompare(b.arn));
+  }
+
+  /** Every trail with its logging status, as plain JSON (persistence.ts). */
+  exportState(): PersistedTrail[] {
+    return this.list().map(({ startLoggingTime, stopLoggingTime, ...t }) => ({
+      ...t,
+      tags: t.tags.map((tag) => ({ ...tag })),
+      ...(startLoggingTime ? { startLoggingTime: startLoggingTime.toISOString() } : {}),
+      ...(stopLoggingTime ? { stopLoggingTime: stopLoggingTime.toISOString() } : {}),
+    }));
+  }
+
+  /** Replaces every trail with the persisted ones. */
+  importState(trails: readonly PersistedTrail[]): void {
+    this.trails.clear();
+    for (const { startLoggingTime, stopLoggingTime, ...t } of trails) {
+      this.trails.set(t.arn, {
+        ...t,
+        tags: t.tags.map((tag) => ({ ...tag })),
+        ...(startLoggingTime ? { startLoggingTime: new Date(startLoggingTime) } : {}),
+        ...(stopLoggingTime ? { stopLoggingTime: new Date(stopLoggingTime) } : {}),
+      });
+    }
   }
 
   /** Trails of an account that exist in a region: its own, and multi-region ones homed elsewhere. */

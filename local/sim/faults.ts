@@ -100,6 +100,17 @@ export class FaultInjector {
     this.faults = [];
   }
 
+  /** Faults that have not fired their full count yet, with what is left of their count as `times` (persistence.ts). */
+  exportState(): FaultSpec[] {
+    return this.faults.filter((f) => f.remaining > 0).map(({ remaining, ...spec }) => ({ ...spec, times: remaining }));
+  }
+
+  /** Replaces every fault with the persisted ones. */
+  importState(faults: readonly FaultSpec[]): void {
+    this.faults = [];
+    for (const f of faults) this.inject(f);
+  }
+
   /** Faults that have not fired their full count yet. */
   pending(): readonly FaultSpec[] {
     return this.faults.filter((f) => f.remaining > 0);

@@ -45,6 +45,29 @@ export interface RoleSpec {
   readonly inlinePolicies?: Record<string, string | object>;
 }
 
+/** A role as persisted (local/sim/persistence.ts): plain JSON, dates as ISO strings, inline policies in order. */
+export interface PersistedRole {
+  readonly accountId: string;
+  readonly name: string;
+  readonly path: string;
+  readonly arn: string;
+  readonly roleId: string;
+  readonly createDate: string;
+  readonly trustPolicy: string;
+  readonly description?: string;
+  readonly maxSessionDuration: number;
+  readonly tags: iam.Tag[];
+  readonly attached: string[];
+  readonly inline: { name: string; document: string }[];
+}
+
+/** IAM's state as persisted. */
+export interface PersistedIam {
+  /** Sequence of generated role ids (ids are never reused). */
+  readonly roleCounter: number;
+  readonly roles: PersistedRole[];
+}
+
 /** Quotas (IAM and STS quotas page). */
 export const IAM_LIMITS = {
   trustPolicyChars: 2048,
@@ -95,6 +118,55 @@ export class IamSim implements SimServiceImpl {
   /** Accounts that have roles. */
   accountsWithRoles(): string[] {
     return [...this.roles.keys()].sort();
+  }
+
+  /** Every role, every field, as plain JSON (persistence.ts). */
+  exportState(): PersistedIam {
+    const roles: PersistedRole[] = [];
+    for (const accountId of this.accountsWithRoles()) {
+      for (const r of this.rolesOf(accountId)) {
+        roles.push({
+          accountId: r.accountId,
+          name: r.name,
+          path: r.path,
+          arn: r.arn,
+          roleId: r.roleId,
+          createDate: r.createDate.toISOString(),
+          trustPolicy: r.trustPolicy,
+          ...(r.description !== undefined ? { description: r.description } : {}),
+          maxSessionDuration: r.maxSessionDuration,
+          tags: r.tags.map((t) => ({ ...t })),
+          attached: [...r.attached],
+          inline: [...r.inline].map(([name, document]) => ({ name, document })),
+        });
+      }
+    }
+    return { roleCounter: this.roleCounter, roles };
+  }
+
+  /** Replaces every role with the persisted ones, as they were (no validation: they were valid when written). */
+  importState(state: PersistedIam): void {
+    this.roles.clear();
+    this.roleCounter = state.roleCounter;
+    for (const r of state.roles) {
+      const role: SimRole = {
+        accountId: r.accountId,
+        name: r.name,
+        path: r.path,
+        arn: r.arn,
+        roleId: r.roleId,
+        createDate: new Date(r.createDate),
+        trustPolicy: r.trustPolicy,
+        ...(r.description !== undefined ? { description: r.description } : {}),
+        maxSessionDuration: r.maxSessionDuration,
+        tags: r.tags.map((t) => ({ ...t })),
+        attached: [...r.attached],
+        inline: new Map(r.inline.map((p) => [p.name, p.document])),
+      };
+      let account = this.roles.get(r.accountId);
+      if (!account) this.roles.set(r.accountId, (account = new Map()));
+      account.set(r.name.toLowerCase(), role);
+    }
   }
 
   /**

@@ -86,6 +86,19 @@ interface Issued {
   readonly credentials: SimCredentials;
 }
 
+/** Issued credentials as persisted (local/sim/persistence.ts): dates as ISO strings. */
+export interface PersistedCredentials {
+  /** Sequence of issued keys (keys are never reused). */
+  readonly counter: number;
+  readonly issued: {
+    readonly principal: Principal;
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+    readonly expiration?: string;
+  }[];
+}
+
 /** Issues credentials and resolves access key ids back to principals. */
 export class CredentialStore {
   private readonly byKey = new Map<string, Issued>();
@@ -104,6 +117,25 @@ export class CredentialStore {
     };
     this.byKey.set(credentials.accessKeyId, { principal, credentials });
     return credentials;
+  }
+
+  /** Every issued key (except those expired before `now`) and the key sequence, as plain JSON. */
+  exportState(now?: Date): PersistedCredentials {
+    const issued = [...this.byKey.values()]
+      .filter(({ credentials: c }) => !now || !c.expiration || c.expiration.getTime() > now.getTime())
+      .map(({ principal, credentials: { expiration, ...c } }) => ({ principal: { ...principal }, ...c, ...(expiration ? { expiration: expiration.toISOString() } : {}) }));
+    return { counter: this.counter, issued };
+  }
+
+  /**
+   * Adds persisted keys (keys issued here are kept) and continues the key sequence after both, so
+   * a key issued later never collides with an imported one.
+   */
+  importState(state: PersistedCredentials): void {
+    this.counter = Math.max(this.counter, state.counter);
+    for (const { principal, expiration, ...c } of state.issued) {
+      this.byKey.set(c.accessKeyId, { principal: { ...principal }, credentials: { ...c, ...(expiration ? { expiration: new Date(expiration) } : {}) } });
+    }
   }
 
   /** The principal and credentials an access key id was issued for, if any. */

@@ -27,6 +27,19 @@ export interface SimKey {
   policy: string;
 }
 
+/** A key as persisted (local/sim/persistence.ts): dates as ISO strings. */
+export type PersistedKey = Omit<SimKey, 'creationDate'> & { readonly creationDate: string };
+
+/** KMS's state as persisted. */
+export interface PersistedKms {
+  readonly keys: PersistedKey[];
+  /** Alias ARN -> key ARN. */
+  readonly aliases: Record<string, string>;
+  /** Remaining PutKeyPolicy calls that do not see a principal yet (`kmsPrincipalDelay`), by role ARN. */
+  readonly principalDelays: Record<string, number>;
+  readonly bypassLockoutCheckUsed: boolean;
+}
+
 /** Key policy size limit, bytes. */
 export const KEY_POLICY_MAX_BYTES = 32 * 1024;
 
@@ -115,6 +128,27 @@ export class KmsSim implements SimServiceImpl {
   /** All keys by ARN. */
   list(): SimKey[] {
     return [...this.keys.values()].sort((a, b) => a.arn.localeCompare(b.arn));
+  }
+
+  /** Keys (with policies and states), aliases and switches as plain JSON (persistence.ts). */
+  exportState(): PersistedKms {
+    return {
+      keys: this.list().map((k) => ({ ...k, creationDate: k.creationDate.toISOString() })),
+      aliases: Object.fromEntries([...this.aliases].sort(([a], [b]) => a.localeCompare(b))),
+      principalDelays: Object.fromEntries([...this.principalDelays].filter(([, n]) => n > 0)),
+      bypassLockoutCheckUsed: this.bypassLockoutCheckUsed,
+    };
+  }
+
+  /** Replaces keys, aliases and switches with the persisted ones. */
+  importState(state: PersistedKms): void {
+    this.keys.clear();
+    this.aliases.clear();
+    this.principalDelays.clear();
+    for (const k of state.keys) this.keys.set(k.arn, { ...k, creationDate: new Date(k.creationDate) });
+    for (const [alias, key] of Object.entries(state.aliases)) this.aliases.set(alias, key);
+    for (const [arn, n] of Object.entries(state.principalDelays)) this.principalDelays.set(arn, n);
+    this.bypassLockoutCheckUsed = state.bypassLockoutCheckUsed;
   }
 
   /** Makes the next `calls` PutKeyPolicy calls naming `roleArn` fail as IAM propagation delay. */

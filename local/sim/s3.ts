@@ -56,6 +56,17 @@ export class S3Sim implements SimServiceImpl {
     return [...this.buckets.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** Every bucket with its policy text, as plain JSON (persistence.ts). */
+  exportState(): SimBucket[] {
+    return this.list().map((b) => ({ ...b }));
+  }
+
+  /** Replaces every bucket with the persisted ones. */
+  importState(buckets: readonly SimBucket[]): void {
+    this.buckets.clear();
+    for (const b of buckets) this.buckets.set(b.name, { ...b });
+  }
+
   /** `arn:<p>:s3:::<bucket>`. */
   bucketArn(name: string): string {
     return `arn:${this.world.partition}:s3:::${name}`;

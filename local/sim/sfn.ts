@@ -102,6 +102,35 @@ export interface SimExecution {
   settled: Promise<SimExecution>;
 }
 
+/** An execution as persisted (local/sim/persistence.ts): dates as ISO strings, history events with ISO timestamps. */
+export interface PersistedExecution {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+  readonly input: string;
+  readonly status: SimExecutionStatus;
+  readonly startDate: string;
+  readonly stopDate?: string;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly redriveCount: number;
+  readonly redriveDate?: string;
+  readonly failState?: string;
+  /** AWS's history events (`id`, `previousEventId`, `type`, details), `timestamp` as an ISO string. */
+  readonly events: (Omit<SdkHistoryEvent, 'timestamp'> & { timestamp: string })[];
+}
+
+/** The Step Functions state as persisted. */
+export interface PersistedStepFunctions {
+  /** Oldest first. */
+  readonly executions: PersistedExecution[];
+  /** Sequence of generated execution names. */
+  readonly generated: number;
+  /** Injected faults not yet spent (`times` = what is left). */
+  readonly faults: SfnFault[];
+}
+
 /** A call of the service, for tests (`world.stepFunctions.calls`). */
 export interface SfnCallRecord {
   readonly operation: string;
@@ -220,6 +249,74 @@ export class SfnSim {
     return this.executions.get(executionArn);
   }
 
+  /**
+   * Every execution with its history, as plain JSON (persistence.ts). An execution still running is
+   * exported as RUNNING; see `importState` for what becomes of it.
+   */
+  exportState(): PersistedStepFunctions {
+    return {
+      generated: this.generated,
+      faults: this.faults.filter((f) => f.remaining > 0).map((f) => ({ ...(f.operation ? { operation: f.operation } : {}), error: f.error, times: f.remaining })),
+      executions: this.list().map((x) => ({
+        executionArn: x.executionArn,
+        name: x.name,
+        stateMachineArn: x.stateMachineArn,
+        input: x.input,
+        status: x.status,
+        startDate: x.startDate.toISOString(),
+        ...(x.stopDate ? { stopDate: x.stopDate.toISOString() } : {}),
+        ...(x.output !== undefined ? { output: x.output } : {}),
+        ...(x.error !== undefined ? { error: x.error } : {}),
+        ...(x.cause !== undefined ? { cause: x.cause } : {}),
+        redriveCount: x.redriveCount,
+        ...(x.redriveDate ? { redriveDate: x.redriveDate.toISOString() } : {}),
+        ...(x.failState !== undefined ? { failState: x.failState } : {}),
+        events: x.events.map((e) => ({ ...structuredClone(e), timestamp: (e.timestamp ?? new Date(0)).toISOString() })),
+      })),
+    };
+  }
+
+  /**
+   * Replaces every execution with the persisted ones. A persisted RUNNING execution cannot go on
+   * (its run lived in the process that saved it): it is recorded as ABORTED at `now`, with an
+   * `ExecutionAborted` event, and can be redriven like any aborted execution.
+   */
+  importState(state: PersistedStepFunctions, now: Date = this.clock()): void {
+    this.executions.clear();
+    this.byName.clear();
+    this.builders.clear();
+    this.generated = state.generated;
+    this.faults = state.faults.map((f) => ({ operation: f.operation?.replace(/Command$/, ''), error: f.error, remaining: f.times ?? 1 }));
+    for (const p of state.executions) {
+      const x: SimExecution = {
+        executionArn: p.executionArn,
+        name: p.name,
+        stateMachineArn: p.stateMachineArn,
+        input: p.input,
+        status: p.status,
+        startDate: new Date(p.startDate),
+        ...(p.stopDate ? { stopDate: new Date(p.stopDate) } : {}),
+        ...(p.output !== undefined ? { output: p.output } : {}),
+        ...(p.error !== undefined ? { error: p.error } : {}),
+        ...(p.cause !== undefined ? { cause: p.cause } : {}),
+        redriveCount: p.redriveCount,
+        ...(p.redriveDate ? { redriveDate: new Date(p.redriveDate) } : {}),
+        ...(p.failState !== undefined ? { failState: p.failState } : {}),
+        events: p.events.map((e) => ({ ...structuredClone(e), timestamp: new Date(e.timestamp) }) as SdkHistoryEvent),
+        settled: Promise.resolve(undefined as never),
+      };
+      if (x.status === 'RUNNING') {
+        x.status = 'ABORTED';
+        x.stopDate = now;
+        const last = x.events[x.events.length - 1]?.id;
+        x.events.push({ type: 'ExecutionAborted', timestamp: now, id: (last ?? 0) + 1, ...(last !== undefined ? { previousEventId: last } : {}), executionAbortedEventDetails: {} } as SdkHistoryEvent);
+      }
+      x.settled = Promise.resolve(x);
+      this.executions.set(x.executionArn, x);
+      this.byName.set(x.name, x);
+    }
+  }
+
   /** Resolves when the execution's current run has ended. */
   async settled(executionArn: string): Promise<SimExecution> {
     const x = this.executions.get(executionArn);
@@ -329,7 +426,7 @@ export class SfnSim {
       x.redriveCount += 1;
       x.redriveDate = now;
       x.stopDate = now;
-      const builder = this.builders.get(x.name)!;
+      const builder = this.builderOf(x);
       builder.redriven(now, x.redriveCount);
       builder.add({ type: 'StateEntered', state: x.failState, timestamp: now.getTime() });
       builder.add({ type: 'ExecutionFailed', error: x.error, cause: x.cause, timestamp: now.getTime() });
@@ -393,7 +490,7 @@ export class SfnSim {
       delete x.error;
       delete x.cause;
       delete x.failState;
-      this.builders.get(x.name)!.redriven(now, x.redriveCount);
+      this.builderOf(x).redriven(now, x.redriveCount);
     } else {
       // A new execution. (The harness may run a name again directly; AWS would refuse, the runner
       // does not ask: the new run replaces the record.)
@@ -435,6 +532,17 @@ export class SfnSim {
         return execution;
       },
     );
+  }
+
+  /** The history builder of an execution (made on first use for an imported one, numbering on from its last event). */
+  private builderOf(x: SimExecution): HistoryBuilder {
+    let builder = this.builders.get(x.name);
+    if (!builder) {
+      const shape = this.definitionShape();
+      builder = new HistoryBuilder(x, shape.types, shape.inside, (x.events[x.events.length - 1]?.id ?? 0) + 1);
+      this.builders.set(x.name, builder);
+    }
+    return builder;
   }
 
   private onEvent(name: string, event: LocalRunEvent): void {
@@ -522,7 +630,6 @@ function withoutData(e: SdkHistoryEvent): SdkHistoryEvent {
  * TaskStarted / TaskSucceeded | TaskFailed, each event pointing at the previous event of its state.
  */
 class HistoryBuilder {
-  private nextId = 1;
   /** Last event id per state (the chain `previousEventId` follows). */
   private readonly lastOfState = new Map<string, number>();
   /** Task states whose last attempt failed (a caught failure exits without TaskSucceeded). */
@@ -539,6 +646,8 @@ class HistoryBuilder {
     private readonly types: Map<string, string>,
     /** The states inside each Parallel state's branches, at any depth. */
     private readonly inside: Map<string, Set<string>>,
+    /** Id of the next event (an imported execution's history goes on after its last event). */
+    private nextId = 1,
   ) {}
 
   /** Appends `ExecutionRedriven`. */

@@ -33,6 +33,17 @@ export class StsSim implements SimServiceImpl {
     this.notReady.set(accountId, calls);
   }
 
+  /** Remaining "not ready" AssumeRole calls per account, as plain JSON (persistence.ts). */
+  exportState(): { notReady: Record<string, number> } {
+    return { notReady: Object.fromEntries([...this.notReady].filter(([, n]) => n > 0)) };
+  }
+
+  /** Replaces the "not ready" counts with the persisted ones. */
+  importState(state: { notReady: Record<string, number> }): void {
+    this.notReady.clear();
+    for (const [accountId, n] of Object.entries(state.notReady)) this.notReady.set(accountId, n);
+  }
+
   private consumeNotReady(accountId: string): boolean {
     const left = this.notReady.get(accountId) ?? 0;
     if (left <= 0) return false;

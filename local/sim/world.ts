@@ -10,16 +10,17 @@
  * the simulated STS). Identity-based permissions of callers are assumed to allow what they call;
  * resource-based policies (trust, bucket and key policies) are enforced with iam-simulate.
  */
+import { currentInvocation } from '../invocation-context';
 import type { FinalizeHandlerOutput } from '@aws-sdk/types';
 import { AccountRegistry, type AccountSpec, type OrganizationSpec, type SimAccount } from './accounts';
 import { copyInput, isWriteOperation, type CallRecord } from './calls';
 import { canAccessLogs, canAssumeRole, canCloudTrailDeliver, type LogAccessAction, type LogAccessOptions } from './checks';
 import { CloudTrailSim } from './cloudtrail';
-import { DynamoServer } from './dynamo';
+import { DynamoServer, type DynamoStartOptions } from './dynamo';
 import { awsError, SimAwsError, toSdkException, type SimService } from './errors';
 import { FaultInjector } from './faults';
 import { IamSim, type SimRole } from './iam';
-import { CredentialStore, parseCallerArn, parseRoleArn, roleArn, type Principal, type SimCredentials } from './identity';
+import { CredentialStore, parseCallerArn, parseRoleArn, roleArn, type PersistedCredentials, type Principal, type SimCredentials } from './identity';
 import { KmsSim } from './kms';
 import { createSimulationHook, type RoutedService, type SdkAnswer, type SdkRequest, type SimDispatcher } from './middleware';
 import { OrganizationsSim } from './organizations';
@@ -152,6 +153,19 @@ export class SimWorld implements SimDispatcher {
     return this.credentials.issue(parseCallerArn(principalArn), expiration);
   }
 
+  /** The credentials issued so far (expired ones left out), as plain JSON (local/sim/persistence.ts). */
+  exportCredentials(): PersistedCredentials {
+    return this.credentials.exportState(this.now());
+  }
+
+  /**
+   * Makes credentials issued by another world (of the same process) valid here: SDK clients that
+   * cached them keep working. Call before this world issues any credentials.
+   */
+  importCredentials(state: PersistedCredentials): void {
+    this.credentials.importState(state);
+  }
+
   /** The organization id of an account, when it is a member. */
   orgIdOf(accountId: string): string | undefined {
     return this.organization && this.accounts.get(accountId)?.inOrganization ? this.organization.id : undefined;
@@ -274,12 +288,15 @@ export class SimWorld implements SimDispatcher {
 
   // ------------------------------------------------------------------ DynamoDB
 
-  /** Starts dynalite; DynamoDB clients of this world are sent there. */
-  startDynamo(): Promise<{ endpoint: string }> {
-    return this.dynamo.start();
+  /**
+   * Starts dynalite; DynamoDB clients of this world are sent there. With `path`, its data lives in
+   * that directory and outlives the process (one process at a time).
+   */
+  startDynamo(options: DynamoStartOptions = {}): Promise<{ endpoint: string }> {
+    return this.dynamo.start(options);
   }
 
-  /** Stops dynalite. */
+  /** Stops dynalite (a data directory is closed and kept). */
   stop(): Promise<void> {
     return this.dynamo.stop();
   }
@@ -337,6 +354,7 @@ export class SimWorld implements SimDispatcher {
       principalArn: `unknown-access-key:${request.accessKeyId}`,
       input: copyInput(request.input),
       write: isWriteOperation(request.operation),
+      ...invocationOf(),
     };
     this.calls.push(record);
     try {
@@ -397,4 +415,10 @@ export class SimWorld implements SimDispatcher {
     }
     return issued.principal;
   }
+}
+
+/** The step and execution of the current local invocation (local/invocation-context.ts), if any. */
+function invocationOf(): { step?: string; executionName?: string } {
+  const inv = currentInvocation();
+  return inv ? { step: inv.step, executionName: inv.executionName } : {};
 }

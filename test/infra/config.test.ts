@@ -44,7 +44,7 @@ describe('valid configurations', () => {
       organizationId: 'o-a1b2c3d4e5',
       allowManagementAccount: false,
       readerRoleNamePrefix: 'CloudTrailLogReader-',
-      lockLeaseSeconds: 120,
+      lockLeaseSeconds: 180,
     });
   });
 
@@ -68,7 +68,7 @@ describe('valid configurations', () => {
       readerRoleNamePrefix: 'CloudTrailLogReader-',
       memberAccessRoleName: 'OrganizationAccountAccessRole',
       logArchiveAccessRoleName: 'OnboardingLogArchiveAccess',
-      lockLeaseSeconds: 120,
+      lockLeaseSeconds: 180,
       allowManagementAccount: false,
       switchRole: { managedPolicyArns: ['arn:aws:iam::aws:policy/SecurityAudit'], maxSessionDuration: 3600 },
     });
@@ -110,6 +110,7 @@ describe('invalid configurations fail, naming the key', () => {
     ['an Organizations role without an organization', () => sampleWith({ organizationId: undefined, organizationsRoleArn: 'arn:aws:iam::111122223333:role/Org' }), /^organizationsRoleArn: is used only with organizationId/],
     ['an Organizations role outside the management account', () => sampleWith({ organizationsRoleArn: 'arn:aws:iam::333344445555:role/Org' }), /^organizationsRoleArn: must be a role in the management account 111122223333/],
     ['a bad lease length', () => sampleWith({ lockLeaseSeconds: 5 }), /^lockLeaseSeconds: .*\(received 5\)$/],
+    ['a lease that could expire while its holder still runs', () => sampleWith({ lockLeaseSeconds: 120 }), /^lockLeaseSeconds: must be longer than the step functions' timeout of 120 s \(received 120\)$/],
     ['a bad notification e-mail', () => sampleWith({ notifications: { emails: ['security-team'] } }), /^notifications\.emails\.0: must be an e-mail address \(received "security-team"\)$/],
   ];
 

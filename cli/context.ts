@@ -1,0 +1,121 @@
+/**
+ * Where the CLI's commands run: against AWS (the standard credential chain, `--profile`, `--region`,
+ * the deployment configuration file and the orchestrator stack's outputs) or against the local
+ * simulation (`--local`: a persistent simulated organization in `.onboard-local/`).
+ * Both give the same ports, so every command is the same code in both places.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toOnboardingError } from '../handlers/adapters/aws-errors';
+import { StatusStore } from '../handlers/adapters/status-store';
+import { createClient } from '../handlers/shared/clients';
+import { loadRuntimeConfig, parseRuntimeConfig, type RuntimeConfig } from '../handlers/shared/config';
+import { ConfigurationError } from '../handlers/shared/errors';
+import { createAwsDeps } from '../handlers/shared/aws-deps';
+import { createStartDeps, STATE_MACHINE_ARN_ENV, type StartDeps } from '../handlers/start';
+import type { StepDeps } from '../handlers/steps/deps';
+import { STACK_IDS } from '../infra/app-builder';
+import { loadAppConfig, runtimeConfigOf, type AppConfig } from '../infra/config';
+import { ORCHESTRATOR_OUTPUTS } from '../infra/stacks/orchestrator-stack';
+
+/** Global options every command takes. */
+export interface GlobalOptions {
+  readonly local?: boolean;
+  readonly profile?: string;
+  readonly region?: string;
+  /** The deployment configuration file (the one `cdk deploy` used). */
+  readonly config: string;
+  readonly stateMachineArn?: string;
+  readonly tableName?: string;
+  /** Directory of the local simulation's state. */
+  readonly stateDir?: string;
+}
+
+/** What the commands use. */
+export interface Backend {
+  readonly mode: 'aws' | 'local';
+  readonly config: RuntimeConfig;
+  readonly start: StartDeps;
+  readonly status: StatusStore;
+  /** The steps' ports (reading the shared policies for `plan`). */
+  stepDeps(): StepDeps;
+  /** How often to poll a running execution. */
+  readonly pollMs: number;
+  /** Finishes (local: waits for running executions, saves the simulation). */
+  close(): Promise<void>;
+}
+
+/** Opens the backend the options name. */
+export async function openBackend(opts: GlobalOptions): Promise<Backend> {
+  const appConfig = loadAppConfig(opts.config);
+  return opts.local ? openLocal(opts, appConfig) : openAws(opts, appConfig);
+}
+
+function statusStore(config: RuntimeConfig): StatusStore {
+  const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return new StatusStore(doc, config.tableName, () => new Date());
+}
+
+async function openAws(opts: GlobalOptions, appConfig: AppConfig): Promise<Backend> {
+  // The SDK's standard credential chain reads AWS_PROFILE; --region overrides the home region.
+  if (opts.profile) process.env.AWS_PROFILE = opts.profile;
+  const region = opts.region ?? appConfig.homeRegion;
+  let { stateMachineArn, tableName } = opts;
+  if (!stateMachineArn || !tableName) {
+    const outputs = await stackOutputs(region, STACK_IDS.orchestrator);
+    stateMachineArn ??= outputs[ORCHESTRATOR_OUTPUTS.stateMachineArn];
+    tableName ??= outputs[ORCHESTRATOR_OUTPUTS.tableName];
+  }
+  if (!stateMachineArn || !tableName) {
+    throw new ConfigurationError(
+      `Cannot find the state machine and the status table: stack ${STACK_IDS.orchestrator} in ${region} has no outputs ` +
+        `${ORCHESTRATOR_OUTPUTS.stateMachineArn} / ${ORCHESTRATOR_OUTPUTS.tableName}. Deploy it, or pass --state-machine-arn and --table-name.`,
+    );
+  }
+  const config = parseRuntimeConfig({ ...runtimeConfigOf(appConfig, tableName), homeRegion: region });
+  return {
+    mode: 'aws',
+    config,
+    start: createStartDeps(config, stateMachineArn),
+    status: statusStore(config),
+    stepDeps: () => createAwsDeps(config),
+    pollMs: 2000,
+    close: async () => undefined,
+  };
+}
+
+/** Outputs of a CloudFormation stack, by name. */
+async function stackOutputs(region: string, stackName: string): Promise<Record<string, string>> {
+  const cfn = createClient(CloudFormationClient, { region });
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    return Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  } catch (e) {
+    throw toOnboardingError(e, { service: 'CloudFormation', operation: 'DescribeStacks', target: stackName });
+  } finally {
+    cfn.destroy();
+  }
+}
+
+async function openLocal(opts: GlobalOptions, appConfig: AppConfig): Promise<Backend> {
+  // Loaded only in local mode: the simulation and its dependencies are development tools.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openLocalSession } = require('../local/session') as typeof import('../local/session');
+  const session = await openLocalSession({ dir: opts.stateDir ?? '.onboard-local', config: appConfig });
+  // The session sets the environment the step functions have in Lambda (configuration, state machine).
+  const config = loadRuntimeConfig();
+  const stateMachineArn = process.env[STATE_MACHINE_ARN_ENV];
+  if (!stateMachineArn) throw new ConfigurationError('The local session did not set STATE_MACHINE_ARN.');
+  return {
+    mode: 'local',
+    config,
+    start: createStartDeps(config, stateMachineArn),
+    status: statusStore(config),
+    stepDeps: () => createAwsDeps(config),
+    pollMs: 50,
+    close: () => session.close(),
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * `onboard`: the operator CLI. start, watch, status, list, retry, plan — against AWS or, with
+ * `--local`, against the local simulation.
+ *
+ * Exit codes: 0 success; 1 the onboarding failed, or an AWS/operational error; 2 bad usage or bad
+ * input (a malformed account id, an unknown option).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigurationError, ErrorKind, isOnboardingError } from '../handlers/shared/errors';
+import { describeOnboarding, isOpen, retryOnboarding, startOnboarding, type OnboardingView, type RetryResult, type StartResult } from '../handlers/start';
+import { parseRuntimeConfig } from '../handlers/shared/config';
+import { loadAppConfig, runtimeConfigOf } from '../infra/config';
+import { openBackend, type Backend, type GlobalOptions } from './context';
+import { formatAccountList, formatPlan, formatStepLine, formatView, type Io } from './format';
+import { buildPlan } from './plan';
+
+export type { Io } from './format';
+
+/** The default configuration file (also the local simulation's). */
+export const DEFAULT_CONFIG = 'config/onboarding.sample.json';
+
+/** Exit codes. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Follows the account's latest execution until it closes, printing each step as it changes.
+ * Returns the final view.
+ */
+async function follow(backend: Backend, accountId: string, io: Io, quiet: boolean): Promise<OnboardingView> {
+  const printed = new Map<string, string>();
+  for (;;) {
+    const view = await describeOnboarding(backend.start, accountId);
+    if (!quiet) {
+      for (const s of view.steps) {
+        const key = `${s.status}/${s.attempts}`;
+        if (printed.get(s.state) === key) continue;
+        printed.set(s.state, key);
+        io.out(formatStepLine(s));
+      }
+    }
+    if (!view.execution || !isOpen(view.execution.status)) return view;
+    await sleep(backend.pollMs);
+  }
+}
+
+/** Prints the end of a followed execution and turns it into an exit code. */
+function finish(view: OnboardingView, io: Io, json: boolean, extra: Record<string, unknown> = {}): number {
+  if (json) io.out(JSON.stringify({ ...extra, ...view }, null, 2));
+  else io.out(formatView(view));
+  return view.execution?.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+}
+
+function describeStart(r: StartResult | RetryResult): string {
+  const exec = `execution ${r.executionName}`;
+  switch (r.outcome) {
+    case 'started':
+      return `Onboarding ${r.accountId}: started ${exec}`;
+    case 'already-running':
+      return `Onboarding ${r.accountId}: already running as ${exec}; following it`;
+    case 'already-onboarded':
+      return `Account ${r.accountId} is already onboarded (${exec} ${r.status})`;
+    case 'previously-failed':
+      return `Onboarding ${r.accountId} failed earlier (${exec}: ${r.error ?? r.status}). Re-run it with: onboard retry ${r.accountId}`;
+    case 'redriven':
+      return `Onboarding ${r.accountId}: redriving ${exec} from the step that did not finish`;
+    case 'restarted':
+      return `Onboarding ${r.accountId}: started ${exec}${'reason' in r && r.reason === 'verify' ? ' (verification run: changes only what drifted)' : ''}`;
+  }
+}
+
+/** Runs `onboard` with `argv` (without `node` and the script). Returns the exit code. */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  let backend: Backend | undefined;
+  const program = new Command('onboard')
+    .description('Onboard AWS accounts into centralized, encrypted CloudTrail logging.')
+    .option('--local', 'run against the local simulation (state kept in .onboard-local/)')
+    .option('--profile <name>', 'AWS profile (standard credential chain otherwise)')
+    .option('--region <region>', 'AWS region of the orchestrator (default: the configuration home region)')
+    .option('--config <file>', 'deployment configuration file', DEFAULT_CONFIG)
+    .option('--state-machine-arn <arn>', 'state machine ARN (default: the orchestrator stack output)')
+    .option('--table-name <name>', 'status table name (default: the orchestrator stack output)')
+    .addOption(new Option('--state-dir <dir>', 'directory of the local simulation state').default('.onboard-local').hideHelp())
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride()
+    .showHelpAfterError();
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const open = async () => (backend ??= await openBackend(globals()));
+
+  /** After a start or a retry: report it, then follow the execution unless told not to wait. */
+  const report = async (b: Backend, r: StartResult | RetryResult, o: { wait: boolean; json?: boolean }): Promise<number> => {
+    if (!o.json) io.out(describeStart(r));
+    const failedBefore = r.outcome === 'previously-failed';
+    if (failedBefore || !o.wait || r.outcome === 'already-onboarded') {
+      if (o.json) io.out(JSON.stringify(r, null, 2));
+      return failedBefore ? EXIT.failed : EXIT.ok;
+    }
+    return finish(await follow(b, r.accountId, io, !!o.json), io, !!o.json, { outcome: r.outcome });
+  };
+
+  program
+    .command('start')
+    .description('start onboarding an account and follow it until it ends')
+    .argument('<account-id>', '12-digit AWS account id')
+    .option('--no-wait', 'return as soon as the execution is started')
+    .option('--json', 'machine-readable output')
+    .action(async (accountId: string, o: { wait: boolean; json?: boolean }) => {
+      const b = await open();
+      code = await report(b, await startOnboarding(b.start, accountId), o);
+    });
+
+  program
+    .command('watch')
+    .description("follow an account's latest execution until it ends")
+    .argument('<account-id>', '12-digit AWS account id')
+    .option('--json', 'machine-readable output')
+    .action(async (accountId: string, o: { json?: boolean }) => {
+      code = finish(await follow(await open(), accountId, io, !!o.json), io, !!o.json);
+    });
+
+  program
+    .command('status')
+    .description("an account's status and the steps of its latest execution")
+    .argument('<account-id>', '12-digit AWS account id')
+    .option('--json', 'machine-readable output')
+    .action(async (accountId: string, o: { json?: boolean }) => {
+      const view = await describeOnboarding((await open()).start, accountId);
+      io.out(o.json ? JSON.stringify(view, null, 2) : formatView(view));
+      if (view.status === 'FAILED') code = EXIT.failed;
+    });
+
+  program
+    .command('list')
+    .description('accounts in the status table')
+    .addOption(new Option('--status <status>', 'only accounts with this status').choices(['IN_PROGRESS', 'ONBOARDED', 'FAILED']))
+    .option('--json', 'machine-readable output')
+    .action(async (o: { status?: 'IN_PROGRESS' | 'ONBOARDED' | 'FAILED'; json?: boolean }) => {
+      const items = await (await open()).status.listAccounts(o.status ? { status: o.status } : {});
+      const rows = items.map(({ pk: _pk, ...rest }) => rest).sort((a, b) => a.accountId.localeCompare(b.accountId));
+      io.out(o.json ? JSON.stringify(rows, null, 2) : formatAccountList(rows));
+    });
+
+  program
+    .command('retry')
+    .description('re-run an onboarding (redrive or a new run, as the API does) and follow it')
+    .argument('<account-id>', '12-digit AWS account id')
+    .option('--no-wait', 'return as soon as the execution is started')
+    .option('--json', 'machine-readable output')
+    .action(async (accountId: string, o: { wait: boolean; json?: boolean }) => {
+      const b = await open();
+      code = await report(b, await retryOnboarding(b.start, accountId), o);
+    });
+
+  program
+    .command('plan')
+    .description('what a run for the accounts would write: the documents, and a diff of both shared policies')
+    .argument('<account-id...>', 'one or more 12-digit AWS account ids')
+    .option('--bucket-policy <file>', 'current bucket policy (JSON file) instead of reading it from AWS')
+    .option('--key-policy <file>', 'current key policy (JSON file) instead of reading it from AWS')
+    .option('--json', 'every document in full, as JSON: { bucketPolicy, keyPolicy, accounts }')
+    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; json?: boolean }) => {
+      const offline = o.bucketPolicy !== undefined && o.keyPolicy !== undefined;
+      let config;
+      let bucketText: string | undefined;
+      let keyText: string | undefined;
+      if (offline) {
+        // No AWS at all: the documents come from the files, the settings from the configuration.
+        config = parseRuntimeConfig(runtimeConfigOf(loadAppConfig(globals().config), 'offline-plan'));
+        if (!/:key\//.test(config.keyArn)) {
+          throw new ConfigurationError(`An offline plan needs the key's ARN, and the configuration names it by alias (${config.keyArn}). Set logKey.arn to the key ARN.`);
+        }
+      } else {
+        const deps = (await open()).stepDeps();
+        config = { ...deps.config, keyArn: await deps.resolveKeyArn() };
+        if (o.bucketPolicy === undefined) bucketText = await (await deps.bucketPolicy()).get();
+        if (o.keyPolicy === undefined) keyText = await (await deps.keyPolicy()).get();
+      }
+      if (o.bucketPolicy !== undefined) bucketText = readFileSync(o.bucketPolicy, 'utf8');
+      if (o.keyPolicy !== undefined) keyText = readFileSync(o.keyPolicy, 'utf8');
+      const plan = buildPlan({ config, accountIds, currentBucketPolicy: bucketText, currentKeyPolicy: keyText });
+      io.out(o.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, config));
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    code = exitCodeOf(e, io);
+  } finally {
+    if (backend) await backend.close();
+  }
+  return code;
+}
+
+/** Prints an error and gives its exit code. */
+function exitCodeOf(e: unknown, io: Io): number {
+  if (e instanceof CommanderError) {
+    // Help and version end with exit code 0; everything else commander refuses is a usage error.
+    return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (isOnboardingError(e)) {
+    io.err(`error: ${e.name}: ${e.message}`);
+    return e.kind === ErrorKind.Validation ? EXIT.usage : EXIT.failed;
+  }
+  const err = e as Error;
+  io.err(`error: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`);
+  return EXIT.failed;
+}
+
+/** The binary: runs the CLI on the process's arguments and sets the exit code. */
+export function main(argv: readonly string[] = process.argv.slice(2)): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  runCli(argv, { out: (s) => console.log(s), err: (s) => console.error(s) }).then(
+    (c) => {
+      process.exitCode = c;
+    },
+    (e) => {
+      console.error(e);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}
+
+if (require.main === module) main();
