@@ -72,6 +72,13 @@ export interface LocalRunnerOptions {
    * intervals, attempts and error lists are otherwise used as they are). Default 5.
    */
   readonly retryDelayMs?: number;
+  /**
+   * Milliseconds a Retry of `PolicyLockBusy` waits locally: long enough for the holder's
+   * read-render-write to finish, so the lease can actually be retaken. Each execution draws its
+   * delay from [lockRetryDelayMs, 2 x lockRetryDelayMs] (Step Functions jitters; a fixed local
+   * delay would make a burst retry in lock-step). Default 10.
+   */
+  readonly lockRetryDelayMs?: number;
   /** Called for every history event of every execution (the demo prints progress with it). */
   readonly onEvent?: (executionName: string, event: HistoryEvent) => void;
   /**
@@ -196,10 +203,15 @@ export class LocalStepFunctions {
 
   /** Task states of the definition, recursively (Parallel branches included). */
   taskStates(): string[] {
-    const out: string[] = [];
+    return this.taskRetriers().map(([name]) => name);
+  }
+
+  /** Each Task state with the ErrorEquals list of each of its retriers, in order. */
+  private taskRetriers(): [string, string[][]][] {
+    const out: [string, string[][]][] = [];
     const walk = (def: { States: Record<string, Record<string, unknown>> }) => {
       for (const [name, s] of Object.entries(def.States)) {
-        if (s.Type === 'Task') out.push(name);
+        if (s.Type === 'Task') out.push([name, ((s.Retry as { ErrorEquals: string[] }[] | undefined) ?? []).map((r) => r.ErrorEquals)]);
         if (s.Type === 'Parallel') for (const b of s.Branches as (typeof def)[]) walk(b);
       }
     };
@@ -219,10 +231,14 @@ export class LocalStepFunctions {
     });
 
     const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    const retryIntervalOverrides: Record<string, number> = {};
-    for (const state of this.taskStates()) {
+    const retryIntervalOverrides: Record<string, number[]> = {};
+    const delay = this.opts.retryDelayMs ?? 5;
+    const lockBase = this.opts.lockRetryDelayMs ?? 10;
+    const lockDelay = lockBase * (1 + Math.random());
+    for (const [state, retriers] of this.taskRetriers()) {
       taskHandlers[state] = (payload) => this.invoke(state, payload);
-      retryIntervalOverrides[state] = this.opts.retryDelayMs ?? 5;
+      // Per retrier, in the definition's order: the lock's retrier waits for the holder.
+      retryIntervalOverrides[state] = retriers.map((errors) => (errors.includes('PolicyLockBusy') ? lockDelay : delay));
     }
     const run = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides },
