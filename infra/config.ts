@@ -148,6 +148,7 @@ export const AppConfigSchema = z.strictObject({
     .default(DEFAULT_LOG_ARCHIVE_ACCESS_ROLE_NAME),
   /** Lease length of a shared-policy lock, seconds. Default 120. */
   lockLeaseSeconds: runtime.lockLeaseSeconds,
+  policyBatchWindowMs: runtime.policyBatchWindowMs,
   /** Who hears about finished onboardings and alarms (SNS email subscriptions). */
   notifications: z
     .strictObject({
@@ -362,5 +363,6 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     logArchiveAccessRoleArn: logArchiveAccessRoleArn(cfg),
     tableName,
     lockLeaseSeconds: cfg.lockLeaseSeconds,
+    policyBatchWindowMs: cfg.policyBatchWindowMs,
   };
 }

@@ -76,6 +76,7 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
   return {
     config,
     status,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     resolveKeyArn,
     lock,
     describeAccount: async (accountId) => describeAccount(await orgClient(), accountId),

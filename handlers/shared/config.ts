@@ -64,6 +64,12 @@ export const RuntimeConfigSchema = z.strictObject({
    * (STEP_FUNCTION_TIMEOUT_SECONDS), so that a lease can only expire when its holder is gone. Default 180.
    */
   lockLeaseSeconds: z.number().int().min(10).max(900).default(180),
+  /**
+   * How long the holder of a shared-policy lease waits, when a burst is under way (other accounts
+   * admitted and not granted yet), before it renders: the burst then coalesces into few writes. A
+   * lone onboarding never waits. Milliseconds; default 1000.
+   */
+  policyBatchWindowMs: z.number().int().min(0).max(10_000).default(1000),
 });
 
 /** Validated runtime configuration. */

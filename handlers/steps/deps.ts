@@ -68,4 +68,6 @@ export interface StepDeps {
   resolveKeyArn(): Promise<string>;
   readonly status: StatusPort;
   readonly lock: LockPort;
+  /** Waits (a timer in Lambda; instant in tests). */
+  sleep(ms: number): Promise<void>;
 }

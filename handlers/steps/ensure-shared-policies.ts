@@ -1,48 +1,70 @@
 /** Steps 2 and 3: the central bucket policy and the central key policy grant the account's trail. */
 import { accountsInBucketPolicy, bucketPolicyGrants, renderBucketPolicy } from '../domain/bucket-policy';
 import { accountsInKeyPolicy, keyPolicyGrants, renderKeyPolicy } from '../domain/key-policy';
-import { logDestinationFromConfig } from '../domain/log-destination';
-import { parsePolicy } from '../domain/policy-document';
-import { resolvedConfig, type StepDeps } from './deps';
+import { logDestinationFromConfig, type LogDestination } from '../domain/log-destination';
+import { parsePolicy, type PolicyDocument, type PolicyRender } from '../domain/policy-document';
+import { resolvedConfig, type PolicyPort, type StepDeps } from './deps';
 import { syncSharedPolicy, type SharedPolicySyncResult } from './shared-policy-sync';
 
 /** Lease names of the shared policies. */
 export const POLICY_LEASES = { bucket: 'bucket-policy', key: 'key-policy' } as const;
 
-/** Ensures the bucket policy lets `accountId`'s trail deliver. */
-export async function ensureBucketPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
-  const dest = logDestinationFromConfig(deps.config);
-  return syncSharedPolicy({
-    accountId,
-    owner,
-    leaseSeconds: deps.config.lockLeaseSeconds,
-    status: deps.status,
-    lock: deps.lock,
-    policy: {
-      name: POLICY_LEASES.bucket,
-      port: await deps.bucketPolicy(),
-      accountsIn: (text) => accountsInBucketPolicy(parsePolicy(text, 'bucket policy'), dest),
-      grants: (text, accountId) => bucketPolicyGrants(parsePolicy(text, 'bucket policy'), accountId, dest),
-      render: (text, accounts) => renderBucketPolicy(text, accounts, dest),
-    },
-  });
+/** What differs between the two shared policies. */
+interface PolicyKind {
+  readonly lease: string;
+  readonly what: string;
+  port(deps: StepDeps): Promise<PolicyPort>;
+  accountsIn(doc: PolicyDocument, dest: LogDestination): string[];
+  grants(doc: PolicyDocument, accountId: string, dest: LogDestination): boolean;
+  render(text: string | undefined, accounts: readonly string[], dest: LogDestination): PolicyRender;
 }
 
-/** Ensures the key policy lets `accountId`'s trail encrypt with the central key. */
-export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
+const KINDS = {
+  bucket: {
+    lease: POLICY_LEASES.bucket,
+    what: 'bucket policy',
+    port: (deps) => deps.bucketPolicy(),
+    accountsIn: accountsInBucketPolicy,
+    grants: bucketPolicyGrants,
+    render: renderBucketPolicy,
+  },
+  key: {
+    lease: POLICY_LEASES.key,
+    what: 'key policy',
+    port: (deps) => deps.keyPolicy(),
+    accountsIn: accountsInKeyPolicy,
+    grants: keyPolicyGrants,
+    render: renderKeyPolicy,
+  },
+} as const satisfies Record<string, PolicyKind>;
+
+async function ensureSharedPolicy(kind: PolicyKind, deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
+  // The key policy names the key's own ARN (the configuration may give an alias).
   const dest = logDestinationFromConfig(await resolvedConfig(deps));
   return syncSharedPolicy({
     accountId,
     owner,
     leaseSeconds: deps.config.lockLeaseSeconds,
+    batchWindowMs: deps.config.policyBatchWindowMs,
+    sleep: deps.sleep,
     status: deps.status,
     lock: deps.lock,
     policy: {
-      name: POLICY_LEASES.key,
-      port: await deps.keyPolicy(),
-      accountsIn: (text) => accountsInKeyPolicy(parsePolicy(text, 'key policy'), dest),
-      grants: (text, accountId) => keyPolicyGrants(parsePolicy(text, 'key policy'), accountId, dest),
-      render: (text, accounts) => renderKeyPolicy(text, accounts, dest),
+      name: kind.lease,
+      port: await kind.port(deps),
+      accountsIn: (text) => kind.accountsIn(parsePolicy(text, kind.what), dest),
+      grants: (text, id) => kind.grants(parsePolicy(text, kind.what), id, dest),
+      render: (text, accounts) => kind.render(text, accounts, dest),
     },
   });
+}
+
+/** Ensures the bucket policy lets `accountId`'s trail deliver. */
+export function ensureBucketPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
+  return ensureSharedPolicy(KINDS.bucket, deps, accountId, owner);
+}
+
+/** Ensures the key policy lets `accountId`'s trail encrypt with the central key. */
+export function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
+  return ensureSharedPolicy(KINDS.key, deps, accountId, owner);
 }

@@ -45,6 +45,9 @@ export async function syncSharedPolicy(args: {
   accountId: string;
   owner: string;
   leaseSeconds: number;
+  /** How long the holder of the lease waits for the rest of a burst before rendering (0: never). */
+  batchWindowMs: number;
+  sleep: (ms: number) => Promise<void>;
   policy: SharedPolicy;
   status: StatusPort;
   lock: LockPort;
@@ -86,8 +89,16 @@ export async function syncSharedPolicy(args: {
 
   // 3-4. Under the lease: re-read, render from everything admitted, write if different.
   return args.lock.withLease(policy.name, args.owner, args.leaseSeconds, async () => {
-    const current = await policy.port.get();
-    const admitted = await args.status.members();
+    let current = await policy.port.get();
+    let admitted = await args.status.members();
+    // A burst is under way when others are admitted and not granted yet: give the rest of it a
+    // moment to be admitted, so that this one write covers them all and theirs find nothing to do.
+    // (A lone onboarding never waits.)
+    if (args.batchWindowMs > 0 && admitted.some((a) => a !== accountId && !policy.grants(current, a))) {
+      await args.sleep(args.batchWindowMs);
+      current = await policy.port.get();
+      admitted = await args.status.members();
+    }
     const accounts = [...new Set([...policy.accountsIn(current), ...admitted, accountId])];
     const r = policy.render(current, accounts);
     if (r.changed) await policy.port.put(r.text);

@@ -30,6 +30,7 @@ import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey } from '../../handlers/adapter
 import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared/config';
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
+import { LAMBDA_BUNDLING } from '../bundling';
 import { aliasOfKeyArn, AppConfig, logArchiveAccessRoleArn, runtimeConfigOf } from '../config';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import {
@@ -375,16 +376,7 @@ export class OrchestratorStack extends Stack {
         POWERTOOLS_METRICS_NAMESPACE: 'CloudTrailOnboarding',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        // No Docker here: esbuild from node_modules (../shared/NOTES.md).
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        format: nodejs.OutputFormat.CJS,
-        // Pin our own SDK version in the bundle rather than the runtime's.
-        bundleAwsSDK: true,
-      },
+      bundling: LAMBDA_BUNDLING,
     });
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', XRAY_REASON);
     return fn;

@@ -195,6 +195,7 @@ export const BASE_CONFIG: RuntimeConfigInput = {
 /** A whole fake world of ports. */
 export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAccount[] = []) {
   const writes: WriteLog = [];
+  const sleeps: number[] = [];
   const config: RuntimeConfig = parseRuntimeConfig({ ...BASE_CONFIG, ...overrides });
   const memberRoles = new Map<string, FakeRoles>();
   const memberTrails = new Map<string, FakeTrails>();
@@ -216,6 +217,9 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
     bucketPolicy: async () => bucket,
     keyPolicy: async () => key,
     resolveKeyArn: async () => config.keyArn,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+    },
   };
-  return { deps, writes, config, rolesOf, trailsOf, logArchiveRoles, bucket, key, status, lock };
+  return { deps, writes, sleeps, config, rolesOf, trailsOf, logArchiveRoles, bucket, key, status, lock };
 }

@@ -95,6 +95,26 @@ describe('shared policies', () => {
     expect(w.key.text).toContain('"Sid":"Enable IAM User Permissions"');
   });
 
+  it('a lone onboarding takes the lease and writes at once, without waiting for a burst', async () => {
+    const w = fakeDeps();
+    await ensureBucketPolicy(w.deps, IDS.member, 'e1');
+    expect(w.sleeps).toEqual([]);
+  });
+
+  it('during a burst the holder waits the batch window once, then writes everyone admitted meanwhile', async () => {
+    const w = fakeDeps({ policyBatchWindowMs: 750 });
+    w.status.memberSet.add(IDS.other); // another execution of the burst is admitted, not granted yet
+    const late = '666677778888';
+    w.deps.sleep = async (ms) => {
+      w.sleeps.push(ms);
+      w.status.memberSet.add(late); // admitted while the holder waits
+    };
+    await ensureBucketPolicy(w.deps, IDS.member, 'e1');
+    expect(w.sleeps).toEqual([750]);
+    expect(w.writes.filter((x) => x === 'PutBucketPolicy')).toHaveLength(1);
+    for (const a of [IDS.member, IDS.other, late]) expect(w.bucket.text).toContain(`"${a}"`);
+  });
+
   it('keeps accounts already granted by the policy even when the member set lost them', async () => {
     const w = fakeDeps();
     await ensureBucketPolicy(w.deps, IDS.other, 'e1');
