@@ -6,7 +6,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { createClient } from '../shared/clients';
-import { AccessDenied, MemberAccountNotReady, UnexpectedAwsError } from '../shared/errors';
+import { AccessDenied, LogArchiveRoleNotAssumable, MemberAccountNotReady, UnexpectedAwsError } from '../shared/errors';
 import { type AwsCall, isAwsError, toOnboardingError } from './aws-errors';
 
 /** Session name used when the caller gives none (2-64 of `[\w+=,.@-]`; shows in CloudTrail events). */
@@ -161,8 +161,9 @@ export interface LogArchiveSessionRequest {
 }
 
 /**
- * Credentials in the log-archive account through `logArchiveAccessRoleArn`. That role is long-lived,
- * so an AccessDenied is terminal (`AccessDenied`, naming the config key). Cached per role ARN.
+ * Credentials in the log-archive account through `logArchiveAccessRoleArn`. STS answers IAM
+ * propagation with AccessDenied too, so a refusal is `LogArchiveRoleNotAssumable` (retried with the
+ * propagation profile; naming the config key when it persists). Cached per role ARN.
  */
 export async function logArchiveSession(
   sts: STSClient,
@@ -178,9 +179,9 @@ export async function logArchiveSession(
     creds = await assumeRole(sts, roleArn, options.sessionName ?? DEFAULT_SESSION_NAME);
   } catch (e) {
     if (isAssumeRoleDenied(e)) {
-      throw new AccessDenied(
-        `${e.message} The role is the configured logArchiveAccessRoleArn: check that it exists and that its ` +
-          'trust policy trusts the orchestrator role.',
+      throw new LogArchiveRoleNotAssumable(
+        `${e.message} Right after a deploy this is IAM propagation and is retried; if it persists, check that ` +
+          'the configured logArchiveAccessRoleArn exists and that its trust policy trusts the orchestrator role.',
         e.details,
         { cause: e.cause },
       );

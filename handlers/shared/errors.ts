@@ -91,6 +91,17 @@ export class MemberAccountNotReady extends OnboardingError {
   readonly kind = ErrorKind.Retryable;
 }
 
+/**
+ * STS refused AssumeRole on the log-archive access role. STS answers IAM propagation (a role or a
+ * trust just created, e.g. right after a deploy) with the same AccessDenied as a real misconfiguration,
+ * so it is retried with the propagation profile; an execution that still ends with it has a role that
+ * does not exist or does not trust the orchestrator.
+ */
+export class LogArchiveRoleNotAssumable extends OnboardingError {
+  override readonly name = 'LogArchiveRoleNotAssumable' as const;
+  readonly kind = ErrorKind.Retryable;
+}
+
 /** Another execution holds the lease on a shared policy; try again shortly. */
 export class PolicyLockBusy extends OnboardingError {
   override readonly name = 'PolicyLockBusy' as const;
@@ -218,7 +229,7 @@ export const RETRYABLE_ERRORS = {
   /** Throttling and 5xx: seconds. */
   transient: ['Throttled', 'ServiceUnavailable', 'ConcurrentModification'],
   /** IAM/KMS/CloudTrail eventual consistency: tens of seconds. */
-  propagation: ['PropagationPending', 'TrailPolicyNotYetEffective', 'TrailNotLoggingYet'],
+  propagation: ['PropagationPending', 'TrailPolicyNotYetEffective', 'TrailNotLoggingYet', 'LogArchiveRoleNotAssumable'],
   /** A shared-policy lease held by another execution: short and frequent. */
   lock: ['PolicyLockBusy'],
   /** A freshly created member account: minutes. */

@@ -8,7 +8,7 @@ import {
   memberAccountSession,
   SessionCache,
 } from '../../../handlers/adapters/sts';
-import { AccessDenied, MemberAccountNotReady, Throttled } from '../../../handlers/shared/errors';
+import { AccessDenied, LogArchiveRoleNotAssumable, MemberAccountNotReady, Throttled } from '../../../handlers/shared/errors';
 import { awsError, rejection } from './sdk-errors';
 
 const stsMock = mockClient(STSClient);
@@ -151,7 +151,7 @@ describe('logArchiveSession', () => {
     expect(stsMock).not.toHaveReceivedCommand(GetCallerIdentityCommand);
   });
 
-  it('treats a denied AssumeRole as terminal AccessDenied naming the config key', async () => {
+  it('treats a denied AssumeRole as LogArchiveRoleNotAssumable (retried: STS answers propagation so too), naming the config key', async () => {
     // prepare
     stsMock.on(AssumeRoleCommand).rejects(denied());
 
@@ -159,7 +159,7 @@ describe('logArchiveSession', () => {
     const err = await rejection(logArchiveSession(sts, { logArchiveAccessRoleArn: logArchiveRoleArn }, { cache }));
 
     // assert
-    expect(err).toBeInstanceOf(AccessDenied);
+    expect(err).toBeInstanceOf(LogArchiveRoleNotAssumable);
     expect(err.message).toContain('logArchiveAccessRoleArn');
   });
 });
