@@ -22,13 +22,7 @@ export function createSampleRaw(): Record<string, unknown> {
   return JSON.parse(readFileSync(CREATE_SAMPLE, 'utf8')) as Record<string, unknown>;
 }
 
-/** The AWS Organizations events of ../shared/fixtures. */
-export function organizationsEvents(): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(__dirname, '../../../shared/fixtures/organizations-events.json'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-}
+export { organizationsEvents } from '../fixtures';
 
 /** A synthesized app with its templates. */
 export interface Synthesized {

@@ -14,7 +14,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createClient } from '../../../handlers/shared/clients';
-import events from '../../unit/start/fixtures/organizations-events.json';
+import { organizationsEvents } from '../../fixtures';
+
+const events = organizationsEvents();
 import { DEMO, startLocal, writes, type Local } from '../harness';
 
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;

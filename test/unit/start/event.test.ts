@@ -1,6 +1,8 @@
 /** What StartFromEvent makes of its input: the InputTransformer's output, or the raw Organizations event. */
 import { readEvent } from '../../../handlers/start-from-event/event';
-import events from './fixtures/organizations-events.json';
+import { organizationsEvents } from '../../fixtures';
+
+const events = organizationsEvents();
 
 /** What the rule's InputTransformer delivers for an event ({"accountId": "<accountId>"}). */
 function transformed(event: typeof events.createAccountResultSucceeded): unknown {

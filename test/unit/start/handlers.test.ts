@@ -8,7 +8,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { RuntimeConfigInput } from '../../../handlers/shared/config';
 import { awsError, modeled } from '../adapters/sdk-errors';
-import events from './fixtures/organizations-events.json';
+import { organizationsEvents } from '../../fixtures';
+
+const events = organizationsEvents();
 
 const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Onboarding';
 const CONFIG: RuntimeConfigInput = {
