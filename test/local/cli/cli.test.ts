@@ -157,4 +157,26 @@ describe('onboard plan', () => {
     expect(plan.accounts[OK].switchRole.trustPolicy.Statement[0].Action).toBe('sts:AssumeRole');
     expect(plan.accounts[OK].readerRole.inlinePolicies.ReadOwnCloudTrailLogs.Statement.length).toBeGreaterThan(0);
   });
+
+  it.each([1, 2, 1000])('--json offline for %i account(s): every document, within the limits, foreign statements kept', async (n) => {
+    const foreign = { Sid: 'OrgTrail', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: 'arn:aws:s3:::org-cloudtrail-logs-222233334444' };
+    const root = { Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222233334444:root' }, Action: 'kms:*', Resource: '*' };
+    const bucketFile = path.join(DIR, `bucket-${n}.json`);
+    const keyFile = path.join(DIR, `key-${n}.json`);
+    writeFileSync(bucketFile, JSON.stringify({ Version: '2012-10-17', Statement: [foreign] }));
+    writeFileSync(keyFile, JSON.stringify({ Version: '2012-10-17', Statement: [root] }));
+    const ids = Array.from({ length: n }, (_, i) => String(710000000000 + i * 13));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['plan', ...ids, '--bucket-policy', bucketFile, '--key-policy', keyFile, '--json'], { out: (x) => out.push(x), err: (x) => err.push(x) });
+    expect({ code, err }).toEqual({ code: EXIT.ok, err: [] });
+    const plan = JSON.parse(out.join('\n'));
+    expect(Object.keys(plan.accounts)).toHaveLength(n);
+    expect(plan.bucketPolicy).toMatchObject({ accounts: n, limit: 20480 });
+    expect(plan.bucketPolicy.bytes).toBeLessThanOrEqual(20480);
+    expect(plan.keyPolicy.bytes).toBeLessThanOrEqual(32768);
+    expect(Buffer.byteLength(JSON.stringify(plan.bucketPolicy.document))).toBe(plan.bucketPolicy.bytes);
+    expect(plan.bucketPolicy.document.Statement[0]).toEqual(foreign);
+    expect(plan.keyPolicy.document.Statement[0]).toEqual(root);
+  });
 });
