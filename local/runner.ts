@@ -94,6 +94,7 @@ export const LOCAL_TABLE_NAME = 'onboarding-status';
 /** The local Step Functions service for the onboarding state machine. */
 export class LocalStepFunctions {
   private readonly handlers = new Map<StepName, LambdaHandler>();
+  private machine?: StateMachine;
   /** Handler invocations still running (a Lambda runs to its end even when its state was abandoned). */
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(executionName: string, event: HistoryEvent) => void>();
@@ -225,10 +226,12 @@ export class LocalStepFunctions {
     const region = this.opts.config.homeRegion;
     const smArn = this.synthesized.stateMachineArn;
     const executionArn = smArn.replace(':stateMachine:', ':execution:') + `:${execName}`;
-    const machine = new StateMachine(this.synthesized.definition as never, {
+    // Validated and compiled once: constructing it validates the whole definition (a schema
+    // compile), which dominated the time of a burst when done per execution.
+    const machine = (this.machine ??= new StateMachine(this.synthesized.definition as never, {
       validationOptions: { checkArn: true, checkPaths: true },
       awsConfig: { region },
-    });
+    }));
 
     const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const retryIntervalOverrides: Record<string, number[]> = {};

@@ -74,7 +74,7 @@ export class OnboardingWorkflow extends Construct {
     const validate = invoke(
       'ValidateRequest',
       {
-        payload: { request: sfn.JsonPath.entirePayload, executionArn: sfn.JsonPath.executionId },
+        payload: { request: sfn.JsonPath.executionInput, executionArn: sfn.JsonPath.executionId },
         resultSelector: {
           accountId: sfn.JsonPath.stringAt('$.Payload.accountId'),
           executionArn: sfn.JsonPath.stringAt('$.Payload.executionArn'),
