@@ -115,6 +115,32 @@ function notReady(accountId: string, roleArn: string, what: string, cause: unkno
 const PROBE_NOT_READY = ['AccessDenied', 'AccessDeniedException', 'InvalidClientTokenId', 'UnrecognizedClientException'];
 
 /**
+ * Cached credentials for `roleArn`, or: AssumeRole (a denial turned into `denied(error)`), then
+ * `verify` the new credentials, then cache them. Shared by the member and log-archive sessions.
+ */
+async function cachedSession(
+  sts: STSClient,
+  roleArn: string,
+  options: SessionOptions,
+  denied: (e: AccessDenied) => Error,
+  verify: (creds: AwsCredentialIdentity) => Promise<void> = async () => undefined,
+): Promise<AwsCredentialIdentity> {
+  const cache = options.cache ?? defaultSessionCache;
+  const cached = cache.get(roleArn);
+  if (cached) return cached;
+  let creds: AwsCredentialIdentity;
+  try {
+    creds = await assumeRole(sts, roleArn, options.sessionName ?? DEFAULT_SESSION_NAME);
+  } catch (e) {
+    if (isAssumeRoleDenied(e)) throw denied(e);
+    throw e;
+  }
+  await verify(creds);
+  cache.set(roleArn, creds);
+  return creds;
+}
+
+/**
  * Credentials in a member account: assumes `arn:<p>:iam::<acct>:role/<memberAccessRoleName>`, then
  * proves them with GetCallerIdentity. A refusal of either -> `MemberAccountNotReady` (retryable:
  * a new account's role is not assumable for minutes). Cached per role ARN (probe included).
@@ -124,34 +150,28 @@ export async function memberAccountSession(
   req: MemberSessionRequest,
   options: SessionOptions = {},
 ): Promise<AwsCredentialIdentity> {
-  const cache = options.cache ?? defaultSessionCache;
   const roleArn = roleArnOf(req.partition, req.accountId, req.memberAccessRoleName);
-  const cached = cache.get(roleArn);
-  if (cached) return cached;
-
-  let creds: AwsCredentialIdentity;
-  try {
-    creds = await assumeRole(sts, roleArn, options.sessionName ?? DEFAULT_SESSION_NAME);
-  } catch (e) {
-    if (isAssumeRoleDenied(e)) throw notReady(req.accountId, roleArn, 'AssumeRole was denied', e.cause, e.details);
-    throw e;
-  }
-
-  const probeCall: AwsCall = { service: 'STS', operation: 'GetCallerIdentity', target: roleArn };
-  const probe = createClient(STSClient, { region: req.region, credentials: creds });
-  try {
-    await probe.send(new GetCallerIdentityCommand({}));
-  } catch (e) {
-    const mapped = toOnboardingError(e, probeCall);
-    if (isAwsError(e, ...PROBE_NOT_READY)) {
-      throw notReady(req.accountId, roleArn, 'the new session was refused by GetCallerIdentity', e, mapped.details);
-    }
-    throw mapped;
-  } finally {
-    probe.destroy();
-  }
-  cache.set(roleArn, creds);
-  return creds;
+  return cachedSession(
+    sts,
+    roleArn,
+    options,
+    (e) => notReady(req.accountId, roleArn, 'AssumeRole was denied', e.cause, e.details),
+    async (creds) => {
+      const probeCall: AwsCall = { service: 'STS', operation: 'GetCallerIdentity', target: roleArn };
+      const probe = createClient(STSClient, { region: req.region, credentials: creds });
+      try {
+        await probe.send(new GetCallerIdentityCommand({}));
+      } catch (e) {
+        const mapped = toOnboardingError(e, probeCall);
+        if (isAwsError(e, ...PROBE_NOT_READY)) {
+          throw notReady(req.accountId, roleArn, 'the new session was refused by GetCallerIdentity', e, mapped.details);
+        }
+        throw mapped;
+      } finally {
+        probe.destroy();
+      }
+    },
+  );
 }
 
 /** Where the log-archive session goes. */
@@ -170,24 +190,16 @@ export async function logArchiveSession(
   req: LogArchiveSessionRequest,
   options: SessionOptions = {},
 ): Promise<AwsCredentialIdentity> {
-  const cache = options.cache ?? defaultSessionCache;
-  const roleArn = req.logArchiveAccessRoleArn;
-  const cached = cache.get(roleArn);
-  if (cached) return cached;
-  let creds: AwsCredentialIdentity;
-  try {
-    creds = await assumeRole(sts, roleArn, options.sessionName ?? DEFAULT_SESSION_NAME);
-  } catch (e) {
-    if (isAssumeRoleDenied(e)) {
-      throw new LogArchiveRoleNotAssumable(
+  return cachedSession(
+    sts,
+    req.logArchiveAccessRoleArn,
+    options,
+    (e) =>
+      new LogArchiveRoleNotAssumable(
         `${e.message} Right after a deploy this is IAM propagation and is retried; if it persists, check that ` +
           'the configured logArchiveAccessRoleArn exists and that its trust policy trusts the orchestrator role.',
         e.details,
         { cause: e.cause },
-      );
-    }
-    throw e;
-  }
-  cache.set(roleArn, creds);
-  return creds;
+      ),
+  );
 }
