@@ -7,7 +7,7 @@
  * onboarding: it answers with the execution that exists. Retrying is safe because every step is
  * idempotent (read, compare, write only what differs).
  */
-import type { ExecutionDescription, ExecutionStatus, ExecutionSummary } from '../adapters/sfn';
+import type { ExecutionDescription, ExecutionStatus, ExecutionSummary, StartedExecution } from '../adapters/sfn';
 import type { AccountStatus, AccountStatusItem } from '../adapters/status-store';
 import { parseOnboardingRequest } from '../domain/request';
 import { ExecutionNameTaken, OnboardingNotFound, ServiceUnavailable } from '../shared/errors';
@@ -102,10 +102,7 @@ export async function startOnboarding(deps: StartDeps, accountId: string): Promi
       return {
         outcome: StartOutcome.Started,
         accountId: id,
-        executionArn: started.executionArn,
-        executionName: name,
-        status: 'RUNNING',
-        ...(started.startDate ? { startDate: started.startDate.toISOString() } : {}),
+        ...startedRef(started, name),
       };
     }
     // Taken between our two calls: it exists now, so it can be described.
@@ -178,10 +175,7 @@ export async function retryOnboarding(deps: StartDeps, accountId: string): Promi
       return {
         outcome: RetryOutcome.Restarted,
         accountId: id,
-        executionArn: started.executionArn,
-        executionName: name,
-        status: 'RUNNING',
-        ...(started.startDate ? { startDate: started.startDate.toISOString() } : {}),
+        ...startedRef(started, name),
         ...(reason ? { reason } : {}),
         previous,
       };
@@ -257,6 +251,16 @@ async function findExecutions(deps: StartDeps, accountId: string): Promise<Accou
 
 function validAccountId(accountId: string): string {
   return parseOnboardingRequest({ accountId }).accountId;
+}
+
+/** The reference of an execution this call just started (RUNNING by definition). */
+function startedRef(started: StartedExecution, name: string): ExecutionRef {
+  return {
+    executionArn: started.executionArn,
+    executionName: name,
+    status: 'RUNNING',
+    ...(started.startDate ? { startDate: started.startDate.toISOString() } : {}),
+  };
 }
 
 function refOf(x: ExecutionDescription): ExecutionRef {
