@@ -4,7 +4,7 @@
  * A lease expires on its own, so a crashed holder blocks others for at most `leaseSeconds`.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { PolicyLockBusy } from '../shared/errors';
+import { ErrorKind, isOnboardingError, PolicyLockBusy } from '../shared/errors';
 import { type AwsCall, isAwsError } from './aws-errors';
 import { lockKey, TABLE_KEY, tableError } from './status-table';
 
@@ -14,6 +14,11 @@ export interface LeaseHolder {
   /** Epoch milliseconds. */
   expiresAt: number;
 }
+
+/** Release attempts (each with the SDK's own retry) before a lease is left to expire. */
+export const RELEASE_ATTEMPTS = 4;
+/** Back-off between release attempts, times the attempt number. */
+const RELEASE_BACKOFF_MS = 100;
 
 /** Acquires, releases and scopes leases. */
 export class LeaseLock {
@@ -26,6 +31,7 @@ export class LeaseLock {
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   /**
@@ -108,11 +114,27 @@ export class LeaseLock {
     try {
       result = await fn();
     } catch (e) {
-      await this.release(name, owner).catch(() => undefined);
+      await this.releasePersistently(name, owner).catch(() => undefined);
       throw e;
     }
-    await this.release(name, owner);
+    await this.releasePersistently(name, owner);
     return result;
+  }
+
+  /**
+   * Releases, trying again (beyond the SDK's own retry) while the failure is passing (throttling,
+   * 5xx). A lease not released is only freed by its expiry, and the step's own retry cannot free it:
+   * after a successful write the retry finds the account granted and never takes the lease again.
+   */
+  private async releasePersistently(name: string, owner: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.release(name, owner);
+      } catch (e) {
+        if (attempt >= RELEASE_ATTEMPTS || !(isOnboardingError(e) && e.kind === ErrorKind.Retryable)) throw e;
+        await this.sleep(RELEASE_BACKOFF_MS * attempt);
+      }
+    }
   }
 
   private call(operation: string, name: string): AwsCall {

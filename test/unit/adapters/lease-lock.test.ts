@@ -154,3 +154,35 @@ describe('LeaseLock.withLease', () => {
     expect(await item()).toBeUndefined();
   });
 });
+
+describe('LeaseLock release under passing failures', () => {
+  /** A lock whose first `failures` DeleteItem calls answer 500 (the SDK's own retry included). */
+  function flakyLock(failures: number) {
+    let left = failures;
+    const sleeps: number[] = [];
+    const send = table.doc.send.bind(table.doc);
+    const doc = Object.create(table.doc) as typeof table.doc;
+    doc.send = (async (command: { constructor: { name: string } }) => {
+      if (command.constructor.name === 'DeleteCommand' && left > 0) {
+        left -= 1;
+        throw Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+      }
+      return send(command as never);
+    }) as typeof doc.send;
+    return { lock: new LeaseLock(doc, table.tableName, () => clock, async (ms) => void sleeps.push(ms)), sleeps };
+  }
+
+  it('keeps releasing past a few 5xx answers, so a written policy never leaves its lease behind', async () => {
+    const { lock: flaky, sleeps } = flakyLock(3);
+    await expect(flaky.withLease(name, A, 120, async () => 'written')).resolves.toBe('written');
+    expect(await item()).toBeUndefined();
+    expect(sleeps).toEqual([100, 200, 300]);
+  });
+
+  it('gives up after RELEASE_ATTEMPTS and says so; the lease is then left to its expiry', async () => {
+    const { lock: flaky } = flakyLock(100);
+    const err = await rejection(flaky.withLease(name, A, 120, async () => 'written'));
+    expect(err.name).toBe('ServiceUnavailable');
+    expect((await item())?.owner).toBe(A);
+  });
+});
