@@ -11,6 +11,13 @@
  * iam-simulate hands residual values back unresolved.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+ *
+ * Policy variables exist only in documents with `"Version": "2012-10-17"`: under `2008-10-17`, or
+ * with no Version (which IAM reads as 2008-10-17), `${aws:SourceAccount}` is literal text.
+ * iam-simulate substitutes variables whatever the Version, so documents of the older language are
+ * handed to it with every `${` escaped as `${$}{` (the escape for a literal `$`), which it and the
+ * residual evaluation below read back as the literal characters.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
  */
 import { runSimulation, type AllowedConditionExpression, type DiscoveryContextKeyConstraint } from '@cloud-copilot/iam-simulate';
 
@@ -49,6 +56,37 @@ const DISCOVERY_CONSTRAINTS: DiscoveryContextKeyConstraint[] = [
   { keyName: '/^(?!kms:encryptioncontext:).*$/', presenceIsKnown: true, valueIsKnown: true },
 ];
 
+/** The only policy language version with policy variables. */
+export const POLICY_VARIABLES_VERSION = '2012-10-17';
+
+/** The statement elements whose values may hold policy variables. */
+const VARIABLE_ELEMENTS = ['Resource', 'NotResource', 'Condition'] as const;
+
+/**
+ * A document as IAM reads it, for iam-simulate: unchanged under 2012-10-17; under any other
+ * Version (2008-10-17, or none) a copy in which every `${` of a Resource, NotResource or Condition
+ * value is escaped as `${$}{`, so that it is compared as the literal text it is.
+ */
+export function withVersionSemantics(policy: unknown): unknown {
+  if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) return policy;
+  const doc = policy as Record<string, unknown>;
+  if (doc.Version === POLICY_VARIABLES_VERSION) return policy;
+  const literal = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.replace(/\$\{/g, () => '${$}{');
+    if (Array.isArray(value)) return value.map(literal);
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literal(v)]));
+    return value;
+  };
+  const statement = (st: unknown): unknown => {
+    if (st === null || typeof st !== 'object' || Array.isArray(st)) return st;
+    const copy = { ...(st as Record<string, unknown>) };
+    for (const element of VARIABLE_ELEMENTS) if (element in copy) copy[element] = literal(copy[element]);
+    return copy;
+  };
+  const statements = doc.Statement;
+  return { ...doc, Statement: Array.isArray(statements) ? statements.map(statement) : statement(statements) };
+}
+
 /** Evaluates one request. Never throws for bad documents: they deny, with `error` set. */
 export async function evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
   const context = request.context ?? {};
@@ -60,10 +98,10 @@ export async function evaluate(request: EvaluationRequest): Promise<EvaluationRe
         resource: { resource: request.resourceArn, accountId: request.resourceAccount },
         contextVariables: context,
       },
-      identityPolicies: (request.identityPolicies ?? []).map((p) => ({ name: p.name, policy: p.policy })),
+      identityPolicies: (request.identityPolicies ?? []).map((p) => ({ name: p.name, policy: withVersionSemantics(p.policy) })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: request.resourcePolicy,
+      resourcePolicy: withVersionSemantics(request.resourcePolicy),
     },
     { simulationMode: 'Discovery', discoveryContextKeyConstraints: DISCOVERY_CONSTRAINTS },
   );

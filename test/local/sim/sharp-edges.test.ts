@@ -1,0 +1,157 @@
+/**
+ * AWS behaviours the service must not be surprised by (issue 8, "What to build" item 2), judged by
+ * the simulated services the way AWS judges them:
+ * - policy variables are substituted only under `"Version": "2012-10-17"`; under `2008-10-17` or no
+ *   Version, `${aws:SourceAccount}` is a literal string
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html,
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html);
+ */
+import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { renderBucketPolicy } from '../../../handlers/domain/bucket-policy';
+import { renderKeyPolicy } from '../../../handlers/domain/key-policy';
+import type { LogDestination } from '../../../handlers/domain/log-destination';
+import { evaluate } from '../../../local/sim/policy-eval';
+import { caught, DEMO, demoWorld, session, type TestWorld } from './helpers';
+
+const [A] = DEMO.memberAccountIds as unknown as [string];
+/** The log-archive account's root user: may always manage the bucket policy and, by the key's root delegation, the key. */
+const asLogArchive = `arn:aws:iam::${DEMO.logArchiveAccountId}:root`;
+const bucketArn = `arn:aws:s3:::${DEMO.bucketName}`;
+const dest: LogDestination = {
+  partition: 'aws',
+  homeRegion: DEMO.region,
+  logArchiveAccountId: DEMO.logArchiveAccountId,
+  bucketName: DEMO.bucketName,
+  logPrefix: DEMO.logPrefix,
+  keyArn: DEMO.keyArn,
+  trailName: DEMO.trailName,
+  organizationId: DEMO.organizationId,
+};
+
+/** A document with its Version replaced (`undefined`: no Version element). */
+function withVersion(text: string, version: string | undefined): string {
+  const { Version: _old, ...rest } = JSON.parse(text) as Record<string, unknown>;
+  return JSON.stringify(version === undefined ? rest : { Version: version, ...rest });
+}
+
+describe('sharp edges of the simulated AWS', () => {
+  let t: TestWorld;
+  let s3: S3Client;
+  let kms: KMSClient;
+
+  beforeEach(() => {
+    t = demoWorld();
+    s3 = t.client(S3Client, asLogArchive);
+    kms = t.client(KMSClient, asLogArchive);
+  });
+  afterEach(() => t.dispose());
+
+  /** Renders both policies for `accounts` from the live ones, passes the texts through `edit`, and puts them. */
+  async function put(accounts: string[], edit: { bucket?: (text: string) => string; key?: (text: string) => string } = {}) {
+    const bucket = (await s3.send(new GetBucketPolicyCommand({ Bucket: DEMO.bucketName }))).Policy!;
+    const key = (await kms.send(new GetKeyPolicyCommand({ KeyId: DEMO.keyArn }))).Policy!;
+    const b = renderBucketPolicy(bucket, accounts, dest).text;
+    const k = renderKeyPolicy(key, accounts, dest).text;
+    await s3.send(new PutBucketPolicyCommand({ Bucket: DEMO.bucketName, Policy: (edit.bucket ?? ((x) => x))(b) }));
+    await kms.send(new PutKeyPolicyCommand({ KeyId: DEMO.keyArn, Policy: (edit.key ?? ((x) => x))(k) }));
+  }
+
+  const createTrail = (account: string) =>
+    t.client(CloudTrailClient, session(account, 'OrganizationAccountAccessRole')).send(
+      new CreateTrailCommand({ Name: DEMO.trailName, S3BucketName: DEMO.bucketName, S3KeyPrefix: DEMO.logPrefix, KmsKeyId: DEMO.keyArn, IsMultiRegionTrail: true }),
+    );
+
+  describe('policy variables and the Version element', () => {
+    it('the owned statements let a trail deliver under 2012-10-17', async () => {
+      // prepare
+      await put([A]);
+
+      // act / assert
+      await expect(createTrail(A)).resolves.toBeDefined();
+    });
+
+    it.each([
+      ['2008-10-17', '2008-10-17'],
+      ['no Version', undefined],
+    ])('under %s the bucket policy\'s ${aws:SourceAccount} is literal text: no trail can deliver', async (_label, version) => {
+      // prepare
+      await put([A], { bucket: (text) => withVersion(text, version) });
+
+      // act
+      const e = await caught(() => createTrail(A));
+
+      // assert
+      expect(e.name).toBe('InsufficientS3BucketPolicyException');
+    });
+
+    it.each([
+      ['2008-10-17', '2008-10-17'],
+      ['no Version', undefined],
+    ])('under %s the key policy\'s encryption-context pattern is literal text: CloudTrail gets no data key', async (_label, version) => {
+      // prepare
+      await put([A], { key: (text) => withVersion(text, version) });
+
+      // act
+      const e = await caught(() => createTrail(A));
+
+      // assert
+      expect(e.name).toBe('InsufficientEncryptionPolicyException');
+    });
+
+    it.each([
+      ['2012-10-17', 'AWSLogs/444455556666/x', true, '2012-10-17'],
+      ['2012-10-17', 'AWSLogs/${aws:SourceAccount}/x', false, '2012-10-17'],
+      ['2008-10-17', 'AWSLogs/444455556666/x', false, '2008-10-17'],
+      ['2008-10-17', 'AWSLogs/${aws:SourceAccount}/x', true, '2008-10-17'],
+      ['no Version', 'AWSLogs/${aws:SourceAccount}/x', true, undefined],
+    ])('under %s a resource `.../AWSLogs/${aws:SourceAccount}/*` matches the object %s: %s', async (_label, object, allowed, version) => {
+      // prepare
+      const policy = {
+        ...(version !== undefined ? { Version: version } : {}),
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: `${bucketArn}/AWSLogs/\${aws:SourceAccount}/*` },
+        ],
+      };
+
+      // act
+      const r = await evaluate({
+        principal: 'cloudtrail.amazonaws.com',
+        action: 's3:PutObject',
+        resourceArn: `${bucketArn}/${object}`,
+        resourceAccount: DEMO.logArchiveAccountId,
+        context: { 'aws:SourceAccount': A },
+        resourcePolicy: policy,
+      });
+
+      // assert
+      expect(r.allowed).toBe(allowed);
+    });
+
+    it('under 2008-10-17 a condition value with ${...} is compared literally, also where the evaluator decides it itself (encryption context)', async () => {
+      // prepare
+      const statement = {
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:GenerateDataKey',
+        Resource: '*',
+        Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*' } },
+      };
+      const ask = (version: string, trailAccount: string) =>
+        evaluate({
+          principal: 'cloudtrail.amazonaws.com',
+          action: 'kms:GenerateDataKey',
+          resourceArn: DEMO.keyArn,
+          resourceAccount: DEMO.logArchiveAccountId,
+          context: { 'aws:SourceAccount': A, 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:eu-west-1:${trailAccount}:trail/t` },
+          resourcePolicy: { Version: version, Statement: [statement] },
+        });
+
+      // act / assert
+      expect((await ask('2012-10-17', A)).allowed).toBe(true);
+      expect((await ask('2008-10-17', A)).allowed).toBe(false);
+      expect((await ask('2008-10-17', '${aws:SourceAccount}')).allowed).toBe(true);
+    });
+  });
+});
