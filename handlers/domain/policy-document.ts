@@ -10,7 +10,12 @@ import { OWNERSHIP } from '../shared/config';
 import { InvalidPolicyDocument } from '../shared/errors';
 import type { SharingMode } from './shared-policy';
 
-/** Policy language version written into every new document (the only one with policy variables). */
+/**
+ * Policy language version written into every new document, and into every document the owned
+ * statements are merged into: the only one with policy variables (the owned statements use
+ * `${aws:SourceAccount}`; under 2008-10-17 it would be literal text and grant nothing).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
+ */
 export const POLICY_VERSION = '2012-10-17';
 
 /**
@@ -156,7 +161,10 @@ export function isOwnedStatement(s: PolicyStatement): boolean {
  *   its place to the next desired statement that has no namesake, or is removed when none is left;
  * - the remaining new owned statements are appended, in the order given;
  * - foreign statements are the same objects, in the same order and, when as many owned statements
- *   come in as go out, at the same indexes.
+ *   come in as go out, at the same indexes;
+ * - with owned statements to merge, the document gets Version 2012-10-17 (`POLICY_VERSION`): the
+ *   owned statements need its policy variables. That changes nothing in a foreign statement without
+ *   `${` in its text (`statementsWithVariableText` finds the others; the renderer refuses them).
  *
  * @throws InvalidPolicyDocument when a desired statement is not owned or two share a `Sid`
  *   (a bug in the renderer: refusing is safer than writing an ambiguous document).
@@ -196,9 +204,56 @@ export function mergeOwnedStatements(current: PolicyDocument, desiredOwned: Poli
     if (next) place(next);
   }
   for (const s of desiredOwned) if (!placed.has(s.Sid as string)) place(s);
-  const merged: PolicyDocument = { Version: current.Version, Statement: statements };
+  const merged: PolicyDocument = { Version: desiredOwned.length > 0 ? POLICY_VERSION : current.Version, Statement: statements };
   if (current.Id !== undefined) merged.Id = current.Id;
   return merged;
+}
+
+/** A statement as messages name it: `Sid "X" (statement #3)`, or `statement #3 (no Sid)`; 1-based. */
+export function describeStatement(s: PolicyStatement, index: number): string {
+  return typeof s.Sid === 'string' && s.Sid !== '' ? `Sid "${s.Sid}" (statement #${index + 1})` : `statement #${index + 1} (no Sid)`;
+}
+
+/** A statement of a document, with its index in `Statement`. */
+export interface StatementAt {
+  readonly index: number;
+  readonly statement: PolicyStatement;
+}
+
+/**
+ * Foreign statements whose text contains `${`: literal text under 2008-10-17, a policy variable (or
+ * one of the `${*}`/`${?}`/`${$}` escapes) under 2012-10-17, so changing the Version changes them.
+ */
+export function statementsWithVariableText(doc: PolicyDocument): StatementAt[] {
+  return doc.Statement.flatMap((statement, index) => (!isOwnedStatement(statement) && JSON.stringify(statement).includes('${') ? [{ index, statement }] : []));
+}
+
+/**
+ * How IAM, S3 and KMS show a principal that no longer exists: its unique id (`AROA...` for a role,
+ * `AIDA...` for a user) instead of its ARN.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+ */
+export const UNIQUE_ID_PRINCIPAL = /^A[A-Z0-9]{15,127}$/;
+
+/** `AWS` principals of a statement (`Principal` and `NotPrincipal`), as a list. */
+function awsPrincipals(s: PolicyStatement): string[] {
+  const out: string[] = [];
+  for (const block of [s.Principal, s.NotPrincipal]) {
+    if (block === undefined || typeof block === 'string') continue;
+    const aws = block.AWS;
+    for (const v of Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]) if (typeof v === 'string') out.push(v);
+  }
+  return out;
+}
+
+/** Every `AWS` principal of a document given as a unique id (a deleted role or user), with its statement. */
+export function uniqueIdPrincipals(doc: PolicyDocument): (StatementAt & { readonly principal: string })[] {
+  return doc.Statement.flatMap((statement, index) =>
+    awsPrincipals(statement)
+      .filter((p) => UNIQUE_ID_PRINCIPAL.test(p))
+      .map((principal) => ({ index, statement, principal })),
+  );
 }
 
 /** Element order of a canonical statement; anything else follows, sorted by name. */

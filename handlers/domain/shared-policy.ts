@@ -11,17 +11,21 @@
  * variables in the resource part of an ARN and in string and ARN conditions:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
-import { InvalidAccountId } from '../shared/errors';
+import { InvalidAccountId, PolicyVersionConflict, StalePrincipalInPolicy } from '../shared/errors';
 import { accountIdFromArn, isAccountId, parseArn } from './arns';
 import type { LogDestination } from './log-destination';
 import { assertWithinLimit, POLICY_LIMITS } from './limits';
 import {
   canonicalize,
+  describeStatement,
   isOwnedStatement,
   mergeOwnedStatements,
   parsePolicy,
   policySize,
+  POLICY_VERSION,
   serializePolicy,
+  statementsWithVariableText,
+  uniqueIdPrincipals,
   type PolicyCondition,
   type PolicyDocument,
   type PolicyRender,
@@ -228,8 +232,9 @@ export interface SharedPolicyRenderInput {
  *   list would rest on the member set alone: a lost member set would silently revoke delivery);
  * - otherwise PolicyTooLarge, naming the limit and how many accounts fit. Nothing is written.
  *
- * The guard and the size limit are checked only when a write is due, so a re-run that writes
- * nothing can never fail on them.
+ * The guard, the size limit and the two checks of what AWS would refuse to take back
+ * (`assertVersionUpgradeKeepsMeaning`, `assertNoStalePrincipals`) apply only when a write is due, so
+ * a re-run that writes nothing can never fail on them.
  */
 export function renderSharedPolicy(input: SharedPolicyRenderInput): PolicyRender {
   const current = parsePolicy(input.currentText, input.what);
@@ -243,7 +248,11 @@ export function renderSharedPolicy(input: SharedPolicyRenderInput): PolicyRender
     return { document, text, changed, bytes: policySize(text) };
   };
   const result = (r: ReturnType<typeof attempt>, mode: SharingMode): PolicyRender => {
-    if (r.changed) input.guard?.(current, r.document);
+    if (r.changed) {
+      assertVersionUpgradeKeepsMeaning(current, r.document, input.what);
+      assertNoStalePrincipals(r.document, input.kind, input.what);
+      input.guard?.(current, r.document);
+    }
     return { document: r.document, text: r.text, bytes: r.bytes, limit: POLICY_LIMITS[input.kind].max, changed: r.changed, accounts, mode };
   };
   const fits = (r: ReturnType<typeof attempt>) => !r.changed || r.bytes <= POLICY_LIMITS[input.kind].max;
@@ -270,6 +279,55 @@ export function renderSharedPolicy(input: SharedPolicyRenderInput): PolicyRender
   assertWithinLimit(input.kind, listed.text, { accounts: accounts.length, document: input.what, fit });
   // Unreachable: the listed document is over the limit, so the assertion above throws.
   return result(listed, SharingMode.accounts);
+}
+
+/**
+ * Refuses to raise a document's Version to 2012-10-17 (which the owned statements need) when a
+ * foreign statement's text contains `${`: literal text under 2008-10-17 (or no Version), a policy
+ * variable under 2012-10-17, so the upgrade would change what that statement grants. Without such
+ * text the two versions mean the same.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
+ *
+ * @throws PolicyVersionConflict naming the first such statement (Sid or position) and what to do.
+ */
+export function assertVersionUpgradeKeepsMeaning(current: PolicyDocument, desired: PolicyDocument, what: string): void {
+  if (current.Version === POLICY_VERSION || desired.Version !== POLICY_VERSION) return;
+  const [first] = statementsWithVariableText(current);
+  if (!first) return;
+  throw new PolicyVersionConflict(
+    `The ${what} has Version ${current.Version} (a document without Version is read as 2008-10-17), and its ${describeStatement(first.statement, first.index)} ` +
+      `contains "\${" text, which that version takes literally. The statements this service adds need Version ${POLICY_VERSION} ` +
+      `(they use the policy variable \${aws:SourceAccount}), under which that text would become a policy variable and change what the statement grants. ` +
+      `Nothing was written. Rewrite that statement for Version ${POLICY_VERSION} (a literal "\${" is written "\${$}{") and set "Version": "${POLICY_VERSION}", ` +
+      'or remove the statement; then re-run the onboarding.',
+    { document: what, version: current.Version, statementIndex: first.index, ...(first.statement.Sid !== undefined ? { sid: first.statement.Sid } : {}) },
+  );
+}
+
+/** How each service refuses a document with a unique-id principal. */
+const STALE_PRINCIPAL_REFUSAL = {
+  bucketPolicy: 'S3 rejects a bucket policy that contains one (MalformedPolicy: "Invalid principal in policy")',
+  keyPolicy: 'KMS rejects a key policy that contains one (MalformedPolicyDocumentException)',
+} as const;
+
+/**
+ * Refuses to write a document in which a statement names a principal by its unique id (`AROA...`):
+ * that is how AWS shows a role or user that was deleted, and S3 and KMS reject the whole document,
+ * so every write would fail with a cause that points nowhere. The foreign statement is never dropped
+ * or edited here: its owner decides.
+ *
+ * @throws StalePrincipalInPolicy naming the first such statement (Sid or position), the principal and what to do.
+ */
+export function assertNoStalePrincipals(doc: PolicyDocument, kind: SharedPolicyRenderInput['kind'], what: string): void {
+  const [first] = uniqueIdPrincipals(doc);
+  if (!first) return;
+  throw new StalePrincipalInPolicy(
+    `The ${what} has a statement this service does not own, ${describeStatement(first.statement, first.index)}, that names the principal ${first.principal}: ` +
+      `a unique id, which is how AWS shows a role or user that was deleted. ${STALE_PRINCIPAL_REFUSAL[kind]}, so no update of it can succeed. ` +
+      'Nothing was written. Remove that principal from the statement (or the whole statement, if it names no one else); ' +
+      'if the role was re-created, name it again by its ARN. Then re-run the onboarding.',
+    { document: what, principal: first.principal, statementIndex: first.index, ...(first.statement.Sid !== undefined ? { sid: first.statement.Sid } : {}) },
+  );
 }
 
 /** The largest n in [0, max] for which `ok(n)` holds; `ok` is monotone (true up to some n, false after). */

@@ -173,6 +173,30 @@ export class InvalidPolicyDocument extends OnboardingError {
   readonly kind = ErrorKind.Terminal;
 }
 
+/**
+ * A current bucket or key policy has Version 2008-10-17 (or none, which AWS reads as 2008-10-17) and
+ * a statement this service does not own contains `${...}` text. The owned statements need
+ * Version 2012-10-17 (they use the policy variable `${aws:SourceAccount}`), under which that text
+ * would become a policy variable and change what the statement grants. The message names the
+ * statement (Sid or position). Nothing is written.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
+ */
+export class PolicyVersionConflict extends OnboardingError {
+  override readonly name = 'PolicyVersionConflict' as const;
+  readonly kind = ErrorKind.Terminal;
+}
+
+/**
+ * A statement this service does not own in the bucket or key policy names a principal by its unique
+ * id (`AROA...`, `AIDA...`): AWS shows a deleted role or user so, and S3 and KMS reject any document
+ * that contains one, so no write of the policy can succeed. The message names the statement (Sid or
+ * position) and the principal. The service never drops a foreign statement itself; nothing is written.
+ */
+export class StalePrincipalInPolicy extends OnboardingError {
+  override readonly name = 'StalePrincipalInPolicy' as const;
+  readonly kind = ErrorKind.Terminal;
+}
+
 /** The central bucket, the key, or another resource the configuration names does not exist. */
 export class ResourceNotFound extends OnboardingError {
   override readonly name = 'ResourceNotFound' as const;
@@ -245,6 +269,8 @@ export const TERMINAL_ERRORS = [
   'TrailLimitExceeded',
   'PolicyTooLarge',
   'InvalidPolicyDocument',
+  'PolicyVersionConflict',
+  'StalePrincipalInPolicy',
   'ResourceNotFound',
   'ConfigurationError',
   'UnexpectedAwsError',

@@ -217,7 +217,7 @@ describe('mergeOwnedStatements', () => {
     expect(merged.Version).toBe('2012-10-17');
   });
 
-  it('keeps the Version and Id of the current document', () => {
+  it('keeps the Id of the current document and gives it Version 2012-10-17, which the owned statements\' policy variables need', () => {
     // prepare
     const current: PolicyDocument = { Version: '2008-10-17', Id: 'MyPolicy', Statement: [A] };
 
@@ -225,8 +225,19 @@ describe('mergeOwnedStatements', () => {
     const merged = mergeOwnedStatements(current, [owned('X')]);
 
     // assert
-    expect(merged).toEqual({ Version: '2008-10-17', Id: 'MyPolicy', Statement: [A, owned('X')] });
+    expect(merged).toEqual({ Version: '2012-10-17', Id: 'MyPolicy', Statement: [A, owned('X')] });
     expect(sids(merged)).toEqual(['AuditorRead', 'CloudTrailOnboardingX']);
+  });
+
+  it('keeps the Version of the current document when there is no owned statement to merge', () => {
+    // prepare
+    const current: PolicyDocument = { Version: '2008-10-17', Statement: [A, owned('Old')] };
+
+    // act
+    const merged = mergeOwnedStatements(current, []);
+
+    // assert
+    expect(merged).toEqual({ Version: '2008-10-17', Statement: [A] });
   });
 
   it.each([
