@@ -229,12 +229,14 @@ export class SimWorld implements SimDispatcher {
 
   /**
    * The first `AWS` principal of a document that IAM would not accept, or undefined: a role ARN in
-   * an account of the world where no such role exists, or a value that is no principal at all.
-   * Accounts the world does not know cannot be checked and are accepted.
+   * an account of the world where no such role exists, a unique id (`AROA...`: how a deleted role
+   * is shown; IAM, S3 and KMS take principals by ARN only and reject a document naming one), or a
+   * value that is no principal at all. Accounts the world does not know cannot be checked and are accepted.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
    */
   findInvalidPrincipal(doc: PolicyDocument): string | undefined {
     for (const value of awsPrincipalsOf(doc)) {
-      if (value === '*' || /^\d{12}$/.test(value) || /^A[A-Z0-9]{15,127}$/.test(value)) continue;
+      if (value === '*' || /^\d{12}$/.test(value)) continue;
       if (/^arn:[a-z-]+:(iam::\d{12}:(root|user\/.+)|sts::\d{12}:assumed-role\/.+)$/.test(value)) continue;
       const role = parseRoleArn(value);
       if (role && (!this.accounts.has(role.accountId) || this.iam.roleByArn(value))) continue;

@@ -5,9 +5,14 @@
  *   Version, `${aws:SourceAccount}` is a literal string
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html,
  *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html);
+ * - a policy that names a deleted role shows the role's unique id (`AROA...`), and S3 PutBucketPolicy
+ *   (MalformedPolicy, "Invalid principal in policy") and KMS PutKeyPolicy
+ *   (MalformedPolicyDocumentException) reject a document that contains one
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html);
  */
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { renderBucketPolicy } from '../../../handlers/domain/bucket-policy';
 import { renderKeyPolicy } from '../../../handlers/domain/key-policy';
@@ -152,6 +157,70 @@ describe('sharp edges of the simulated AWS', () => {
       expect((await ask('2012-10-17', A)).allowed).toBe(true);
       expect((await ask('2008-10-17', A)).allowed).toBe(false);
       expect((await ask('2008-10-17', '${aws:SourceAccount}')).allowed).toBe(true);
+    });
+  });
+
+  describe('a deleted role named in a bucket or key policy', () => {
+    const READER = 'LegacyLogReader';
+    const readerArn = `arn:aws:iam::${DEMO.logArchiveAccountId}:role/${READER}`;
+    const readerStatement = (principal: string, kind: 'bucket' | 'key') => ({
+      Sid: 'LegacyReader',
+      Effect: 'Allow',
+      Principal: { AWS: principal },
+      Action: kind === 'bucket' ? 's3:GetObject' : 'kms:Decrypt',
+      Resource: kind === 'bucket' ? `${bucketArn}/*` : '*',
+    });
+    const appended = (text: string, statement: object) => {
+      const doc = JSON.parse(text) as { Statement: object[] };
+      doc.Statement.push(statement);
+      return JSON.stringify(doc);
+    };
+    const bucketPolicy = async () => (await s3.send(new GetBucketPolicyCommand({ Bucket: DEMO.bucketName }))).Policy!;
+    const keyPolicy = async () => (await kms.send(new GetKeyPolicyCommand({ KeyId: DEMO.keyArn }))).Policy!;
+
+    beforeEach(async () => {
+      t.world.iam.createRole(DEMO.logArchiveAccountId, {
+        name: READER,
+        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEMO.logArchiveAccountId}:root` }, Action: 'sts:AssumeRole' }] },
+      });
+      await s3.send(new PutBucketPolicyCommand({ Bucket: DEMO.bucketName, Policy: appended(await bucketPolicy(), readerStatement(readerArn, 'bucket')) }));
+      await kms.send(new PutKeyPolicyCommand({ KeyId: DEMO.keyArn, Policy: appended(await keyPolicy(), readerStatement(readerArn, 'key')) }));
+      await t.client(IAMClient, asLogArchive).send(new DeleteRoleCommand({ RoleName: READER }));
+    });
+
+    it('shows up in both policies by its unique id', async () => {
+      // act
+      const principals = [await bucketPolicy(), await keyPolicy()].map((text) => (JSON.parse(text) as { Statement: { Sid?: string; Principal?: { AWS?: string } }[] }).Statement.find((st) => st.Sid === 'LegacyReader')?.Principal?.AWS);
+
+      // assert
+      expect(principals[0]).toMatch(/^AROA[0-9A-Z]{17}$/);
+      expect(principals[1]).toBe(principals[0]);
+    });
+
+    it('S3 PutBucketPolicy rejects the document as it reads it back: MalformedPolicy, Invalid principal in policy', async () => {
+      // act
+      const e = await caught(async () => s3.send(new PutBucketPolicyCommand({ Bucket: DEMO.bucketName, Policy: await bucketPolicy() })));
+
+      // assert
+      expect(e).toMatchObject({ name: 'MalformedPolicy', message: 'Invalid principal in policy' });
+      expect(e.$metadata?.httpStatusCode).toBe(400);
+    });
+
+    it('KMS PutKeyPolicy rejects the document as it reads it back: MalformedPolicyDocumentException', async () => {
+      // act
+      const e = await caught(async () => kms.send(new PutKeyPolicyCommand({ KeyId: DEMO.keyArn, Policy: await keyPolicy() })));
+
+      // assert
+      expect(e.name).toBe('MalformedPolicyDocumentException');
+      expect(e.message).toMatch(/invalid principals/);
+    });
+
+    it('the owned statements cannot be written either while the stale principal stays', async () => {
+      // act
+      const e = await caught(() => put([A], { bucket: (text) => text }));
+
+      // assert
+      expect(e.name).toBe('StalePrincipalInPolicy');
     });
   });
 });
