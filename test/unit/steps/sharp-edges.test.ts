@@ -1,0 +1,80 @@
+/**
+ * EnsureBucketPolicy / EnsureKeyPolicy against current documents AWS would not take back as they
+ * are (issue 8): an old policy language Version, and a deleted role's unique id in a foreign
+ * statement. Either the step writes a document AWS accepts, or it stops before any write (no
+ * member-set write, no lease, no Put) with a named error.
+ */
+import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ensure-shared-policies';
+import { fakeDeps, IDS } from './fakes';
+
+const DENY_HTTP = {
+  Sid: 'DenyInsecureTransport',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 's3:*',
+  Resource: ['arn:aws:s3:::org-cloudtrail-logs-222233334444', 'arn:aws:s3:::org-cloudtrail-logs-222233334444/*'],
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+};
+const ROOT = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${IDS.logArchive}:root` }, Action: 'kms:*', Resource: '*' };
+
+const STEPS = [
+  { name: 'EnsureBucketPolicy', ensure: ensureBucketPolicy, port: 'bucket' as const, put: 'PutBucketPolicy', foreign: DENY_HTTP },
+  { name: 'EnsureKeyPolicy', ensure: ensureKeyPolicy, port: 'key' as const, put: 'PutKeyPolicy', foreign: ROOT },
+];
+
+describe.each(STEPS)('$name', ({ ensure, port, put, foreign }) => {
+  it.each([['2008-10-17'], [undefined]])('writes a current policy of Version %p back with Version 2012-10-17, once', async (version) => {
+    // prepare
+    const w = fakeDeps();
+    w[port].text = JSON.stringify({ ...(version ? { Version: version } : {}), Statement: [foreign] });
+
+    // act
+    const first = await ensure(w.deps, IDS.member, 'e1');
+    const writes = [...w.writes];
+    w.writes.length = 0;
+    const again = await ensure(w.deps, IDS.member, 'e2');
+
+    // assert
+    expect(first.changed).toBe(true);
+    expect(writes.filter((x) => x === put)).toHaveLength(1);
+    expect(JSON.parse(w[port].text!).Version).toBe('2012-10-17');
+    expect(JSON.parse(w[port].text!).Statement[0]).toEqual(foreign);
+    expect(again.changed).toBe(false);
+    expect(w.writes).toEqual([]);
+  });
+
+  it('stops with PolicyVersionConflict before any write when a foreign statement of a 2008-10-17 policy holds ${...}', async () => {
+    // prepare
+    const w = fakeDeps();
+    const literal = { ...foreign, Sid: 'Literal', Condition: { StringEquals: { 'aws:PrincipalTag/team': '${team}' } } };
+    w[port].text = JSON.stringify({ Version: '2008-10-17', Statement: [foreign, literal] });
+    const before = w[port].text;
+
+    // act
+    const e = await ensure(w.deps, IDS.member, 'e1').catch((x: Error) => x);
+
+    // assert
+    expect(e).toMatchObject({ name: 'PolicyVersionConflict' });
+    expect((e as Error).message).toContain('Sid "Literal"');
+    expect(w.writes).toEqual([]);
+    expect(w.status.memberSet.size).toBe(0);
+    expect(w[port].text).toBe(before);
+  });
+
+  it('stops with StalePrincipalInPolicy before any write when a foreign statement names a deleted role by unique id', async () => {
+    // prepare
+    const w = fakeDeps();
+    const stale = { Sid: 'OldReader', Effect: 'Allow', Principal: { AWS: 'AROAEXAMPLEID1234567' }, Action: port === 'bucket' ? 's3:GetObject' : 'kms:Decrypt', Resource: port === 'bucket' ? 'arn:aws:s3:::org-cloudtrail-logs-222233334444/*' : '*' };
+    w[port].text = JSON.stringify({ Version: '2012-10-17', Statement: [foreign, stale] });
+    const before = w[port].text;
+
+    // act
+    const e = await ensure(w.deps, IDS.member, 'e1').catch((x: Error) => x);
+
+    // assert
+    expect(e).toMatchObject({ name: 'StalePrincipalInPolicy', details: { principal: 'AROAEXAMPLEID1234567', sid: 'OldReader' } });
+    expect(w.writes).toEqual([]);
+    expect(w.status.memberSet.size).toBe(0);
+    expect(w[port].text).toBe(before);
+  });
+});
