@@ -16,7 +16,7 @@ import { createAwsDeps } from '../handlers/shared/aws-deps';
 import { createStartDeps, STATE_MACHINE_ARN_ENV, type StartDeps } from '../handlers/start';
 import type { StepDeps } from '../handlers/steps/deps';
 import { STACK_IDS } from '../infra/app-builder';
-import { loadAppConfig, runtimeConfigOf, type AppConfig } from '../infra/config';
+import { loadAppConfig, operatorReadRoleArn, runtimeConfigOf, type AppConfig } from '../infra/config';
 import { ORCHESTRATOR_OUTPUTS } from '../infra/stacks/orchestrator-stack';
 
 /** Global options every command takes. */
@@ -52,6 +52,14 @@ export async function openBackend(opts: GlobalOptions): Promise<Backend> {
   return opts.local ? openLocal(opts, appConfig) : openAws(opts, appConfig);
 }
 
+/**
+ * The steps' ports for reading only (`plan`): the log-archive account through the operators'
+ * read-only role, which the LogArchive stack creates (the access role trusts only the steps' roles).
+ */
+function readOnlyStepDeps(config: RuntimeConfig, appConfig: AppConfig): StepDeps {
+  return createAwsDeps({ ...config, logArchiveAccessRoleArn: operatorReadRoleArn(appConfig) });
+}
+
 function statusStore(config: RuntimeConfig): StatusStore {
   const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }), {
     marshallOptions: { removeUndefinedValues: true },
@@ -81,7 +89,7 @@ async function openAws(opts: GlobalOptions, appConfig: AppConfig): Promise<Backe
     config,
     start: createStartDeps(config, stateMachineArn),
     status: statusStore(config),
-    stepDeps: () => createAwsDeps(config),
+    stepDeps: () => readOnlyStepDeps(config, appConfig),
     pollMs: 2000,
     close: async () => undefined,
   };
@@ -114,7 +122,7 @@ async function openLocal(opts: GlobalOptions, appConfig: AppConfig): Promise<Bac
     config,
     start: createStartDeps(config, stateMachineArn),
     status: statusStore(config),
-    stepDeps: () => createAwsDeps(config),
+    stepDeps: () => readOnlyStepDeps(config, appConfig),
     pollMs: 50,
     close: () => session.close(),
   };

@@ -16,7 +16,8 @@
  * orchestrator bus exists lands in the forwarder's dead-letter queue).
  */
 import { App, AppProps, Stack } from 'aws-cdk-lib';
-import { AppConfig, orchestratorAccount } from './config';
+import { AppConfig, deploysMemberAccessRole, orchestratorAccount } from './config';
+import { MemberAccessStack } from './stacks/member-access-stack';
 import { ORGANIZATIONS_EVENTS_REGION } from './names';
 import { LogArchiveStack } from './stacks/log-archive-stack';
 import { ManagementEventsStack } from './stacks/management-events-stack';
@@ -31,6 +32,8 @@ export interface OnboardingApp {
   readonly orchestrator: OrchestratorStack;
   /** Forwarder of the Organizations event: management account, us-east-1. Absent without `organizationId`. */
   readonly managementEvents?: ManagementEventsStack;
+  /** The member-access role for every member account (a StackSet template); absent with OrganizationAccountAccessRole. */
+  readonly memberAccess?: MemberAccessStack;
   /** Every stack of the app. */
   readonly stacks: readonly Stack[];
 }
@@ -40,6 +43,7 @@ export const STACK_IDS = {
   logArchive: 'CloudTrailOnboarding-LogArchive',
   orchestrator: 'CloudTrailOnboarding-Orchestrator',
   managementEvents: 'CloudTrailOnboarding-ManagementEvents',
+  memberAccess: 'CloudTrailOnboarding-MemberAccess',
 } as const;
 
 /** Creates the app and its stacks. */
@@ -63,6 +67,13 @@ export function buildApp(config: AppConfig, appProps: AppProps = {}): Onboarding
         description: 'CloudTrail account onboarding: forwards the Organizations account-created event to the onboarding bus',
       })
     : undefined;
-  const stacks: Stack[] = [logArchive, orchestrator, ...(managementEvents ? [managementEvents] : [])];
-  return { app, logArchive, orchestrator, managementEvents, stacks };
+  // Environment-agnostic: one template for a StackSet over the organization's member accounts.
+  const memberAccess = deploysMemberAccessRole(config)
+    ? new MemberAccessStack(app, STACK_IDS.memberAccess, {
+        config,
+        description: 'CloudTrail account onboarding: the role the orchestrator assumes in each member account (deploy with a StackSet)',
+      })
+    : undefined;
+  const stacks: Stack[] = [logArchive, orchestrator, ...(managementEvents ? [managementEvents] : []), ...(memberAccess ? [memberAccess] : [])];
+  return { app, logArchive, orchestrator, managementEvents, memberAccess, stacks };
 }

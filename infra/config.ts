@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AccountIdSchema, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
+import { ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME } from './names';
 
 const runtime = RuntimeConfigSchema.shape;
 
@@ -149,6 +150,14 @@ export const AppConfigSchema = z.strictObject({
   /** Lease length of a shared-policy lock, seconds. Default 120. */
   lockLeaseSeconds: runtime.lockLeaseSeconds,
   policyBatchWindowMs: runtime.policyBatchWindowMs,
+  /**
+   * Principals allowed to assume the read-only operator role in the log-archive account (what
+   * `onboard plan` reads the shared policies through), e.g. an SSO permission set's role ARN. Default:
+   * the orchestrator account, i.e. whoever that account's IAM policies allow to assume it.
+   */
+  operatorPrincipalArns: z
+    .array(z.string().regex(IAM_PRINCIPAL_ARN, 'must be an IAM principal ARN (arn:aws:iam::<account>:root|role/...|user/...)'))
+    .optional(),
   /** Who hears about finished onboardings and alarms (SNS email subscriptions). */
   notifications: z
     .strictObject({
@@ -263,6 +272,17 @@ function crossKeyProblems(cfg: z.infer<typeof AppConfigSchema>): string[] {
     }
   }
 
+  if (orchestrator !== mgmt && cfg.memberAccessRoleName === ORGANIZATION_ACCESS_ROLE_NAME) {
+    // Organizations creates OrganizationAccountAccessRole trusting the management account only.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html
+    problems.push(
+      `memberAccessRoleName: ${ORGANIZATION_ACCESS_ROLE_NAME} trusts only the management account ${mgmt}, but the orchestrator runs in ` +
+        `${orchestrator} (orchestratorAccountId): set memberAccessRoleName to the role the MemberAccess stack deploys to every account ` +
+        `(e.g. "${DEFAULT_MEMBER_ACCESS_ROLE_NAME}", deployed with a StackSet), or run the orchestrator in the management account ` +
+        `(received ${JSON.stringify(cfg.memberAccessRoleName)})`,
+    );
+  }
+
   if (cfg.organizationsRoleArn) {
     if (!cfg.organizationId) {
       problems.push(`organizationsRoleArn: is used only with organizationId, which is not set (received ${JSON.stringify(cfg.organizationsRoleArn)})`);
@@ -286,6 +306,38 @@ function crossKeyProblems(cfg: z.infer<typeof AppConfigSchema>): string[] {
     );
   }
   return problems;
+}
+
+/** The role Organizations creates in every account it creates (trusting the management account). */
+export const ORGANIZATION_ACCESS_ROLE_NAME = 'OrganizationAccountAccessRole';
+
+/** The member-access role name the MemberAccess stack deploys when the orchestrator is not the management account. */
+export const DEFAULT_MEMBER_ACCESS_ROLE_NAME = 'CloudTrailOnboardingMemberAccess';
+
+/**
+ * The role ValidateRequest reads Organizations through: the configured one; else, when the
+ * orchestrator runs outside the management account, the read-only role the ManagementEvents stack
+ * creates there; else none (the orchestrator's own role, in the management account, may read it).
+ */
+export function effectiveOrganizationsRoleArn(cfg: Pick<AppConfig, 'organizationsRoleArn' | 'organizationId' | 'orchestratorAccountId' | 'managementAccountId'>): string | undefined {
+  if (cfg.organizationsRoleArn) return cfg.organizationsRoleArn;
+  if (!cfg.organizationId || orchestratorAccount(cfg) === cfg.managementAccountId) return undefined;
+  return `arn:${PARTITION}:iam::${cfg.managementAccountId}:role/${ORGANIZATIONS_READ_ROLE_NAME}`;
+}
+
+/** Whether the app deploys the member-access role (a StackSet template): any role other than OrganizationAccountAccessRole. */
+export function deploysMemberAccessRole(cfg: Pick<AppConfig, 'memberAccessRoleName'>): boolean {
+  return cfg.memberAccessRoleName !== ORGANIZATION_ACCESS_ROLE_NAME;
+}
+
+/** ARN of the reader roles' permissions boundary (LogArchive stack). */
+export function readerRoleBoundaryArn(cfg: Pick<AppConfig, 'logArchiveAccountId'>): string {
+  return `arn:${PARTITION}:iam::${cfg.logArchiveAccountId}:policy/${READER_BOUNDARY_POLICY_NAME}`;
+}
+
+/** ARN of the operators' read-only role in the log-archive account (LogArchive stack). */
+export function operatorReadRoleArn(cfg: Pick<AppConfig, 'logArchiveAccountId'>): string {
+  return `arn:${PARTITION}:iam::${cfg.logArchiveAccountId}:role/${OPERATOR_READ_ROLE_NAME}`;
 }
 
 /** Name of the access-logs bucket of a created log bucket. */
@@ -350,7 +402,7 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     managementAccountId: cfg.managementAccountId,
     logArchiveAccountId: cfg.logArchiveAccountId,
     organizationId: cfg.organizationId,
-    organizationsRoleArn: cfg.organizationsRoleArn,
+    organizationsRoleArn: effectiveOrganizationsRoleArn(cfg),
     allowManagementAccount: cfg.allowManagementAccount,
     allowLogArchiveAccount: cfg.allowLogArchiveAccount,
     bucketName: cfg.bucketName,
@@ -361,6 +413,7 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     readerRoleNamePrefix: cfg.readerRoleNamePrefix,
     memberAccessRoleName: cfg.memberAccessRoleName,
     logArchiveAccessRoleArn: logArchiveAccessRoleArn(cfg),
+    readerRoleBoundaryArn: readerRoleBoundaryArn(cfg),
     tableName,
     lockLeaseSeconds: cfg.lockLeaseSeconds,
     policyBatchWindowMs: cfg.policyBatchWindowMs,

@@ -46,3 +46,12 @@ export const CREATED_ACCOUNT_ID_PATH = '$.detail.serviceEventDetails.createAccou
 
 /** Environment variable with the state machine's ARN (the API and the event starter read it). */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
+
+/** The permissions boundary of every reader role (a managed policy of the LogArchive stack). */
+export const READER_BOUNDARY_POLICY_NAME = `${ROLE_NAME_PREFIX}ReaderBoundary`;
+
+/** The read-only role of the LogArchive stack that operators (`onboard plan`) read the shared policies through. */
+export const OPERATOR_READ_ROLE_NAME = `${ROLE_NAME_PREFIX}OperatorRead`;
+
+/** The read-only Organizations role the ManagementEvents stack creates for an orchestrator in another account. */
+export const ORGANIZATIONS_READ_ROLE_NAME = `${ROLE_NAME_PREFIX}OrganizationsRead`;

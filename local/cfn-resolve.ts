@@ -1,6 +1,6 @@
 /**
  * Resolves the CloudFormation intrinsics the synthesized template uses (Ref, Fn::GetAtt, Fn::Join,
- * Fn::Select, Fn::Split) against given values, so the local runner can read the exact state machine
+ * Fn::Select, Fn::Split, Fn::Sub) against given values, so the local runner can read the exact state machine
  * definition and function environments that would deploy.
  */
 
@@ -43,6 +43,19 @@ export function resolveIntrinsics(value: unknown, values: ResolveValues): unknow
       case 'Fn::Split': {
         const [sep, s] = arg as [string, unknown];
         return String(resolveIntrinsics(s, values)).split(sep);
+      }
+      case 'Fn::Sub': {
+        // `${Name}` is a Ref, `${Name.Attr}` a GetAtt, `${!Literal}` the literal `${Literal}`.
+        const [text, vars] = Array.isArray(arg) ? (arg as [string, Record<string, unknown>]) : [String(arg), {}];
+        const own = resolveIntrinsics(vars, values) as Record<string, unknown>;
+        return text.replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
+          if (name.startsWith('!')) return `\${${name.slice(1)}}`;
+          if (own[name] !== undefined) return String(own[name]);
+          const dot = name.indexOf('.');
+          const r = dot < 0 ? values.refs[name] : values.getAtts[name];
+          if (r === undefined) throw new UnresolvableIntrinsic(`No value for \${${name}} in Fn::Sub`);
+          return r;
+        });
       }
       case 'Fn::Select': {
         const [i, list] = arg as [number | string, unknown];

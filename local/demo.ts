@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const sfn = await LocalStepFunctions.start({
     world,
     config,
-    principalArn: DEMO.orchestratorPrincipalArn,
+    principalArn: DEMO.operatorPrincipalArn,
     onEvent: (name, e) => {
       const line = describeEvent(name, e);
       if (line) console.log(line);

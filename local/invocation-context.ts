@@ -10,6 +10,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface Invocation {
   readonly step: string;
   readonly executionName: string;
+  /**
+   * The session of the function's execution role (`arn:aws:sts::<acct>:assumed-role/<role>/<function>`):
+   * what a request signed with the environment credentials acts as (local/sim/world.ts).
+   */
+  readonly principalArn?: string;
 }
 
 /** The current invocation's store. */

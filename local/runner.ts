@@ -7,18 +7,26 @@ import './polyfills';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { StateMachine, ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
-import type { AppConfig } from '../infra/config';
+import { orchestratorAccount, type AppConfig } from '../infra/config';
 import { createClient, registerClientHook, type ClientHook } from '../handlers/shared/clients';
 import { STATE_MACHINE_ARN_ENV } from '../handlers/start/aws-deps';
 import { STEPS, StepName } from '../statemachine/steps';
 import type { StepFunctionsBackend } from './sim/sfn';
 import { invocationContext } from './invocation-context';
 import { synthesizeOnboarding, SynthesizedOnboarding } from './synth';
+import type { StackDeployment } from './sim/cloudformation';
 
 /** What the runner needs from the simulated world (local/sim). */
 export interface RunnerWorld {
   readonly hook: ClientHook;
-  credentialsFor(principalArn: string): { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** The credentials put in the process environment: each function's role inside its invocation, else the ambient principal. */
+  environmentCredentials(): { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Who code outside a function invocation (the CLI, a test) acts as. */
+  setAmbientPrincipal(principalArn: string): void;
+  /** Deploys a stack's template into an account (the simulated CloudFormation). */
+  deployStack(deployment: StackDeployment): void;
+  /** Accounts a StackSet deployed to the organization reaches: the active members, management excluded. */
+  organizationMemberAccounts(): string[];
   /** Starts DynamoDB; with `path`, its data lives in that directory (see `LocalRunnerOptions.dynamoPath`). */
   startDynamo(options?: { path?: string }): Promise<{ endpoint: string }>;
   stop(): Promise<void>;
@@ -65,8 +73,14 @@ export interface LocalExecution {
 export interface LocalRunnerOptions {
   readonly world: RunnerWorld;
   readonly config: AppConfig;
-  /** The principal the step functions run as (their execution role's session), e.g. `arn:aws:sts::<acct>:assumed-role/<role>/<session>`. */
-  readonly principalArn: string;
+  /**
+   * Who code outside a function invocation acts as (the operator CLI, a test calling the SDK): an
+   * assumed-role session ARN. Default: the `Administrator` role of the orchestrator account. The
+   * functions themselves always run as their own execution roles from the template.
+   */
+  readonly principalArn?: string;
+  /** Changes the synthesized templates before they are deployed and read (see `SynthesizeOptions.transform`). */
+  readonly transformTemplates?: (templates: Record<string, Record<string, unknown>>) => void;
   /**
    * Milliseconds a Retry waits locally instead of the definition's seconds (the definition's
    * intervals, attempts and error lists are otherwise used as they are). Default 5.
@@ -87,6 +101,12 @@ export interface LocalRunnerOptions {
    */
   readonly dynamoPath?: string;
 }
+
+/** Entry files of the functions that are not steps. */
+const ENTRY_FILES = {
+  Api: path.join(__dirname, '..', 'handlers', 'api', 'index'),
+  StartFromEvent: path.join(__dirname, '..', 'handlers', 'start-from-event', 'index'),
+} as const;
 
 /** Name of the local status table. */
 export const LOCAL_TABLE_NAME = 'onboarding-status';
@@ -117,15 +137,19 @@ export class LocalStepFunctions {
    */
   static async start(opts: LocalRunnerOptions): Promise<LocalStepFunctions> {
     const { world, config } = opts;
+    const synthesized = synthesizeOnboarding(config, { tableName: LOCAL_TABLE_NAME, ...(opts.transformTemplates ? { transform: opts.transformTemplates } : {}) });
+    deployOnboarding(world, synthesized);
     const { endpoint } = await world.startDynamo(opts.dynamoPath ? { path: opts.dynamoPath } : undefined);
-    const synthesized = synthesizeOnboarding(config, { tableName: LOCAL_TABLE_NAME });
 
     // The environment every function has in Lambda, read from the template (they all share it,
-    // except the step name), plus the region and the credentials of the functions' role.
+    // except the step name), plus the region and the credentials of the environment: each function
+    // acts as its own execution role (the world resolves them per invocation), code outside a
+    // function as the ambient principal.
     const fns = [...synthesized.functionsByArn.values()];
     const shared = { ...fns[0].environment };
     delete shared.ONBOARDING_STEP;
-    const creds = world.credentialsFor(opts.principalArn);
+    world.setAmbientPrincipal(opts.principalArn ?? `arn:aws:sts::${orchestratorAccount(config)}:assumed-role/Administrator/operator`);
+    const creds = world.environmentCredentials();
     Object.assign(process.env, shared, {
       AWS_REGION: config.homeRegion,
       AWS_DEFAULT_REGION: config.homeRegion,
@@ -167,6 +191,20 @@ export class LocalStepFunctions {
     // SFNClient calls (the API, the event function, the CLI) start and read executions of this runner.
     world.attachStepFunctions?.(runner);
     return runner;
+  }
+
+  /**
+   * Invokes one of the functions that are not steps (`Api`, `StartFromEvent`) as Lambda would: its
+   * entry file's handler, running as the function's own execution role from the template.
+   */
+  async invokeFunction(name: keyof typeof ENTRY_FILES, event: unknown): Promise<unknown> {
+    const fn = [...this.synthesized.functions.values()].find((f) => !f.step && new RegExp(`^${name}[0-9A-F]{8}$`).test(f.logicalId));
+    if (!fn) throw new Error(`The orchestrator template has no ${name} function (with this configuration)`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(ENTRY_FILES[name]) as { handler?: LambdaHandler };
+    if (typeof mod.handler !== 'function') throw new Error(`${ENTRY_FILES[name]} exports no handler`);
+    const handler = mod.handler;
+    return invocationContext.run({ step: name, executionName: '', principalArn: fn.principalArn }, () => handler(event, lambdaContext(fn.logicalId, fn.arn)));
   }
 
   /** ARN of the local state machine (the synthesized one's, as `STATE_MACHINE_ARN` carries it). */
@@ -306,7 +344,9 @@ export class LocalStepFunctions {
     if (!handler) throw new Error(`No handler loaded for ${fn.step}`);
     const context = lambdaContext(fn.logicalId, fn.arn);
     const executionName = ((Payload as { executionArn?: string } | null)?.executionArn ?? '').split(':').pop() ?? '';
-    const running = invocationContext.run({ step: state, executionName }, () => handler(JSON.parse(JSON.stringify(Payload ?? null)), context));
+    const running = invocationContext.run({ step: state, executionName, principalArn: fn.principalArn }, () =>
+      handler(JSON.parse(JSON.stringify(Payload ?? null)), context),
+    );
     this.inflight.add(running);
     void running.then(
       () => this.inflight.delete(running),
@@ -317,6 +357,30 @@ export class LocalStepFunctions {
       return { Payload: out === undefined ? null : JSON.parse(JSON.stringify(out)), StatusCode: 200, ExecutedVersion: '$LATEST' };
     } catch (e) {
       throw lambdaError(e);
+    }
+  }
+}
+
+/**
+ * Puts the app's stacks into the world as CloudFormation would: each stack with an environment into
+ * its account and region, an environment-agnostic one (the member-access role, deployed with a
+ * StackSet) into every member account of the organization.
+ */
+export function deployOnboarding(world: RunnerWorld, synthesized: SynthesizedOnboarding): void {
+  const tableIds = Object.entries(synthesized.template.Resources as Record<string, { Type: string }>)
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+    .map(([id]) => id);
+  const region = synthesized.stateMachineArn.split(':')[3];
+  for (const s of synthesized.stacks) {
+    const targets = s.accountId ? [{ accountId: s.accountId, region: s.region ?? region }] : world.organizationMemberAccounts().map((accountId) => ({ accountId, region }));
+    for (const t of targets) {
+      world.deployStack({
+        stackName: s.stackName,
+        template: s.template as never,
+        accountId: t.accountId,
+        region: t.region,
+        ...(s.template === synthesized.template ? { physicalNames: Object.fromEntries(tableIds.map((id) => [id, synthesized.tableName])) } : {}),
+      });
     }
   }
 }

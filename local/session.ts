@@ -41,7 +41,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import * as path from 'node:path';
 import type { AppConfig } from '../infra/config';
 import { LocalStepFunctions, type HistoryEvent, type LocalExecution, type RunnerWorld } from './runner';
-import { createDemoWorld, DEMO } from './sim/demo-world';
+import { createDemoWorld } from './sim/demo-world';
 import type { PersistedCredentials } from './sim/identity';
 import { createSimulationHook, type SimDispatcher } from './sim/middleware';
 import { exportWorld, loadWorldFile, writeWorldFile } from './sim/persistence';
@@ -80,7 +80,7 @@ export interface LocalSessionOptions {
   readonly retryDelayMs?: number;
   /** Every history event of every execution (progress output). */
   readonly onEvent?: (executionName: string, event: HistoryEvent) => void;
-  /** Whom the step functions run as. Default `DEMO.orchestratorPrincipalArn`. */
+  /** Who code outside a function (the CLI) acts as. Default: the orchestrator account's Administrator role. */
   readonly principalArn?: string;
   /**
    * On SIGINT/SIGTERM: abort the running executions, close (save) and exit with 128 + the signal
@@ -164,7 +164,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
     if (created) {
       // The status table belongs to the world of world.json: a new world starts with a new table.
       rmSync(paths.dynamo, { recursive: true, force: true });
-      world = createDemoWorld();
+      world = createDemoWorld({ existingLogArchive: !options.config.logBucket.create });
     } else {
       world = loadWorldFile(paths.world);
     }
@@ -174,7 +174,10 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
     const w = world;
     const runnerWorld: RunnerWorld = {
       hook: forwardingHook,
-      credentialsFor: (arn) => w.credentialsFor(arn),
+      environmentCredentials: () => w.environmentCredentials(),
+      setAmbientPrincipal: (arn) => w.setAmbientPrincipal(arn),
+      deployStack: (d) => w.deployStack(d),
+      organizationMemberAccounts: () => w.organizationMemberAccounts(),
       startDynamo: (o) => w.startDynamo(o),
       stop: () => w.stop(),
       attachStepFunctions: (backend) => w.attachStepFunctions(backend),
@@ -182,7 +185,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
     runner = await LocalStepFunctions.start({
       world: runnerWorld,
       config: options.config,
-      principalArn: options.principalArn ?? DEMO.orchestratorPrincipalArn,
+      ...(options.principalArn ? { principalArn: options.principalArn } : {}),
       dynamoPath: paths.dynamo,
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),

@@ -1,18 +1,39 @@
 /**
- * Synthesizes the CDK app in process and extracts what the local runner needs: the state machine
- * definition (the same JSON that deploys) and, per Lambda function, its step and environment.
+ * Synthesizes the CDK app in process and extracts what the local runner needs: the templates of
+ * every stack with the account and region each deploys to (the simulated CloudFormation puts their
+ * roles, policies, bucket and key into the world), the state machine definition (the same JSON that
+ * deploys) and, per Lambda function, its step, environment and execution role.
  */
+import { Token } from 'aws-cdk-lib';
 import { buildApp, STACK_IDS } from '../infra/app-builder';
 import { AppConfig, orchestratorAccount } from '../infra/config';
 import { STEP_ENV, StepName } from '../statemachine/steps';
-import { resolveIntrinsics, ResolveValues } from './cfn-resolve';
+import { resolveIntrinsics } from './cfn-resolve';
+import { stackValues } from './sim/cloudformation';
 
-/** A function of the synthesized template. */
+/** A function of the synthesized orchestrator template. */
 export interface SynthesizedFunction {
   readonly logicalId: string;
   readonly arn: string;
-  readonly step: StepName;
+  /** The step it runs (step functions only). */
+  readonly step?: StepName;
   readonly environment: Record<string, string>;
+  /** ARN of its execution role. */
+  readonly roleArn: string;
+  /** The session its code runs as: `arn:<p>:sts::<acct>:assumed-role/<role>/<function>`. */
+  readonly principalArn: string;
+}
+
+/** A step function of the template. */
+export type SynthesizedStepFunction = SynthesizedFunction & { readonly step: StepName };
+
+/** A stack template and where it deploys. */
+export interface SynthesizedStack {
+  readonly stackName: string;
+  readonly template: Record<string, unknown>;
+  /** Target account; undefined for an environment-agnostic stack (a StackSet's template). */
+  readonly accountId?: string;
+  readonly region?: string;
 }
 
 /** What the runner uses from the synthesized app. */
@@ -22,53 +43,78 @@ export interface SynthesizedOnboarding {
   /** The definition exactly as in the template (`DefinitionString`), unresolved. */
   readonly rawDefinitionString: unknown;
   readonly stateMachineArn: string;
-  readonly functionsByArn: ReadonlyMap<string, SynthesizedFunction>;
+  /** The step functions by ARN. */
+  readonly functionsByArn: ReadonlyMap<string, SynthesizedStepFunction>;
+  /** Every function of the orchestrator (the API and event functions too) by logical id. */
+  readonly functions: ReadonlyMap<string, SynthesizedFunction>;
   readonly tableName: string;
+  /** The orchestrator stack's template. */
   readonly template: Record<string, unknown>;
+  /** Every stack of the app. */
+  readonly stacks: readonly SynthesizedStack[];
+}
+
+/** Options of {@link synthesizeOnboarding}. */
+export interface SynthesizeOptions {
+  /** Name of the status table (the local runner's; the template's is generated). */
+  readonly tableName: string;
+  /**
+   * Changes the synthesized templates (by stack name) before anything is read from them: a test
+   * removes a statement from a role and sees the local run fail as AWS would.
+   */
+  readonly transform?: (templates: Record<string, Record<string, unknown>>) => void;
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 
 /** Synthesizes without bundling (bundling is irrelevant to the definition and slow). */
-export function synthesizeOnboarding(config: AppConfig, opts: { tableName: string }): SynthesizedOnboarding {
-  const { app } = buildApp(config, { context: { 'aws:cdk:bundling-stacks': [] } });
+export function synthesizeOnboarding(config: AppConfig, opts: SynthesizeOptions): SynthesizedOnboarding {
+  const { app, stacks: appStacks } = buildApp(config, { context: { 'aws:cdk:bundling-stacks': [] } });
   const assembly = app.synth();
-  const template = assembly.getStackArtifact(STACK_IDS.orchestrator).template as Record<string, unknown>;
+  const stacks: SynthesizedStack[] = appStacks.map((s) => ({
+    stackName: s.stackName,
+    template: JSON.parse(JSON.stringify(assembly.getStackArtifact(s.artifactId).template)) as Record<string, unknown>,
+    ...(Token.isUnresolved(s.account) ? {} : { accountId: s.account, region: s.region }),
+  }));
+  opts.transform?.(Object.fromEntries(stacks.map((s) => [s.stackName, s.template])));
+  const orchestrator = stacks.find((s) => s.stackName === STACK_IDS.orchestrator);
+  if (!orchestrator) throw new Error('The app has no orchestrator stack');
+  const template = orchestrator.template;
   const resources = template.Resources as Record<string, Resource>;
 
   const account = orchestratorAccount(config);
   const region = config.homeRegion;
-  const refs: Record<string, string> = {
-    'AWS::Partition': 'aws',
-    'AWS::Region': region,
-    'AWS::AccountId': account,
-    'AWS::URLSuffix': 'amazonaws.com',
-  };
-  const getAtts: Record<string, string> = {};
-  let stateMachineId = '';
-  for (const [id, r] of Object.entries(resources)) {
-    if (r.Type === 'AWS::Lambda::Function') {
-      const arn = `arn:aws:lambda:${region}:${account}:function:${id}`;
-      refs[id] = id;
-      getAtts[`${id}.Arn`] = arn;
-    } else if (r.Type === 'AWS::DynamoDB::Table') {
-      refs[id] = opts.tableName;
-      getAtts[`${id}.Arn`] = `arn:aws:dynamodb:${region}:${account}:table/${opts.tableName}`;
-    } else if (r.Type === 'AWS::StepFunctions::StateMachine') {
-      stateMachineId = id;
-    }
-  }
+  const tableIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table').map(([id]) => id);
+  const values = stackValues({
+    stackName: STACK_IDS.orchestrator,
+    template: template as never,
+    accountId: account,
+    region,
+    physicalNames: Object.fromEntries(tableIds.map((id) => [id, opts.tableName])),
+  });
+  const stateMachineId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')?.[0];
   if (!stateMachineId) throw new Error('The synthesized template has no state machine');
-  const values: ResolveValues = { refs, getAtts };
 
-  const functionsByArn = new Map<string, SynthesizedFunction>();
+  const functions = new Map<string, SynthesizedFunction>();
+  const functionsByArn = new Map<string, SynthesizedStepFunction>();
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
     const env = (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const environment = resolveIntrinsics(env, values) as Record<string, string>;
+    const roleArn = String(resolveIntrinsics(r.Properties?.Role, values));
+    const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    const arn = values.getAtts[`${id}.Arn`];
     const step = environment[STEP_ENV] as StepName | undefined;
-    if (!step) continue; // not a step function (e.g. a custom resource provider)
-    functionsByArn.set(getAtts[`${id}.Arn`], { logicalId: id, arn: getAtts[`${id}.Arn`], step, environment });
+    const fn: SynthesizedFunction = {
+      logicalId: id,
+      arn,
+      ...(step ? { step } : {}),
+      environment,
+      roleArn,
+      principalArn: `arn:aws:sts::${account}:assumed-role/${roleName}/${values.refs[id]}`,
+    };
+    functions.set(id, fn);
+    if (step) functionsByArn.set(arn, { ...fn, step });
   }
 
   const sm = resources[stateMachineId].Properties as Record<string, unknown>;
@@ -76,9 +122,11 @@ export function synthesizeOnboarding(config: AppConfig, opts: { tableName: strin
   return {
     definition,
     rawDefinitionString: sm.DefinitionString,
-    stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:${stateMachineId}`,
+    stateMachineArn: values.refs[stateMachineId],
     functionsByArn,
+    functions,
     tableName: opts.tableName,
     template,
+    stacks,
   };
 }

@@ -59,7 +59,7 @@ async function startLocal(extraMembers: readonly string[]): Promise<{ world: Sim
     world.seedMember(id);
   }
   const config = loadAppConfig(path.join(ROOT, 'config', 'onboarding.sample.json'));
-  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.orchestratorPrincipalArn, retryDelayMs: 1 });
+  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.operatorPrincipalArn, retryDelayMs: 1 });
   world.resetCalls();
   return { world, sfn };
 }

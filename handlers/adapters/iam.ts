@@ -15,6 +15,7 @@ import {
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
   paginateListRoleTags,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
   UpdateAssumeRolePolicyCommand,
@@ -125,6 +126,7 @@ export class IamAdapter {
       trustPolicyText: decodePolicyDocument(role.AssumeRolePolicyDocument ?? '', `Trust policy of role ${roleName}`),
       ...(role.Description !== undefined ? { description: role.Description } : {}),
       maxSessionDuration: role.MaxSessionDuration ?? 3600,
+      ...(role.PermissionsBoundary?.PermissionsBoundaryArn ? { permissionsBoundaryArn: role.PermissionsBoundary.PermissionsBoundaryArn } : {}),
       managedPolicyArns,
       inlinePolicies,
       tags,
@@ -143,6 +145,7 @@ export class IamAdapter {
           AssumeRolePolicyDocument: input.trustPolicyText,
           MaxSessionDuration: input.maxSessionDuration,
           Tags: input.tags,
+          ...(input.permissionsBoundaryArn ? { PermissionsBoundary: input.permissionsBoundaryArn } : {}),
         }),
       );
       if (out.Role?.Arn) return out.Role.Arn;
@@ -159,6 +162,13 @@ export class IamAdapter {
       throw iamWriteError(e, call);
     }
     throw new UnexpectedAwsError(`${describeCall(call)} returned no role ARN.`, { ...call, awsError: 'NoRoleArn' });
+  }
+
+  /** Sets the role's permissions boundary to the managed policy `policyArn`. */
+  async putPermissionsBoundary(roleName: string, policyArn: string): Promise<void> {
+    await this.write('PutRolePermissionsBoundary', roleName, () =>
+      this.client.send(new PutRolePermissionsBoundaryCommand({ RoleName: roleName, PermissionsBoundary: policyArn })),
+    );
   }
 
   /** Replaces the role's trust policy (JSON text). */

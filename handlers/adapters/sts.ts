@@ -174,6 +174,16 @@ export async function memberAccountSession(
   );
 }
 
+/**
+ * Credentials of `roleArn` (AssumeRole; a refusal stays our `AccessDenied`), cached and renewed like
+ * the other sessions. For a role assumed with a role's credentials (role chaining) the session lasts
+ * at most one hour, so callers that keep a client must give it this as a provider, not its result.
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ */
+export function roleSession(sts: STSClient, roleArn: string, options: SessionOptions = {}): Promise<AwsCredentialIdentity> {
+  return cachedSession(sts, roleArn, options, (e) => e);
+}
+
 /** Where the log-archive session goes. */
 export interface LogArchiveSessionRequest {
   /** Config `logArchiveAccessRoleArn`. */

@@ -18,6 +18,8 @@ export interface RoleInput {
   trustPolicyText: string;
   maxSessionDuration: number;
   tags: Tag[];
+  /** Managed policy ARN to set as permissions boundary. */
+  permissionsBoundaryArn?: string;
 }
 
 /** What `TrailAdapter.create` / `update` need. */

@@ -29,6 +29,8 @@ export interface RoleSpec {
   /** Inline policies by name. */
   inlinePolicies: Record<string, PolicyDocument>;
   tags: Tag[];
+  /** ARN of the managed policy that must be the role's permissions boundary, if any. */
+  permissionsBoundaryArn?: string;
 }
 
 /** A role as read from IAM (GetRole, ListAttachedRolePolicies, ListRolePolicies/GetRolePolicy, ListRoleTags). */
@@ -40,6 +42,8 @@ export interface ObservedRole {
   description?: string;
   maxSessionDuration: number;
   managedPolicyArns: string[];
+  /** The permissions boundary's policy ARN, if the role has one. */
+  permissionsBoundaryArn?: string;
   /** Inline policy documents by name, already URL-decoded. */
   inlinePolicies: Record<string, string>;
   tags: Tag[];
@@ -56,6 +60,8 @@ export type RolePlan =
       updateTrust: boolean;
       /** UpdateRole: description or maximum session duration. */
       updateRole: boolean;
+      /** PutRolePermissionsBoundary with the desired boundary (first: the other writes may require it). */
+      setBoundary: boolean;
       /** AttachRolePolicy. */
       attach: string[];
       /** DetachRolePolicy. */
@@ -156,6 +162,8 @@ export function desiredReaderRole(config: RuntimeConfig, accountId: string): Rol
     managedPolicyArns: [],
     inlinePolicies: { [READER_POLICY_NAME]: policy },
     tags: [{ ...OWNERSHIP_TAG }],
+    // The LogArchive stack's boundary: the access role may write reader roles only with it.
+    permissionsBoundaryArn: config.readerRoleBoundaryArn,
   };
 }
 
@@ -213,11 +221,12 @@ export function planRole(observed: ObservedRole | undefined, desired: RoleSpec):
     .sort();
 
   const addTags = missingTags(observed.tags, desired.tags);
+  const setBoundary = desired.permissionsBoundaryArn !== undefined && observed.permissionsBoundaryArn !== desired.permissionsBoundaryArn;
 
-  if (!updateTrust && !updateRole && !attach.length && !detach.length && !putInline.length && !deleteInline.length && !addTags.length) {
+  if (!setBoundary && !updateTrust && !updateRole && !attach.length && !detach.length && !putInline.length && !deleteInline.length && !addTags.length) {
     return { action: 'none' };
   }
-  return { action: 'update', updateTrust, updateRole, attach, detach, putInline, deleteInline, addTags };
+  return { action: 'update', setBoundary, updateTrust, updateRole, attach, detach, putInline, deleteInline, addTags };
 }
 
 /**

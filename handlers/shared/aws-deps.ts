@@ -19,7 +19,8 @@ import { LeaseLock } from '../adapters/lease-lock';
 import { describeAccount } from '../adapters/organizations';
 import { BucketPolicyAdapter } from '../adapters/s3';
 import { StatusStore } from '../adapters/status-store';
-import { assumeRole, logArchiveSession, memberAccountSession } from '../adapters/sts';
+import { parse as parseArn } from '@aws-sdk/util-arn-parser';
+import { logArchiveSession, memberAccountSession, roleSession, SessionCache } from '../adapters/sts';
 import type { StepDeps } from '../steps/deps';
 import { createClient } from './clients';
 import type { RuntimeConfig } from './config';
@@ -29,6 +30,16 @@ import type { RuntimeConfig } from './config';
  * https://docs.aws.amazon.com/general/latest/gr/ao.html
  */
 const ORGANIZATIONS_REGION = 'us-east-1';
+
+/** `arn` when it is a KMS key ARN (`...:key/<id>`), undefined for an alias ARN. */
+function keyArnOf(arn: string): string | undefined {
+  try {
+    const a = parseArn(arn);
+    return a.service === 'kms' && a.resource.startsWith('key/') ? arn : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Creates the dependencies of every step for `config`. */
 export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new Date()): StepDeps {
@@ -40,38 +51,46 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
   const status = new StatusStore(doc, config.tableName, now);
   const lock = new LeaseLock(doc, config.tableName, now);
 
+  // One cache per deps, i.e. per Lambda container: a function's sessions are its own (each function
+  // has its own role, so a session one function assumed is never another's to use).
+  const sessions = new SessionCache(now);
   const member = (accountId: string) =>
-    memberAccountSession(sts, {
-      partition: config.partition,
-      accountId,
-      memberAccessRoleName: config.memberAccessRoleName,
-      region,
-    });
-  const logArchive = () => logArchiveSession(sts, { logArchiveAccessRoleArn: config.logArchiveAccessRoleArn });
+    memberAccountSession(
+      sts,
+      {
+        partition: config.partition,
+        accountId,
+        memberAccessRoleName: config.memberAccessRoleName,
+        region,
+      },
+      { cache: sessions },
+    );
+  const logArchive = () => logArchiveSession(sts, { logArchiveAccessRoleArn: config.logArchiveAccessRoleArn }, { cache: sessions });
   const withCreds = <C extends { destroy(): void; middlewareStack: { use(p: unknown): void }; config: unknown }, Cfg extends object>(
     Ctor: new (c: Cfg) => C,
     credentials?: AwsCredentialIdentity,
     r: string = region,
   ) => createClient(Ctor, { region: r, credentials });
 
-  let organizations: Promise<OrganizationsClient> | undefined;
-  const orgClient = () =>
-    (organizations ??= (async () => {
-      const credentials = config.organizationsRoleArn
-        ? await assumeRole(sts, config.organizationsRoleArn, 'cloudtrail-onboarding')
-        : undefined;
-      return withCreds(OrganizationsClient, credentials, ORGANIZATIONS_REGION);
-    })().catch((e) => {
-      organizations = undefined;
-      throw e;
-    }));
+  // The client is kept for the container's life; with a role to read Organizations through, its
+  // credentials come from a provider that renews the session (a role-chained session lasts at most
+  // one hour: a client given the first session's credentials would fail every call after that).
+  const organizationsRoleArn = config.organizationsRoleArn;
+  const organizations = createClient(OrganizationsClient, {
+    region: ORGANIZATIONS_REGION,
+    ...(organizationsRoleArn ? { credentials: () => roleSession(sts, organizationsRoleArn, { cache: sessions }) } : {}),
+  });
 
+  // A key ARN is used as it is; only an alias is resolved, through the log-archive role.
+  const configuredKeyArn = keyArnOf(config.keyArn);
   let keyArn: Promise<string> | undefined;
   const resolveKeyArn = () =>
-    (keyArn ??= (async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), config.keyArn).resolveKeyArn())().catch((e) => {
-      keyArn = undefined;
-      throw e;
-    }));
+    configuredKeyArn
+      ? Promise.resolve(configuredKeyArn)
+      : (keyArn ??= (async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), config.keyArn).resolveKeyArn())().catch((e) => {
+          keyArn = undefined;
+          throw e;
+        }));
 
   return {
     config,
@@ -79,7 +98,7 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     resolveKeyArn,
     lock,
-    describeAccount: async (accountId) => describeAccount(await orgClient(), accountId),
+    describeAccount: (accountId) => describeAccount(organizations, accountId),
     memberRoles: async (accountId) => new IamAdapter(withCreds(IAMClient, await member(accountId))),
     memberTrails: async (accountId) => new TrailAdapter(withCreds(CloudTrailClient, await member(accountId))),
     logArchiveRoles: async () => new IamAdapter(withCreds(IAMClient, await logArchive())),

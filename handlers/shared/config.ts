@@ -57,6 +57,11 @@ export const RuntimeConfigSchema = z.strictObject({
   memberAccessRoleName: RoleNameSchema.default('OrganizationAccountAccessRole'),
   /** Role the orchestrator assumes in the log-archive account to edit the policies and reader roles. */
   logArchiveAccessRoleArn: ArnSchema,
+  /**
+   * The managed policy (created by the LogArchive stack) every reader role gets as permissions
+   * boundary; the access role may create or change reader roles only with it.
+   */
+  readerRoleBoundaryArn: ArnSchema,
   /** DynamoDB table holding account status, the policy member set and the policy leases. */
   tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
   /**

@@ -16,6 +16,7 @@ export interface RolePort {
   putInlinePolicy(name: string, policyName: string, policyText: string): Promise<void>;
   deleteInlinePolicy(name: string, policyName: string): Promise<void>;
   tagRole(name: string, tags: Tag[]): Promise<void>;
+  putPermissionsBoundary(name: string, policyArn: string): Promise<void>;
 }
 
 /** CloudTrail operations in one account's home region. */

@@ -35,6 +35,7 @@ export async function syncRole(iam: RolePort, desired: RoleSpec, conflict: (reas
         trustPolicyText: serializePolicy(desired.trustPolicy),
         maxSessionDuration: desired.maxSessionDuration,
         tags: desired.tags,
+        ...(desired.permissionsBoundaryArn ? { permissionsBoundaryArn: desired.permissionsBoundaryArn } : {}),
       });
       for (const arn of desired.managedPolicyArns) await iam.attachPolicy(name, arn);
       for (const [policyName, doc] of Object.entries(desired.inlinePolicies)) {
@@ -43,6 +44,7 @@ export async function syncRole(iam: RolePort, desired: RoleSpec, conflict: (reas
       return { roleArn, changed: true };
     }
     case 'update': {
+      if (plan.setBoundary && desired.permissionsBoundaryArn) await iam.putPermissionsBoundary(name, desired.permissionsBoundaryArn);
       if (plan.updateTrust) await iam.updateAssumeRolePolicy(name, serializePolicy(desired.trustPolicy));
       if (plan.updateRole) await iam.updateRole(name, desired.description, desired.maxSessionDuration);
       for (const arn of plan.attach) await iam.attachPolicy(name, arn);

@@ -21,7 +21,9 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount } from '../config';
 import { acknowledge, wildcardResourceFinding } from '../nag';
-import { ROLE_NAME_PREFIX } from '../names';
+import { OWNERSHIP } from '../../handlers/shared/config';
+import { OPERATOR_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, ROLE_NAME_PREFIX } from '../names';
+import { stepsUsingLogArchiveRole } from './orchestrator-stack';
 
 /** Properties of {@link LogArchiveStack}. */
 export interface LogArchiveStackProps extends StackProps {
@@ -51,25 +53,8 @@ const KEY_ADMIN_ACTIONS = [
   'kms:Update*',
 ];
 
-/**
- * What the service does to the reader roles `<readerRoleNamePrefix><account>` (handlers/adapters/iam.ts).
- * Reader roles carry no managed policies, so attaching is not granted (nor detaching: a foreign
- * attachment is reported as AccessDenied rather than silently removed).
- */
-const READER_ROLE_ACTIONS = [
-  'iam:CreateRole',
-  'iam:DeleteRolePolicy',
-  'iam:GetRole',
-  'iam:GetRolePolicy',
-  'iam:ListAttachedRolePolicies',
-  'iam:ListRolePolicies',
-  'iam:ListRoleTags',
-  'iam:PutRolePolicy',
-  'iam:TagRole',
-  'iam:UpdateAssumeRolePolicy',
-  'iam:UpdateRole',
-  'iam:UpdateRoleDescription',
-];
+/** What the service reads of the reader roles `<readerRoleNamePrefix><account>` (handlers/adapters/iam.ts). */
+const READER_ROLE_READ_ACTIONS = ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoleTags'];
 
 /** An existing key, by key ARN or alias ARN (S3 default encryption accepts either). */
 function importedKey(scope: Construct, arn: string): kms.IKey {
@@ -85,6 +70,8 @@ export class LogArchiveStack extends Stack {
   public readonly key?: kms.Key;
   /** The role the orchestrator assumes. */
   public readonly accessRole: iam.Role;
+  /** The read-only role operators assume (`onboard plan`). */
+  public readonly operatorReadRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: LogArchiveStackProps) {
     super(scope, id, props);
@@ -182,17 +169,47 @@ export class LogArchiveStack extends Stack {
       this.bucket = s3.Bucket.fromBucketName(this, 'LogBucket', cfg.logBucket.name);
     }
 
+    // ---- the reader roles' permissions boundary: whatever the access role writes into a reader
+    // role, it can never grant more than reading and decrypting the logs.
+    const bucketArn = this.bucket.bucketArn;
+    const logObjects = `${bucketArn}/${cfg.logPrefix ? `${cfg.logPrefix}/` : ''}AWSLogs/*`;
+    const boundary = new iam.ManagedPolicy(this, 'ReaderBoundary', {
+      managedPolicyName: READER_BOUNDARY_POLICY_NAME,
+      description: 'Permissions boundary of every CloudTrail log reader role: read the log files and decrypt them, nothing else.',
+      statements: [
+        new iam.PolicyStatement({ sid: 'ReadLogFiles', actions: ['s3:GetObject'], resources: [logObjects] }),
+        new iam.PolicyStatement({ sid: 'ListLogFiles', actions: ['s3:ListBucket'], resources: [bucketArn] }),
+        new iam.PolicyStatement({
+          sid: 'DecryptLogFiles',
+          actions: ['kms:Decrypt'],
+          resources: keyResource.arns,
+          ...(keyResource.conditions ? { conditions: keyResource.conditions } : {}),
+        }),
+      ],
+    });
+    acknowledge(
+      boundary,
+      wildcardResourceFinding(boundary, logObjects),
+      'A permissions boundary (a ceiling, granting nothing by itself) over every account\'s log files; each reader role\'s own policy names its account\'s prefix.',
+    );
+    if (keyResource.conditions) {
+      acknowledge(boundary, wildcardResourceFinding(boundary, keyResource.arns[0]), 'The key is configured by alias; narrowed by kms:ResourceAliases to the one alias.');
+    }
+
     // ---- the role the orchestrator assumes
     const readerRoles = `arn:${this.partition}:iam::${cfg.logArchiveAccountId}:role/${cfg.readerRoleNamePrefix}*`;
     const orchestrator = orchestratorAccount(cfg);
+    const owned = { [`aws:ResourceTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue };
+    const withBoundary = { 'iam:PermissionsBoundary': boundary.managedPolicyArn };
     this.accessRole = new iam.Role(this, 'LogArchiveAccessRole', {
       roleName: cfg.logArchiveAccessRoleName,
       description:
         'Assumed by the CloudTrail onboarding service to edit the central bucket and key policies and the per-account reader roles.',
-      // The orchestrator account, but only its CloudTrailOnboarding-* roles. A principal ARN condition
-      // (rather than the roles as principals) lets this stack deploy before the orchestrator's roles exist.
+      // Only the roles of the steps that use it (their names are fixed). A principal ARN condition
+      // (rather than the roles as principals) lets this stack deploy before the orchestrator's roles exist:
+      // IAM refuses a trust policy naming a role that does not exist yet.
       assumedBy: new iam.AccountPrincipal(orchestrator).withConditions({
-        ArnLike: { 'aws:PrincipalArn': `arn:${this.partition}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}*` },
+        ArnEquals: { 'aws:PrincipalArn': stepsUsingLogArchiveRole(cfg).map((step) => `arn:${this.partition}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}${step}`) },
       }),
       maxSessionDuration: Duration.hours(1),
       inlinePolicies: {
@@ -200,7 +217,7 @@ export class LogArchiveStack extends Stack {
           statements: [
             new iam.PolicyStatement({
               sid: 'BucketPolicy',
-              actions: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'],
+              actions: ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:GetEncryptionConfiguration'],
               resources: [this.bucket.bucketArn],
             }),
             new iam.PolicyStatement({
@@ -209,11 +226,59 @@ export class LogArchiveStack extends Stack {
               resources: keyResource.arns,
               conditions: keyResource.conditions,
             }),
-            new iam.PolicyStatement({ sid: 'ReaderRoles', actions: READER_ROLE_ACTIONS, resources: [readerRoles] }),
+            new iam.PolicyStatement({ sid: 'ReadReaderRoles', actions: READER_ROLE_READ_ACTIONS, resources: [readerRoles] }),
+            // A reader role is created only with the boundary and the ownership tag...
+            new iam.PolicyStatement({
+              sid: 'CreateReaderRoles',
+              actions: ['iam:CreateRole'],
+              resources: [readerRoles],
+              conditions: { StringEquals: { ...withBoundary, [`aws:RequestTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue } },
+            }),
+            new iam.PolicyStatement({ sid: 'TagReaderRoles', actions: ['iam:TagRole'], resources: [readerRoles], conditions: { StringEquals: owned } }),
+            // ...its permissions change only while it has the boundary...
+            new iam.PolicyStatement({
+              sid: 'WriteReaderRolePolicies',
+              actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary'],
+              resources: [readerRoles],
+              conditions: { StringEquals: { ...withBoundary, ...owned } },
+            }),
+            // ...and only roles the service owns have their trust or settings changed.
+            new iam.PolicyStatement({
+              sid: 'UpdateReaderRoles',
+              actions: ['iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:UpdateRoleDescription'],
+              resources: [readerRoles],
+              conditions: { StringEquals: owned },
+            }),
           ],
         }),
       },
     });
+
+    // ---- what operators read through (onboard plan): the shared policies and the reader roles, read-only.
+    const operators = cfg.operatorPrincipalArns?.length
+      ? cfg.operatorPrincipalArns.map((arn) => new iam.ArnPrincipal(arn))
+      : [new iam.AccountPrincipal(orchestrator)];
+    this.operatorReadRole = new iam.Role(this, 'OperatorReadRole', {
+      roleName: OPERATOR_READ_ROLE_NAME,
+      description: 'Read-only view of the CloudTrail onboarding service\'s shared policies and reader roles, for its operators (onboard plan).',
+      assumedBy: new iam.CompositePrincipal(...operators),
+      maxSessionDuration: Duration.hours(1),
+      inlinePolicies: {
+        ReadOnboardingState: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({ sid: 'BucketPolicy', actions: ['s3:GetBucketPolicy', 's3:GetEncryptionConfiguration'], resources: [this.bucket.bucketArn] }),
+            new iam.PolicyStatement({ sid: 'KeyPolicy', actions: ['kms:DescribeKey', 'kms:GetKeyPolicy'], resources: keyResource.arns, conditions: keyResource.conditions }),
+            new iam.PolicyStatement({ sid: 'ReaderRoles', actions: READER_ROLE_READ_ACTIONS, resources: [readerRoles] }),
+          ],
+        }),
+      },
+    });
+    for (const role of [this.operatorReadRole]) {
+      acknowledge(role, wildcardResourceFinding(role, readerRoles), 'Reader roles are created at run time, one per onboarded account; read-only, limited to that name prefix.');
+      if (keyResource.conditions) {
+        acknowledge(role, wildcardResourceFinding(role, keyResource.arns[0]), 'The key is configured by alias; narrowed by kms:ResourceAliases to the one alias.');
+      }
+    }
     acknowledge(
       this.accessRole,
       wildcardResourceFinding(this.accessRole, readerRoles),

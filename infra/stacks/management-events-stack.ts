@@ -17,8 +17,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AppConfig, orchestratorAccount } from '../config';
-import { acknowledge } from '../nag';
-import { CREATE_ACCOUNT_SUCCEEDED_PATTERN, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME } from '../names';
+import { acknowledge, wildcardResourceFinding } from '../nag';
+import { CREATE_ACCOUNT_SUCCEEDED_PATTERN, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, ROLE_NAME_PREFIX } from '../names';
 
 /** Properties of {@link ManagementEventsStack}. */
 export interface ManagementEventsStackProps extends StackProps {
@@ -51,6 +51,32 @@ export class ManagementEventsStack extends Stack {
         }),
       },
     });
+
+    // ---- what ValidateRequest reads Organizations through when the orchestrator is another account
+    if (orchestratorAccount(cfg) !== cfg.managementAccountId && !cfg.organizationsRoleArn && cfg.organizationId) {
+      const orchestrator = orchestratorAccount(cfg);
+      const accounts = `arn:${this.partition}:organizations::${cfg.managementAccountId}:account/${cfg.organizationId}/*`;
+      const readRole = new iam.Role(this, 'OrganizationsReadRole', {
+        roleName: ORGANIZATIONS_READ_ROLE_NAME,
+        description: 'Assumed by the CloudTrail onboarding service (ValidateRequest) to read the account being onboarded in Organizations.',
+        // Only the ValidateRequest role of the orchestrator (a principal ARN condition: IAM refuses a
+        // trust policy naming a role that does not exist yet, so the stacks deploy in any order).
+        assumedBy: new iam.AccountPrincipal(orchestrator).withConditions({
+          ArnEquals: { 'aws:PrincipalArn': `arn:${this.partition}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}ValidateRequest` },
+        }),
+        maxSessionDuration: Duration.hours(1),
+        inlinePolicies: {
+          DescribeAccounts: new iam.PolicyDocument({
+            statements: [new iam.PolicyStatement({ sid: 'DescribeAccounts', actions: ['organizations:DescribeAccount'], resources: [accounts] })],
+          }),
+        },
+      });
+      acknowledge(
+        readRole,
+        wildcardResourceFinding(readRole, accounts),
+        'ValidateRequest describes the account being onboarded, not known at deploy time; limited to DescribeAccount on accounts of this one organization.',
+      );
+    }
 
     const dlq = new sqs.Queue(this, 'ForwardDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -31,7 +31,7 @@ import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { LAMBDA_BUNDLING } from '../bundling';
-import { aliasOfKeyArn, AppConfig, logArchiveAccessRoleArn, runtimeConfigOf } from '../config';
+import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, runtimeConfigOf } from '../config';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import {
   CREATE_ACCOUNT_SUCCEEDED_PATTERN,
@@ -83,6 +83,12 @@ const STEP_ACCESS: Record<StepName, StepAccess> = {
   RecordResult: { table: ACCOUNT_ITEMS },
   RecordFailure: { table: ACCOUNT_ITEMS },
 };
+
+/** The steps whose roles assume the log-archive access role (its trust names exactly these). */
+export function stepsUsingLogArchiveRole(cfg: Pick<AppConfig, 'keyArn'>): StepName[] {
+  const keyIsAlias = aliasOfKeyArn(cfg.keyArn) !== undefined;
+  return STEP_NAMES.filter((n) => STEP_ACCESS[n].logArchive === 'always' || (STEP_ACCESS[n].logArchive === 'keyAlias' && keyIsAlias));
+}
 
 const HANDLERS_DIR = path.join(__dirname, '..', '..', 'handlers');
 
@@ -137,7 +143,6 @@ export class OrchestratorStack extends Stack {
     });
 
     const runtimeConfig = this.toJsonString(runtimeConfigOf(cfg, this.table.tableName));
-    const keyIsAlias = aliasOfKeyArn(cfg.keyArn) !== undefined;
 
     // ---- the step functions, one role each
     const fns = {} as Record<StepName, nodejs.NodejsFunction>;
@@ -160,21 +165,46 @@ export class OrchestratorStack extends Stack {
       }
       if (access.member) {
         const memberRoles = `arn:${this.partition}:iam::*:role/${cfg.memberAccessRoleName}`;
-        role.addToPolicy(new iam.PolicyStatement({ sid: 'MemberAccess', actions: ['sts:AssumeRole'], resources: [memberRoles] }));
+        // Only accounts of the organization (when there is one), and never the log-archive or the
+        // management account unless the configuration allows onboarding them.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'MemberAccess',
+            actions: ['sts:AssumeRole'],
+            resources: [memberRoles],
+            ...(cfg.organizationId ? { conditions: { StringEquals: { 'aws:ResourceOrgID': cfg.organizationId } } } : {}),
+          }),
+        );
+        const excluded = [
+          ...(cfg.allowLogArchiveAccount ? [] : [cfg.logArchiveAccountId]),
+          ...(cfg.allowManagementAccount ? [] : [cfg.managementAccountId]),
+        ];
+        if (excluded.length) {
+          role.addToPolicy(
+            new iam.PolicyStatement({
+              sid: 'NoMemberAccessToExcludedAccounts',
+              effect: iam.Effect.DENY,
+              actions: ['sts:AssumeRole'],
+              resources: excluded.map((a) => `arn:${this.partition}:iam::${a}:role/${cfg.memberAccessRoleName}`),
+            }),
+          );
+        }
         acknowledge(
           role,
           wildcardResourceFinding(role, memberRoles),
           'Member accounts are not known at deploy time (any account may be onboarded); the grant is limited to the one member-access role name, which each member account must trust.',
         );
       }
-      if (access.logArchive === 'always' || (access.logArchive === 'keyAlias' && keyIsAlias)) {
+      if (stepsUsingLogArchiveRole(cfg).includes(name)) {
         role.addToPolicy(
           new iam.PolicyStatement({ sid: 'LogArchiveAccess', actions: ['sts:AssumeRole'], resources: [logArchiveAccessRoleArn(cfg)] }),
         );
       }
       if (access.organizations && cfg.organizationId) {
-        if (cfg.organizationsRoleArn) {
-          role.addToPolicy(new iam.PolicyStatement({ sid: 'Organizations', actions: ['sts:AssumeRole'], resources: [cfg.organizationsRoleArn] }));
+        const organizationsRole = effectiveOrganizationsRoleArn(cfg);
+        if (organizationsRole) {
+          role.addToPolicy(new iam.PolicyStatement({ sid: 'Organizations', actions: ['sts:AssumeRole'], resources: [organizationsRole] }));
         } else {
           const orgAccounts = `arn:${this.partition}:organizations::${cfg.managementAccountId}:account/${cfg.organizationId}/*`;
           role.addToPolicy(
@@ -215,7 +245,12 @@ export class OrchestratorStack extends Stack {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const starterEnv = { [CONFIG_ENV]: runtimeConfig, [STATE_MACHINE_ARN_ENV]: stateMachineArn };
-    const grantStarter = (fn: nodejs.NodejsFunction) => {
+    /**
+     * What a function that starts onboardings may do: start and list executions of this state machine,
+     * read their status (redrive only for the API's retry route), and read account items of the status
+     * table -- never the member set or the leases.
+     */
+    const grantStarter = (fn: nodejs.NodejsFunction, opts: { redrive: boolean }) => {
       const role = fn.role as iam.Role;
       role.addToPolicy(
         new iam.PolicyStatement({
@@ -226,16 +261,17 @@ export class OrchestratorStack extends Stack {
       );
       role.addToPolicy(
         new iam.PolicyStatement({
-          sid: 'ReadAndRedriveExecutions',
-          actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
+          sid: opts.redrive ? 'ReadAndRedriveExecutions' : 'ReadExecutions',
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory', ...(opts.redrive ? ['states:RedriveExecution'] : [])],
           resources: [executionsArn],
         }),
       );
       role.addToPolicy(
         new iam.PolicyStatement({
           sid: 'ReadStatusTable',
-          actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+          actions: ['dynamodb:GetItem'],
           resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ACCOUNT_KEY_PREFIX}*`] } },
         }),
       );
       acknowledge(
@@ -251,7 +287,7 @@ export class OrchestratorStack extends Stack {
 
     // ---- way in 1: the REST API (IAM-authorized)
     this.apiFunction = this.nodeFunction('Api', ENTRIES.Api, starterEnv);
-    grantStarter(this.apiFunction);
+    grantStarter(this.apiFunction, { redrive: true });
     this.api = this.restApi(this.apiFunction);
 
     // What the operator CLI reads (cli/context.ts) to find the state machine and the status table.
@@ -277,7 +313,7 @@ export class OrchestratorStack extends Stack {
     // ---- way in 2: a new account in the organization (only with Organizations)
     if (cfg.organizationId) {
       const fn = this.nodeFunction('StartFromEvent', ENTRIES.StartFromEvent, starterEnv);
-      grantStarter(fn);
+      grantStarter(fn, { redrive: false });
       const dlq = this.queue('StartFromEventDeadLetters');
       // Errors inside the function (after its own two retries) land in the same queue as events
       // EventBridge could not deliver.

@@ -1,10 +1,13 @@
 /**
- * The organization of docs/DESIGN.md ("Accounts used by the simulation and the demo"), seeded:
- * member accounts with OrganizationAccountAccessRole, the log-archive bucket (with another team's
- * organization-trail statements and DenyInsecureTransport) and key, the log-archive access role,
- * and the orchestrator's Lambda role in the management account.
+ * The organization of docs/DESIGN.md ("Accounts used by the simulation and the demo"), as the
+ * service finds it before anything of it is deployed: member accounts with
+ * OrganizationAccountAccessRole (trusting the management account only, as Organizations creates
+ * it), an `Administrator` role in the accounts people sign in to, and -- unless a configuration
+ * creates them -- the existing log-archive bucket (with another team's organization-trail statements
+ * and DenyInsecureTransport) and key with its administrators. Nothing of the onboarding service is
+ * here: the local runner deploys the synthesized stacks into this world (local/runner.ts).
  */
-import { denyInsecureTransport, ORGANIZATION_ACCESS_ROLE } from './seeds';
+import { denyInsecureTransport, seedAdministrator } from './seeds';
 import { SimWorld, type SimWorldOptions } from './world';
 
 /** Ids and names of the demo organization. */
@@ -22,19 +25,31 @@ export const DEMO = {
   keyArn: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   trailName: 'org-member-trail',
   logPrefix: 'cloudtrail',
-  /** The orchestrator Lambda's role and its session (what the step handlers run as). */
-  orchestratorRoleArn: 'arn:aws:iam::111122223333:role/OnboardingStepRole',
-  orchestratorPrincipalArn: 'arn:aws:sts::111122223333:assumed-role/OnboardingStepRole/lambda',
+  /** A dedicated security-tooling account (the orchestrator of config/onboarding.create-resources.sample.json). */
+  securityToolingAccountId: '333344445555',
+  /** An administrator of the management account at a terminal: the operator CLI's and the tests' own identity. */
+  operatorPrincipalArn: 'arn:aws:sts::111122223333:assumed-role/Administrator/operator',
+  /** The LogArchive stack's access role (exists once the app is deployed). */
   logArchiveAccessRoleArn: 'arn:aws:iam::222233334444:role/OnboardingLogArchiveAccess',
   /** Another team's organization trail, whose statements are foreign to the service. */
   organizationTrailArn: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail',
 } as const;
 
+/** Options of {@link createDemoWorld}. */
+export interface DemoWorldOptions extends Omit<SimWorldOptions, 'organization' | 'partition'> {
+  /**
+   * Seed the existing log-archive bucket and key (config/onboarding.sample.json uses them). Default
+   * true; false for a configuration whose LogArchive stack creates them.
+   */
+  readonly existingLogArchive?: boolean;
+}
+
 /** Builds the demo organization. */
-export function createDemoWorld(options: Omit<SimWorldOptions, 'organization' | 'partition'> = {}): SimWorld {
+export function createDemoWorld(options: DemoWorldOptions = {}): SimWorld {
+  const { existingLogArchive = true, ...worldOptions } = options;
   const d = DEMO;
   const world = new SimWorld({
-    ...options,
+    ...worldOptions,
     partition: d.partition,
     organization: {
       id: d.organizationId,
@@ -42,23 +57,22 @@ export function createDemoWorld(options: Omit<SimWorldOptions, 'organization' | 
       accounts: [
         { id: d.managementAccountId, name: 'management', state: 'ACTIVE' },
         { id: d.logArchiveAccountId, name: 'log-archive', state: 'ACTIVE' },
+        { id: d.securityToolingAccountId, name: 'security-tooling', state: 'ACTIVE' },
         ...d.memberAccountIds.map((id, i) => ({ id, name: `member-${i + 1}`, state: 'ACTIVE' as const })),
         { id: d.suspendedAccountId, name: 'suspended-member', state: 'SUSPENDED' },
       ],
     },
   });
-  world.iam.createRole(d.managementAccountId, {
-    name: 'OnboardingStepRole',
-    trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-    inlinePolicies: {
-      AssumeOnboardingRoles: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [`arn:aws:iam::*:role/${ORGANIZATION_ACCESS_ROLE}`, d.logArchiveAccessRoleArn] }],
-      },
-    },
-  });
+  for (const id of [d.managementAccountId, d.logArchiveAccountId, d.securityToolingAccountId]) seedAdministrator(world, id);
+  // The administrators a created key's policy names must exist before the key (KMS CreateKey).
+  if (!existingLogArchive) {
+    world.iam.createRole(d.logArchiveAccountId, {
+      name: 'KeyAdministrators',
+      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${d.logArchiveAccountId}:root` }, Action: 'sts:AssumeRole' }] },
+    });
+  }
   const bucketArn = `arn:aws:s3:::${d.bucketName}`;
-  world.seedLogArchive({
+  if (existingLogArchive) world.seedLogArchive({
     accountId: d.logArchiveAccountId,
     region: d.region,
     bucketName: d.bucketName,

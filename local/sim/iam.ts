@@ -9,7 +9,7 @@
 import type * as iam from '@aws-sdk/client-iam';
 import { awsError } from './errors';
 import { parseRoleArn, roleArn, type Principal } from './identity';
-import { isAwsManagedPolicyArn, managedPolicyName } from './managed-policies';
+import { awsManagedPolicyDocument, isAwsManagedPolicyArn, managedPolicyName } from './managed-policies';
 import { iamPolicyLength, parsePolicy, rewriteAwsPrincipals, structuralProblem, type PolicyDocument } from './policy-doc';
 import type { OperationHandler, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
@@ -31,6 +31,18 @@ export interface SimRole {
   attached: string[];
   /** Inline policies: name -> document text. */
   inline: Map<string, string>;
+  /** ARN of the managed policy set as permissions boundary, if any. */
+  permissionsBoundary?: string;
+}
+
+/** A customer managed policy (AWS-managed ones are in managed-policies.ts). */
+export interface SimManagedPolicy {
+  readonly accountId: string;
+  readonly name: string;
+  readonly path: string;
+  readonly arn: string;
+  /** Document text of the default version. */
+  document: string;
 }
 
 /** What a role is created from (API or seed). */
@@ -43,6 +55,8 @@ export interface RoleSpec {
   readonly tags?: iam.Tag[];
   readonly managedPolicyArns?: string[];
   readonly inlinePolicies?: Record<string, string | object>;
+  /** ARN of an existing managed policy to set as permissions boundary. */
+  readonly permissionsBoundary?: string;
 }
 
 /** A role as persisted (local/sim/persistence.ts): plain JSON, dates as ISO strings, inline policies in order. */
@@ -59,6 +73,7 @@ export interface PersistedRole {
   readonly tags: iam.Tag[];
   readonly attached: string[];
   readonly inline: { name: string; document: string }[];
+  readonly permissionsBoundary?: string;
 }
 
 /** IAM's state as persisted. */
@@ -66,6 +81,8 @@ export interface PersistedIam {
   /** Sequence of generated role ids (ids are never reused). */
   readonly roleCounter: number;
   readonly roles: PersistedRole[];
+  /** Customer managed policies (absent in files written before they were modelled). */
+  readonly managedPolicies?: SimManagedPolicy[];
 }
 
 /** Quotas (IAM and STS quotas page). */
@@ -90,6 +107,7 @@ const docText = (doc: string | object): string => (typeof doc === 'string' ? doc
 /** IAM of every account of the world. */
 export class IamSim implements SimServiceImpl {
   private readonly roles = new Map<string, Map<string, SimRole>>();
+  private readonly policies = new Map<string, SimManagedPolicy>();
   private roleCounter = 0;
 
   constructor(private readonly world: SimWorld) {}
@@ -138,15 +156,19 @@ export class IamSim implements SimServiceImpl {
           tags: r.tags.map((t) => ({ ...t })),
           attached: [...r.attached],
           inline: [...r.inline].map(([name, document]) => ({ name, document })),
+          ...(r.permissionsBoundary ? { permissionsBoundary: r.permissionsBoundary } : {}),
         });
       }
     }
-    return { roleCounter: this.roleCounter, roles };
+    const managedPolicies = [...this.policies.values()].sort((a, b) => a.arn.localeCompare(b.arn)).map((p) => ({ ...p }));
+    return { roleCounter: this.roleCounter, roles, managedPolicies };
   }
 
   /** Replaces every role with the persisted ones, as they were (no validation: they were valid when written). */
   importState(state: PersistedIam): void {
     this.roles.clear();
+    this.policies.clear();
+    for (const p of state.managedPolicies ?? []) this.policies.set(p.arn, { ...p });
     this.roleCounter = state.roleCounter;
     for (const r of state.roles) {
       const role: SimRole = {
@@ -162,6 +184,7 @@ export class IamSim implements SimServiceImpl {
         tags: r.tags.map((t) => ({ ...t })),
         attached: [...r.attached],
         inline: new Map(r.inline.map((p) => [p.name, p.document])),
+        ...(r.permissionsBoundary ? { permissionsBoundary: r.permissionsBoundary } : {}),
       };
       let account = this.roles.get(r.accountId);
       if (!account) this.roles.set(r.accountId, (account = new Map()));
@@ -181,6 +204,7 @@ export class IamSim implements SimServiceImpl {
     const trustPolicy = this.checkTrustPolicy(docText(spec.trustPolicy));
     const maxSessionDuration = spec.maxSessionDuration ?? 3600;
     checkMaxSessionDuration(maxSessionDuration);
+    if (spec.permissionsBoundary !== undefined) this.requireAttachable(spec.permissionsBoundary);
     const tags = spec.tags ?? [];
     if (tags.length > IAM_LIMITS.tagsPerRole) awsError('LimitExceededException', `Cannot exceed quota for TagsPerRole: ${IAM_LIMITS.tagsPerRole}`);
     this.roleCounter += 1;
@@ -197,12 +221,34 @@ export class IamSim implements SimServiceImpl {
       tags: tags.map((t) => ({ Key: t.Key, Value: t.Value })),
       attached: [],
       inline: new Map(),
+      ...(spec.permissionsBoundary !== undefined ? { permissionsBoundary: spec.permissionsBoundary } : {}),
     };
     let account = this.roles.get(accountId);
     if (!account) this.roles.set(accountId, (account = new Map()));
     account.set(spec.name.toLowerCase(), role);
     for (const arn of spec.managedPolicyArns ?? []) this.attach(role, arn);
     for (const [name, doc] of Object.entries(spec.inlinePolicies ?? {})) this.putInline(role, name, docText(doc));
+    return role;
+  }
+
+  /**
+   * Updates a role in place to `spec` (a stack update: same role id and creation date), with the
+   * same validation as CreateRole. Used by the simulated CloudFormation only.
+   */
+  updateRoleFromStack(accountId: string, spec: RoleSpec): SimRole {
+    const role = this.getRole(accountId, spec.name) ?? awsError('NoSuchEntityException', `The role with name ${spec.name} cannot be found.`);
+    role.trustPolicy = this.checkTrustPolicy(docText(spec.trustPolicy));
+    if (spec.permissionsBoundary !== undefined) this.requireAttachable(spec.permissionsBoundary);
+    role.maxSessionDuration = spec.maxSessionDuration ?? 3600;
+    if (spec.description !== undefined) role.description = spec.description;
+    else delete role.description;
+    role.tags = (spec.tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }));
+    role.attached = [];
+    for (const arn of spec.managedPolicyArns ?? []) this.attach(role, arn);
+    role.inline = new Map();
+    for (const [name, doc] of Object.entries(spec.inlinePolicies ?? {})) this.putInline(role, name, docText(doc));
+    if (spec.permissionsBoundary !== undefined) role.permissionsBoundary = spec.permissionsBoundary;
+    else delete role.permissionsBoundary;
     return role;
   }
 
@@ -226,10 +272,72 @@ export class IamSim implements SimServiceImpl {
     return changed ? JSON.stringify(doc) : text;
   }
 
-  private attach(role: SimRole, policyArn: string): void {
-    if (!isAwsManagedPolicyArn(policyArn)) {
+  /**
+   * Creates a customer managed policy (what a template's AWS::IAM::ManagedPolicy deploys; there is
+   * no CreatePolicy operation). Validated like an identity policy.
+   */
+  createManagedPolicy(accountId: string, spec: { name: string; path?: string; document: string | object }): SimManagedPolicy {
+    if (!POLICY_NAME.test(spec.name)) validation(`Value '${spec.name}' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
+    const path = spec.path ?? '/';
+    const arn = `arn:${this.world.partition}:iam::${accountId}:policy${path}${spec.name}`;
+    if (this.policies.has(arn)) awsError('EntityAlreadyExistsException', `A policy called ${spec.name} already exists. Duplicate names are not allowed.`);
+    const document = this.checkIdentityPolicy(docText(spec.document));
+    const policy: SimManagedPolicy = { accountId, name: spec.name, path, arn, document };
+    this.policies.set(arn, policy);
+    return policy;
+  }
+
+  /** Replaces the default version of a customer managed policy (a stack update). */
+  setManagedPolicyDocument(arn: string, document: string | object): void {
+    const policy = this.policies.get(arn) ?? awsError('NoSuchEntityException', `Policy ${arn} was not found.`);
+    policy.document = this.checkIdentityPolicy(docText(document));
+  }
+
+  /** A customer managed policy, or undefined. */
+  managedPolicy(arn: string): SimManagedPolicy | undefined {
+    return this.policies.get(arn);
+  }
+
+  /**
+   * The identity-based policies IAM evaluates for a session of `role`: its inline policies and its
+   * attached managed policies (AWS-managed ones as managed-policies.ts approximates them).
+   */
+  identityPoliciesOf(role: SimRole): { name: string; policy: unknown }[] {
+    return [
+      ...role.attached.map((arn) => ({ name: arn, policy: this.managedDocument(arn) })),
+      ...[...role.inline].map(([name, text]) => ({ name, policy: parsePolicy(text) })),
+    ];
+  }
+
+  /** The role's permissions boundary document, if it has one. */
+  boundaryOf(role: SimRole): { name: string; policy: unknown } | undefined {
+    return role.permissionsBoundary ? { name: role.permissionsBoundary, policy: this.managedDocument(role.permissionsBoundary) } : undefined;
+  }
+
+  private managedDocument(arn: string): unknown {
+    if (isAwsManagedPolicyArn(arn)) return awsManagedPolicyDocument(arn);
+    const policy = this.policies.get(arn);
+    // A deleted policy grants nothing (IAM detaches it on deletion; the simulation never deletes).
+    return policy ? parsePolicy(policy.document) : { Version: '2012-10-17', Statement: [] };
+  }
+
+  private checkIdentityPolicy(text: string): string {
+    const doc = parsePolicy(text);
+    if (!doc) awsError('MalformedPolicyDocumentException', 'This policy contains invalid Json');
+    const problem = structuralProblem(doc, 'identity');
+    if (problem) awsError('MalformedPolicyDocumentException', problem);
+    return text;
+  }
+
+  /** AWS-managed, or a customer managed policy that exists. */
+  private requireAttachable(policyArn: string): void {
+    if (!isAwsManagedPolicyArn(policyArn) && !this.policies.has(policyArn)) {
       awsError('NoSuchEntityException', `Policy ${policyArn} does not exist or is not attachable.`);
     }
+  }
+
+  private attach(role: SimRole, policyArn: string): void {
+    this.requireAttachable(policyArn);
     if (role.attached.includes(policyArn)) return;
     if (role.attached.length >= IAM_LIMITS.managedPoliciesPerRole) {
       awsError('LimitExceededException', `Cannot exceed quota for PoliciesPerRole: ${IAM_LIMITS.managedPoliciesPerRole}`);
@@ -283,6 +391,7 @@ export class IamSim implements SimServiceImpl {
       ...(role.description !== undefined ? { Description: role.description } : {}),
       MaxSessionDuration: role.maxSessionDuration,
       ...(role.tags.length > 0 ? { Tags: role.tags.map((t) => ({ ...t })) } : {}),
+      ...(role.permissionsBoundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: role.permissionsBoundary } } : {}),
       RoleLastUsed: {},
     };
   }
@@ -312,8 +421,20 @@ export class IamSim implements SimServiceImpl {
         ...(input.Description !== undefined ? { description: input.Description } : {}),
         ...(input.MaxSessionDuration !== undefined ? { maxSessionDuration: input.MaxSessionDuration } : {}),
         ...(input.Tags ? { tags: input.Tags } : {}),
+        ...(input.PermissionsBoundary !== undefined ? { permissionsBoundary: input.PermissionsBoundary } : {}),
       });
       return { Role: this.roleOutput(role) };
+    },
+    PutRolePermissionsBoundary: ({ accountId, input }) => {
+      const role = this.require(accountId, input.RoleName);
+      this.requireAttachable(String(input.PermissionsBoundary));
+      role.permissionsBoundary = String(input.PermissionsBoundary);
+      return {};
+    },
+    DeleteRolePermissionsBoundary: ({ accountId, input }) => {
+      const role = this.require(accountId, input.RoleName);
+      delete role.permissionsBoundary;
+      return {};
     },
     GetRole: ({ accountId, input }) => ({ Role: this.roleOutput(this.require(accountId, input.RoleName)) }),
     UpdateAssumeRolePolicy: ({ accountId, input }) => {
@@ -402,6 +523,8 @@ export class IamSim implements SimServiceImpl {
   } satisfies {
     CreateRole: OperationHandler<iam.CreateRoleCommandInput, iam.CreateRoleCommandOutput>;
     GetRole: OperationHandler<iam.GetRoleCommandInput, iam.GetRoleCommandOutput>;
+    PutRolePermissionsBoundary: OperationHandler<iam.PutRolePermissionsBoundaryCommandInput, iam.PutRolePermissionsBoundaryCommandOutput>;
+    DeleteRolePermissionsBoundary: OperationHandler<iam.DeleteRolePermissionsBoundaryCommandInput, iam.DeleteRolePermissionsBoundaryCommandOutput>;
     UpdateAssumeRolePolicy: OperationHandler<iam.UpdateAssumeRolePolicyCommandInput, iam.UpdateAssumeRolePolicyCommandOutput>;
     UpdateRole: OperationHandler<iam.UpdateRoleCommandInput, iam.UpdateRoleCommandOutput>;
     UpdateRoleDescription: OperationHandler<iam.UpdateRoleDescriptionCommandInput, iam.UpdateRoleDescriptionCommandOutput>;

@@ -25,6 +25,8 @@ import type { PersistedAccount } from './accounts';
 import type { PersistedTrail } from './cloudtrail';
 import type { FaultSpec } from './faults';
 import type { PersistedIam } from './iam';
+import type { PersistedOrganizations } from './organizations';
+import type { PersistedStacks } from './cloudformation';
 import type { PersistedCredentials } from './identity';
 import type { PersistedKms } from './kms';
 import type { SimBucket } from './s3';
@@ -56,6 +58,10 @@ export interface WorldState {
   /** Injected faults not yet spent (`times` = what is left). */
   readonly faults: FaultSpec[];
   readonly stepFunctions: PersistedStepFunctions;
+  /** Attached SCPs (absent in files written before they were modelled). */
+  readonly organizations?: PersistedOrganizations;
+  /** Stacks deployed into the world (absent in files written before deploys were modelled). */
+  readonly stacks?: PersistedStacks;
   /** Only with `exportWorld(world, { includeCredentials: true })`: the unexpired issued keys. */
   readonly credentials?: PersistedCredentials;
 }
@@ -103,6 +109,8 @@ export function exportWorld(world: SimWorld, options: ExportWorldOptions = {}): 
     sts: world.sts.exportState(),
     faults: world.faults.exportState(),
     stepFunctions: world.stepFunctions.exportState(),
+    organizations: world.organizations.exportState(),
+    stacks: world.stacks.exportState(),
     ...(options.includeCredentials ? { credentials: world.exportCredentials() } : {}),
   };
 }
@@ -128,6 +136,8 @@ export function importWorld(state: unknown, options: ImportWorldOptions = {}): S
   world.sts.importState(s.sts);
   world.faults.importState(s.faults);
   world.stepFunctions.importState(s.stepFunctions, world.now());
+  world.organizations.importState(s.organizations);
+  world.stacks.importState(s.stacks);
   if (s.logArchive) world.logArchive = { ...s.logArchive };
   if (s.credentials) world.importCredentials(s.credentials);
   return world;

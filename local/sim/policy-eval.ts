@@ -39,6 +39,13 @@ export interface EvaluationRequest {
   readonly identityPolicies?: readonly { readonly name: string; readonly policy: unknown }[];
   /** Bucket policy, key policy or trust policy. */
   readonly resourcePolicy?: unknown;
+  /** The caller's permissions boundary, if it has one. */
+  readonly permissionsBoundary?: { readonly name: string; readonly policy: unknown };
+  /**
+   * Service control policies of the caller's account, root first, the account last; each level must
+   * include FullAWSAccess (or another Allow) or everything is denied, as in Organizations.
+   */
+  readonly serviceControlPolicies?: readonly { readonly orgIdentifier: string; readonly policies: readonly { readonly name: string; readonly policy: unknown }[] }[];
 }
 
 /** The answer, with what was left for the EncryptionContext workaround when it decided. */
@@ -99,9 +106,10 @@ export async function evaluate(request: EvaluationRequest): Promise<EvaluationRe
         contextVariables: context,
       },
       identityPolicies: (request.identityPolicies ?? []).map((p) => ({ name: p.name, policy: withVersionSemantics(p.policy) })),
-      serviceControlPolicies: [],
+      serviceControlPolicies: (request.serviceControlPolicies ?? []).map((level) => ({ orgIdentifier: level.orgIdentifier, policies: level.policies.map((p) => ({ ...p, policy: withVersionSemantics(p.policy) })) })),
       resourceControlPolicies: [],
       resourcePolicy: withVersionSemantics(request.resourcePolicy),
+      ...(request.permissionsBoundary ? { permissionBoundaryPolicies: [{ ...request.permissionsBoundary, policy: withVersionSemantics(request.permissionsBoundary.policy) }] } : {}),
     },
     { simulationMode: 'Discovery', discoveryContextKeyConstraints: DISCOVERY_CONSTRAINTS },
   );

@@ -9,7 +9,7 @@ import type { SimWorld } from './world';
 
 /** AWS-managed policy attached to the seeded administrative roles. */
 export const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
-/** Role the orchestrator assumes in the log-archive account. */
+/** Role the orchestrator assumes in the log-archive account (created by the LogArchive stack). */
 export const LOG_ARCHIVE_ACCESS_ROLE = 'OnboardingLogArchiveAccess';
 /** Human key administrators named in the key policy. */
 export const KEY_ADMINISTRATOR_ROLE = 'KeyAdministrator';
@@ -27,8 +27,6 @@ export interface LogArchiveSpec {
   readonly foreignBucketStatements?: readonly object[];
   /** Statements appended to the default key policy (root delegation + key administrators). */
   readonly foreignKeyStatements?: readonly object[];
-  /** Account trusted by the access role. Default: the organization's management account. */
-  readonly trustedAccountId?: string;
 }
 
 /** What seedLogArchive created. */
@@ -82,11 +80,9 @@ export function seedLogArchive(world: SimWorld, spec: LogArchiveSpec): LogArchiv
     trustPolicy: trustAccount(p, spec.accountId),
     managedPolicyArns: [ADMINISTRATOR_ACCESS],
   });
-  const access = world.iam.createRole(spec.accountId, {
-    name: LOG_ARCHIVE_ACCESS_ROLE,
-    trustPolicy: trustAccount(p, trustedAccount(world, spec.trustedAccountId)),
-    managedPolicyArns: [ADMINISTRATOR_ACCESS],
-  });
+  // An administrator of the account (what its owners sign in as); the onboarding service's own access
+  // role is not seeded: the LogArchive stack creates it when the local runner deploys the app.
+  seedAdministrator(world, spec.accountId);
   const bucketStatements = spec.foreignBucketStatements ?? [denyInsecureTransport(bucketArn)];
   world.s3.addBucket({
     name: spec.bucketName,
@@ -113,9 +109,20 @@ export function seedLogArchive(world: SimWorld, spec: LogArchiveSpec): LogArchiv
     bucketArn,
     keyId: spec.keyId,
     keyArn: key.arn,
-    accessRoleArn: access.arn,
+    accessRoleArn: `arn:${p}:iam::${spec.accountId}:role/${LOG_ARCHIVE_ACCESS_ROLE}`,
     keyAdministratorRoleArn: keyAdmin.arn,
   };
+}
+
+/** Role name of the administrator every seeded account has (AdministratorAccess, trusting its own account). */
+export const ADMINISTRATOR_ROLE = 'Administrator';
+
+/** Creates the account's `Administrator` role (once): the identity a person of that account signs in as. */
+export function seedAdministrator(world: SimWorld, accountId: string): SimRole {
+  return (
+    world.iam.getRole(accountId, ADMINISTRATOR_ROLE) ??
+    world.iam.createRole(accountId, { name: ADMINISTRATOR_ROLE, trustPolicy: trustAccount(world.partition, accountId), managedPolicyArns: [ADMINISTRATOR_ACCESS] })
+  );
 }
 
 /** Creates OrganizationAccountAccessRole (trusting the management account, AdministratorAccess). */

@@ -29,10 +29,22 @@ import { evaluate, type EvaluationResult, type RequestContext } from './policy-e
 import { S3Sim } from './s3';
 import { SfnSim, SfnSimError, toSfnException, type StepFunctionsBackend } from './sfn';
 import { seedLogArchive, seedMember, type LogArchiveSeed, type LogArchiveSpec, type MemberSeedOptions } from './seeds';
-import type { SimServiceImpl } from './service';
+import type { AuthorizationRequest, SimCall, SimServiceImpl } from './service';
+import { AUTHORIZERS, stepFunctionsAuthorization } from './authorization';
+import { StackDeployments, type StackDeployment } from './cloudformation';
+import { awsManagedPolicyDocument } from './managed-policies';
 import { snapshotOf, type WorldSnapshot } from './snapshot';
 import { StsSim } from './sts';
 import type { ClientHook } from '../../handlers/shared/clients';
+
+const ADMINISTRATOR_ACCESS_ARN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+
+/** The access key id of the environment credentials (world.environmentCredentials). */
+const ENVIRONMENT_CREDENTIALS: SimCredentials = {
+  accessKeyId: 'ASIASIMENVIRONMENT00',
+  secretAccessKey: 'simulated/environment',
+  sessionToken: 'simulated-environment-session',
+};
 
 /** Options of a world. */
 export interface SimWorldOptions {
@@ -80,6 +92,8 @@ export class SimWorld implements SimDispatcher {
   readonly cloudtrail: CloudTrailSim;
   readonly sts: StsSim;
   readonly organizations: OrganizationsSim;
+  /** Stacks deployed into the world (a simulated CloudFormation: see cloudformation.ts). */
+  readonly stacks: StackDeployments;
   /**
    * Step Functions, answered by the local runner once one is attached (`attachStepFunctions`); its
    * calls and faults are its own (`stepFunctions.calls`, `stepFunctions.inject`).
@@ -101,6 +115,7 @@ export class SimWorld implements SimDispatcher {
   private readonly dynamo = new DynamoServer();
   private readonly clock: () => Date;
   private requestCounter = 0;
+  private ambientPrincipal?: string;
 
   constructor(options: SimWorldOptions = {}) {
     this.partition = options.partition ?? 'aws';
@@ -112,6 +127,7 @@ export class SimWorld implements SimDispatcher {
     this.cloudtrail = new CloudTrailSim(this);
     this.sts = new StsSim(this);
     this.organizations = new OrganizationsSim(this);
+    this.stacks = new StackDeployments(this);
     this.stepFunctions = new SfnSim(() => this.now());
     this.services = { iam: this.iam, s3: this.s3, kms: this.kms, cloudtrail: this.cloudtrail, sts: this.sts, organizations: this.organizations, dynamodb: undefined };
     this.hook = createSimulationHook(this);
@@ -180,10 +196,12 @@ export class SimWorld implements SimDispatcher {
   /** The global condition keys AWS adds to every request of this caller. */
   principalContext(caller: Principal): RequestContext {
     const orgId = this.orgIdOf(caller.accountId);
+    const role = caller.kind === 'assumed-role' && caller.roleName ? this.iam.getRole(caller.accountId, caller.roleName) : undefined;
     return {
       'aws:PrincipalArn': this.principalArnOf(caller),
       'aws:PrincipalAccount': caller.accountId,
       ...(orgId ? { 'aws:PrincipalOrgID': orgId } : {}),
+      ...Object.fromEntries((role?.tags ?? []).map((t) => [`aws:PrincipalTag/${t.Key}`, t.Value ?? ''])),
       'aws:SecureTransport': 'true',
     };
   }
@@ -201,22 +219,43 @@ export class SimWorld implements SimDispatcher {
   // ------------------------------------------------------------------ authorization
 
   /**
-   * Evaluates `action` by `caller` on a resource under its resource policy. The caller's IAM
-   * permission for the action is assumed (identity policies of API callers are not modelled).
+   * Evaluates `action` by `caller` on a resource as IAM does: the caller's identity-based policies
+   * (a role's inline and attached managed policies; an account's root user may do anything in its
+   * account), its permissions boundary, the service control policies of its account, and the
+   * resource's policy when it has one; an explicit deny wins, and a cross-account request needs both
+   * sides. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
    */
   authorize(caller: Principal, action: string, resource: { arn: string; accountId: string; policy?: PolicyDocument }, context: RequestContext = {}): Promise<EvaluationResult> {
+    const identity = this.identityOf(caller);
     return evaluate({
       principal: caller.arn,
       action,
       resourceArn: resource.arn,
       resourceAccount: resource.accountId,
-      context: { ...this.principalContext(caller), ...context },
-      identityPolicies: [{ name: 'AssumedIdentityPermission', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] } }],
+      context: { ...this.principalContext(caller), ...this.resourceContext(resource.accountId), ...context },
+      identityPolicies: identity.policies,
+      ...(identity.boundary ? { permissionsBoundary: identity.boundary } : {}),
+      serviceControlPolicies: this.organizations.scpLevelsFor(caller.accountId),
       resourcePolicy: resource.policy,
     });
   }
 
-  /** Whether the role's trust policy lets the caller assume it (its IAM permission assumed). */
+  /** The identity-based policies and boundary of a caller (a deleted role's session has none). */
+  identityOf(caller: Principal): { policies: { name: string; policy: unknown }[]; boundary?: { name: string; policy: unknown } } {
+    if (caller.kind === 'root') return { policies: [{ name: 'RootUser', policy: awsManagedPolicyDocument(ADMINISTRATOR_ACCESS_ARN) }] };
+    const role = caller.kind === 'assumed-role' && caller.roleName ? this.iam.getRole(caller.accountId, caller.roleName) : undefined;
+    if (!role) return { policies: [] };
+    const boundary = this.iam.boundaryOf(role);
+    return { policies: this.iam.identityPoliciesOf(role), ...(boundary ? { boundary } : {}) };
+  }
+
+  /** `aws:ResourceAccount` and, for a member, `aws:ResourceOrgID`. */
+  private resourceContext(accountId: string): RequestContext {
+    const orgId = this.orgIdOf(accountId);
+    return { 'aws:ResourceAccount': accountId, ...(orgId ? { 'aws:ResourceOrgID': orgId } : {}) };
+  }
+
+  /** Whether the role's trust policy (and, across accounts, the caller's own policies) let the caller assume it. */
   async evaluateTrust(caller: Principal, role: SimRole, options: { externalId?: string; sessionName?: string } = {}): Promise<boolean> {
     const trust = parsePolicy(role.trustPolicy);
     if (!trust) return false;
@@ -250,6 +289,24 @@ export class SimWorld implements SimDispatcher {
     this.iam.replaceInTrustPolicies(from, to);
     this.s3.replaceInPolicies(from, to);
     this.kms.replaceInPolicies(from, to);
+  }
+
+  /**
+   * Credentials that stand for "the environment's own": the local runner puts them in the process
+   * environment, where Lambda puts each function's role credentials. See `environmentCallerOf`.
+   */
+  environmentCredentials(): SimCredentials {
+    return { ...ENVIRONMENT_CREDENTIALS };
+  }
+
+  /** Who code outside any function invocation acts as with the environment credentials (e.g. the operator CLI). */
+  setAmbientPrincipal(principalArn: string | undefined): void {
+    if (principalArn) this.accounts.require(parseCallerArn(principalArn).accountId);
+    this.ambientPrincipal = principalArn;
+  }
+
+  private environmentCaller(): Principal {
+    return environmentCallerOf(this.ambientPrincipal);
   }
 
   // ------------------------------------------------------------------ switches
@@ -335,6 +392,20 @@ export class SimWorld implements SimDispatcher {
     return this.logArchive;
   }
 
+  /** Deploys a stack's template into an account (cloudformation.ts). */
+  deployStack(deployment: StackDeployment): void {
+    this.stacks.deploy(deployment);
+  }
+
+  /** The active member accounts of the organization, the management account excluded (where a service-managed StackSet deploys). */
+  organizationMemberAccounts(): string[] {
+    const mgmt = this.organization?.managementAccountId;
+    return this.accounts
+      .list()
+      .filter((a) => a.inOrganization && a.id !== mgmt && a.state === 'ACTIVE')
+      .map((a) => a.id);
+  }
+
   /** Creates OrganizationAccountAccessRole in a member account. */
   seedMember(accountId: string, options: MemberSeedOptions = {}): SimRole {
     return seedMember(this, accountId, options);
@@ -365,16 +436,12 @@ export class SimWorld implements SimDispatcher {
       const service = this.services[request.service];
       record.accountId = service ? service.targetAccount(request.operation, request.input, caller) : caller.accountId;
       this.faults.check({ service: request.service, operation: request.operation, accountId: record.accountId, principalArn: caller.arn });
+      const call: SimCall = { operation: request.operation, input: request.input, caller, region: request.region, accountId: record.accountId };
+      await this.authorizeCall(request.service, call);
       if (request.passThrough) return await request.passThrough();
       const handler = service?.operations[request.operation];
       if (!handler) throw new Error(`The simulated AWS does not implement ${request.service}:${request.operation}`);
-      const output = await (handler as (call: object) => Promise<object> | object)({
-        operation: request.operation,
-        input: request.input,
-        caller,
-        region: request.region,
-        accountId: record.accountId,
-      });
+      const output = await (handler as (call: object) => Promise<object> | object)(call);
       const statusCode = request.service === 's3' && request.operation.startsWith('Delete') ? 204 : 200;
       return { output: { ...output, $metadata: { httpStatusCode: statusCode, requestId } }, statusCode };
     } catch (e) {
@@ -388,6 +455,19 @@ export class SimWorld implements SimDispatcher {
   }
 
   /**
+   * Authorizes a request by the caller's identity-based policies (authorization.ts); services that
+   * evaluate a resource policy do so in their operations instead.
+   */
+  private async authorizeCall(service: RoutedService, call: SimCall): Promise<void> {
+    const wanted = AUTHORIZERS[service]?.(this, call);
+    for (const req of wanted === undefined ? [] : Array.isArray(wanted) ? wanted : [wanted as AuthorizationRequest]) {
+      const resourceAccount = req.resourceAccount ?? call.accountId;
+      const result = await this.authorize(call.caller, req.action, { arn: req.resource, accountId: resourceAccount }, req.context ?? {});
+      if (!result.allowed) awsError(ACCESS_DENIED[service] ?? 'AccessDeniedException', denialMessage(call.caller, req.action, req.resource, result));
+    }
+  }
+
+  /**
    * A Step Functions request: the caller is checked like any other, then the local runner's service
    * answers (sfn.ts). Its calls and faults are kept by `stepFunctions` (the call log and the fault
    * injector know the simulated services only).
@@ -395,6 +475,9 @@ export class SimWorld implements SimDispatcher {
   private async dispatchStepFunctions(request: SdkRequest, requestId: string): Promise<SdkAnswer> {
     try {
       const caller = this.callerOf(request);
+      const req = stepFunctionsAuthorization(request.operation, request.input);
+      const result = await this.authorize(caller, req.action, { arn: req.resource, accountId: req.resourceAccount ?? caller.accountId });
+      if (!result.allowed) throw new SfnSimError('AccessDeniedException', denialMessage(caller, req.action, req.resource, result));
       const output = await this.stepFunctions.handle({ operation: request.operation, input: request.input, caller, region: request.region });
       return { output: { ...output, $metadata: { httpStatusCode: 200, requestId } }, statusCode: 200 };
     } catch (e) {
@@ -406,6 +489,7 @@ export class SimWorld implements SimDispatcher {
 
   /** The principal behind an access key, or the service's "invalid token" error. */
   private callerOf(request: SdkRequest): Principal {
+    if (request.accessKeyId === ENVIRONMENT_CREDENTIALS.accessKeyId) return this.environmentCaller();
     const issued = this.credentials.lookup(request.accessKeyId);
     if (!issued) {
       const [name, message] = UNKNOWN_KEY[request.service];
@@ -417,6 +501,28 @@ export class SimWorld implements SimDispatcher {
     }
     return issued.principal;
   }
+}
+
+/**
+ * What a request signed with the process environment's credentials was made by: inside a function
+ * invocation of the local runner, that function's execution role (each Lambda function gets its own
+ * role's credentials in its environment); outside one, the principal of whoever runs the code (an
+ * operator at a terminal: `setAmbientPrincipal`).
+ */
+function environmentCallerOf(ambient: string | undefined): Principal {
+  const inv = currentInvocation();
+  const arn = inv?.principalArn ?? ambient;
+  if (!arn) throw new Error('A request used the environment credentials outside any function invocation, and no ambient principal is set (world.setAmbientPrincipal)');
+  return parseCallerArn(arn);
+}
+
+/** Error name of an identity-based denial, by service. */
+const ACCESS_DENIED: Partial<Record<RoutedService, string>> = { iam: 'AccessDenied', sts: 'AccessDenied', s3: 'AccessDenied' };
+
+/** AWS's wording of an authorization failure. */
+function denialMessage(caller: Principal, action: string, resource: string, result: EvaluationResult): string {
+  const why = result.result === 'ExplicitlyDenied' ? 'with an explicit deny in a policy' : `because no identity-based policy allows the ${action} action`;
+  return `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
 }
 
 /** The step and execution of the current local invocation (local/invocation-context.ts), if any. */

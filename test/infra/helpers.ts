@@ -43,6 +43,7 @@ export function synth(config: string | Record<string, unknown>): Synthesized {
       logArchive: Template.fromStack(built.logArchive),
       orchestrator: Template.fromStack(built.orchestrator),
       managementEvents: built.managementEvents ? Template.fromStack(built.managementEvents) : undefined,
+      memberAccess: built.memberAccess ? Template.fromStack(built.memberAccess) : undefined,
     },
   };
 }

@@ -33,7 +33,7 @@ export async function startLocal(opts: { extraMembers?: string[]; config?: Recor
     world.seedMember(id);
   }
   const config = parseAppConfig({ ...sample, ...opts.config }, 'test configuration');
-  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.orchestratorPrincipalArn, retryDelayMs: 1 });
+  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.operatorPrincipalArn, retryDelayMs: 1 });
   const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }));
   const status = new StatusStore(doc, LOCAL_TABLE_NAME, () => new Date());
   world.resetCalls();

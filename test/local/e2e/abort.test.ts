@@ -58,7 +58,7 @@ async function startLocal(members: readonly string[]): Promise<Local> {
   const sfn = await LocalStepFunctions.start({
     world,
     config: appConfig,
-    principalArn: DEMO.orchestratorPrincipalArn,
+    principalArn: DEMO.operatorPrincipalArn,
     retryDelayMs: 1,
     lockRetryDelayMs: LOCK_RETRY_DELAY_MS,
   });

@@ -74,7 +74,7 @@ async function startBurst(members: readonly string[], lockRetryDelayMs: number):
     world.seedMember(id);
   }
   const config = parseAppConfig({ ...sample }, 'test configuration');
-  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.orchestratorPrincipalArn, retryDelayMs: 1, lockRetryDelayMs });
+  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.operatorPrincipalArn, retryDelayMs: 1, lockRetryDelayMs });
   const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }));
   world.resetCalls();
   return { world, sfn, status: new StatusStore(doc, LOCAL_TABLE_NAME, () => new Date()), lock: new LeaseLock(doc, LOCAL_TABLE_NAME) };

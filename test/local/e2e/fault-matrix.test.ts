@@ -92,7 +92,7 @@ function injected(call: DistinctCall, kind: FaultKind): { name: string } | { ref
   const injector = new FaultInjector();
   try {
     injector.inject({ service: call.service, operation: call.operation, error: kind });
-    injector.check({ service: call.service, operation: call.operation, accountId: call.accountId, principalArn: DEMO.orchestratorPrincipalArn });
+    injector.check({ service: call.service, operation: call.operation, accountId: call.accountId, principalArn: DEMO.operatorPrincipalArn });
   } catch (e) {
     if (e instanceof SimAwsError) return { name: e.errorName };
     return { refused: (e as Error).message };

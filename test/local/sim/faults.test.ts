@@ -43,8 +43,8 @@ describe('fault injection', () => {
     const s3 = new S3Client({ region: DEMO.region, credentials: t.world.credentialsFor(asLogArchive), ...one });
     const kms = new KMSClient({ region: DEMO.region, credentials: t.world.credentialsFor(asLogArchive), ...one });
     const ct = new CloudTrailClient({ region: DEMO.region, credentials: t.world.credentialsFor(asMember), ...one });
-    const org = new OrganizationsClient({ region: DEMO.region, credentials: t.world.credentialsFor(DEMO.orchestratorPrincipalArn), ...one });
-    const sts = new STSClient({ region: DEMO.region, credentials: t.world.credentialsFor(DEMO.orchestratorPrincipalArn), ...one });
+    const org = new OrganizationsClient({ region: DEMO.region, credentials: t.world.credentialsFor(DEMO.operatorPrincipalArn), ...one });
+    const sts = new STSClient({ region: DEMO.region, credentials: t.world.credentialsFor(DEMO.operatorPrincipalArn), ...one });
     for (const c of [s3, kms, ct, org, sts]) t.world.hook(c);
 
     t.world.faults.inject({ service: 's3', error: 'Throttling' });

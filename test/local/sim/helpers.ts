@@ -22,7 +22,7 @@ export function demoWorld(options: Omit<SimWorldOptions, 'organization' | 'parti
   const clients: SdkClient[] = [];
   return {
     world,
-    client(Ctor, principalArn = DEMO.orchestratorPrincipalArn, region = DEMO.region) {
+    client(Ctor, principalArn = DEMO.operatorPrincipalArn, region = DEMO.region) {
       const client = createClient(Ctor, { region, credentials: world.credentialsFor(principalArn) });
       clients.push(client);
       return client;

@@ -52,10 +52,10 @@ describe('simulated KMS', () => {
   });
 
   it('denies PutKeyPolicy from another account, even its management account', async () => {
-    const fromManagement = t.client(KMSClient, DEMO.orchestratorPrincipalArn);
+    const fromManagement = t.client(KMSClient, DEMO.operatorPrincipalArn);
     const err = await caught(() => fromManagement.send(new PutKeyPolicyCommand({ KeyId: DEMO.keyArn, Policy: policyWith(rootStatement) })));
     expect(err.name).toBe('AccessDeniedException');
-    expect(err.message).toContain(`User: ${DEMO.orchestratorPrincipalArn} is not authorized to perform: kms:PutKeyPolicy on resource: ${DEMO.keyArn}`);
+    expect(err.message).toContain(`User: ${DEMO.operatorPrincipalArn} is not authorized to perform: kms:PutKeyPolicy on resource: ${DEMO.keyArn}`);
     expect(t.world.calls.at(-1)).toMatchObject({ accountId: DEMO.logArchiveAccountId, write: true, error: 'AccessDeniedException' });
   });
 

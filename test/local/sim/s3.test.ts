@@ -48,7 +48,7 @@ describe('simulated S3', () => {
   });
 
   it('lets only the owner account manage the policy: 403 without a grant, 405 with one', async () => {
-    const fromManagement = t.client(S3Client, DEMO.orchestratorPrincipalArn);
+    const fromManagement = t.client(S3Client, DEMO.operatorPrincipalArn);
     const denied = await caught(() => fromManagement.send(new PutBucketPolicyCommand({ Bucket: DEMO.bucketName, Policy: policyWith() })));
     expect(denied.name).toBe('AccessDenied');
     expect(denied.$metadata?.httpStatusCode).toBe(403);

@@ -47,7 +47,7 @@ describe('simulated STS', () => {
     };
     t.world.iam.createRole(member, { name: 'OrgWide', trustPolicy: trust });
     const roleArn = memberRole(member, 'OrgWide');
-    expect(await t.world.canAssumeRole(DEMO.orchestratorPrincipalArn, roleArn)).toBe(true);
+    expect(await t.world.canAssumeRole(DEMO.operatorPrincipalArn, roleArn)).toBe(true);
     expect(await t.world.canAssumeRole(session(outsider, 'Someone'), roleArn)).toBe(false);
   });
 

@@ -39,6 +39,7 @@ export const CONFIG_INPUT: RuntimeConfigInput = {
   trailName: TRAIL_NAME,
   switchRole: { name: 'SecurityAccountAccess', trustedPrincipalArns: [SECURITY_AUDITOR_ARN] },
   logArchiveAccessRoleArn: 'arn:aws:iam::222233334444:role/CloudTrailOnboardingLogArchiveAccess',
+  readerRoleBoundaryArn: 'arn:aws:iam::222233334444:policy/CloudTrailOnboarding-ReaderBoundary',
   tableName: 'cloudtrail-onboarding-status',
 };
 

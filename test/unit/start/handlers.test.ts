@@ -22,6 +22,7 @@ const CONFIG: RuntimeConfigInput = {
   trailName: 'org-member-trail',
   switchRole: { name: 'SecurityAuditFromLogArchive', trustedPrincipalArns: ['arn:aws:iam::222233334444:root'] },
   logArchiveAccessRoleArn: 'arn:aws:iam::222233334444:role/OnboardingLogArchiveAccess',
+  readerRoleBoundaryArn: 'arn:aws:iam::222233334444:policy/CloudTrailOnboarding-ReaderBoundary',
   tableName: 'onboarding-status',
 };
 

@@ -37,6 +37,7 @@ export class FakeRoles implements RolePort {
       managedPolicyArns: [],
       inlinePolicies: {},
       tags: [...input.tags],
+      ...(input.permissionsBoundaryArn ? { permissionsBoundaryArn: input.permissionsBoundaryArn } : {}),
     });
     return arn;
   }
@@ -69,6 +70,10 @@ export class FakeRoles implements RolePort {
     this.writes.push(`TagRole ${name}`);
     const r = this.role(name);
     r.tags = [...r.tags.filter((t) => !tags.some((n) => n.Key === t.Key)), ...tags];
+  }
+  async putPermissionsBoundary(name: string, policyArn: string) {
+    this.writes.push(`PutRolePermissionsBoundary ${name}`);
+    this.role(name).permissionsBoundaryArn = policyArn;
   }
 }
 
@@ -189,6 +194,7 @@ export const BASE_CONFIG: RuntimeConfigInput = {
   trailName: 'org-member-trail',
   switchRole: { name: 'SecurityAuditFromLogArchive', trustedPrincipalArns: ['arn:aws:iam::222233334444:root'] },
   logArchiveAccessRoleArn: 'arn:aws:iam::222233334444:role/OnboardingLogArchiveAccess',
+  readerRoleBoundaryArn: 'arn:aws:iam::222233334444:policy/CloudTrailOnboarding-ReaderBoundary',
   tableName: 'status',
 };
 

@@ -1,0 +1,99 @@
+/**
+ * Member-access stack (every member account; environment-agnostic, for a service-managed
+ * CloudFormation StackSet over the organization's OUs): the role the orchestrator assumes in each
+ * member account when it does not run in the management account, so OrganizationAccountAccessRole
+ * (which trusts only the management account) cannot serve.
+ *
+ * The role trusts exactly the orchestrator roles of the steps that work in member accounts, and may
+ * do exactly what they do: read and write the switch role (attaching only the configured managed
+ * policies) and read, create, update and start the service's trail. Nothing else: not even reading
+ * other roles or trails.
+ *
+ * Deploy it with `cdk synth CloudTrailOnboarding-MemberAccess` and a StackSet (README "Deploy").
+ */
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { OWNERSHIP } from '../../handlers/shared/config';
+import type { StepName } from '../../statemachine/steps';
+import { AppConfig, orchestratorAccount } from '../config';
+import { ROLE_NAME_PREFIX } from '../names';
+
+/** Properties of {@link MemberAccessStack}. */
+export interface MemberAccessStackProps extends StackProps {
+  /** The validated deployment configuration. */
+  readonly config: AppConfig;
+}
+
+/** The steps that act in member accounts (their roles are the only principals the role trusts). */
+export const MEMBER_ACCOUNT_STEPS: readonly StepName[] = ['EnsureSwitchRole', 'EnsureTrail'];
+
+/** The member-access role. */
+export class MemberAccessStack extends Stack {
+  /** The role the orchestrator's member-account steps assume. */
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: MemberAccessStackProps) {
+    super(scope, id, props);
+    const cfg = props.config;
+    const orchestrator = orchestratorAccount(cfg);
+    const p = this.partition;
+    const switchRole = `arn:${p}:iam::${this.account}:role/${cfg.switchRole.name}`;
+    // The trail lives in the home region; a multi-region trail is managed through its home region only.
+    const trail = `arn:${p}:cloudtrail:${cfg.homeRegion}:${this.account}:trail/${cfg.trailName}`;
+
+    this.role = new iam.Role(this, 'MemberAccessRole', {
+      roleName: cfg.memberAccessRoleName,
+      description: 'Assumed by the CloudTrail onboarding service to manage its switch role and trail in this account.',
+      assumedBy: new iam.AccountPrincipal(orchestrator).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': MEMBER_ACCOUNT_STEPS.map((s) => `arn:${p}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}${s}`) },
+      }),
+      maxSessionDuration: Duration.hours(1),
+      inlinePolicies: {
+        OnboardingMemberAccess: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'ReadSwitchRole',
+              actions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoleTags'],
+              resources: [switchRole],
+            }),
+            new iam.PolicyStatement({
+              sid: 'CreateSwitchRole',
+              actions: ['iam:CreateRole'],
+              resources: [switchRole],
+              conditions: { StringEquals: { [`aws:RequestTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue } },
+            }),
+            new iam.PolicyStatement({
+              sid: 'WriteSwitchRole',
+              actions: ['iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:TagRole', 'iam:DetachRolePolicy'],
+              resources: [switchRole],
+              conditions: { StringEquals: { [`aws:ResourceTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue } },
+            }),
+            new iam.PolicyStatement({
+              sid: 'AttachConfiguredPolicies',
+              actions: ['iam:AttachRolePolicy'],
+              resources: [switchRole],
+              conditions: {
+                StringEquals: { [`aws:ResourceTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue },
+                ArnEquals: { 'iam:PolicyARN': cfg.switchRole.managedPolicyArns },
+              },
+            }),
+            new iam.PolicyStatement({
+              sid: 'ManageTrail',
+              actions: [
+                'cloudtrail:AddTags',
+                'cloudtrail:CreateTrail',
+                'cloudtrail:GetTrail',
+                'cloudtrail:GetTrailStatus',
+                'cloudtrail:ListTags',
+                'cloudtrail:StartLogging',
+                'cloudtrail:UpdateTrail',
+              ],
+              resources: [trail],
+            }),
+          ],
+        }),
+      },
+    });
+  }
+}

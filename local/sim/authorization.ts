@@ -1,0 +1,149 @@
+/**
+ * The simulation's copy of the Service Authorization Reference: for each operation of a service
+ * whose requests are authorized by the caller's identity-based policies alone (IAM, CloudTrail,
+ * Organizations, DynamoDB, Step Functions), the IAM action, the resource ARN it names and the
+ * condition keys the request carries. The world evaluates it before the operation runs (world.ts
+ * `dispatch`), so a grant missing from a synthesized role fails the call with the service's
+ * AccessDenied error, as in AWS.
+ *
+ * S3, KMS and STS are not here: their operations evaluate a resource policy (bucket policy, key
+ * policy, trust policy) and call `world.authorize` themselves with it.
+ *
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+ */
+import { parseRoleArn } from './identity';
+import type { AuthorizationRequest, SimCall } from './service';
+import type { SimWorld } from './world';
+
+type Authorizer = (world: SimWorld, call: SimCall) => AuthorizationRequest | readonly AuthorizationRequest[] | undefined;
+
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
+/** `aws:RequestTag/<key>` and `aws:TagKeys` of the tags a request sets. */
+function requestTagContext(tags: unknown): Record<string, string | string[]> {
+  const list = Array.isArray(tags) ? (tags as { Key?: string; Value?: string }[]) : [];
+  if (list.length === 0) return {};
+  const out: Record<string, string | string[]> = { 'aws:TagKeys': list.map((t) => str(t.Key)) };
+  for (const t of list) out[`aws:RequestTag/${str(t.Key)}`] = str(t.Value);
+  return out;
+}
+
+/** `aws:ResourceTag/<key>` of a resource's tags. */
+function resourceTagContext(tags: readonly { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).map((t) => [`aws:ResourceTag/${str(t.Key)}`, str(t.Value)]));
+}
+
+/**
+ * IAM role operations: resource `role`; `iam:PermissionsBoundary` is the boundary the request sets
+ * (CreateRole, PutRolePermissionsBoundary) or the role has (the other writes), `iam:PolicyARN` the
+ * policy attached or detached.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+ */
+const iam: Authorizer = (world, { operation, input, accountId }) => {
+  const name = str(input.RoleName);
+  const role = name ? world.iam.getRole(accountId, name) : undefined;
+  const path = role?.path ?? (typeof input.Path === 'string' ? input.Path : '/');
+  const resource = name ? `arn:${world.partition}:iam::${accountId}:role${path}${role?.name ?? name}` : '*';
+  const context: Record<string, string | string[]> = { ...resourceTagContext(role?.tags) };
+  const boundary = operation === 'CreateRole' || operation === 'PutRolePermissionsBoundary' ? input.PermissionsBoundary : role?.permissionsBoundary;
+  if (typeof boundary === 'string') context['iam:PermissionsBoundary'] = boundary;
+  if (operation === 'AttachRolePolicy' || operation === 'DetachRolePolicy') context['iam:PolicyARN'] = str(input.PolicyArn);
+  if (operation === 'CreateRole' || operation === 'TagRole') Object.assign(context, requestTagContext(input.Tags));
+  if (operation === 'UntagRole') context['aws:TagKeys'] = (input.TagKeys as string[] | undefined) ?? [];
+  return { action: `iam:${operation}`, resource, context };
+};
+
+/** CloudTrail: resource `trail`, named by ARN or by name in the request's region. */
+const cloudtrail: Authorizer = (world, { operation, input, accountId, region }) => {
+  const trailArn = (nameOrArn: unknown) => {
+    const v = str(nameOrArn);
+    return v.startsWith('arn:') ? v : `arn:${world.partition}:cloudtrail:${region}:${accountId}:trail/${v}`;
+  };
+  switch (operation) {
+    case 'DescribeTrails':
+    case 'ListTrails':
+      return { action: `cloudtrail:${operation}`, resource: '*' };
+    case 'AddTags':
+    case 'RemoveTags':
+    case 'ListTags': {
+      const ids = (operation === 'ListTags' ? (input.ResourceIdList as string[] | undefined) : [input.ResourceId]) ?? [];
+      const action = `cloudtrail:${operation}`;
+      const extra = operation === 'AddTags' ? requestTagContext(input.TagsList) : {};
+      return ids.map((id) => ({ action, resource: trailArn(id), context: extra }));
+    }
+    case 'CreateTrail':
+      return { action: 'cloudtrail:CreateTrail', resource: trailArn(input.Name), context: requestTagContext(input.TagsList) };
+    default:
+      return { action: `cloudtrail:${operation}`, resource: trailArn(input.Name ?? input.TrailName) };
+  }
+};
+
+/** Organizations (resource types of the authorization reference). */
+const organizations: Authorizer = (world, { operation, input }) => {
+  const req = world.organizations.actionFor(operation, input);
+  return { ...req, resourceAccount: world.organization?.managementAccountId };
+};
+
+/** The partition key values an item request touches (`dynamodb:LeadingKeys`). */
+function leadingKeys(input: Record<string, unknown>): string[] {
+  const keyOf = (item: unknown): string | undefined => {
+    const pk = (item as Record<string, unknown> | undefined)?.pk;
+    if (typeof pk === 'string') return pk;
+    const s = (pk as { S?: unknown } | undefined)?.S;
+    return typeof s === 'string' ? s : undefined;
+  };
+  const k = keyOf(input.Key) ?? keyOf(input.Item);
+  if (k !== undefined) return [k];
+  // Query: the partition key's equality value.
+  const cond = str(input.KeyConditionExpression);
+  const m = /(?:^|\W)(?:#\w+|pk)\s*=\s*(:\w+)/.exec(cond);
+  const values = input.ExpressionAttributeValues as Record<string, unknown> | undefined;
+  if (m && values) {
+    const v = values[m[1]];
+    const s = typeof v === 'string' ? v : (v as { S?: unknown } | undefined)?.S;
+    if (typeof s === 'string') return [s];
+  }
+  return [];
+}
+
+/**
+ * DynamoDB: resource `table`; item operations carry `dynamodb:LeadingKeys`; a transaction is
+ * authorized item by item with the item action's name.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+ */
+const dynamodb: Authorizer = (world, { operation, input, accountId, region }) => {
+  const table = (name: unknown) => `arn:${world.partition}:dynamodb:${region}:${accountId}:table/${str(name)}`;
+  const item = (action: string, req: Record<string, unknown>): AuthorizationRequest => {
+    const keys = leadingKeys(req);
+    return { action: `dynamodb:${action}`, resource: table(req.TableName), ...(keys.length ? { context: { 'dynamodb:LeadingKeys': keys } } : {}) };
+  };
+  if (operation === 'TransactWriteItems') {
+    const items = (input.TransactItems as Record<string, Record<string, unknown>>[] | undefined) ?? [];
+    const names: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+    return items.flatMap((t) => Object.entries(t).map(([kind, req]) => item(names[kind] ?? kind, req)));
+  }
+  if (operation === 'CreateTable' || operation === 'DescribeTable' || operation === 'Scan') {
+    return { action: `dynamodb:${operation}`, resource: table(input.TableName) };
+  }
+  return item(operation, input);
+};
+
+/**
+ * Step Functions: resource `stateMachine` for starting and listing, `execution` for one execution.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+ */
+export function stepFunctionsAuthorization(operation: string, input: Record<string, unknown>): AuthorizationRequest {
+  const resource = str(input.executionArn ?? input.stateMachineArn) || '*';
+  return { action: `states:${operation}`, resource, resourceAccount: /^arn:[^:]+:states:[^:]*:(\d{12}):/.exec(resource)?.[1] };
+}
+
+/** STS GetCallerIdentity needs no permission; AssumeRole is decided by sts.ts. */
+const sts: Authorizer = () => undefined;
+
+/** The authorizers by service (S3 and KMS authorize in their operations). */
+export const AUTHORIZERS: Partial<Record<string, Authorizer>> = { iam, cloudtrail, organizations, dynamodb, sts };
+
+/** The account an IAM role ARN belongs to (for trust evaluation). */
+export function roleAccount(arn: string): string | undefined {
+  return parseRoleArn(arn)?.accountId;
+}
