@@ -45,14 +45,18 @@ export function logObjectKey(target: DeliveryTarget, when: Date): string {
 /** Evaluates CloudTrail's GetBucketAcl + PutObject and GenerateDataKey + DescribeKey for a trail. */
 export async function checkDelivery(world: SimWorld, target: DeliveryTarget): Promise<DeliveryCheck> {
   const decisions: Record<string, EvaluationResult> = {};
-  // CloudTrail's requests carry the trail as source (confused-deputy protection) and the org id.
+  // CloudTrail's requests carry the trail as source (confused-deputy protection): aws:SourceArn and
+  // aws:SourceAccount, the keys CloudTrail documents for its S3 and its KMS requests
+  // (create-s3-bucket-policy-for-cloudtrail.html, create-kms-key-policy-for-cloudtrail.html). Its S3
+  // requests also carry the organization id (aws:SourceOrgID, which organization-wide bucket
+  // statements use); its KMS requests are given only what CloudTrail documents for them.
   const orgId = world.orgIdOf(target.accountId);
-  const source: RequestContext = {
+  const kmsSource: RequestContext = {
     'aws:SourceArn': target.arn,
     'aws:SourceAccount': target.accountId,
     'aws:SecureTransport': 'true',
-    ...(orgId ? { 'aws:SourceOrgID': orgId } : {}),
   };
+  const source: RequestContext = { ...kmsSource, ...(orgId ? { 'aws:SourceOrgID': orgId } : {}) };
 
   let bucketState: DeliveryCheck['bucket'] = 'missing';
   const bucket = world.s3.getBucket(target.s3BucketName);
@@ -80,10 +84,10 @@ export async function checkDelivery(world: SimWorld, target: DeliveryTarget): Pr
       const ask = (action: string, context: RequestContext) =>
         evaluate({ principal: CLOUDTRAIL_PRINCIPAL, action, resourceArn: key.arn, resourceAccount: key.accountId, context, resourcePolicy: policy });
       decisions['kms:GenerateDataKey'] = await ask('kms:GenerateDataKey', {
-        ...source,
+        ...kmsSource,
         'kms:EncryptionContext:aws:cloudtrail:arn': target.arn,
       });
-      decisions['kms:DescribeKey'] = await ask('kms:DescribeKey', source);
+      decisions['kms:DescribeKey'] = await ask('kms:DescribeKey', kmsSource);
       keyState = decisions['kms:GenerateDataKey'].allowed && decisions['kms:DescribeKey'].allowed ? 'ok' : 'denied';
     }
   }

@@ -2,8 +2,8 @@
  * The shared policies as the service renders them (compact account list, organization-wide, and
  * the earlier explicit encoding), put into the simulated log archive through the S3 and KMS APIs,
  * then judged by the simulated CloudTrail the way AWS does: CreateTrail evaluates both policies
- * with the request context CloudTrail sends (aws:SourceArn, aws:SourceAccount, aws:SourceOrgID,
- * s3:x-amz-acl, the encryption context), policy variables resolved.
+ * with the request context CloudTrail sends (aws:SourceArn and aws:SourceAccount; to S3 also
+ * aws:SourceOrgID and s3:x-amz-acl; to KMS the encryption context), policy variables resolved.
  */
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
@@ -94,7 +94,7 @@ describe('the shared policies judged by the simulated CloudTrail', () => {
     expect(await caught(() => createTrail(C))).toMatchObject({ name: 'InsufficientEncryptionPolicyException' });
   });
 
-  it('compact key list: a trail of the configured name may describe the key but gets no data key unless listed; outside the organization, not even that', async () => {
+  it('compact key list: a trail of the configured name may describe the key (metadata only), in the organization or not, but gets no data key unless listed', async () => {
     // prepare
     await put((bucket, key) => ({ bucket: renderBucketPolicy(bucket, [A], dest).text, key: renderKeyPolicy(key, [A], dest).text }));
     const keyDecisions = async (account: string) => {
@@ -112,7 +112,7 @@ describe('the shared policies judged by the simulated CloudTrail', () => {
     // act / assert
     expect(await keyDecisions(A)).toEqual({ key: 'ok', describeKey: true, generateDataKey: true });
     expect(await keyDecisions(C)).toEqual({ key: 'denied', describeKey: true, generateDataKey: false });
-    expect(await keyDecisions(OUTSIDER)).toEqual({ key: 'denied', describeKey: false, generateDataKey: false });
+    expect(await keyDecisions(OUTSIDER)).toEqual({ key: 'denied', describeKey: true, generateDataKey: false });
   });
 
   it('the earlier explicit encoding still lets its accounts deliver, and so does its compact replacement', async () => {

@@ -9,6 +9,9 @@
  *   (MalformedPolicy, "Invalid principal in policy") and KMS PutKeyPolicy
  *   (MalformedPolicyDocumentException) reject a document that contains one
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html);
+ * - CloudTrail's requests to KMS carry `aws:SourceArn` and `aws:SourceAccount`, the keys CloudTrail
+ *   documents for its KMS requests, not `aws:SourceOrgID`
+ *   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html);
  */
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
@@ -17,10 +20,13 @@ import { GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/cl
 import { renderBucketPolicy } from '../../../handlers/domain/bucket-policy';
 import { renderKeyPolicy } from '../../../handlers/domain/key-policy';
 import type { LogDestination } from '../../../handlers/domain/log-destination';
+import { checkDelivery } from '../../../local/sim/delivery';
 import { evaluate } from '../../../local/sim/policy-eval';
 import { caught, DEMO, demoWorld, session, type TestWorld } from './helpers';
 
-const [A] = DEMO.memberAccountIds as unknown as [string];
+const [A, , C] = DEMO.memberAccountIds as unknown as [string, string, string];
+/** An account outside the organization. */
+const OUTSIDER = '123456789012';
 /** The log-archive account's root user: may always manage the bucket policy and, by the key's root delegation, the key. */
 const asLogArchive = `arn:aws:iam::${DEMO.logArchiveAccountId}:root`;
 const bucketArn = `arn:aws:s3:::${DEMO.bucketName}`;
@@ -221,6 +227,61 @@ describe('sharp edges of the simulated AWS', () => {
 
       // assert
       expect(e.name).toBe('StalePrincipalInPolicy');
+    });
+  });
+
+  describe('CloudTrail\'s requests to KMS', () => {
+    const trailArnOf = (account: string) => `arn:aws:cloudtrail:${DEMO.region}:${account}:trail/${DEMO.trailName}`;
+    /** The key decisions CloudTrail makes for a trail of `account` (CreateTrail's check and each delivery). */
+    const keyDecisions = async (account: string) => {
+      const { key, decisions } = await checkDelivery(t.world, {
+        arn: trailArnOf(account),
+        accountId: account,
+        homeRegion: DEMO.region,
+        s3BucketName: DEMO.bucketName,
+        s3KeyPrefix: DEMO.logPrefix,
+        kmsKeyId: DEMO.keyArn,
+      });
+      return { key, describeKey: decisions['kms:DescribeKey']?.allowed, generateDataKey: decisions['kms:GenerateDataKey']?.allowed };
+    };
+    const cloudtrailMay = (action: string, condition: object) => ({ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: action, Resource: '*', Condition: condition });
+    const appendToKeyPolicy = async (...statements: object[]) => {
+      const doc = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: DEMO.keyArn }))).Policy!) as { Statement: object[] };
+      doc.Statement.push(...statements);
+      await kms.send(new PutKeyPolicyCommand({ KeyId: DEMO.keyArn, Policy: JSON.stringify(doc) }));
+    };
+
+    it('carry aws:SourceArn and aws:SourceAccount: a grant on them lets the trail describe the key and get a data key', async () => {
+      // prepare
+      await appendToKeyPolicy(
+        cloudtrailMay('kms:DescribeKey', { StringEquals: { 'aws:SourceArn': trailArnOf(A), 'aws:SourceAccount': A } }),
+        cloudtrailMay('kms:GenerateDataKey*', { StringEquals: { 'aws:SourceArn': trailArnOf(A), 'aws:SourceAccount': A } }),
+      );
+
+      // act / assert
+      expect(await keyDecisions(A)).toEqual({ key: 'ok', describeKey: true, generateDataKey: true });
+    });
+
+    it('do not carry aws:SourceOrgID: a grant that requires it lets no trail use the key, even one of the organization', async () => {
+      // prepare
+      await appendToKeyPolicy(
+        cloudtrailMay('kms:DescribeKey', { StringEquals: { 'aws:SourceOrgID': DEMO.organizationId } }),
+        cloudtrailMay('kms:GenerateDataKey*', { StringEquals: { 'aws:SourceOrgID': DEMO.organizationId } }),
+      );
+
+      // act / assert
+      expect(await keyDecisions(A)).toEqual({ key: 'denied', describeKey: false, generateDataKey: false });
+    });
+
+    it('with the rendered key policy, a trail of the configured name can describe the key; only listed accounts get a data key', async () => {
+      // prepare
+      await put([A]);
+
+      // act / assert
+      expect(await keyDecisions(A)).toEqual({ key: 'ok', describeKey: true, generateDataKey: true });
+      expect(await keyDecisions(C)).toEqual({ key: 'denied', describeKey: true, generateDataKey: false });
+      expect(await keyDecisions(OUTSIDER)).toEqual({ key: 'denied', describeKey: true, generateDataKey: false });
+      await expect(createTrail(A)).resolves.toBeDefined();
     });
   });
 });
