@@ -16,6 +16,7 @@ import {
   canonicalize,
   canonicalStatement,
   isOwnedStatement,
+  type PolicyCondition,
   type PolicyDocument,
   type PolicyRender,
   type PolicyStatement,
@@ -60,26 +61,31 @@ export function accountTrailsPattern(partition: string, accountId: string): stri
  * - `Encrypt`: `kms:GenerateDataKey*` for the listed accounts (or the organization) and the
  *   configured trail name, only with an encryption context naming a trail of the requesting account
  *   (`${aws:SourceAccount}` as a policy variable in a string condition);
- * - `Describe`: `kms:DescribeKey` for trails with the configured name (`ArnLike aws:SourceArn`) and,
- *   when an organization id is configured, of that organization (`StringEquals aws:SourceOrgID`),
- *   in both modes. It carries no account list: DescribeKey returns key metadata, nothing that
- *   encrypts or decrypts, and AWS's own default CloudTrail key policy grants it with no condition
- *   at all (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/default-kms-key-policy.html).
- *   The organization condition costs about 50 bytes and keeps accounts outside it out when it is known.
+ * - `Describe`: `kms:DescribeKey` for trails with the configured name (`ArnLike aws:SourceArn`), in
+ *   both modes. It carries no account list: DescribeKey returns key metadata, nothing that encrypts
+ *   or decrypts, and AWS's own default CloudTrail key policy grants it with no condition at all
+ *   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/default-kms-key-policy.html).
+ *   Nor does it name the organization: CloudTrail documents `aws:SourceArn` and `aws:SourceAccount`
+ *   for its KMS requests, not `aws:SourceOrgID`, so such a condition could deny CloudTrail the key
+ *   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
  *   One list instead of two: 15 bytes per account instead of 30. With the test fixtures' foreign
- *   statements, 1,000 accounts take 16,201 of the 32,768 bytes (16,251 with an organization id) and
- *   the list overflows at 2,105 accounts (organization-wide from 2,102 with an organization id)
- *   instead of 1,051, leaving room for the administrators' statements of a real key; the bucket
- *   policy (20 KB, overflowing at 1,276) is now the tighter one (test/unit/domain/capacity.test.ts).
+ *   statements, 1,000 accounts take 16,201 of the 32,768 bytes and the list overflows at 2,105
+ *   accounts (organization-wide from there when an organization id is configured) instead of 1,051,
+ *   leaving room for the administrators' statements of a real key; the bucket policy (20 KB,
+ *   overflowing at 1,276) is the tighter one (test/unit/domain/capacity.test.ts).
  *
- * In the account-list mode the Describe statement names the organization but no account; the
- * document is still an account-list one (see `organizationsInPolicy` in shared-policy.ts).
+ * Organization-wide, the Encrypt statement names the organization with `StringEqualsIfExists
+ * aws:SourceOrgID`: CloudTrail does not document that key for KMS, so a plain `StringEquals` could
+ * give no trail a data key at all; if the key is present it must match, and either way the trail
+ * name and the own-account encryption context hold, and the bucket policy (whose S3 requests carry
+ * `aws:SourceOrgID`) keeps trails outside the organization from delivering.
  */
 export function ownedKeyStatements(grantees: Grantees | readonly string[], dest: LogDestination): PolicyStatement[] {
   const who = toGrantees(grantees);
   if (who.mode === SharingMode.accounts && who.accounts.length === 0) return [];
   const source = sourceConditions(who, dest);
-  const orgId = who.mode === SharingMode.organization ? who.organizationId : dest.organizationId;
+  const encryptSource: PolicyCondition =
+    who.mode === SharingMode.organization ? { ArnLike: source.ArnLike, StringEqualsIfExists: source.StringEquals } : source;
   return [
     canonicalStatement({
       Sid: KEY_POLICY_SIDS.encrypt,
@@ -88,7 +94,7 @@ export function ownedKeyStatements(grantees: Grantees | readonly string[], dest:
       Action: 'kms:GenerateDataKey*',
       Resource: '*',
       Condition: {
-        ...source,
+        ...encryptSource,
         StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(dest.partition, SOURCE_ACCOUNT_VARIABLE) },
       },
     }),
@@ -98,10 +104,7 @@ export function ownedKeyStatements(grantees: Grantees | readonly string[], dest:
       Principal: { Service: CLOUDTRAIL_SERVICE_PRINCIPAL },
       Action: 'kms:DescribeKey',
       Resource: '*',
-      Condition: {
-        ArnLike: source.ArnLike,
-        ...(orgId !== undefined ? { StringEquals: { [SOURCE_KEYS.orgId]: orgId } } : {}),
-      },
+      Condition: { ArnLike: source.ArnLike },
     }),
   ];
 }

@@ -36,8 +36,9 @@ import {
 export const CLOUDTRAIL_SERVICE_PRINCIPAL = 'cloudtrail.amazonaws.com';
 
 /**
- * Global condition keys CloudTrail sets when it calls S3 and KMS for a trail: the trail's account,
- * the trail's ARN, and the organization of the trail's account.
+ * Global condition keys CloudTrail sets when it calls S3 and KMS for a trail: the trail's account
+ * and the trail's ARN (documented for both), and the organization of the trail's account (relied on
+ * for S3 only: CloudTrail does not document it for its KMS requests, see `ownedKeyStatements`).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
  */
@@ -79,8 +80,9 @@ export function trailArnPattern(dest: LogDestination): string {
 /**
  * The conditions of the owned Allow statements that grant delivery: the trail name (`ArnLike
  * aws:SourceArn`) and who may deliver (`StringEquals aws:SourceAccount [accounts]` or
- * `aws:SourceOrgID <org>`). The key policy's Describe statement takes the trail name only (and the
- * organization when one is configured): see `ownedKeyStatements`.
+ * `aws:SourceOrgID <org>`). The key policy's Describe statement takes the trail name only, and its
+ * organization-wide Encrypt statement asks for the organization only if the request names one:
+ * see `ownedKeyStatements`.
  */
 export function sourceConditions(grantees: Grantees, dest: LogDestination): PolicyCondition {
   return {
@@ -162,10 +164,10 @@ export function accountsInSourceAccount(doc: PolicyDocument): string[] {
 }
 
 /**
- * Organization ids the owned statements grant organization-wide: named in `aws:SourceOrgID` by a
- * document whose owned statements list no account in `aws:SourceAccount`. A document that lists
- * accounts is an account-list one even when an owned statement also names the organization (the key
- * policy's Describe statement does, as a further restriction, when an organization id is configured).
+ * Organization ids the owned statements grant organization-wide: named in `aws:SourceOrgID` (with
+ * any operator) by a document whose owned statements list no account in `aws:SourceAccount`. A
+ * document that lists accounts is an account-list one even when an owned statement also names the
+ * organization (the key policy's Describe statement did, as earlier versions wrote it).
  */
 export function organizationsInPolicy(doc: PolicyDocument): string[] {
   if (accountsInSourceAccount(doc).length > 0) return [];

@@ -52,34 +52,33 @@ describe('ownedKeyStatements', () => {
         Principal: { Service: 'cloudtrail.amazonaws.com' },
         Action: 'kms:DescribeKey',
         Resource: '*',
-        Condition: {
-          ArnLike: { 'aws:SourceArn': TRAIL_PATTERN },
-          StringEquals: { 'aws:SourceOrgID': ORGANIZATION_ID },
-        },
+        Condition: { ArnLike: { 'aws:SourceArn': TRAIL_PATTERN } },
       },
     ]);
   });
 
-  it('without an organization id, pins the describe grant to the trail name alone (no account list) and leaves the encrypt grant unchanged', () => {
+  it('pins the describe grant to the trail name alone, organization id configured or not: CloudTrail documents no aws:SourceOrgID for its KMS requests', () => {
     // act
-    const [encrypt, describeKey] = ownedKeyStatements([B, A], destWithoutOrganization);
+    const withOrganization = ownedKeyStatements([B, A], dest);
+    const withoutOrganization = ownedKeyStatements([B, A], destWithoutOrganization);
 
     // assert
-    expect(encrypt).toEqual(ownedKeyStatements([B, A], dest)[0]);
-    expect(describeKey?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': TRAIL_PATTERN } });
+    expect(withoutOrganization).toEqual(withOrganization);
+    expect(withOrganization[1]?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': TRAIL_PATTERN } });
+    expect(JSON.stringify(withOrganization)).not.toContain('aws:SourceOrgID');
   });
 
-  it('renders the organization-wide grants with aws:SourceOrgID instead of the account list, keeping the own-context pattern', () => {
+  it('renders the organization-wide grants with aws:SourceOrgID (only if the request carries it) instead of the account list, keeping the own-context pattern', () => {
     // act
     const [encrypt, describeKey] = ownedKeyStatements({ mode: 'organization', organizationId: ORGANIZATION_ID }, dest);
 
     // assert
     expect(encrypt?.Condition).toEqual({
       ArnLike: { 'aws:SourceArn': TRAIL_PATTERN },
-      StringEquals: { 'aws:SourceOrgID': ORGANIZATION_ID },
+      StringEqualsIfExists: { 'aws:SourceOrgID': ORGANIZATION_ID },
       StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:aws:cloudtrail:*:${aws:SourceAccount}:trail/*' },
     });
-    expect(describeKey?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': TRAIL_PATTERN }, StringEquals: { 'aws:SourceOrgID': ORGANIZATION_ID } });
+    expect(describeKey?.Condition).toEqual({ ArnLike: { 'aws:SourceArn': TRAIL_PATTERN } });
   });
 
   it('renders no statement for no account', () => {
@@ -162,12 +161,12 @@ describe('renderKeyPolicy', () => {
     // act
     const again = renderKeyPolicy(JSON.stringify(JSON.parse(first.text), null, 2), [...accounts].reverse(), dest);
 
-    // assert: still a list, though the describe grant names the organization
+    // assert
     expect(again.changed).toBe(false);
     expect(again.mode).toBe('accounts');
   });
 
-  it('with an organization id configured, a list policy stays a list when an account is added (the describe grant\'s organization condition is no organization-wide grant)', () => {
+  it('with an organization id configured, a list policy stays a list when an account is added, and names no organization', () => {
     // prepare
     const before = renderKeyPolicy(INITIAL_KEY_POLICY, [A], dest);
 
@@ -175,9 +174,25 @@ describe('renderKeyPolicy', () => {
     const after = renderKeyPolicy(before.text, [A, B], dest);
 
     // assert
-    expect(before.text).toContain(`"aws:SourceOrgID":"${ORGANIZATION_ID}"`);
+    expect(before.text).not.toContain('aws:SourceOrgID');
     expect(after).toMatchObject({ mode: 'accounts', changed: true });
     expect(accountsInKeyPolicy(after.document, dest)).toEqual([A, B]);
+  });
+
+  it('a list policy whose describe grant still names the organization (as earlier versions wrote it) stays a list, and is rewritten once without it', () => {
+    // prepare: the describe grant as written before, with the organization condition
+    const earlier = renderKeyPolicy(INITIAL_KEY_POLICY, [A], dest).document;
+    for (const st of earlier.Statement) {
+      if (st.Sid === KEY_POLICY_SIDS.describe) st.Condition = { ...st.Condition, StringEquals: { 'aws:SourceOrgID': ORGANIZATION_ID } };
+    }
+
+    // act
+    const r = renderKeyPolicy(JSON.stringify(earlier), [A], dest);
+
+    // assert
+    expect(r).toMatchObject({ mode: 'accounts', changed: true });
+    expect(r.text).toBe(renderKeyPolicy(INITIAL_KEY_POLICY, [A], dest).text);
+    expect(renderKeyPolicy(r.text, [A], dest).changed).toBe(false);
   });
 
   it('adding an account changes the policy and grants both accounts', () => {

@@ -59,6 +59,16 @@ function deliveryContext(account: string, extra: Record<string, string> = {}): R
   return { 'aws:SourceArn': trailArnOf(account), 'aws:SourceAccount': account, ...org, 'aws:SecureTransport': 'true', ...extra };
 }
 
+/**
+ * The request context of CloudTrail's KMS requests for a trail in `account`: the keys CloudTrail
+ * documents for them, `aws:SourceArn` and `aws:SourceAccount`, and no `aws:SourceOrgID`
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
+ */
+function kmsContext(account: string, extra: Record<string, string> = {}): Record<string, string> {
+  const { 'aws:SourceOrgID': _org, ...context } = deliveryContext(account);
+  return { ...context, ...extra };
+}
+
 const allowAssumeRole: Record<string, PolicyDocument> = {
   AllowAssumeRole: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] },
 };
@@ -111,7 +121,7 @@ describe('the rendered bucket policy (account list)', () => {
 });
 
 describe('the rendered key policy (account list)', () => {
-  const ctx = (account: string, contextArn: string) => ({ ...deliveryContext(account), 'kms:EncryptionContext:aws:cloudtrail:arn': contextArn });
+  const ctx = (account: string, contextArn: string) => kmsContext(account, { 'kms:EncryptionContext:aws:cloudtrail:arn': contextArn });
 
   it.each<[string, Record<string, string>, boolean]>([
     ['lets an onboarded trail generate a data key for its own trail', ctx(A, trailArnOf(A)), true],
@@ -119,7 +129,7 @@ describe('the rendered key policy (account list)', () => {
     ["denies an onboarded trail a data key for another onboarded account's encryption context", ctx(A, trailArnOf(B)), false],
     ['denies an encryption context naming an account that is not onboarded', ctx(A, trailArnOf(X)), false],
     ['denies a trail that is not onboarded, even with its own encryption context', ctx(X, trailArnOf(X)), false],
-    ['denies a request without the encryption context', deliveryContext(A), false],
+    ['denies a request without the encryption context', kmsContext(A), false],
   ])('%s', async (_label, context, expected) => {
     // act / assert
     await expect(generateDataKey(keyPolicy, context)).resolves.toBe(expected);
@@ -132,7 +142,7 @@ describe('the rendered key policy (account list)', () => {
       action: 'kms:GenerateDataKey',
       resource: KEY_ARN,
       resourceAccount: LOG_ARCHIVE,
-      context: { ...deliveryContext(A), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) },
+      context: kmsContext(A, { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) }),
       resourcePolicy: keyPolicy,
       mode: 'Discovery',
     });
@@ -151,11 +161,12 @@ describe('the rendered key policy (account list)', () => {
   });
 
   it.each([
-    ['lets an onboarded trail describe the key', deliveryContext(A), true],
-    ['denies DescribeKey to an onboarded account\'s trail of another name', { ...deliveryContext(A), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` }, false],
-    ['denies DescribeKey to an onboarded account\'s trail homed in another region', { ...deliveryContext(A), 'aws:SourceArn': trailArnOf(A, 'us-east-1') }, false],
-    ['with the organization id configured, denies DescribeKey to an account outside the organization', deliveryContext(OUTSIDER), false],
-    ['with the organization id configured, denies DescribeKey to an account of another organization', deliveryContext(OUTSIDER, { 'aws:SourceOrgID': 'o-zzzzzzzzzz' }), false],
+    ['lets an onboarded trail describe the key', kmsContext(A), true],
+    ['denies DescribeKey to an onboarded account\'s trail of another name', kmsContext(A, { 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` }), false],
+    ['denies DescribeKey to an onboarded account\'s trail homed in another region', kmsContext(A, { 'aws:SourceArn': trailArnOf(A, 'us-east-1') }), false],
+    // CloudTrail documents no aws:SourceOrgID for its KMS requests: the grant does not ask for it.
+    ['with the organization id configured, lets a trail of the configured name describe the key without aws:SourceOrgID in the request', kmsContext(X), true],
+    ['with the organization id configured, lets an account outside the organization describe the key (metadata only)', kmsContext(OUTSIDER), true],
   ])('%s', async (_label, context, expected) => {
     // act / assert
     await expect(describeKey(keyPolicy, context)).resolves.toBe(expected);
@@ -163,23 +174,23 @@ describe('the rendered key policy (account list)', () => {
 
   it('lets a trail of the configured name that is not onboarded describe the key (metadata only), but denies it a data key', async () => {
     // prepare
-    const own = { ...deliveryContext(X), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(X) };
+    const own = kmsContext(X, { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(X) });
 
     // act / assert
-    await expect(describeKey(keyPolicy, deliveryContext(X))).resolves.toBe(true);
+    await expect(describeKey(keyPolicy, kmsContext(X))).resolves.toBe(true);
     await expect(generateDataKey(keyPolicy, own)).resolves.toBe(false);
   });
 
   it('without an organization id configured, lets any account\'s trail of the configured name describe the key, but denies it a data key', async () => {
     // prepare
-    const own = { ...deliveryContext(OUTSIDER), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(OUTSIDER) };
+    const own = kmsContext(OUTSIDER, { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(OUTSIDER) });
 
     // act / assert
-    await expect(describeKey(keyPolicyWithoutOrganization, deliveryContext(A))).resolves.toBe(true);
-    await expect(describeKey(keyPolicyWithoutOrganization, deliveryContext(OUTSIDER))).resolves.toBe(true);
-    await expect(describeKey(keyPolicyWithoutOrganization, { ...deliveryContext(A), 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` })).resolves.toBe(false);
+    await expect(describeKey(keyPolicyWithoutOrganization, kmsContext(A))).resolves.toBe(true);
+    await expect(describeKey(keyPolicyWithoutOrganization, kmsContext(OUTSIDER))).resolves.toBe(true);
+    await expect(describeKey(keyPolicyWithoutOrganization, kmsContext(A, { 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other` }))).resolves.toBe(false);
     await expect(generateDataKey(keyPolicyWithoutOrganization, own)).resolves.toBe(false);
-    await expect(generateDataKey(keyPolicyWithoutOrganization, { ...deliveryContext(A), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) })).resolves.toBe(true);
+    await expect(generateDataKey(keyPolicyWithoutOrganization, kmsContext(A, { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) }))).resolves.toBe(true);
   });
 });
 
@@ -209,18 +220,23 @@ describe('the organization-wide policies (past the limit, organization id config
     await expect(getBucketAcl(orgBucket.document, context)).resolves.toBe(expected);
   });
 
+  const own = (account: string, extra: Record<string, string> = {}) => kmsContext(account, { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(account), ...extra });
   it.each<[string, Record<string, string>, boolean]>([
-    ["lets an organization account's trail generate a data key for its own trail", { ...deliveryContext(X), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(X) }, true],
-    ["denies an organization account's trail another account's encryption context", { ...deliveryContext(X), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) }, false],
-    ['denies an account outside the organization, even with its own encryption context', { ...deliveryContext(OUTSIDER), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(OUTSIDER) }, false],
+    ["lets an organization account's trail generate a data key for its own trail (CloudTrail's KMS requests carry no aws:SourceOrgID)", own(X), true],
+    ["denies an organization account's trail another account's encryption context", kmsContext(X, { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) }), false],
+    ["denies an organization account's trail of another name", own(X, { 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${X}:trail/other` }), false],
+    ['if a request did carry aws:SourceOrgID, denies an account of another organization', own(OUTSIDER, { 'aws:SourceOrgID': 'o-zzzzzzzzzz' }), false],
+    ['if a request did carry aws:SourceOrgID, lets an account of the organization', own(X, { 'aws:SourceOrgID': ORGANIZATION_ID }), true],
+    // The key policy alone cannot tell; the organization-wide bucket policy keeps such a trail from delivering (above).
+    ['lets a trail of the configured name outside the organization generate a data key for its own trails only', own(OUTSIDER), true],
   ])('%s', async (_label, context, expected) => {
     // act / assert
     await expect(generateDataKey(orgKey.document, context)).resolves.toBe(expected);
   });
 
   it.each([
-    ['lets an organization account\'s trail describe the key', deliveryContext(X), true],
-    ['denies DescribeKey to an account outside the organization', deliveryContext(OUTSIDER), false],
+    ['lets an organization account\'s trail describe the key', kmsContext(X), true],
+    ['lets a trail of the configured name outside the organization describe the key (metadata only)', kmsContext(OUTSIDER), true],
   ])('%s', async (_label, context, expected) => {
     // act / assert
     await expect(describeKey(orgKey.document, context)).resolves.toBe(expected);

@@ -5,7 +5,7 @@
  * matches: a false deny). For those, run in Discovery mode: the simulator then answers "Allowed"
  * together with the conditions it could not resolve, and `conditionsHold` checks them against the
  * request context here (policy variables in their values resolved, as IAM does). Every other key is
- * declared known, so Discovery mode still decides them.
+ * declared known (present or absent), so Discovery mode still decides them.
  */
 import {
   runSimulation,
@@ -45,9 +45,9 @@ const UNRESOLVABLE_KEY = /^kms:EncryptionContext:/i;
 /** Runs one simulation; throws on a validation error (a malformed policy must fail the test loudly). */
 export async function simulate(req: SimulatedRequest): Promise<SimulatedDecision> {
   const context = req.context ?? {};
-  const known: DiscoveryContextKeyConstraint[] = Object.keys(context)
-    .filter((k) => !UNRESOLVABLE_KEY.test(k))
-    .map((keyName) => ({ keyName, presenceIsKnown: true, valueIsKnown: true }));
+  // Every key but kms:EncryptionContext:* is known, present or absent: a key the request does not
+  // carry is decided as absent (so `...IfExists` holds), as IAM does.
+  const known: DiscoveryContextKeyConstraint[] = [{ keyName: '/^(?!kms:encryptioncontext:).*$/', presenceIsKnown: true, valueIsKnown: true }];
   const response = await runSimulation(
     {
       request: {
