@@ -4,6 +4,16 @@
  * bucket or key whose policy would not let CloudTrail deliver. That decision is made by evaluating
  * the real bucket and key policies (delivery.ts), never by looking for expected statements.
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
+ *
+ * A trail named by name is looked up among the trails homed in the region of the request only; a
+ * shadow trail (a multi-region trail's copy in another region) is found by its ARN, or by listing
+ * (DescribeTrails without names, `includeShadowTrails` default true). "If one or more trail names
+ * are specified, information is returned only if the names match the names of trails belonging only
+ * to the current Region and current account. To return information about a trail in another
+ * Region, you must specify its trail ARN"; "To get the status of a shadow trail ..., you must
+ * specify its ARN".
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html
  */
 import type * as ct from '@aws-sdk/client-cloudtrail';
 import { checkDelivery } from './delivery';
@@ -111,13 +121,15 @@ export class CloudTrailSim implements SimServiceImpl {
     return this.list().filter((t) => t.accountId === accountId && (t.homeRegion === region || t.isMultiRegionTrail));
   }
 
-  /** Finds a trail by name or ARN among those visible to the caller in the region. */
+  /**
+   * Finds a trail of the caller: by ARN among those visible in the region (shadow trails included),
+   * by name among those homed in the region only (see the file comment).
+   */
   private find(nameOrArn: unknown, caller: Principal, region: string): SimTrail | undefined {
     const id = String(nameOrArn);
-    const arn = TRAIL_ARN.exec(id);
     const candidates = this.visible(caller.accountId, region);
-    if (arn) return candidates.find((t) => t.arn === id);
-    return candidates.find((t) => t.name === id && t.homeRegion === region) ?? candidates.find((t) => t.name === id);
+    if (TRAIL_ARN.test(id)) return candidates.find((t) => t.arn === id);
+    return candidates.find((t) => t.name === id && t.homeRegion === region);
   }
 
   private require(nameOrArn: unknown, caller: Principal, region: string): SimTrail {
@@ -259,8 +271,10 @@ export class CloudTrailSim implements SimServiceImpl {
       const shadows = input.includeShadowTrails ?? true;
       const all = this.visible(caller.accountId, region).filter((t) => shadows || t.homeRegion === region);
       const names = input.trailNameList ?? [];
-      // Names that match no trail are ignored, not an error (DescribeTrails API reference).
-      const chosen = names.length === 0 ? all : all.filter((t) => names.includes(t.name) || names.includes(t.arn));
+      if (names.length === 0) return { trailList: all.map((t) => this.output(t)) };
+      // Names that match no trail are ignored, not an error; a name matches only a trail homed in
+      // this region, an ARN any trail visible here (DescribeTrails API reference).
+      const chosen = this.visible(caller.accountId, region).filter((t) => names.includes(t.arn) || (t.homeRegion === region && names.includes(t.name)));
       return { trailList: chosen.map((t) => this.output(t)) };
     },
     GetTrailStatus: ({ caller, region, input }) => {

@@ -19,7 +19,8 @@ import { caught, DEMO, demoWorld, session, type TestWorld } from './helpers';
 
 const member = DEMO.memberAccountIds[0];
 const asMember = session(member, 'OrganizationAccountAccessRole');
-const asLogArchive = session(DEMO.logArchiveAccountId, 'OnboardingLogArchiveAccess');
+/** The log-archive account's root user: may always manage the bucket policy and, by the key's root delegation, the key. */
+const asLogArchive = `arn:aws:iam::${DEMO.logArchiveAccountId}:root`;
 const trailArn = `arn:aws:cloudtrail:${DEMO.region}:${member}:trail/${DEMO.trailName}`;
 const bucketArn = `arn:aws:s3:::${DEMO.bucketName}`;
 
@@ -195,6 +196,41 @@ describe('simulated CloudTrail', () => {
       expect((await elsewhere.send(new GetTrailCommand({ Name: trailArn }))).Trail?.HomeRegion).toBe(DEMO.region);
       expect((await caught(() => elsewhere.send(new StopLoggingCommand({ Name: trailArn })))).name).toBe('InvalidHomeRegionException');
       expect((await elsewhere.send(new DescribeTrailsCommand({ includeShadowTrails: false }))).trailList).toEqual([]);
+    });
+
+    it('by name, GetTrail, GetTrailStatus and DescribeTrails see only trails homed in the region of the request; a shadow trail needs its ARN or a listing', async () => {
+      // prepare
+      const elsewhere = t.client(CloudTrailClient, asMember, 'us-east-1');
+
+      // act
+      const byName = await caught(() => elsewhere.send(new GetTrailCommand({ Name: DEMO.trailName })));
+      const statusByName = await caught(() => elsewhere.send(new GetTrailStatusCommand({ Name: DEMO.trailName })));
+      const listedByName = await elsewhere.send(new DescribeTrailsCommand({ trailNameList: [DEMO.trailName] }));
+      const listedByArn = await elsewhere.send(new DescribeTrailsCommand({ trailNameList: [trailArn] }));
+      const listedAll = await elsewhere.send(new DescribeTrailsCommand({ includeShadowTrails: true }));
+
+      // assert
+      expect(byName.name).toBe('TrailNotFoundException');
+      expect(byName.message).toBe(`Unknown trail: arn:aws:cloudtrail:us-east-1:${member}:trail/${DEMO.trailName} for the user: ${member}`);
+      expect(statusByName.name).toBe('TrailNotFoundException');
+      expect(listedByName.trailList).toEqual([]);
+      expect(listedByArn.trailList?.map((x) => [x.TrailARN, x.HomeRegion])).toEqual([[trailArn, DEMO.region]]);
+      expect(listedAll.trailList?.map((x) => [x.Name, x.HomeRegion])).toEqual([[DEMO.trailName, DEMO.region]]);
+      expect((await elsewhere.send(new GetTrailCommand({ Name: trailArn }))).Trail?.HomeRegion).toBe(DEMO.region);
+      expect((await elsewhere.send(new GetTrailStatusCommand({ Name: trailArn }))).IsLogging).toBe(false);
+      // in the home region, the name works
+      expect((await ct.send(new GetTrailCommand({ Name: DEMO.trailName }))).Trail?.TrailARN).toBe(trailArn);
+      expect((await ct.send(new DescribeTrailsCommand({ trailNameList: [DEMO.trailName] }))).trailList?.map((x) => x.TrailARN)).toEqual([trailArn]);
+    });
+
+    it('a shadow trail named by name elsewhere is not found for a change; by ARN it must be changed in its home region', async () => {
+      // prepare
+      const elsewhere = t.client(CloudTrailClient, asMember, 'us-east-1');
+
+      // act / assert
+      expect((await caught(() => elsewhere.send(new StartLoggingCommand({ Name: DEMO.trailName })))).name).toBe('TrailNotFoundException');
+      expect((await caught(() => elsewhere.send(new UpdateTrailCommand({ Name: DEMO.trailName, EnableLogFileValidation: false })))).name).toBe('TrailNotFoundException');
+      expect((await caught(() => elsewhere.send(new StartLoggingCommand({ Name: trailArn })))).name).toBe('InvalidHomeRegionException');
     });
 
     it('re-checks delivery on UpdateTrail and keeps the trail unchanged when refused', async () => {

@@ -41,7 +41,7 @@ describe('the shared policies judged by the simulated CloudTrail', () => {
     t = demoWorld();
     t.world.addAccount(OUTSIDER);
     t.world.seedMember(OUTSIDER);
-    const asLogArchive = session(DEMO.logArchiveAccountId, 'OnboardingLogArchiveAccess');
+    const asLogArchive = `arn:aws:iam::${DEMO.logArchiveAccountId}:root`;
     s3 = t.client(S3Client, asLogArchive);
     kms = t.client(KMSClient, asLogArchive);
   });
