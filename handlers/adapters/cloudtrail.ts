@@ -18,14 +18,23 @@
  * - TrailAlreadyExists: `ConcurrentModification` (created by another execution; the retry re-reads).
  * - MaximumNumberOfTrailsExceeded: `TrailLimitExceeded` (5 trails per region per account).
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
+ *
+ * Reading by name: GetTrail, GetTrailStatus and DescribeTrails by name see only trails homed in
+ * the client's region; a same-named multi-region trail homed elsewhere (or an organization trail) is
+ * there as a shadow trail, listed by DescribeTrails without names (`includeShadowTrails`, default
+ * true) and readable by its ARN.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html
  */
 import {
   type CloudTrailClient,
   CreateTrailCommand,
+  DescribeTrailsCommand,
   GetTrailCommand,
   GetTrailStatusCommand,
   paginateListTags,
   StartLoggingCommand,
+  type Trail,
   UpdateTrailCommand,
 } from '@aws-sdk/client-cloudtrail';
 import {
@@ -134,24 +143,47 @@ function trailGone(e: unknown, call: AwsCall): OnboardingError {
   );
 }
 
+/** The domain's view of a trail CloudTrail described. */
+function observedTrail(trail: Trail, name: string, isLogging: boolean, tags: Tag[]): ObservedTrail {
+  return {
+    trailArn: trail.TrailARN ?? '',
+    name: trail.Name ?? name,
+    homeRegion: trail.HomeRegion ?? '',
+    s3BucketName: trail.S3BucketName ?? '',
+    // An empty prefix is no prefix (UpdateTrail clears a prefix by sending '').
+    ...(trail.S3KeyPrefix ? { s3KeyPrefix: trail.S3KeyPrefix } : {}),
+    ...(trail.KmsKeyId !== undefined ? { kmsKeyId: trail.KmsKeyId } : {}),
+    isMultiRegionTrail: trail.IsMultiRegionTrail ?? false,
+    includeGlobalServiceEvents: trail.IncludeGlobalServiceEvents ?? false,
+    logFileValidationEnabled: trail.LogFileValidationEnabled ?? false,
+    ...(trail.IsOrganizationTrail !== undefined ? { isOrganizationTrail: trail.IsOrganizationTrail } : {}),
+    tags,
+    isLogging,
+  };
+}
+
 /** Reads and writes trails in the account and region of the client. */
 export class TrailAdapter {
   /** @param client a CloudTrailClient in the member account and the home region. */
   constructor(private readonly client: CloudTrailClient) {}
 
   /**
-   * The trail with its logging status and tags, or `undefined` when there is none of that name.
-   * A trail deleted while being read -> `ConcurrentModification`.
+   * The trail of that name with its logging status and tags: the one homed in the client's region,
+   * else a shadow trail of that name (homed in another region, or an organization trail) with its
+   * logging status and no tags; `undefined` when there is none. A trail deleted while being read ->
+   * `ConcurrentModification`.
    */
   async get(name: string): Promise<ObservedTrail | undefined> {
-    let trail;
+    let trail: Trail | undefined;
     try {
       trail = (await this.client.send(new GetTrailCommand({ Name: name }))).Trail;
     } catch (e) {
-      if (isAwsError(e, 'TrailNotFoundException')) return undefined;
-      throw toOnboardingError(e, { service: 'CloudTrail', operation: 'GetTrail', target: name });
+      if (!isAwsError(e, 'TrailNotFoundException')) throw toOnboardingError(e, { service: 'CloudTrail', operation: 'GetTrail', target: name });
     }
-    if (!trail?.TrailARN) return undefined;
+    if (!trail?.TrailARN) {
+      const shadow = await this.shadowTrail(name);
+      return shadow?.TrailARN ? observedTrail(shadow, name, await this.isLogging(shadow.TrailARN), []) : undefined;
+    }
     const trailArn = trail.TrailARN;
 
     const isLogging = await this.isLogging(trailArn);
@@ -169,21 +201,21 @@ export class TrailAdapter {
       throw toOnboardingError(e, tagsCall);
     }
 
-    return {
-      trailArn,
-      name: trail.Name ?? name,
-      homeRegion: trail.HomeRegion ?? '',
-      s3BucketName: trail.S3BucketName ?? '',
-      // An empty prefix is no prefix (UpdateTrail clears a prefix by sending '').
-      ...(trail.S3KeyPrefix ? { s3KeyPrefix: trail.S3KeyPrefix } : {}),
-      ...(trail.KmsKeyId !== undefined ? { kmsKeyId: trail.KmsKeyId } : {}),
-      isMultiRegionTrail: trail.IsMultiRegionTrail ?? false,
-      includeGlobalServiceEvents: trail.IncludeGlobalServiceEvents ?? false,
-      logFileValidationEnabled: trail.LogFileValidationEnabled ?? false,
-      ...(trail.IsOrganizationTrail !== undefined ? { isOrganizationTrail: trail.IsOrganizationTrail } : {}),
-      tags,
-      isLogging,
-    };
+    return observedTrail(trail, name, isLogging, tags);
+  }
+
+  /**
+   * A trail of that name the client's region shows as a shadow trail (one GetTrail by name does not
+   * see): from DescribeTrails without names, which lists the region's trails and, with
+   * `includeShadowTrails`, the shadow trails of trails homed elsewhere and of organization trails.
+   */
+  private async shadowTrail(name: string): Promise<Trail | undefined> {
+    try {
+      const out = await this.client.send(new DescribeTrailsCommand({ includeShadowTrails: true }));
+      return (out.trailList ?? []).find((t) => t.Name === name);
+    } catch (e) {
+      throw toOnboardingError(e, { service: 'CloudTrail', operation: 'DescribeTrails', target: name });
+    }
   }
 
   /** Creates the trail (with its tags) and returns its ARN. It does not start logging. */

@@ -25,7 +25,11 @@ export interface TrailSpec {
   tags: Tag[];
 }
 
-/** A trail as read from CloudTrail (DescribeTrails, ListTags, GetTrailStatus). */
+/**
+ * A trail as read from CloudTrail (GetTrail or DescribeTrails, ListTags, GetTrailStatus). A trail
+ * homed in another region, or an organization trail, is seen as a shadow trail: its `tags` are not
+ * read (ListTags answers for the trails of the current region) and are empty.
+ */
 export interface ObservedTrail {
   trailArn: string;
   name: string;
@@ -68,8 +72,9 @@ export function desiredTrail(config: RuntimeConfig): TrailSpec {
 /**
  * Decides what to do about the trail: create it, leave it, update the differing fields, or refuse.
  * Refused: an organization trail of that name (it belongs to the management account and cannot be
- * changed from the member account), a trail without the ownership tag, or one homed in another
- * region (UpdateTrail must be called in the home region).
+ * changed from the member account), one homed in another region (UpdateTrail must be called in the
+ * home region, and a home region cannot change; decided before ownership, since the tags of such a
+ * shadow trail are not read), or a trail without the ownership tag.
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
  */
 export function planTrail(observed: ObservedTrail | undefined, desired: TrailSpec): TrailPlan {
@@ -80,18 +85,21 @@ export function planTrail(observed: ObservedTrail | undefined, desired: TrailSpe
       reason: `Trail ${observed.name} (${observed.trailArn}) is an organization trail, managed from the management account; configure another trail name.`,
     };
   }
+  if (observed.homeRegion !== desired.homeRegion) {
+    return {
+      action: 'conflict',
+      reason:
+        `Trail ${observed.name} (${observed.trailArn}) has home region ${observed.homeRegion}, not ${desired.homeRegion}: a trail is changed only ` +
+        `from its home region, and that cannot change. If this service created it (tag ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue}), delete it in ` +
+        `${observed.homeRegion} to have it re-created in ${desired.homeRegion}; otherwise rename or delete it, or set trailName to another name.`,
+    };
+  }
   if (!isOwnedByService(observed.tags)) {
     return {
       action: 'conflict',
       reason:
         `Trail ${observed.name} (${observed.trailArn}) already exists and is not tagged ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue}, ` +
         'so this service did not create it and will not change it. Rename or delete it, or tag it to let the service adopt it.',
-    };
-  }
-  if (observed.homeRegion !== desired.homeRegion) {
-    return {
-      action: 'conflict',
-      reason: `Trail ${observed.name} has home region ${observed.homeRegion}, not ${desired.homeRegion}; a trail's home region cannot change. Delete it to have it re-created.`,
     };
   }
   const fields: string[] = [];

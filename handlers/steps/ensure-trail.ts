@@ -21,10 +21,11 @@ export async function ensureTrail(deps: StepDeps, accountId: string): Promise<Tr
 
   switch (plan.action) {
     case 'conflict':
+      // The adapter finds a same-named trail homed in another region (a shadow trail here) too.
       throw new TrailConflict(
-        `Account ${accountId} already has a trail named ${desired.name} that this service does not own (${plan.reason}). ` +
-          `Delete or rename it, or set trailName to another name, then re-run the onboarding.`,
-        { accountId, trailName: desired.name },
+        `Account ${accountId} already has a trail named ${desired.name} that this service cannot take as its own: ${plan.reason} ` +
+          'Then re-run the onboarding.',
+        { accountId, trailName: desired.name, ...(observed ? { trailArn: observed.trailArn, homeRegion: observed.homeRegion } : {}) },
       );
     case 'create':
       trailArn = await trails.create(desired);

@@ -63,6 +63,10 @@ const NOT_AN_AWS_ANSWER: Record<string, { why: string; endsAs: TerminalErrorName
     why: 'a read; CloudTrail checks the bucket and key policies only on CreateTrail/UpdateTrail',
     endsAs: 'UnexpectedAwsError',
   },
+  'cloudtrail DescribeTrails': {
+    why: 'a read (the shadow-trail lookup); CloudTrail checks the bucket and key policies only on CreateTrail/UpdateTrail',
+    endsAs: 'UnexpectedAwsError',
+  },
   'cloudtrail GetTrailStatus': {
     why: 'a read; CloudTrail checks the bucket and key policies only on CreateTrail/UpdateTrail',
     endsAs: 'UnexpectedAwsError',

@@ -4,6 +4,8 @@
  * region, and a central bucket with an S3 Bucket Key. Each either onboards as in AWS, or stops with a
  * named error before it writes anything to the shared policies.
  */
+import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { createClient } from '../../../handlers/shared/clients';
 import type { SimKey } from '../../../local/sim/kms';
 import { DEMO, startLocal, type Local } from '../harness';
 
@@ -11,6 +13,7 @@ const ACCOUNTS = {
   oldVersion: '200000000001',
   versionConflict: '200000000002',
   stalePrincipal: '200000000003',
+  trailElsewhere: '200000000004',
 } as const;
 
 let local: Local;
@@ -104,5 +107,37 @@ describe('a deleted role still named in the key policy', () => {
     expect(r.cause).toContain(role.roleId);
     expect(policyWrites().filter((w) => w === 'PutKeyPolicy')).toEqual([]);
     expect(key().policy).toBe(before);
+  });
+});
+
+describe('a same-named trail homed in another region', () => {
+  it('FAILED with TrailConflict naming its home region (by name, CloudTrail shows only the home region\'s trails; the shadow trail is found by listing), no trail created', async () => {
+    // prepare: the account's own multi-region trail of that name, homed in us-east-1, into its own bucket
+    const account = ACCOUNTS.trailElsewhere;
+    const theirBucket = `their-trail-bucket-${account}`;
+    local.world.s3.addBucket({
+      name: theirBucket,
+      ownerAccountId: account,
+      region: 'us-east-1',
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: ['s3:GetBucketAcl', 's3:PutObject'], Resource: [`arn:aws:s3:::${theirBucket}`, `arn:aws:s3:::${theirBucket}/*`] }],
+      },
+    });
+    const ct = createClient(CloudTrailClient, { region: 'us-east-1', credentials: local.world.credentialsFor(`arn:aws:iam::${account}:root`) });
+    await ct.send(new CreateTrailCommand({ Name: DEMO.trailName, S3BucketName: theirBucket, IsMultiRegionTrail: true }));
+    ct.destroy();
+    local.world.resetCalls();
+
+    // act
+    const r = await local.run({ accountId: account });
+
+    // assert
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('TrailConflict');
+    expect(r.cause).toMatch(/^EnsureTrail: /);
+    expect(r.cause).toContain('home region us-east-1, not eu-west-1');
+    expect(local.world.calls.filter((c) => c.operation === 'CreateTrail' || c.operation === 'UpdateTrail')).toEqual([]);
+    expect(local.world.cloudtrail.list().filter((t) => t.accountId === account).map((t) => t.homeRegion)).toEqual(['us-east-1']);
   });
 });

@@ -2,6 +2,7 @@ import {
   CloudTrailClient,
   CloudTrailServiceException,
   CreateTrailCommand,
+  DescribeTrailsCommand,
   GetTrailCommand,
   GetTrailStatusCommand,
   InsufficientEncryptionPolicyException,
@@ -46,12 +47,57 @@ const input: TrailInput = {
 beforeEach(() => ctMock.reset());
 
 describe('TrailAdapter.get', () => {
-  it('returns undefined when there is no trail of that name', async () => {
+  it('returns undefined when there is no trail of that name, neither homed in the region nor a shadow trail', async () => {
     // prepare
     ctMock.on(GetTrailCommand).rejects(modeled(TrailNotFoundException, 400));
+    ctMock.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: 'another-trail', TrailARN: `arn:aws:cloudtrail:us-east-1:444455556666:trail/another-trail`, HomeRegion: 'us-east-1' }] });
 
     // act + assert
     await expect(trails.get(NAME)).resolves.toBeUndefined();
+    expect(ctMock).toHaveReceivedCommandWith(DescribeTrailsCommand, { includeShadowTrails: true });
+    expect(ctMock.commandCalls(DescribeTrailsCommand)[0]?.args[0].input.trailNameList ?? []).toEqual([]);
+  });
+
+  it('finds a same-named trail homed in another region (GetTrail by name sees only this region\'s) through the shadow trails DescribeTrails lists, its status read by ARN', async () => {
+    // prepare: CloudTrail answers a name with the current region's trails only
+    const elsewhere = `arn:aws:cloudtrail:us-east-1:444455556666:trail/${NAME}`;
+    ctMock.on(GetTrailCommand).rejects(modeled(TrailNotFoundException, 400));
+    ctMock.on(DescribeTrailsCommand).resolves({
+      trailList: [{ Name: NAME, TrailARN: elsewhere, HomeRegion: 'us-east-1', S3BucketName: 'their-bucket', IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, IsOrganizationTrail: false }],
+    });
+    ctMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+
+    // act
+    const trail = await trails.get(NAME);
+
+    // assert
+    expect(trail).toMatchObject({ trailArn: elsewhere, name: NAME, homeRegion: 'us-east-1', s3BucketName: 'their-bucket', isLogging: true, tags: [] });
+    expect(ctMock).toHaveReceivedCommandWith(GetTrailStatusCommand, { Name: elsewhere });
+    // ListTags answers for trails of the current region only; the home region alone decides the conflict
+    expect(ctMock).not.toHaveReceivedCommand(ListTagsCommand);
+  });
+
+  it('finds an organization trail of that name that the member account sees as a shadow trail', async () => {
+    // prepare
+    const orgTrail = `arn:aws:cloudtrail:eu-west-1:111122223333:trail/${NAME}`;
+    ctMock.on(GetTrailCommand).rejects(modeled(TrailNotFoundException, 400));
+    ctMock.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: NAME, TrailARN: orgTrail, HomeRegion: 'eu-west-1', IsOrganizationTrail: true }] });
+    ctMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+
+    // act / assert
+    await expect(trails.get(NAME)).resolves.toMatchObject({ trailArn: orgTrail, isOrganizationTrail: true });
+  });
+
+  it('maps a throttled DescribeTrails to Throttled', async () => {
+    // prepare
+    ctMock.on(GetTrailCommand).rejects(modeled(TrailNotFoundException, 400));
+    ctMock.on(DescribeTrailsCommand).rejects(modeled(ThrottlingException, 400));
+
+    // act
+    const err = await rejection(trails.get(NAME));
+
+    // assert
+    expect(err.name).toBe('Throttled');
   });
 
   it('returns the trail with its logging status and every page of tags', async () => {

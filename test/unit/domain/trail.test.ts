@@ -67,6 +67,20 @@ describe('planTrail', () => {
   });
 
   it.each<[string, Partial<ObservedTrail>]>([
+    ['owned', {}],
+    ['not owned', { tags: [{ Key: 'managed-by', Value: 'control-tower' }] }],
+    ['whose tags were not read (a shadow trail: ListTags answers for the current region only)', { tags: [] }],
+  ])('refuses a same-named trail homed in another region, %s, by its home region, without advising to adopt it', (_label, overrides) => {
+    // act
+    const plan = planTrail(observed({ homeRegion: 'us-east-1', trailArn: `arn:aws:cloudtrail:us-east-1:${ACCOUNTS.newMember}:trail/${TRAIL_NAME}`, ...overrides }), desired);
+
+    // assert
+    expect(plan).toEqual({ action: 'conflict', reason: expect.stringMatching(/home region us-east-1, not eu-west-1/) });
+    expect(plan.action === 'conflict' && plan.reason).not.toMatch(/adopt/);
+    expect(plan.action === 'conflict' && plan.reason).toMatch(/set trailName to another name/);
+  });
+
+  it.each<[string, Partial<ObservedTrail>]>([
     ['exactly as desired', {}],
     ['extra tags', { tags: [{ Key: 'env', Value: 'prod' }, OWNED] }],
     ['logging stopped (a separate decision)', { isLogging: false }],

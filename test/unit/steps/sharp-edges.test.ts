@@ -2,9 +2,11 @@
  * EnsureBucketPolicy / EnsureKeyPolicy against current documents AWS would not take back as they
  * are (issue 8): an old policy language Version, and a deleted role's unique id in a foreign
  * statement. Either the step writes a document AWS accepts, or it stops before any write (no
- * member-set write, no lease, no Put) with a named error.
+ * member-set write, no lease, no Put) with a named error. And EnsureTrail against a same-named
+ * trail homed in another region.
  */
 import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ensure-shared-policies';
+import { ensureTrail } from '../../../handlers/steps/ensure-trail';
 import { fakeDeps, IDS } from './fakes';
 
 const DENY_HTTP = {
@@ -76,5 +78,34 @@ describe.each(STEPS)('$name', ({ ensure, port, put, foreign }) => {
     expect(w.writes).toEqual([]);
     expect(w.status.memberSet.size).toBe(0);
     expect(w[port].text).toBe(before);
+  });
+});
+
+describe('EnsureTrail', () => {
+  it('stops with TrailConflict, writing nothing, when the account has a same-named trail homed in another region', async () => {
+    // prepare: what the adapter reports for a shadow trail (its tags are not read)
+    const w = fakeDeps();
+    const arn = `arn:aws:cloudtrail:us-east-1:${IDS.member}:trail/org-member-trail`;
+    w.trailsOf(IDS.member).trails.set('org-member-trail', {
+      trailArn: arn,
+      name: 'org-member-trail',
+      homeRegion: 'us-east-1',
+      s3BucketName: 'their-bucket',
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      logFileValidationEnabled: false,
+      isOrganizationTrail: false,
+      tags: [],
+      isLogging: true,
+    });
+
+    // act
+    const e = await ensureTrail(w.deps, IDS.member).catch((x: Error) => x);
+
+    // assert
+    expect(e).toMatchObject({ name: 'TrailConflict', details: { accountId: IDS.member, trailName: 'org-member-trail' } });
+    expect((e as Error).message).toContain('home region us-east-1');
+    expect((e as Error).message).toContain(arn);
+    expect(w.writes).toEqual([]);
   });
 });
