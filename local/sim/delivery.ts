@@ -3,10 +3,17 @@
  * policy with iam-simulate for the requests CloudTrail itself makes, with the context it sends:
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+ *
+ * Into a bucket with an S3 Bucket Key, CloudTrail also needs kms:Decrypt on the trail's key: "If you
+ * are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt permissions are required to
+ * create or update a trail with SSE-KMS encryption enabled" (the second page). The request is
+ * modelled with the context of CloudTrail's other key requests (the trail as source, its ARN as
+ * encryption context).
  */
 import type { EvaluationResult, RequestContext } from './policy-eval';
 import { evaluate } from './policy-eval';
 import { parsePolicy } from './policy-doc';
+import { usesBucketKey } from './s3';
 import type { SimWorld } from './world';
 
 /** The CloudTrail service principal. */
@@ -42,7 +49,7 @@ export function logObjectKey(target: DeliveryTarget, when: Date): string {
   return `${prefix}AWSLogs/${target.accountId}/CloudTrail/${target.homeRegion}/${date}/${file}`;
 }
 
-/** Evaluates CloudTrail's GetBucketAcl + PutObject and GenerateDataKey + DescribeKey for a trail. */
+/** Evaluates CloudTrail's GetBucketAcl + PutObject and GenerateDataKey + DescribeKey (+ Decrypt with a bucket key) for a trail. */
 export async function checkDelivery(world: SimWorld, target: DeliveryTarget): Promise<DeliveryCheck> {
   const decisions: Record<string, EvaluationResult> = {};
   // CloudTrail's requests carry the trail as source (confused-deputy protection): aws:SourceArn and
@@ -88,7 +95,10 @@ export async function checkDelivery(world: SimWorld, target: DeliveryTarget): Pr
         'kms:EncryptionContext:aws:cloudtrail:arn': target.arn,
       });
       decisions['kms:DescribeKey'] = await ask('kms:DescribeKey', kmsSource);
-      keyState = decisions['kms:GenerateDataKey'].allowed && decisions['kms:DescribeKey'].allowed ? 'ok' : 'denied';
+      if (bucket && usesBucketKey(bucket)) {
+        decisions['kms:Decrypt'] = await ask('kms:Decrypt', { ...kmsSource, 'kms:EncryptionContext:aws:cloudtrail:arn': target.arn });
+      }
+      keyState = Object.entries(decisions).every(([action, d]) => !action.startsWith('kms:') || d.allowed) ? 'ok' : 'denied';
     }
   }
   return { bucket: bucketState, key: keyState, decisions };

@@ -112,6 +112,7 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
     errors: {
       NoSuchBucket: q(404),
       NoSuchBucketPolicy: q(404),
+      ServerSideEncryptionConfigurationNotFoundError: q(404),
       MalformedPolicy: q(400),
       PolicyTooLarge: q(400),
       AccessDenied: q(403),

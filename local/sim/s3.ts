@@ -1,5 +1,7 @@
 /**
- * Simulated S3, bucket-level only: buckets with an owner account, a region and a bucket policy.
+ * Simulated S3, bucket-level only: buckets with an owner account, a region, a bucket policy and a
+ * default encryption configuration (GetBucketEncryption; with an S3 Bucket Key CloudTrail needs
+ * kms:Decrypt on a trail's key, see delivery.ts).
  *
  * Bucket-policy operations follow the PutBucketPolicy API reference: only identities of the bucket
  * owner's account may use them (another account gets 403 AccessDenied, or 405 MethodNotAllowed when
@@ -14,6 +16,18 @@ import { asStrings, parsePolicy, rewriteAwsPrincipals, statementsOf, structuralP
 import type { OperationHandler, SimCall, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
 
+/**
+ * A bucket's default encryption (one rule of its ServerSideEncryptionConfiguration).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html
+ */
+export interface SimBucketEncryption {
+  readonly sseAlgorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  /** Key id or ARN (SSE-KMS only). */
+  readonly kmsMasterKeyId?: string;
+  /** S3 Bucket Key: S3 asks KMS for a bucket-level key instead of one data key per object (SSE-KMS only). */
+  readonly bucketKeyEnabled: boolean;
+}
+
 /** A bucket. */
 export interface SimBucket {
   readonly name: string;
@@ -21,6 +35,13 @@ export interface SimBucket {
   readonly region: string;
   /** Bucket policy text, when one is set. */
   policy?: string;
+  /** Default encryption, when a configuration is set (none: GetBucketEncryption answers ServerSideEncryptionConfigurationNotFoundError). */
+  encryption?: SimBucketEncryption;
+}
+
+/** Whether objects written with SSE-KMS use an S3 Bucket Key (which needs a KMS algorithm). */
+export function usesBucketKey(bucket: SimBucket): boolean {
+  return bucket.encryption?.bucketKeyEnabled === true && bucket.encryption.sseAlgorithm !== 'AES256';
 }
 
 /** Bucket policy size limit, bytes. */
@@ -37,13 +58,22 @@ export class S3Sim implements SimServiceImpl {
   }
 
   /** Creates a bucket (seeding; there is no CreateBucket operation). */
-  addBucket(spec: { name: string; ownerAccountId: string; region: string; policy?: string | object }): SimBucket {
+  addBucket(spec: { name: string; ownerAccountId: string; region: string; policy?: string | object; encryption?: SimBucketEncryption }): SimBucket {
     if (this.buckets.has(spec.name)) throw new Error(`Bucket ${spec.name} already exists`);
     this.world.accounts.require(spec.ownerAccountId);
     const bucket: SimBucket = { name: spec.name, ownerAccountId: spec.ownerAccountId, region: spec.region };
     if (spec.policy !== undefined) bucket.policy = typeof spec.policy === 'string' ? spec.policy : JSON.stringify(spec.policy);
+    if (spec.encryption !== undefined) bucket.encryption = { ...spec.encryption };
     this.buckets.set(spec.name, bucket);
     return bucket;
+  }
+
+  /** Sets (or, with `undefined`, removes) a bucket's default encryption (seeding; there is no PutBucketEncryption operation). */
+  setDefaultEncryption(name: string, encryption: SimBucketEncryption | undefined): void {
+    const bucket = this.buckets.get(name);
+    if (!bucket) throw new Error(`Bucket ${name} does not exist`);
+    if (encryption === undefined) delete bucket.encryption;
+    else bucket.encryption = { ...encryption };
   }
 
   /** The bucket, or undefined. */
@@ -56,15 +86,15 @@ export class S3Sim implements SimServiceImpl {
     return [...this.buckets.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Every bucket with its policy text, as plain JSON (persistence.ts). */
+  /** Every bucket with its policy text and encryption, as plain JSON (persistence.ts). */
   exportState(): SimBucket[] {
-    return this.list().map((b) => ({ ...b }));
+    return this.list().map((b) => ({ ...b, ...(b.encryption ? { encryption: { ...b.encryption } } : {}) }));
   }
 
   /** Replaces every bucket with the persisted ones. */
   importState(buckets: readonly SimBucket[]): void {
     this.buckets.clear();
-    for (const b of buckets) this.buckets.set(b.name, { ...b });
+    for (const b of buckets) this.buckets.set(b.name, { ...b, ...(b.encryption ? { encryption: { ...b.encryption } } : {}) });
   }
 
   /** `arn:<p>:s3:::<bucket>`. */
@@ -72,13 +102,27 @@ export class S3Sim implements SimServiceImpl {
     return `arn:${this.world.partition}:s3:::${name}`;
   }
 
-  private requireBucket(call: SimCall<{ Bucket?: string }>): SimBucket {
+  private requireBucket(call: SimCall<{ Bucket?: string; ExpectedBucketOwner?: string }>): SimBucket {
     const bucket = this.buckets.get(String(call.input.Bucket));
     if (!bucket) awsError('NoSuchBucket', 'The specified bucket does not exist');
     if (bucket.region !== call.region) {
       awsError('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.');
     }
+    // "If the account ID that you provide does not match the actual owner of the bucket, the request
+    // fails with the HTTP status code 403 Forbidden (access denied)."
+    if (call.input.ExpectedBucketOwner !== undefined && call.input.ExpectedBucketOwner !== bucket.ownerAccountId) awsError('AccessDenied', 'Access Denied');
     return bucket;
+  }
+
+  /** Authorization of a bucket-level read such as GetBucketEncryption: the caller's policies and the bucket policy. */
+  private async authorizeBucketRead(caller: Principal, bucket: SimBucket, action: string): Promise<void> {
+    if (caller.accountId === bucket.ownerAccountId && caller.kind === 'root') return;
+    const result = await this.world.authorize(caller, action, {
+      arn: this.bucketArn(bucket.name),
+      accountId: bucket.ownerAccountId,
+      policy: bucket.policy === undefined ? undefined : parsePolicy(bucket.policy),
+    });
+    if (!result.allowed) awsError('AccessDenied', 'Access Denied');
   }
 
   /** Authorization of Get/Put/DeleteBucketPolicy (see the file comment). */
@@ -142,6 +186,23 @@ export class S3Sim implements SimServiceImpl {
       delete bucket.policy;
       return {};
     },
+    GetBucketEncryption: async (call) => {
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html (action s3:GetEncryptionConfiguration)
+      const bucket = this.requireBucket(call);
+      await this.authorizeBucketRead(call.caller, bucket, 's3:GetEncryptionConfiguration');
+      const e = bucket.encryption;
+      if (!e) awsError('ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found');
+      return {
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: e.sseAlgorithm, ...(e.kmsMasterKeyId !== undefined ? { KMSMasterKeyID: e.kmsMasterKeyId } : {}) },
+              BucketKeyEnabled: e.bucketKeyEnabled,
+            },
+          ],
+        },
+      };
+    },
     HeadBucket: async ({ caller, input }) => {
       // A HEAD answer has no body: the SDK names a 404 `NotFound` and a 403 `Unknown`.
       const bucket = this.buckets.get(String(input.Bucket));
@@ -158,6 +219,7 @@ export class S3Sim implements SimServiceImpl {
     GetBucketPolicy: OperationHandler<s3.GetBucketPolicyCommandInput, s3.GetBucketPolicyCommandOutput>;
     PutBucketPolicy: OperationHandler<s3.PutBucketPolicyCommandInput, s3.PutBucketPolicyCommandOutput>;
     DeleteBucketPolicy: OperationHandler<s3.DeleteBucketPolicyCommandInput, s3.DeleteBucketPolicyCommandOutput>;
+    GetBucketEncryption: OperationHandler<s3.GetBucketEncryptionCommandInput, s3.GetBucketEncryptionCommandOutput>;
     HeadBucket: OperationHandler<s3.HeadBucketCommandInput, s3.HeadBucketCommandOutput>;
   };
 }

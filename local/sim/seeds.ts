@@ -5,6 +5,7 @@
 import type { SimRole } from './iam';
 import { rootArn } from './identity';
 import { defaultKeyPolicy } from './kms';
+import type { SimBucketEncryption } from './s3';
 import type { SimWorld } from './world';
 
 /** AWS-managed policy attached to the seeded administrative roles. */
@@ -27,6 +28,8 @@ export interface LogArchiveSpec {
   readonly foreignBucketStatements?: readonly object[];
   /** Statements appended to the default key policy (root delegation + key administrators). */
   readonly foreignKeyStatements?: readonly object[];
+  /** The bucket's default encryption (e.g. SSE-KMS with an S3 Bucket Key). Default: no configuration. */
+  readonly bucketEncryption?: SimBucketEncryption;
 }
 
 /** What seedLogArchive created. */
@@ -89,6 +92,7 @@ export function seedLogArchive(world: SimWorld, spec: LogArchiveSpec): LogArchiv
     ownerAccountId: spec.accountId,
     region: spec.region,
     ...(bucketStatements.length > 0 ? { policy: { Version: '2012-10-17', Statement: bucketStatements } } : {}),
+    ...(spec.bucketEncryption ? { encryption: spec.bucketEncryption } : {}),
   });
   const keyPolicy = defaultKeyPolicy(p, spec.accountId) as { Statement: object[] };
   keyPolicy.Statement.push(

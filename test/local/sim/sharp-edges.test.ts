@@ -12,9 +12,13 @@
  * - CloudTrail's requests to KMS carry `aws:SourceArn` and `aws:SourceAccount`, the keys CloudTrail
  *   documents for its KMS requests, not `aws:SourceOrgID`
  *   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html);
+ * - "If you are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt permissions are
+ *   required to create or update a trail with SSE-KMS encryption enabled" (same page); a bucket's
+ *   default encryption is read with GetBucketEncryption
+ *   (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html).
  */
-import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
-import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { CloudTrailClient, CreateTrailCommand, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { renderBucketPolicy } from '../../../handlers/domain/bucket-policy';
@@ -281,6 +285,94 @@ describe('sharp edges of the simulated AWS', () => {
       expect(await keyDecisions(A)).toEqual({ key: 'ok', describeKey: true, generateDataKey: true });
       expect(await keyDecisions(C)).toEqual({ key: 'denied', describeKey: true, generateDataKey: false });
       expect(await keyDecisions(OUTSIDER)).toEqual({ key: 'denied', describeKey: true, generateDataKey: false });
+      await expect(createTrail(A)).resolves.toBeDefined();
+    });
+  });
+
+  describe('a bucket with an S3 Bucket Key', () => {
+    const bucketKey = { sseAlgorithm: 'aws:kms', kmsMasterKeyId: DEMO.keyArn, bucketKeyEnabled: true } as const;
+    /** The rendered key policy with kms:Decrypt added to CloudTrail's Encrypt grant (same conditions), as the service writes it for such a bucket. */
+    const withCloudTrailDecrypt = (text: string) => {
+      const doc = JSON.parse(text) as { Statement: { Sid?: string; Action?: string | string[] }[] };
+      for (const st of doc.Statement) if (st.Sid === 'CloudTrailOnboardingEncrypt') st.Action = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+      return JSON.stringify(doc);
+    };
+
+    it('GetBucketEncryption answers the default encryption in AWS\'s shape', async () => {
+      // prepare
+      t.world.s3.setDefaultEncryption(DEMO.bucketName, bucketKey);
+
+      // act
+      const out = await s3.send(new GetBucketEncryptionCommand({ Bucket: DEMO.bucketName, ExpectedBucketOwner: DEMO.logArchiveAccountId }));
+
+      // assert
+      expect(out.ServerSideEncryptionConfiguration).toEqual({
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: DEMO.keyArn }, BucketKeyEnabled: true }],
+      });
+    });
+
+    it('GetBucketEncryption of a bucket without a default encryption configuration: ServerSideEncryptionConfigurationNotFoundError (404)', async () => {
+      // act
+      const e = await caught(() => s3.send(new GetBucketEncryptionCommand({ Bucket: DEMO.bucketName })));
+
+      // assert
+      expect(e.name).toBe('ServerSideEncryptionConfigurationNotFoundError');
+      expect(e.$metadata?.httpStatusCode).toBe(404);
+    });
+
+    it('GetBucketEncryption is refused to a caller of another account the bucket policy does not grant', async () => {
+      // act
+      const e = await caught(() => t.client(S3Client, `arn:aws:iam::${A}:root`).send(new GetBucketEncryptionCommand({ Bucket: DEMO.bucketName })));
+
+      // assert
+      expect(e.name).toBe('AccessDenied');
+    });
+
+    it('CreateTrail with a key fails with InsufficientEncryptionPolicyException unless the key policy lets CloudTrail kms:Decrypt', async () => {
+      // prepare
+      t.world.s3.setDefaultEncryption(DEMO.bucketName, bucketKey);
+      await put([A]);
+
+      // act
+      const e = await caught(() => createTrail(A));
+
+      // assert
+      expect(e.name).toBe('InsufficientEncryptionPolicyException');
+    });
+
+    it('CreateTrail succeeds once CloudTrail may kms:Decrypt under the same conditions as its data keys, and only for listed accounts', async () => {
+      // prepare
+      t.world.s3.setDefaultEncryption(DEMO.bucketName, bucketKey);
+      await put([A], { key: withCloudTrailDecrypt });
+
+      // act / assert
+      await expect(createTrail(A)).resolves.toBeDefined();
+      expect((await caught(() => createTrail(C))).name).toBe('InsufficientS3BucketPolicyException');
+    });
+
+    it('UpdateTrail to a key is checked the same way', async () => {
+      // prepare: a trail without a key, then the bucket key is turned on
+      await put([A]);
+      const ct = t.client(CloudTrailClient, session(A, 'OrganizationAccountAccessRole'));
+      await ct.send(new CreateTrailCommand({ Name: DEMO.trailName, S3BucketName: DEMO.bucketName, S3KeyPrefix: DEMO.logPrefix, IsMultiRegionTrail: true }));
+      t.world.s3.setDefaultEncryption(DEMO.bucketName, bucketKey);
+
+      // act
+      const e = await caught(() => ct.send(new UpdateTrailCommand({ Name: DEMO.trailName, KmsKeyId: DEMO.keyArn })));
+
+      // assert
+      expect(e.name).toBe('InsufficientEncryptionPolicyException');
+    });
+
+    it.each([
+      ['SSE-KMS without a bucket key', { sseAlgorithm: 'aws:kms', kmsMasterKeyId: DEMO.keyArn, bucketKeyEnabled: false }],
+      ['SSE-S3', { sseAlgorithm: 'AES256', bucketKeyEnabled: false }],
+    ] as const)('with %s, CloudTrail needs no kms:Decrypt', async (_label, encryption) => {
+      // prepare
+      t.world.s3.setDefaultEncryption(DEMO.bucketName, encryption);
+      await put([A]);
+
+      // act / assert
       await expect(createTrail(A)).resolves.toBeDefined();
     });
   });
