@@ -272,7 +272,7 @@ function crossKeyProblems(cfg: z.infer<typeof AppConfigSchema>): string[] {
     }
   }
 
-  if (orchestrator !== mgmt && cfg.memberAccessRoleName === ORGANIZATION_ACCESS_ROLE_NAME) {
+  if (orchestrator !== mgmt && orchestrator !== logArchive && cfg.memberAccessRoleName === ORGANIZATION_ACCESS_ROLE_NAME) {
     // Organizations creates OrganizationAccountAccessRole trusting the management account only.
     // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html
     problems.push(

@@ -207,6 +207,14 @@ export class LocalStepFunctions {
     return invocationContext.run({ step: name, executionName: '', principalArn: fn.principalArn }, () => handler(event, lambdaContext(fn.logicalId, fn.arn)));
   }
 
+  /**
+   * Deploys one of the app's stacks again, its template changed by `change` (a stack update that,
+   * say, removes a statement), or as synthesized when `change` is omitted.
+   */
+  redeployStack(stackName: string, change?: (template: Record<string, unknown>) => void): void {
+    deploySynthesizedStack(this.opts.world, this.synthesized, stackName, change);
+  }
+
   /** ARN of the local state machine (the synthesized one's, as `STATE_MACHINE_ARN` carries it). */
   get stateMachineArn(): string {
     return this.synthesized.stateMachineArn;
@@ -367,21 +375,36 @@ export class LocalStepFunctions {
  * StackSet) into every member account of the organization.
  */
 export function deployOnboarding(world: RunnerWorld, synthesized: SynthesizedOnboarding): void {
-  const tableIds = Object.entries(synthesized.template.Resources as Record<string, { Type: string }>)
+  for (const s of synthesized.stacks) deploySynthesizedStack(world, synthesized, s.stackName);
+}
+
+/**
+ * Deploys one stack of the app (again: a stack update), optionally with its template changed first;
+ * the status table keeps the runner's name.
+ */
+export function deploySynthesizedStack(
+  world: RunnerWorld,
+  synthesized: SynthesizedOnboarding,
+  stackName: string,
+  change?: (template: Record<string, unknown>) => void,
+): void {
+  const stack = synthesized.stacks.find((x) => x.stackName === stackName);
+  if (!stack) throw new Error(`The app has no stack ${stackName}`);
+  const template = JSON.parse(JSON.stringify(stack.template)) as Record<string, unknown>;
+  change?.(template);
+  const tableIds = Object.entries(template.Resources as Record<string, { Type: string }>)
     .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
     .map(([id]) => id);
   const region = synthesized.stateMachineArn.split(':')[3];
-  for (const s of synthesized.stacks) {
-    const targets = s.accountId ? [{ accountId: s.accountId, region: s.region ?? region }] : world.organizationMemberAccounts().map((accountId) => ({ accountId, region }));
-    for (const t of targets) {
-      world.deployStack({
-        stackName: s.stackName,
-        template: s.template as never,
-        accountId: t.accountId,
-        region: t.region,
-        ...(s.template === synthesized.template ? { physicalNames: Object.fromEntries(tableIds.map((id) => [id, synthesized.tableName])) } : {}),
-      });
-    }
+  const targets = stack.accountId ? [{ accountId: stack.accountId, region: stack.region ?? region }] : world.organizationMemberAccounts().map((accountId) => ({ accountId, region }));
+  for (const t of targets) {
+    world.deployStack({
+      stackName,
+      template: template as never,
+      accountId: t.accountId,
+      region: t.region,
+      ...(tableIds.length ? { physicalNames: Object.fromEntries(tableIds.map((id) => [id, synthesized.tableName])) } : {}),
+    });
   }
 }
 

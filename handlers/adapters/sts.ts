@@ -17,10 +17,20 @@ export const SESSION_REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
 /** Credentials cache keyed by role ARN; the clock is injectable for tests. */
 export class SessionCache {
+  /** Every cache of the process (a Lambda container has one per deps; the local runner has one per function). */
+  private static readonly all = new Set<SessionCache>();
   private readonly entries = new Map<string, AwsCredentialIdentity>();
+  private readonly pending = new Map<string, Promise<AwsCredentialIdentity>>();
 
   /** @param now the clock that decides whether a cached session is still fresh. */
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly now: () => Date = () => new Date()) {
+    SessionCache.all.add(this);
+  }
+
+  /** Forgets every session of every cache of the process: what a cold start of every function sees. */
+  static clearAll(): void {
+    for (const cache of SessionCache.all) cache.clear();
+  }
 
   /** Cached credentials for `roleArn`, unless they expire within `SESSION_REFRESH_MARGIN_MS`. */
   get(roleArn: string): AwsCredentialIdentity | undefined {
@@ -36,6 +46,16 @@ export class SessionCache {
   /** Stores credentials; ones without an expiration are never cached. */
   set(roleArn: string, creds: AwsCredentialIdentity): void {
     if (creds.expiration) this.entries.set(roleArn, creds);
+  }
+
+  /** Runs `fetch` once for concurrent callers of the same role ARN; they all get its outcome. */
+  once(roleArn: string, fetch: () => Promise<AwsCredentialIdentity>): Promise<AwsCredentialIdentity> {
+    let pending = this.pending.get(roleArn);
+    if (!pending) {
+      pending = fetch().finally(() => this.pending.delete(roleArn));
+      this.pending.set(roleArn, pending);
+    }
+    return pending;
   }
 
   /** Forgets every session. */
@@ -128,6 +148,19 @@ async function cachedSession(
   const cache = options.cache ?? defaultSessionCache;
   const cached = cache.get(roleArn);
   if (cached) return cached;
+  // Concurrent callers (the SDK resolves a client's credentials for several middlewares of one
+  // request) share one AssumeRole.
+  return cache.once(roleArn, () => assumeAndVerify(sts, roleArn, options, denied, verify, cache));
+}
+
+async function assumeAndVerify(
+  sts: STSClient,
+  roleArn: string,
+  options: SessionOptions,
+  denied: (e: AccessDenied) => Error,
+  verify: (creds: AwsCredentialIdentity) => Promise<void>,
+  cache: SessionCache,
+): Promise<AwsCredentialIdentity> {
   let creds: AwsCredentialIdentity;
   try {
     creds = await assumeRole(sts, roleArn, options.sessionName ?? DEFAULT_SESSION_NAME);

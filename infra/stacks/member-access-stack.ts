@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { OWNERSHIP } from '../../handlers/shared/config';
 import type { StepName } from '../../statemachine/steps';
 import { AppConfig, orchestratorAccount } from '../config';
+import { acknowledge } from '../nag';
 import { ROLE_NAME_PREFIX } from '../names';
 
 /** Properties of {@link MemberAccessStack}. */
@@ -91,9 +92,18 @@ export class MemberAccessStack extends Stack {
               ],
               resources: [trail],
             }),
+            // Finding a same-named trail homed in another region (DescribeTrails with shadow trails);
+            // DescribeTrails supports no resource-level permissions.
+            // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html
+            new iam.PolicyStatement({ sid: 'DescribeTrails', actions: ['cloudtrail:DescribeTrails'], resources: ['*'] }),
           ],
         }),
       },
     });
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'cloudtrail:DescribeTrails supports no resource-level permissions (it reads trail settings only); every other statement names the switch role or the trail.',
+    );
   }
 }

@@ -231,6 +231,11 @@ export class IamSim implements SimServiceImpl {
     return role;
   }
 
+  /** Deletes a role as a seed would (no request, no unique-id rewriting): for tests and seeding only. */
+  deleteRoleDirectly(accountId: string, name: string): void {
+    this.roles.get(accountId)?.delete(name.toLowerCase());
+  }
+
   /**
    * Updates a role in place to `spec` (a stack update: same role id and creation date), with the
    * same validation as CreateRole. Used by the simulated CloudFormation only.

@@ -109,6 +109,12 @@ describe('invalid configurations fail, naming the key', () => {
     ['an access role named with the reader-role prefix', () => sampleWith({ logArchiveAccessRoleName: 'CloudTrailLogReader-Admin' }), /^logArchiveAccessRoleName: must not start with readerRoleNamePrefix "CloudTrailLogReader-"/],
     ['an Organizations role without an organization', () => sampleWith({ organizationId: undefined, organizationsRoleArn: 'arn:aws:iam::111122223333:role/Org' }), /^organizationsRoleArn: is used only with organizationId/],
     ['an Organizations role outside the management account', () => sampleWith({ organizationsRoleArn: 'arn:aws:iam::333344445555:role/Org' }), /^organizationsRoleArn: must be a role in the management account 111122223333/],
+    [
+      'a dedicated orchestrator with OrganizationAccountAccessRole (it trusts only the management account)',
+      () => sampleWith({ orchestratorAccountId: '333344445555' }),
+      /^memberAccessRoleName: OrganizationAccountAccessRole trusts only the management account 111122223333, but the orchestrator runs in 333344445555 .*"CloudTrailOnboardingMemberAccess"/,
+    ],
+    ['an operator that is not an IAM principal ARN', () => sampleWith({ operatorPrincipalArns: ['ops'] }), /^operatorPrincipalArns\.0: must be an IAM principal ARN .*\(received "ops"\)$/],
     ['a bad lease length', () => sampleWith({ lockLeaseSeconds: 5 }), /^lockLeaseSeconds: .*\(received 5\)$/],
     ['a lease that could expire while its holder still runs', () => sampleWith({ lockLeaseSeconds: 120 }), /^lockLeaseSeconds: must be longer than the step functions' timeout of 120 s \(received 120\)$/],
     ['a bad notification e-mail', () => sampleWith({ notifications: { emails: ['security-team'] } }), /^notifications\.emails\.0: must be an e-mail address \(received "security-team"\)$/],

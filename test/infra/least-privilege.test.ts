@@ -58,7 +58,8 @@ describe.each(configs)('every IAM policy of every stack (%s)', (_name, file) => 
     const bad: string[] = [];
     for (const [stack, t] of stacks()) {
       for (const p of identityPolicies(t)) {
-        const allowed = p.roles.includes(stateMachineRole) ? STATE_MACHINE_STAR : XRAY_WRITE;
+        // The member-access role: DescribeTrails has no resource-level permissions.
+        const allowed = p.roles.includes(stateMachineRole) ? STATE_MACHINE_STAR : stack === 'memberAccess' ? ['cloudtrail:DescribeTrails'] : XRAY_WRITE;
         for (const st of p.statements.filter((x) => x.Effect === 'Allow' && list(x.Resource).includes('*'))) {
           for (const a of list(st.Action)) if (!allowed.includes(a)) bad.push(`${stack}/${p.logicalId}: ${a} on *`);
         }
@@ -67,10 +68,13 @@ describe.each(configs)('every IAM policy of every stack (%s)', (_name, file) => 
     expect(bad).toEqual([]);
   });
 
-  it('attaches no managed policy to any role (no AWSLambdaBasicExecutionRole: each function logs to its own log group)', () => {
+  it('attaches no managed policy to any role (no AWSLambdaBasicExecutionRole: each function logs to its own log group), but the API Gateway account role', () => {
     for (const [, t] of stacks()) {
       for (const [id, r] of Object.entries(resourcesOf(t, 'AWS::IAM::Role'))) {
-        expect({ id, managed: r.Properties?.ManagedPolicyArns }).toEqual({ id, managed: undefined });
+        // API Gateway's account-level CloudWatch role takes AWS's policy for exactly that purpose.
+        // https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+        const expected = /^RestApiCloudWatchRole[0-9A-F]{8}$/.test(id) ? ['arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'] : undefined;
+        expect({ id, managed: flatten(r.Properties?.ManagedPolicyArns) }).toEqual({ id, managed: expected });
       }
     }
   });
@@ -110,12 +114,27 @@ describe('what each step may do', () => {
   const grants = (name: string) =>
     statementsOf(s, roleIdOf(s, name))
       .filter((st) => !list(st.Action).some((a) => a.startsWith('logs:') || a.startsWith('xray:')))
-      .map((st) => ({ actions: list(st.Action).sort(), resource: flatten(st.Resource), ...(st.Condition ? { condition: st.Condition } : {}) }));
+      .map((st) => ({
+        actions: list(st.Action).sort(),
+        resource: flatten(st.Resource),
+        ...(st.Condition ? { condition: st.Condition } : {}),
+        ...(st.Effect === 'Deny' ? { effect: 'Deny' } : {}),
+      }));
 
   const table = '<StatusTable0F76785B.Arn>';
   const accountItems = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ACCOUNT#*'] } };
   const sharedItems = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MEMBERS#shared-policies', 'LOCK#*'] } };
-  const memberRole = { actions: ['sts:AssumeRole'], resource: 'arn:aws:iam::*:role/OrganizationAccountAccessRole' };
+  // Member access: accounts of the organization only, and never the log-archive or management account.
+  const memberRole = {
+    actions: ['sts:AssumeRole'],
+    resource: 'arn:aws:iam::*:role/OrganizationAccountAccessRole',
+    condition: { StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } },
+  };
+  const noExcludedAccounts = {
+    actions: ['sts:AssumeRole'],
+    resource: ['arn:aws:iam::222233334444:role/OrganizationAccountAccessRole', 'arn:aws:iam::111122223333:role/OrganizationAccountAccessRole'],
+    effect: 'Deny',
+  };
   const logArchiveRole = { actions: ['sts:AssumeRole'], resource: 'arn:aws:iam::222233334444:role/OnboardingLogArchiveAccess' };
 
   it.each([
@@ -126,7 +145,7 @@ describe('what each step may do', () => {
         { actions: ['organizations:DescribeAccount'], resource: 'arn:aws:organizations::111122223333:account/o-a1b2c3d4e5/*' },
       ],
     ],
-    ['EnsureSwitchRole', [memberRole]],
+    ['EnsureSwitchRole', [memberRole, noExcludedAccounts]],
     [
       'EnsureBucketPolicy',
       [{ actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: table, condition: sharedItems }, logArchiveRole],
@@ -136,7 +155,7 @@ describe('what each step may do', () => {
       [{ actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: table, condition: sharedItems }, logArchiveRole],
     ],
     // The sample names the key by its key ARN: nothing to resolve through the log-archive role.
-    ['EnsureTrail', [memberRole]],
+    ['EnsureTrail', [memberRole, noExcludedAccounts]],
     ['EnsureReaderRole', [logArchiveRole]],
     ['RecordResult', [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: table, condition: accountItems }]],
     ['RecordFailure', [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: table, condition: accountItems }]],
@@ -147,75 +166,130 @@ describe('what each step may do', () => {
   it('EnsureTrail may also use the log-archive role when the key is known by alias (it resolves the key ARN)', () => {
     const created = synth(CREATE_SAMPLE);
     const roleId = roleIdOf(created, 'EnsureTrail');
-    const assumable = statementsOf(created, roleId).filter((st) => list(st.Action).includes('sts:AssumeRole')).map((st) => flatten(st.Resource));
-    expect(assumable).toEqual(['arn:aws:iam::*:role/OrganizationAccountAccessRole', 'arn:aws:iam::222233334444:role/OnboardingLogArchiveAccess']);
+    const assumable = statementsOf(created, roleId)
+      .filter((st) => st.Effect === 'Allow' && list(st.Action).includes('sts:AssumeRole'))
+      .map((st) => flatten(st.Resource));
+    expect(assumable).toEqual(['arn:aws:iam::*:role/CloudTrailOnboardingMemberAccess', 'arn:aws:iam::222233334444:role/OnboardingLogArchiveAccess']);
   });
 
-  it('the API and the event starter: start, read and redrive executions of this state machine only, read the status table', () => {
-    for (const name of ['Api', 'StartFromEvent']) {
+  it('the API and the event starter: start and read executions of this state machine only (redrive: the API only), read account items', () => {
+    for (const [name, redrive] of [['Api', true], ['StartFromEvent', false]] as const) {
       expect(grants(name).filter((g) => !g.actions[0].startsWith('sqs:'))).toEqual([
         { actions: ['states:ListExecutions', 'states:StartExecution'], resource: 'arn:aws:states:eu-west-1:111122223333:stateMachine:CloudTrailOnboarding' },
         {
-          actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory', ...(redrive ? ['states:RedriveExecution'] : [])],
           resource: 'arn:aws:states:eu-west-1:111122223333:execution:CloudTrailOnboarding:*',
         },
-        { actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], resource: table },
+        { actions: ['dynamodb:GetItem'], resource: table, condition: accountItems },
       ]);
     }
   });
 });
 
 describe('the log-archive access role', () => {
-  const role = (s: Synthesized) => {
-    const roles = resourcesOf(s.templates.logArchive!, 'AWS::IAM::Role');
-    expect(Object.keys(roles)).toHaveLength(1);
-    return flatten(Object.values(roles)[0].Properties) as {
+  const role = (s: Synthesized, name = 'OnboardingLogArchiveAccess') => {
+    const roles = Object.values(resourcesOf(s.templates.logArchive!, 'AWS::IAM::Role')).filter((r) => r.Properties?.RoleName === name);
+    expect(roles).toHaveLength(1);
+    return flatten(roles[0].Properties) as {
       RoleName: string;
       AssumeRolePolicyDocument: { Statement: Statement[] };
       Policies: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[];
     };
   };
-  const readerRoleActions = [
-    'iam:CreateRole',
-    'iam:DeleteRolePolicy',
-    'iam:GetRole',
-    'iam:GetRolePolicy',
-    'iam:ListAttachedRolePolicies',
-    'iam:ListRolePolicies',
-    'iam:ListRoleTags',
-    'iam:PutRolePolicy',
-    'iam:TagRole',
-    'iam:UpdateAssumeRolePolicy',
-    'iam:UpdateRole',
-    'iam:UpdateRoleDescription',
+  const readerRoles = 'arn:aws:iam::222233334444:role/CloudTrailLogReader-*';
+  const boundary = '<ReaderBoundaryCF4A591B>';
+  const owned = { 'aws:ResourceTag/managed-by': 'cloudtrail-onboarding' };
+  const readerRoleStatements = (b: string) => [
+    {
+      Sid: 'ReadReaderRoles',
+      Effect: 'Allow',
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoleTags'],
+      Resource: readerRoles,
+    },
+    {
+      Sid: 'CreateReaderRoles',
+      Effect: 'Allow',
+      Action: 'iam:CreateRole',
+      Resource: readerRoles,
+      Condition: { StringEquals: { 'iam:PermissionsBoundary': b, 'aws:RequestTag/managed-by': 'cloudtrail-onboarding' } },
+    },
+    { Sid: 'TagReaderRoles', Effect: 'Allow', Action: 'iam:TagRole', Resource: readerRoles, Condition: { StringEquals: owned } },
+    {
+      Sid: 'WriteReaderRolePolicies',
+      Effect: 'Allow',
+      Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary'],
+      Resource: readerRoles,
+      Condition: { StringEquals: { 'iam:PermissionsBoundary': b, ...owned } },
+    },
+    {
+      Sid: 'UpdateReaderRoles',
+      Effect: 'Allow',
+      Action: ['iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:UpdateRoleDescription'],
+      Resource: readerRoles,
+      Condition: { StringEquals: owned },
+    },
   ];
 
-  it('is assumable only by the orchestrator account\'s CloudTrailOnboarding-* roles (so the stacks deploy in any order)', () => {
-    const r = role(synth(CREATE_SAMPLE));
-    expect(r.RoleName).toBe('OnboardingLogArchiveAccess');
-    expect(r.AssumeRolePolicyDocument.Statement).toEqual([
+  it("is assumable only by the roles of the steps that use it (principal ARN condition, so the stacks deploy in any order)", () => {
+    const trust = (s: Synthesized) => role(s).AssumeRolePolicyDocument.Statement;
+    const steps = (account: string, names: string[]) => names.map((n) => `arn:aws:iam::${account}:role/CloudTrailOnboarding-${n}`);
+    // The created key is known by alias: EnsureTrail resolves it through the role.
+    expect(trust(synth(CREATE_SAMPLE))).toEqual([
       {
         Effect: 'Allow',
         Principal: { AWS: 'arn:aws:iam::333344445555:root' },
         Action: 'sts:AssumeRole',
-        Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::333344445555:role/CloudTrailOnboarding-*' } },
+        Condition: { ArnEquals: { 'aws:PrincipalArn': steps('333344445555', ['EnsureBucketPolicy', 'EnsureKeyPolicy', 'EnsureTrail', 'EnsureReaderRole']) } },
+      },
+    ]);
+    expect(trust(synth(SAMPLE))).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+        Action: 'sts:AssumeRole',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': steps('111122223333', ['EnsureBucketPolicy', 'EnsureKeyPolicy', 'EnsureReaderRole']) } },
       },
     ]);
   });
 
-  it('with an existing bucket and key: their policies (exact ARNs) and the reader roles (by name prefix), nothing else', () => {
+  it('with an existing bucket and key: their policies (exact ARNs), and reader roles only with the boundary and the ownership tag', () => {
     const r = role(synth(SAMPLE));
     expect(r.Policies).toHaveLength(1);
     expect(r.Policies[0].PolicyDocument.Statement).toEqual([
-      { Sid: 'BucketPolicy', Effect: 'Allow', Action: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], Resource: 'arn:aws:s3:::org-cloudtrail-logs-222233334444' },
+      {
+        Sid: 'BucketPolicy',
+        Effect: 'Allow',
+        Action: ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:GetEncryptionConfiguration'],
+        Resource: 'arn:aws:s3:::org-cloudtrail-logs-222233334444',
+      },
       {
         Sid: 'KeyPolicy',
         Effect: 'Allow',
         Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
         Resource: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       },
-      { Sid: 'ReaderRoles', Effect: 'Allow', Action: readerRoleActions, Resource: 'arn:aws:iam::222233334444:role/CloudTrailLogReader-*' },
+      ...readerRoleStatements(boundary),
     ]);
+  });
+
+  it('the reader-role boundary allows reading and decrypting the logs and nothing else', () => {
+    const s = synth(SAMPLE);
+    const policies = resourcesOf(s.templates.logArchive!, 'AWS::IAM::ManagedPolicy');
+    expect(Object.keys(policies)).toEqual(['ReaderBoundaryCF4A591B']);
+    const p = flatten(Object.values(policies)[0].Properties) as { ManagedPolicyName: string; PolicyDocument: { Statement: Statement[] } };
+    expect(p.ManagedPolicyName).toBe('CloudTrailOnboarding-ReaderBoundary');
+    expect(p.PolicyDocument.Statement).toEqual([
+      { Sid: 'ReadLogFiles', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::org-cloudtrail-logs-222233334444/cloudtrail/AWSLogs/*' },
+      { Sid: 'ListLogFiles', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::org-cloudtrail-logs-222233334444' },
+      { Sid: 'DecryptLogFiles', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+    ]);
+  });
+
+  it('the operators\' role reads the same resources and writes nothing', () => {
+    const r = role(synth(SAMPLE), 'CloudTrailOnboarding-OperatorRead');
+    const actions = r.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((st) => list(st.Action)));
+    expect(actions.filter((a) => !/:(Get|List|Describe)/.test(a))).toEqual([]);
+    expect(r.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }]);
   });
 
   it('with a created bucket and key: the same, naming the created resources', () => {
@@ -235,6 +309,29 @@ describe('the log-archive access role', () => {
       Resource: 'arn:aws:kms:eu-west-1:222233334444:key/*',
       Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/org-trails'] } },
     });
+  });
+});
+
+describe('the member-access role (StackSet template of the dedicated-orchestrator layout)', () => {
+  it('trusts only the member-account steps and manages only the switch role and the trail', () => {
+    const s = synth(CREATE_SAMPLE);
+    const roles = Object.values(resourcesOf(s.templates.memberAccess!, 'AWS::IAM::Role'));
+    expect(roles).toHaveLength(1);
+    const r = flatten(roles[0].Properties) as { RoleName: string; AssumeRolePolicyDocument: { Statement: Statement[] }; Policies: { PolicyDocument: { Statement: Statement[] } }[] };
+    expect(r.RoleName).toBe('CloudTrailOnboardingMemberAccess');
+    expect(r.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      ArnEquals: { 'aws:PrincipalArn': ['arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureSwitchRole', 'arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureTrail'] },
+    });
+    const resources = new Set(r.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((st) => list(st.Resource))));
+    expect([...resources].sort()).toEqual([
+      '*',
+      'arn:aws:cloudtrail:eu-west-1:<AWS::AccountId>:trail/org-member-trail',
+      'arn:aws:iam::<AWS::AccountId>:role/SecurityAuditFromLogArchive',
+    ]);
+  });
+
+  it('is not part of the app when the orchestrator uses OrganizationAccountAccessRole', () => {
+    expect(synth(SAMPLE).templates.memberAccess).toBeUndefined();
   });
 });
 

@@ -25,15 +25,34 @@ export interface Local {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startLocal}. */
+export interface StartLocalOptions {
+  /** Member accounts added to the demo organization (with OrganizationAccountAccessRole). */
+  readonly extraMembers?: string[];
+  /** Keys that replace the base configuration's. */
+  readonly config?: Record<string, unknown>;
+  /** The base configuration. Default config/onboarding.sample.json. */
+  readonly baseConfig?: Record<string, unknown>;
+  /** Changes the synthesized templates before they are deployed into the world. */
+  readonly transformTemplates?: (templates: Record<string, Record<string, unknown>>) => void;
+  /** The world's clock. */
+  readonly clock?: () => Date;
+}
+
 /** Starts the demo organization with optional extra member accounts and config overrides. */
-export async function startLocal(opts: { extraMembers?: string[]; config?: Record<string, unknown> } = {}): Promise<Local> {
-  const world = createDemoWorld();
+export async function startLocal(opts: StartLocalOptions = {}): Promise<Local> {
+  const config = parseAppConfig({ ...(opts.baseConfig ?? sample), ...opts.config }, 'test configuration');
+  const world = createDemoWorld({ existingLogArchive: !config.logBucket.create, ...(opts.clock ? { clock: opts.clock } : {}) });
   for (const id of opts.extraMembers ?? []) {
     world.accounts.add({ id, name: `member-${id}`, state: 'ACTIVE' }, true, world.now());
     world.seedMember(id);
   }
-  const config = parseAppConfig({ ...sample, ...opts.config }, 'test configuration');
-  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.operatorPrincipalArn, retryDelayMs: 1 });
+  const sfn = await LocalStepFunctions.start({
+    world,
+    config,
+    retryDelayMs: 1,
+    ...(opts.transformTemplates ? { transformTemplates: opts.transformTemplates } : {}),
+  });
   const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }));
   const status = new StatusStore(doc, LOCAL_TABLE_NAME, () => new Date());
   world.resetCalls();

@@ -22,7 +22,7 @@
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { lockKey, TABLE_KEY } from '../../../handlers/adapters/status-table';
-import { defaultSessionCache } from '../../../handlers/adapters/sts';
+import { SessionCache } from '../../../handlers/adapters/sts';
 import { accountsInBucketPolicy, bucketPolicyGrants, renderBucketPolicy } from '../../../handlers/domain/bucket-policy';
 import { accountsInKeyPolicy, keyPolicyGrants, renderKeyPolicy } from '../../../handlers/domain/key-policy';
 import { type LogDestination, logDestinationFromConfig } from '../../../handlers/domain/log-destination';
@@ -230,7 +230,7 @@ async function leasesHeld(): Promise<string[]> {
 beforeAll(async () => {
   local = await startLocal({ extraMembers: [CLEAN, ...CASES.map((c) => c.account)] });
   ddb = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: dest.homeRegion }));
-  defaultSessionCache.clear();
+  SessionCache.clearAll();
   const r = await local.run({ accountId: CLEAN });
   if (r.status !== 'SUCCEEDED') throw new Error(`the clean onboarding ended ${r.status}: ${r.error}`);
   cleanCalls = distinctCalls(local.world.calls, CLEAN);
@@ -262,7 +262,7 @@ describe('one call faulted at a time', () => {
     const { world } = local;
     // A cold Lambda container: no cached session, so every call of the clean run is made again
     // (the log-archive session would otherwise be reused from an earlier case).
-    defaultSessionCache.clear();
+    SessionCache.clearAll();
     const before = world.snapshot();
     world.resetCalls();
     const spec: FaultSpec = {
