@@ -4,7 +4,7 @@
  * key created by the LogArchive stack, the member-access role deployed to every member account (the
  * StackSet template), Organizations read through the ManagementEvents stack's role.
  */
-import type { FakeableAPI } from '@jest/fake-timers';
+import type { Config } from '@jest/types';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { createClient } from '../../../handlers/shared/clients';
 import createResources from '../../../config/onboarding.create-resources.sample.json';
@@ -13,7 +13,7 @@ import { DEMO, startLocal, type Local } from '../harness';
 const MEMBER = DEMO.memberAccountIds[0];
 
 /** Everything jest can fake but Date. */
-const TIMERS: FakeableAPI[] = [
+const TIMERS: NonNullable<Config.FakeTimersConfig['doNotFake']> = [
   'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback',
   'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout',
 ];
