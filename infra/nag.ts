@@ -5,12 +5,16 @@
  *
  * cdk-nag 3.x is a policy-validation plugin, not an Aspect: `validateScope(scope)` walks the construct
  * tree and returns the violations not acknowledged through `Validations.of(construct).acknowledge()`.
+ *
+ * The AWS Control Tower proactive controls (infra/guard.ts) are suppressed the same way, next to the
+ * construct and with a reason, by {@link suppressGuardRule}: in the template's resource Metadata.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 // The exact text cdk-nag gives a CloudFormation reference in a finding id (`<AWS::Partition>`, `<Id.Arn>`).
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
+import { GUARD_METADATA, GUARD_RULES, GuardRuleName } from './guard';
 
 /** One unacknowledged cdk-nag finding. */
 export interface NagFinding {
@@ -36,6 +40,57 @@ export interface NagAcknowledgement {
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
   if (!reason.trim()) throw new Error(`An acknowledgement of ${id} on ${scope.node.path} needs a reason`);
   Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** Construct-metadata type under which {@link suppressGuardRule} records a rule and its reason. */
+export const GUARD_SUPPRESSION_METADATA_TYPE = 'cloudtrail-onboarding:guard-suppression';
+
+/** A Control Tower rule suppressed on one resource, with the reason. */
+export interface GuardSuppression {
+  /** Construct path of the CloudFormation resource. */
+  readonly path: string;
+  /** Its stack's template file and its logical id there. */
+  readonly template: string;
+  readonly logicalId: string;
+  readonly rule: GuardRuleName;
+  readonly reason: string;
+}
+
+/**
+ * Suppresses one AWS Control Tower proactive control (a cfn-guard rule of infra/guard.ts) on the
+ * CloudFormation resource of `scope` (the construct itself, or its default child): the rule is added
+ * to the resource's template `Metadata.guard.SuppressedRules`, which the Control Tower plugin honours,
+ * and the reason is recorded on the construct ({@link guardSuppressions}). A reason is required.
+ */
+export function suppressGuardRule(scope: IConstruct, rule: GuardRuleName, reason: string): void {
+  if (!reason.trim()) throw new Error(`A suppression of ${rule} on ${scope.node.path} needs a reason`);
+  if (!(Object.values(GUARD_RULES) as string[]).includes(rule)) throw new Error(`${rule} is not a known Control Tower rule (GUARD_RULES)`);
+  const resource = CfnResource.isCfnResource(scope) ? scope : scope.node.defaultChild;
+  if (!resource || !CfnResource.isCfnResource(resource)) {
+    throw new Error(`Cannot suppress ${rule} on ${scope.node.path}: it is not a CloudFormation resource and has no default child that is one`);
+  }
+  const current = (resource.getMetadata(GUARD_METADATA.key) ?? {}) as Record<string, unknown>;
+  const rules = (current[GUARD_METADATA.suppressedRules] as string[] | undefined) ?? [];
+  if (!rules.includes(rule)) {
+    resource.addMetadata(GUARD_METADATA.key, { ...current, [GUARD_METADATA.suppressedRules]: [...rules, rule] });
+  }
+  resource.node.addMetadata(GUARD_SUPPRESSION_METADATA_TYPE, { rule, reason });
+}
+
+/** Every Control Tower suppression recorded under `scope`, with its reason. */
+export function guardSuppressions(scope: IConstruct): GuardSuppression[] {
+  return scope.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === GUARD_SUPPRESSION_METADATA_TYPE)
+        .map((m) => ({
+          path: c.node.path,
+          template: Stack.of(c).templateFile,
+          logicalId: Stack.of(c).resolve((c as CfnResource).logicalId) as string,
+          ...(m.data as { rule: GuardRuleName; reason: string }),
+        })),
+    );
 }
 
 /**

@@ -20,7 +20,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount } from '../config';
-import { acknowledge, wildcardResourceFinding } from '../nag';
+import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
+import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
 import { OWNERSHIP } from '../../handlers/shared/config';
 import { OPERATOR_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, ROLE_NAME_PREFIX } from '../names';
 import { stepsUsingLogArchiveRole } from './orchestrator-stack';
@@ -55,6 +56,14 @@ const KEY_ADMIN_ACTIONS = [
 
 /** What the service reads of the reader roles `<readerRoleNamePrefix><account>` (handlers/adapters/iam.ts). */
 const READER_ROLE_READ_ACTIONS = ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoleTags'];
+
+/**
+ * Why the buckets have no event notifications ([CT.S3.PR.4]): nothing in the service consumes object
+ * events, and a bucket has one notification configuration, which a log consumer may need to own.
+ */
+const BUCKET_NOTIFICATIONS_REASON =
+  'Nothing in this service consumes object events (delivery is checked through the trails\' status). A bucket has a single notification ' +
+  'configuration: owned by this template, it would overwrite (and be overwritten by) the one a log consumer, such as SIEM ingestion, sets up.';
 
 /** An existing key, by key ARN or alias ARN (S3 default encryption accepts either). */
 function importedKey(scope: Construct, arn: string): kms.IKey {
@@ -104,6 +113,9 @@ export class LogArchiveStack extends Stack {
           }),
         );
       }
+      // [CT.KMS.PR.3]: grants only for AWS services. The service writes the key policy at run time and
+      // keeps every statement it does not own, this one included.
+      key.addToResourcePolicy(denyGrantsNotForAwsResources());
       this.key = key;
       keyResource = { arns: [key.keyArn] };
     } else {
@@ -141,6 +153,25 @@ export class LogArchiveStack extends Stack {
         'AwsSolutions-S1',
         'This is the server access log bucket of the CloudTrail bucket; logging it into itself or a third bucket would only log the log delivery.',
       );
+      // Control Tower's S3 controls: https://docs.aws.amazon.com/controltower/latest/controlreference/s3-rules.html
+      suppressGuardRule(
+        accessLogs,
+        GUARD_RULES.s3AccessLogging,
+        'This is the server access log bucket of the CloudTrail bucket; logging it into itself or a third bucket would only log the log delivery.',
+      );
+      suppressGuardRule(
+        accessLogs,
+        GUARD_RULES.s3KmsEncryption,
+        'S3 delivers server access logs only to a bucket with SSE-S3 default encryption, not SSE-KMS ' +
+          '(https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).',
+      );
+      suppressGuardRule(
+        accessLogs,
+        GUARD_RULES.s3ObjectLock,
+        'S3 delivers server access logs only to a bucket without an Object Lock default retention ' +
+          '(https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html); the logs expire by lifecycle.',
+      );
+      suppressGuardRule(accessLogs, GUARD_RULES.s3EventNotifications, BUCKET_NOTIFICATIONS_REASON);
 
       this.bucket = new s3.Bucket(this, 'LogBucket', {
         bucketName: cfg.logBucket.name,
@@ -165,6 +196,14 @@ export class LogArchiveStack extends Stack {
       });
       // Deleting the policy resource would delete the statements the service wrote: keep it with the bucket.
       (this.bucket as s3.Bucket).policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      suppressGuardRule(this.bucket, GUARD_RULES.s3EventNotifications, BUCKET_NOTIFICATIONS_REASON);
+      suppressGuardRule(
+        this.bucket,
+        GUARD_RULES.s3ObjectLock,
+        'Object Lock retention (mode and period; a compliance-mode period cannot be shortened, not even by the root user) is the organization\'s ' +
+          'log-retention decision, not part of this configuration; the logs expire by lifecycle after logBucket.expireAfterDays, and the trails\' ' +
+          'log file integrity validation (hourly digest files) detects any log file modified or deleted.',
+      );
     } else {
       this.bucket = s3.Bucket.fromBucketName(this, 'LogBucket', cfg.logBucket.name);
     }

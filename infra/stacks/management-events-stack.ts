@@ -82,6 +82,11 @@ export class ManagementEventsStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Marks the queue as a dead-letter queue ([CT.SQS.PR.1]: every queue has a DLQ or is one). allowAll
+      // is SQS's behaviour when a queue has no redrive-allow policy, made explicit; EventBridge writes to
+      // it directly, no source queue redrives into it.
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     });
     acknowledge(
       dlq,

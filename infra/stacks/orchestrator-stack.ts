@@ -32,7 +32,8 @@ import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { LAMBDA_BUNDLING } from '../bundling';
 import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, runtimeConfigOf } from '../config';
-import { acknowledge, wildcardResourceFinding } from '../nag';
+import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
+import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
 import {
   CREATE_ACCOUNT_SUCCEEDED_PATTERN,
   CREATED_ACCOUNT_ID_PATH,
@@ -128,6 +129,8 @@ export class OrchestratorStack extends Stack {
   public readonly topic: sns.Topic;
 
   private readonly config: AppConfig;
+  /** The key of every log group of this stack, made with the first one ({@link logsKey}). */
+  private logsKeyInstance?: kms.Key;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -225,6 +228,7 @@ export class OrchestratorStack extends Stack {
     const sfnLogs = new logs.LogGroup(this, 'StateMachineLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.logsKey(),
     });
     this.workflow = new OnboardingWorkflow(this, 'Onboarding', { functions: fns, logGroup: sfnLogs });
     const stateMachine = this.workflow.stateMachine;
@@ -382,11 +386,12 @@ export class OrchestratorStack extends Stack {
     this.dashboard(stateMachine, fns);
   }
 
-  /** A Node.js function with its own log group and its own role `CloudTrailOnboarding-<id>`. */
+  /** A Node.js function with its own (encrypted) log group and its own role `CloudTrailOnboarding-<id>`. */
   private nodeFunction(id: string, entry: string, environment: Record<string, string>): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.logsKey(),
     });
     const role = new iam.Role(this, `${id}Role`, {
       roleName: `${ROLE_NAME_PREFIX}${id}`,
@@ -415,6 +420,14 @@ export class OrchestratorStack extends Stack {
       bundling: LAMBDA_BUNDLING,
     });
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', XRAY_REASON);
+    // [CT.LAMBDA.PR.3] https://docs.aws.amazon.com/controltower/latest/controlreference/lambda-rules.html
+    suppressGuardRule(
+      fn,
+      GUARD_RULES.lambdaInsideVpc,
+      'The functions call only AWS service APIs (STS, IAM, S3, KMS, CloudTrail, Organizations, DynamoDB, Step Functions, EventBridge) over TLS with SigV4 ' +
+        'and reach no private resource. In a VPC they would need a NAT gateway or an interface endpoint per service and Availability Zone: cost and ' +
+        'failure points without any resource to protect.',
+    );
     return fn;
   }
 
@@ -436,21 +449,36 @@ export class OrchestratorStack extends Stack {
     }
   }
 
-  /** The REST API: IAM authorization on every method, validated input, access logs, tracing, throttling. */
+  /**
+   * The REST API: IAM authorization on every method, validated input, access and execution logs,
+   * tracing, throttling.
+   *
+   * Stage logging (access logs included) needs API Gateway's CloudWatch role, which is a setting of the
+   * account and region (`AWS::ApiGateway::Account`), not of the API: in an account and region where it
+   * is not set, the stage fails to deploy. The stack sets it (`cloudWatchRole`), with a role that has
+   * AWS's managed policy for it, so every REST API of the account and region logs through that role.
+   * AWS advises one such resource per account and region: where another stack already manages the
+   * setting, the last deploy wins. Deleting this stack keeps the role and the setting (`RETAIN`):
+   * API Gateway goes on using the role, and the account's other APIs go on logging.
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-account.html
+   */
   private restApi(fn: lambda.IFunction): apigw.RestApi {
+    const stageName = 'v1';
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.logsKey(),
     });
     const api = new apigw.RestApi(this, 'RestApi', {
       restApiName: 'cloudtrail-onboarding',
       description: 'CloudTrail account onboarding: register an account, read its status, retry it.',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
-      // No account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account): see AwsSolutions-APIG6 below.
-      cloudWatchRole: false,
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
       deployOptions: {
-        stageName: 'v1',
+        stageName,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
           caller: true,
@@ -465,19 +493,35 @@ export class OrchestratorStack extends Stack {
         }),
         tracingEnabled: true,
         metricsEnabled: true,
+        // Execution logs of failed requests ([CT.APIGATEWAY.PR.1], AwsSolutions-APIG6); data tracing (full
+        // requests and responses in the log) stays off. The access log already records every request.
+        // https://docs.aws.amazon.com/controltower/latest/controlreference/apigateway-rules.html
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
         throttlingRateLimit: 10,
         throttlingBurstLimit: 20,
       },
     });
+    // API Gateway writes execution logs to a log group named after the API and the stage, and creates it
+    // itself (unencrypted, kept forever) unless it exists: the stack creates it first, encrypted and expiring.
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+    const executionLogs = new logs.LogGroup(this, 'ApiExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${api.restApiId}/${stageName}`,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.logsKey(),
+    });
+    api.deploymentStage.node.addDependency(executionLogs);
+    acknowledge(
+      api.node.findChild('CloudWatchRole'),
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      'API Gateway\'s CloudWatch role is one per account and region, used by every REST API there; AmazonAPIGatewayPushToCloudWatchLogs is the policy ' +
+        'AWS documents for it, and a policy limited to this API\'s log groups would stop the logging of the account\'s other APIs.',
+    );
     acknowledge(
       api,
       'AwsSolutions-APIG3',
       'An operator API with IAM (SigV4) authorization on every method and stage throttling; callers are IAM principals of this account, so a WAF web ACL would add cost without adding an authentication boundary.',
-    );
-    acknowledge(
-      api,
-      'AwsSolutions-APIG6',
-      'Per-request access logs (JSON) and X-Ray tracing are on. Execution logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), a regional setting shared by every API of the account that this stack does not take over.',
     );
     acknowledge(
       api,
@@ -520,15 +564,33 @@ export class OrchestratorStack extends Stack {
     account
       .addResource('retry')
       .addMethod('POST', integration, { requestParameters: accountIdParameter, requestValidator: parameterValidator });
+    // [CT.LAMBDA.PR.2] https://docs.aws.amazon.com/controltower/latest/controlreference/lambda-rules.html
+    for (const permission of api.node.findAll()) {
+      if (!(permission instanceof lambda.CfnPermission) || permission.principal !== 'apigateway.amazonaws.com') continue;
+      suppressGuardRule(
+        permission,
+        GUARD_RULES.lambdaPermissionSource,
+        'The permission has a SourceArn: this API\'s method ARN (execute-api:<region>:<this account>:<API id>/<stage>/<method>/<path>), so only this ' +
+          'API can invoke the function. The control reads a SourceArn only when it is a literal or a plain reference, and the ARN is built with ' +
+          'Fn::Join from the API id. A SourceAccount would satisfy the rule, but AWS documents it for API Gateway invocations nowhere; a key the ' +
+          'request lacks would fail every invocation.',
+      );
+    }
     return api;
   }
 
-  /** An SQS queue for messages that could not be processed: encrypted, TLS only, kept 14 days. */
+  /** An SQS dead-letter queue for messages that could not be processed: encrypted, TLS only, kept 14 days. */
   private queue(id: string): sqs.Queue {
     const q = new sqs.Queue(this, id, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Marks the queue as a dead-letter queue ([CT.SQS.PR.1]: every queue has a DLQ or is one). allowAll
+      // is SQS's behaviour when a queue has no redrive-allow policy, made explicit; EventBridge and Lambda
+      // write to it directly, no source queue redrives into it.
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+      // https://docs.aws.amazon.com/controltower/latest/controlreference/sqs-rules.html
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     });
     acknowledge(q, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue; it is alarmed on and read by an operator.');
     return q;
@@ -553,6 +615,7 @@ export class OrchestratorStack extends Stack {
         resources: ['*'],
       }),
     );
+    key.addToResourcePolicy(denyGrantsNotForAwsResources());
     const topic = new sns.Topic(this, 'Notifications', {
       displayName: 'CloudTrail onboarding',
       masterKey: key,
@@ -560,6 +623,41 @@ export class OrchestratorStack extends Stack {
     });
     for (const email of this.config.notifications?.emails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
     return topic;
+  }
+
+  /**
+   * The key of every log group of this stack ([CT.CLOUDWATCH.PR.3]), made with the first one. CloudWatch
+   * Logs may use it only for log groups of this account and region (the encryption context names the log
+   * group); whoever writes to a log group needs no permission on the key.
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+   * https://docs.aws.amazon.com/controltower/latest/controlreference/cloudwatch-rules.html
+   */
+  private logsKey(): kms.Key {
+    if (this.logsKeyInstance) return this.logsKeyInstance;
+    const key = new kms.Key(this, 'LogsKey', {
+      alias: 'alias/cloudtrail-onboarding-logs',
+      description: 'Encrypts the log groups of the CloudTrail onboarding service (functions, state machine, API).',
+      enableKeyRotation: true,
+      // The log groups are deleted with the stack; the key follows after its waiting period.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
+        },
+      }),
+    );
+    key.addToResourcePolicy(denyGrantsNotForAwsResources());
+    this.logsKeyInstance = key;
+    return key;
   }
 
   /** Executions started/succeeded/failed; errors and duration of every step function. */

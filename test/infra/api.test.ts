@@ -1,8 +1,9 @@
 /**
- * The REST API: IAM authorization on every method, validated requests, access logs, tracing,
- * throttling, and a Lambda proxy integration with the Api function.
+ * The REST API: IAM authorization on every method, validated requests, access and execution logs
+ * (with the account's API Gateway CloudWatch role), tracing, throttling, and a Lambda proxy
+ * integration with the Api function.
  */
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { flatten, onlyResource, resourcesOf, SAMPLE, synth } from './helpers';
 
 let t: Template;
@@ -64,19 +65,45 @@ describe('the onboarding REST API', () => {
     }
   });
 
-  it('logs every request (JSON access log), traces with X-Ray and throttles the stage', () => {
+  it('logs every request (JSON access log), logs failed executions without data, traces with X-Ray and throttles the stage', () => {
     const [, stage] = onlyResource(t, 'AWS::ApiGateway::Stage');
     const p = stage.Properties!;
     expect(flatten((p.AccessLogSetting as { DestinationArn: unknown }).DestinationArn)).toMatch(/^<ApiAccessLogs[0-9A-F]{8}\.Arn>$/);
     expect(JSON.parse((p.AccessLogSetting as { Format: string }).Format)).toMatchObject({ requestId: '$context.requestId', caller: '$context.identity.caller', status: '$context.status' });
     expect(p.TracingEnabled).toBe(true);
     expect(p.MethodSettings).toEqual([
-      expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, MetricsEnabled: true }),
+      {
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: 10,
+        ThrottlingBurstLimit: 20,
+        MetricsEnabled: true,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      },
     ]);
   });
 
-  it('does not take over the account-wide API Gateway CloudWatch role', () => {
-    t.resourceCountIs('AWS::ApiGateway::Account', 0);
+  it("sets the account's API Gateway CloudWatch role before the stage, and keeps role and setting when the stack is deleted", () => {
+    const [accountId, account] = onlyResource(t, 'AWS::ApiGateway::Account');
+    const roleId = (account.Properties!.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = resourcesOf(t, 'AWS::IAM::Role')[roleId] as { Properties: Record<string, unknown>; DeletionPolicy?: string };
+    expect(account).toMatchObject({ DeletionPolicy: 'Retain' });
+    expect(role.DeletionPolicy).toBe('Retain');
+    expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'apigateway.amazonaws.com' } }],
+    });
+    expect(flatten(role.Properties.ManagedPolicyArns)).toEqual(['arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs']);
+    const [, stage] = onlyResource(t, 'AWS::ApiGateway::Stage') as [string, { DependsOn?: string[] }];
+    expect(stage.DependsOn).toEqual(expect.arrayContaining([accountId]));
+  });
+
+  it('creates the execution log group API Gateway writes to, encrypted and expiring, before the stage', () => {
+    const [logsId, logGroup] = onlyResource(t, 'AWS::Logs::LogGroup', { LogGroupName: Match.anyValue() });
+    expect(flatten(logGroup.Properties!.LogGroupName)).toMatch(/^API-Gateway-Execution-Logs_<RestApi[0-9A-F]{8}>\/v1$/);
+    expect(logGroup.Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] } });
+    const [, stage] = onlyResource(t, 'AWS::ApiGateway::Stage') as [string, { DependsOn?: string[] }];
+    expect(stage.DependsOn).toEqual(expect.arrayContaining([logsId]));
   });
 
   it('lets API Gateway invoke the Api function for these methods only (no test-invoke permission)', () => {

@@ -3,7 +3,18 @@
  * run-time policy statements in them), or nothing but the access role for existing ones.
  */
 import { Match } from 'aws-cdk-lib/assertions';
+import { renderKeyPolicy } from '../../handlers/domain/key-policy';
 import { CREATE_SAMPLE, createSampleRaw, flatten, onlyResource, resourcesOf, SAMPLE, synth, Synthesized } from './helpers';
+
+/** The key-policy statement Control Tower requires ([CT.KMS.PR.3]): grants only for AWS services. */
+const DENY_GRANTS_NOT_FOR_AWS_RESOURCES = {
+  Sid: 'DenyGrantsNotForAwsResources',
+  Effect: 'Deny',
+  Principal: { AWS: '*' },
+  Action: 'kms:CreateGrant',
+  Resource: '*',
+  Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+};
 
 describe('with bucket and key created', () => {
   let s: Synthesized;
@@ -59,13 +70,14 @@ describe('with bucket and key created', () => {
     });
   });
 
-  it('creates the key with rotation and its alias; the key policy is the root delegation plus the administrators, no CloudTrail statement', () => {
+  it('creates the key with rotation and its alias; the key policy is the root delegation, the administrators and the grant limit, no CloudTrail statement', () => {
     const [keyId, key] = onlyResource(s.templates.logArchive!, 'AWS::KMS::Key');
     expect(key.Properties!.EnableKeyRotation).toBe(true);
     expect(key).toMatchObject({ DeletionPolicy: 'Retain' });
     expect((flatten(key.Properties!.KeyPolicy) as { Statement: unknown[] }).Statement).toEqual([
       { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222233334444:root' }, Action: 'kms:*', Resource: '*' },
       expect.objectContaining({ Sid: 'KeyAdministrators', Principal: { AWS: 'arn:aws:iam::222233334444:role/KeyAdministrators' } }),
+      DENY_GRANTS_NOT_FOR_AWS_RESOURCES,
     ]);
     expect(JSON.stringify(key.Properties!.KeyPolicy)).not.toContain('cloudtrail');
     s.templates.logArchive!.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/cloudtrail-onboarding', TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
@@ -75,7 +87,23 @@ describe('with bucket and key created', () => {
     const raw = createSampleRaw();
     raw.logKey = { create: true };
     const [, key] = onlyResource(synth(raw).templates.logArchive!, 'AWS::KMS::Key');
-    expect((key.Properties!.KeyPolicy as { Statement: unknown[] }).Statement).toHaveLength(1);
+    expect((key.Properties!.KeyPolicy as { Statement: { Sid?: string }[] }).Statement.map((st) => st.Sid)).toEqual([undefined, DENY_GRANTS_NOT_FOR_AWS_RESOURCES.Sid]);
+  });
+
+  it('keeps the grant limit when the service writes its CloudTrail statements into the key policy', () => {
+    const [, key] = onlyResource(s.templates.logArchive!, 'AWS::KMS::Key');
+    const deployed = flatten(key.Properties!.KeyPolicy) as { Statement: unknown[] };
+    const dest = {
+      partition: 'aws',
+      homeRegion: 'eu-west-1',
+      logArchiveAccountId: '222233334444',
+      bucketName: 'org-cloudtrail-logs-222233334444',
+      keyArn: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      trailName: 'org-member-trail',
+    };
+    const written = renderKeyPolicy(JSON.stringify(deployed), ['444455556666'], dest).document.Statement;
+    expect(written.length).toBeGreaterThan(deployed.Statement.length);
+    expect(written).toContainEqual(DENY_GRANTS_NOT_FOR_AWS_RESOURCES);
   });
 });
 
