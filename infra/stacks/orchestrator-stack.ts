@@ -8,10 +8,9 @@
  * functions' ids are their state names (statemachine/steps.ts).
  */
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -131,6 +130,8 @@ export class OrchestratorStack extends Stack {
   private readonly config: AppConfig;
   /** The key of every log group of this stack, made with the first one ({@link logsKey}). */
   private logsKeyInstance?: kms.Key;
+  /** ARNs of the alarms and rules that publish to the notifications topic ({@link allowTopicPublisher}). */
+  private readonly topicPublishers = { alarms: [] as string[], rules: [] as string[] };
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -287,7 +288,7 @@ export class OrchestratorStack extends Stack {
 
     // ---- notifications topic (execution outcomes and alarms)
     this.topic = this.notificationsTopic();
-    const alarmAction = new cwActions.SnsAction(this.topic);
+    const alarmAction = this.topicAlarmAction();
 
     // ---- way in 1: the REST API (IAM-authorized)
     this.apiFunction = this.nodeFunction('Api', ENTRIES.Api, starterEnv);
@@ -357,13 +358,13 @@ export class OrchestratorStack extends Stack {
       },
       targets: [
         new targets.EventBus(this.bus),
-        new targets.SnsTopic(this.topic, {
-          message: events.RuleTargetInput.fromText(
+        this.topicTarget(
+          events.RuleTargetInput.fromText(
             `CloudTrail onboarding ${events.EventField.fromPath('$.detail.status')}: ` +
               `execution ${events.EventField.fromPath('$.detail.name')} (${events.EventField.fromPath('$.detail.executionArn')}). ` +
               'The status table names the account, the error and the cause.',
           ),
-        }),
+        ),
       ],
     });
     const alarms = [
@@ -596,7 +597,18 @@ export class OrchestratorStack extends Stack {
     return q;
   }
 
-  /** The notifications topic: KMS-encrypted (a key EventBridge and CloudWatch may use), TLS only, e-mail subscriptions. */
+  /**
+   * The notifications topic: KMS-encrypted, TLS only, e-mail subscriptions.
+   *
+   * Its policy is a custom one (the TLS-only statement), and a custom topic policy replaces SNS's default
+   * one: every publisher must be allowed explicitly. The topic is given to alarms and rules only through
+   * {@link topicAlarmAction} and {@link topicTarget}, which allow CloudWatch and EventBridge to publish for
+   * exactly those alarms and rules of this account (`aws:SourceAccount` and `aws:SourceArn`, the
+   * confused-deputy protection AWS recommends for service principals).
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+   * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html
+   */
   private notificationsTopic(): sns.Topic {
     const key = new kms.Key(this, 'NotificationsKey', {
       alias: 'alias/cloudtrail-onboarding-notifications',
@@ -605,12 +617,30 @@ export class OrchestratorStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    // EventBridge rules and CloudWatch alarms publish to an encrypted topic only if they may use its key.
+    // CloudWatch alarms and EventBridge rules publish to an encrypted topic only if they may use its key.
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    // The key policy cannot name the alarms (an alarm names the topic, which names the key): any alarm of
+    // this account and region.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+    // No aws:SourceAccount / aws:SourceArn for EventBridge here: SNS documents them as not supported in a
+    // key policy for EventBridge-to-encrypted-topic delivery (the KMS request does not carry them, so every
+    // notification would be dropped). The topic policy names the rule.
     // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'EventBridgeAndCloudWatchPublish',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        sid: 'EventBridgeRulesPublish',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
       }),
@@ -623,6 +653,49 @@ export class OrchestratorStack extends Stack {
     });
     for (const email of this.config.notifications?.emails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
     return topic;
+  }
+
+  /** The notifications topic as an alarm action: the alarm may publish to it. */
+  private topicAlarmAction(): cloudwatch.IAlarmAction {
+    return {
+      bind: (_scope, alarm) => {
+        this.allowTopicPublisher('alarms', alarm.alarmArn);
+        return { alarmActionArn: this.topic.topicArn };
+      },
+    };
+  }
+
+  /** The notifications topic as a rule target with this message: the rule may publish to it. */
+  private topicTarget(message: events.RuleTargetInput): events.IRuleTarget {
+    return {
+      bind: (rule) => {
+        this.allowTopicPublisher('rules', rule.ruleRef.ruleArn);
+        return { arn: this.topic.topicArn, input: message, targetResource: this.topic };
+      },
+    };
+  }
+
+  /**
+   * Lets one more alarm (CloudWatch) or rule (EventBridge) publish to the topic: one statement per
+   * service, added with its first publisher, naming every publisher's ARN and this account.
+   */
+  private allowTopicPublisher(kind: keyof OrchestratorStack['topicPublishers'], arn: string): void {
+    const arns = this.topicPublishers[kind];
+    if (!arns.length) {
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: kind === 'alarms' ? 'CloudWatchAlarmsPublish' : 'EventBridgeRulesPublish',
+          principals: [new iam.ServicePrincipal(kind === 'alarms' ? 'cloudwatch.amazonaws.com' : 'events.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': this.account },
+            ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => arns }) },
+          },
+        }),
+      );
+    }
+    arns.push(arn);
   }
 
   /**
