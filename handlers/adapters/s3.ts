@@ -1,10 +1,12 @@
 /**
  * The central bucket's policy. S3 has no conditional PutBucketPolicy, so writers are serialised by
  * the lease in lease-lock.ts (docs/DESIGN.md, shared-policy write protocol); this adapter only reads
- * and writes the text.
+ * and writes the text. It also reads whether the bucket encrypts with an S3 Bucket Key, which
+ * decides a grant of the key policy (CloudTrail then needs kms:Decrypt).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html
  */
-import { GetBucketPolicyCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidPolicyDocument, type OnboardingError, PolicyTooLarge, ResourceNotFound } from '../shared/errors';
 import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 
@@ -74,6 +76,27 @@ export class BucketPolicyAdapter {
           call,
         );
       }
+      throw this.mapError(e, call);
+    }
+  }
+
+  /**
+   * Whether the bucket's default encryption uses an S3 Bucket Key (GetBucketEncryption,
+   * permission `s3:GetEncryptionConfiguration`): a rule with `BucketKeyEnabled` and a KMS algorithm
+   * (a bucket key means nothing for SSE-S3). A bucket without a configuration
+   * (ServerSideEncryptionConfigurationNotFoundError) has none. A missing bucket -> `ResourceNotFound`.
+   */
+  async bucketKeyEnabled(): Promise<boolean> {
+    const call: AwsCall = { service: 'S3', operation: 'GetBucketEncryption', target: this.bucket };
+    try {
+      const out = await this.client.send(
+        new GetBucketEncryptionCommand({ Bucket: this.bucket, ExpectedBucketOwner: this.options.expectedBucketOwner }),
+      );
+      return (out.ServerSideEncryptionConfiguration?.Rules ?? []).some(
+        (r) => r.BucketKeyEnabled === true && (r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? '').startsWith('aws:kms'),
+      );
+    } catch (e) {
+      if (isAwsError(e, 'ServerSideEncryptionConfigurationNotFoundError')) return false;
       throw this.mapError(e, call);
     }
   }

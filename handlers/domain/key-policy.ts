@@ -37,7 +37,7 @@ import {
 
 /** Sids of the owned key-policy statements (the same in the earlier explicit encoding). */
 export const KEY_POLICY_SIDS = {
-  /** CloudTrail generates a data key per log file. */
+  /** CloudTrail generates a data key per log file (and, with an S3 Bucket Key on the bucket, may decrypt). */
   encrypt: `${OWNERSHIP.sidPrefix}Encrypt`,
   /** CloudTrail checks the key when a trail is created or updated. */
   describe: `${OWNERSHIP.sidPrefix}Describe`,
@@ -60,7 +60,13 @@ export function accountTrailsPattern(partition: string, accountId: string): stri
  * policy means "this key".
  * - `Encrypt`: `kms:GenerateDataKey*` for the listed accounts (or the organization) and the
  *   configured trail name, only with an encryption context naming a trail of the requesting account
- *   (`${aws:SourceAccount}` as a policy variable in a string condition);
+ *   (`${aws:SourceAccount}` as a policy variable in a string condition); when the bucket uses an S3
+ *   Bucket Key (`dest.bucketKeyEnabled`), also `kms:Decrypt`, which CloudTrail then needs to create or
+ *   update a trail ("If you are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt
+ *   permissions are required to create or update a trail with SSE-KMS encryption enabled",
+ *   create-kms-key-policy-for-cloudtrail.html), under the same conditions. In the same statement
+ *   rather than a third one: the grant is for the same requesters, and a second account list would
+ *   halve the accounts the key policy holds (16 bytes in all instead of 15 per account);
  * - `Describe`: `kms:DescribeKey` for trails with the configured name (`ArnLike aws:SourceArn`), in
  *   both modes. It carries no account list: DescribeKey returns key metadata, nothing that encrypts
  *   or decrypts, and AWS's own default CloudTrail key policy grants it with no condition at all
@@ -91,7 +97,7 @@ export function ownedKeyStatements(grantees: Grantees | readonly string[], dest:
       Sid: KEY_POLICY_SIDS.encrypt,
       Effect: 'Allow',
       Principal: { Service: CLOUDTRAIL_SERVICE_PRINCIPAL },
-      Action: 'kms:GenerateDataKey*',
+      Action: dest.bucketKeyEnabled === true ? ['kms:Decrypt', 'kms:GenerateDataKey*'] : 'kms:GenerateDataKey*',
       Resource: '*',
       Condition: {
         ...encryptSource,
@@ -168,6 +174,7 @@ export function assertKeyPolicyKeepsAdministration(current: PolicyDocument, desi
  *
  * @param currentText - the policy as GetKeyPolicy returned it.
  * @param accounts - every account to grant; sorted and de-duplicated.
+ * @param dest - the destination; with `bucketKeyEnabled`, CloudTrail is also granted `kms:Decrypt`.
  * @throws InvalidPolicyDocument when a write is due and it would lose the administrators.
  * @throws PolicyTooLarge when a write is due, the account list does not fit 32 KB and no organization
  *   id is configured; the message names the limit and how many accounts fit. Nothing is written.

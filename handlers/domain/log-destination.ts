@@ -26,6 +26,13 @@ export interface LogDestination {
    * fits; without it, an overflow is a PolicyTooLarge error.
    */
   organizationId?: string;
+  /**
+   * The central bucket encrypts with an S3 Bucket Key: CloudTrail then needs `kms:Decrypt` on the key
+   * to create or update a trail. Observed (GetBucketEncryption, by EnsureKeyPolicy), not configured;
+   * absent means no.
+   * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+   */
+  bucketKeyEnabled?: boolean;
 }
 
 /** The destination described by a validated configuration. */

@@ -34,6 +34,11 @@ export interface PolicyPort {
   put(text: string): Promise<void>;
 }
 
+/** The central bucket: its policy, and whether it encrypts with an S3 Bucket Key (GetBucketEncryption). */
+export interface BucketPolicyPort extends PolicyPort {
+  bucketKeyEnabled(): Promise<boolean>;
+}
+
 /** The status table. */
 export interface StatusPort {
   markInProgress(accountId: string, executionArn: string): Promise<void>;
@@ -63,7 +68,7 @@ export interface StepDeps {
   memberRoles(accountId: string): Promise<RolePort>;
   memberTrails(accountId: string): Promise<TrailPort>;
   logArchiveRoles(): Promise<RolePort>;
-  bucketPolicy(): Promise<PolicyPort>;
+  bucketPolicy(): Promise<BucketPolicyPort>;
   keyPolicy(): Promise<PolicyPort>;
   /** The central key's ARN (config `keyArn` may name it by alias ARN); resolved once per container. */
   resolveKeyArn(): Promise<string>;

@@ -38,9 +38,15 @@ const KINDS = {
   },
 } as const satisfies Record<string, PolicyKind>;
 
-async function ensureSharedPolicy(kind: PolicyKind, deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
+async function ensureSharedPolicy(
+  kind: PolicyKind,
+  deps: StepDeps,
+  accountId: string,
+  owner: string,
+  observed: Partial<LogDestination> = {},
+): Promise<SharedPolicySyncResult> {
   // The key policy names the key's own ARN (the configuration may give an alias).
-  const dest = logDestinationFromConfig(await resolvedConfig(deps));
+  const dest: LogDestination = { ...logDestinationFromConfig(await resolvedConfig(deps)), ...observed };
   return syncSharedPolicy({
     accountId,
     owner,
@@ -64,7 +70,13 @@ export function ensureBucketPolicy(deps: StepDeps, accountId: string, owner: str
   return ensureSharedPolicy(KINDS.bucket, deps, accountId, owner);
 }
 
-/** Ensures the key policy lets `accountId`'s trail encrypt with the central key. */
-export function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
-  return ensureSharedPolicy(KINDS.key, deps, accountId, owner);
+/**
+ * Ensures the key policy lets `accountId`'s trail encrypt with the central key. Whether the bucket
+ * encrypts with an S3 Bucket Key is read first (GetBucketEncryption through the log-archive
+ * session): CloudTrail is granted `kms:Decrypt` only then, decided at every render, so turning the
+ * bucket key on or off is followed by the next run, and a re-run writes nothing.
+ */
+export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
+  const bucketKeyEnabled = await (await deps.bucketPolicy()).bucketKeyEnabled();
+  return ensureSharedPolicy(KINDS.key, deps, accountId, owner, { bucketKeyEnabled });
 }

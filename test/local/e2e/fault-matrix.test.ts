@@ -79,6 +79,10 @@ const NOT_AN_AWS_ANSWER: Record<string, { why: string; endsAs: TerminalErrorName
     why: 'a read; S3 checks the principals of a policy only when it is written',
     endsAs: 'InvalidPolicyDocument',
   },
+  's3 GetBucketEncryption': {
+    why: 'a read (whether the bucket uses an S3 Bucket Key); S3 checks the principals of a policy only when it is written',
+    endsAs: 'InvalidPolicyDocument',
+  },
   's3 PutBucketPolicy': {
     why:
       'the owned statements name only the CloudTrail service principal and the foreign ones were accepted by S3 ' +

@@ -14,6 +14,8 @@ const ACCOUNTS = {
   versionConflict: '200000000002',
   stalePrincipal: '200000000003',
   trailElsewhere: '200000000004',
+  bucketKey: '200000000005',
+  noBucketKey: '200000000006',
 } as const;
 
 let local: Local;
@@ -37,8 +39,13 @@ afterAll(() => local.stop());
 beforeEach(() => {
   bucket().policy = saved.bucket;
   key().policy = saved.key;
+  local.world.s3.setDefaultEncryption(DEMO.bucketName, undefined);
   local.world.resetCalls();
 });
+
+/** The actions the key policy grants CloudTrail in the service's encrypt statement. */
+const cloudTrailKeyActions = () =>
+  (JSON.parse(key().policy) as { Statement: { Sid?: string; Action?: unknown }[] }).Statement.find((st) => st.Sid === 'CloudTrailOnboardingEncrypt')?.Action;
 
 describe('central policies in the older policy language', () => {
   it('a bucket policy of Version 2008-10-17 and a key policy without Version: onboarded, both written with 2012-10-17, and the trail can deliver', async () => {
@@ -139,5 +146,35 @@ describe('a same-named trail homed in another region', () => {
     expect(r.cause).toContain('home region us-east-1, not eu-west-1');
     expect(local.world.calls.filter((c) => c.operation === 'CreateTrail' || c.operation === 'UpdateTrail')).toEqual([]);
     expect(local.world.cloudtrail.list().filter((t) => t.accountId === account).map((t) => t.homeRegion)).toEqual(['us-east-1']);
+  });
+});
+
+describe('a central bucket with an S3 Bucket Key', () => {
+  it('onboards: EnsureKeyPolicy reads the bucket encryption and grants CloudTrail kms:Decrypt, which CreateTrail needs; a re-run writes nothing', async () => {
+    // prepare
+    local.world.s3.setDefaultEncryption(DEMO.bucketName, { sseAlgorithm: 'aws:kms', kmsMasterKeyId: DEMO.keyArn, bucketKeyEnabled: true });
+
+    // act
+    const r = await local.run({ accountId: ACCOUNTS.bucketKey });
+    const reads = local.world.calls.filter((c) => c.operation === 'GetBucketEncryption').map((c) => c.step);
+    local.world.resetCalls();
+    const again = await local.run({ accountId: ACCOUNTS.bucketKey }, `onboard-${ACCOUNTS.bucketKey}-again`);
+
+    // assert
+    expect(r.status).toBe('SUCCEEDED');
+    expect(reads).toEqual(['EnsureKeyPolicy']);
+    expect(cloudTrailKeyActions()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(local.world.cloudtrail.list().filter((t) => t.accountId === ACCOUNTS.bucketKey).map((t) => t.kmsKeyId)).toEqual([DEMO.keyArn]);
+    expect(again.status).toBe('SUCCEEDED');
+    expect(local.world.writeCalls().filter((c) => c.service !== 'dynamodb')).toEqual([]);
+  });
+
+  it('without a bucket key, the key policy grants CloudTrail no kms:Decrypt', async () => {
+    // act
+    const r = await local.run({ accountId: ACCOUNTS.noBucketKey });
+
+    // assert
+    expect(r.status).toBe('SUCCEEDED');
+    expect(cloudTrailKeyActions()).toBe('kms:GenerateDataKey*');
   });
 });

@@ -1,4 +1,4 @@
-import { GetBucketPolicyCommand, NoSuchBucket, PutBucketPolicyCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, NoSuchBucket, PutBucketPolicyCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { BucketPolicyAdapter } from '../../../handlers/adapters/s3';
@@ -82,5 +82,50 @@ describe('BucketPolicyAdapter.put', () => {
     // assert
     expect(err.name).toBe(expected);
     expect(err.cause).toBe(sdkError);
+  });
+});
+
+describe('BucketPolicyAdapter.bucketKeyEnabled', () => {
+  const rule = (SSEAlgorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse', BucketKeyEnabled?: boolean) => ({
+    ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm, KMSMasterKeyID: 'arn:aws:kms:eu-west-1:222233334444:key/k' }, ...(BucketKeyEnabled !== undefined ? { BucketKeyEnabled } : {}) }] },
+  });
+
+  it.each([
+    ['SSE-KMS with a bucket key', rule('aws:kms', true), true],
+    ['DSSE-KMS with a bucket key', rule('aws:kms:dsse', true), true],
+    ['SSE-KMS without a bucket key', rule('aws:kms', false), false],
+    ['SSE-KMS, BucketKeyEnabled absent', rule('aws:kms'), false],
+    ['SSE-S3 (a bucket key means nothing there)', rule('AES256', true), false],
+  ])('reads the default encryption with GetBucketEncryption, checking the owner: %s -> %s', async (_label, answer, expected) => {
+    // prepare
+    s3Mock.on(GetBucketEncryptionCommand).resolves(answer);
+
+    // act / assert
+    await expect(bucketPolicy.bucketKeyEnabled()).resolves.toBe(expected);
+    expect(s3Mock).toHaveReceivedCommandWith(GetBucketEncryptionCommand, { Bucket: BUCKET, ExpectedBucketOwner: '222233334444' });
+  });
+
+  it('reads a bucket without a default encryption configuration as no bucket key', async () => {
+    // prepare
+    s3Mock.on(GetBucketEncryptionCommand).rejects(awsError(S3ServiceException, 'ServerSideEncryptionConfigurationNotFoundError', 404));
+
+    // act / assert
+    await expect(bucketPolicy.bucketKeyEnabled()).resolves.toBe(false);
+  });
+
+  it.each([
+    ['a missing bucket', modeled(NoSuchBucket, 404), 'ResourceNotFound'],
+    ['a denied read (s3:GetEncryptionConfiguration not granted)', awsError(S3ServiceException, 'AccessDenied', 403), 'AccessDenied'],
+    ['throttling', awsError(S3ServiceException, 'SlowDown', 503), 'Throttled'],
+  ])('maps %s to %s', async (_label, error, name) => {
+    // prepare
+    s3Mock.on(GetBucketEncryptionCommand).rejects(error);
+
+    // act
+    const err = await rejection(bucketPolicy.bucketKeyEnabled());
+
+    // assert
+    expect(err.name).toBe(name);
+    expect(err.message).toContain('GetBucketEncryption');
   });
 });

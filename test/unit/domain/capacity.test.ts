@@ -84,6 +84,17 @@ describe('1,000 accounts with realistic 12-digit ids', () => {
     expect(r.bytes).toBeLessThanOrEqual(32_768 / 2);
   });
 
+  it('with an S3 Bucket Key on the bucket, cost the key policy 16 bytes more in all (kms:Decrypt joins the encrypt grant), not more per account', () => {
+    // act
+    const plain = renderKeyPolicy(INITIAL_KEY_POLICY, THOUSAND, dest).bytes;
+    const keyed = renderKeyPolicy(INITIAL_KEY_POLICY, THOUSAND, { ...dest, bucketKeyEnabled: true }).bytes;
+    const keyedOneMore = renderKeyPolicy(INITIAL_KEY_POLICY, manyAccounts(1_001), { ...dest, bucketKeyEnabled: true }).bytes;
+
+    // assert
+    expect(keyed - plain).toBe('["kms:Decrypt",]'.length);
+    expect(keyedOneMore - keyed).toBe(15);
+  });
+
   it.each([
     ['bucket policy', 15, renderBucketPolicy as Render, INITIAL_BUCKET_POLICY],
     ['key policy', 15, renderKeyPolicy as Render, INITIAL_KEY_POLICY],

@@ -85,6 +85,21 @@ describe('ownedKeyStatements', () => {
     // act / assert
     expect(ownedKeyStatements([], dest)).toEqual([]);
   });
+
+  it.each([
+    ['as a list', [B, A] as readonly string[]],
+    ['organization-wide', { mode: 'organization' as const, organizationId: ORGANIZATION_ID }],
+  ])('for a bucket with an S3 Bucket Key, grants CloudTrail kms:Decrypt in the encrypt statement, under its conditions (%s)', (_label, grantees) => {
+    // act
+    const [encrypt, describeKey] = ownedKeyStatements(grantees, { ...dest, bucketKeyEnabled: true });
+    const [plain, plainDescribe] = ownedKeyStatements(grantees, dest);
+
+    // assert
+    expect(encrypt).toEqual({ ...plain, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] });
+    expect(describeKey).toEqual(plainDescribe);
+    expect(plain?.Action).toBe('kms:GenerateDataKey*');
+    expect(ownedKeyStatements(grantees, { ...dest, bucketKeyEnabled: false })).toEqual(ownedKeyStatements(grantees, dest));
+  });
 });
 
 describe('accountsInKeyPolicy', () => {
@@ -193,6 +208,23 @@ describe('renderKeyPolicy', () => {
     expect(r).toMatchObject({ mode: 'accounts', changed: true });
     expect(r.text).toBe(renderKeyPolicy(INITIAL_KEY_POLICY, [A], dest).text);
     expect(renderKeyPolicy(r.text, [A], dest).changed).toBe(false);
+  });
+
+  it('adds CloudTrail\'s kms:Decrypt when the bucket gets an S3 Bucket Key and removes it when it no longer has one; each state re-renders unchanged', () => {
+    // prepare
+    const plain = renderKeyPolicy(INITIAL_KEY_POLICY, [A], dest);
+
+    // act
+    const keyed = renderKeyPolicy(plain.text, [A], { ...dest, bucketKeyEnabled: true });
+    const back = renderKeyPolicy(keyed.text, [A], dest);
+
+    // assert
+    expect(keyed.changed).toBe(true);
+    expect(keyed.text).toContain('"Action":["kms:Decrypt","kms:GenerateDataKey*"]');
+    expect(renderKeyPolicy(keyed.text, [A], { ...dest, bucketKeyEnabled: true }).changed).toBe(false);
+    expect(back.changed).toBe(true);
+    expect(back.text).toBe(plain.text);
+    expect(plain.text).not.toContain('kms:Decrypt');
   });
 
   it('adding an account changes the policy and grants both accounts', () => {

@@ -194,6 +194,28 @@ describe('the rendered key policy (account list)', () => {
   });
 });
 
+describe('the rendered key policy for a bucket with an S3 Bucket Key', () => {
+  const keyed = renderKeyPolicy(INITIAL_KEY_POLICY, [A, B], { ...dest, bucketKeyEnabled: true }).document;
+  const decrypt = (policy: PolicyDocument, context: Record<string, string>) =>
+    isAllowed({ principal: CLOUDTRAIL, action: 'kms:Decrypt', resource: KEY_ARN, resourceAccount: LOG_ARCHIVE, context, resourcePolicy: policy, mode: 'Discovery' });
+  const ctx = (account: string, contextArn: string) => kmsContext(account, { 'kms:EncryptionContext:aws:cloudtrail:arn': contextArn });
+
+  it.each<[string, Record<string, string>, boolean]>([
+    ["lets an onboarded account's trail decrypt under its own trail's context (CloudTrail's check for a bucket key)", ctx(A, trailArnOf(A)), true],
+    ["denies it another onboarded account's context", ctx(A, trailArnOf(B)), false],
+    ['denies a trail that is not onboarded, even under its own context', ctx(X, trailArnOf(X)), false],
+    ["denies an onboarded account's trail of another name", kmsContext(A, { 'aws:SourceArn': `arn:aws:cloudtrail:eu-west-1:${A}:trail/other`, 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(A) }), false],
+  ])('%s', async (_label, context, expected) => {
+    // act / assert
+    await expect(decrypt(keyed, context)).resolves.toBe(expected);
+  });
+
+  it('grants CloudTrail no kms:Decrypt when the bucket has no bucket key', async () => {
+    // act / assert
+    await expect(decrypt(keyPolicy, ctx(A, trailArnOf(A)))).resolves.toBe(false);
+  });
+});
+
 describe('the organization-wide policies (past the limit, organization id configured)', () => {
   it('are organization-wide', () => {
     // assert

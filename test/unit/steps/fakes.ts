@@ -5,7 +5,7 @@
 import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../../../handlers/adapters/types';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../../../handlers/shared/config';
 import { PolicyLockBusy } from '../../../handlers/shared/errors';
-import type { LockPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
+import type { BucketPolicyPort, LockPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
 
 /** Every write the fakes received, as `Operation target`. */
 export type WriteLog = string[];
@@ -139,6 +139,14 @@ export class FakePolicy implements PolicyPort {
   }
 }
 
+/** The central bucket: its policy, and whether it uses an S3 Bucket Key (`bucketKey`, default none). */
+export class FakeBucketPolicy extends FakePolicy implements BucketPolicyPort {
+  bucketKey = false;
+  async bucketKeyEnabled() {
+    return this.bucketKey;
+  }
+}
+
 export class FakeStatus implements StatusPort {
   readonly records = new Map<string, Record<string, unknown>>();
   readonly memberSet = new Set<string>();
@@ -206,7 +214,7 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
   const memberRoles = new Map<string, FakeRoles>();
   const memberTrails = new Map<string, FakeTrails>();
   const logArchiveRoles = new FakeRoles(IDS.logArchive, writes);
-  const bucket = new FakePolicy('BucketPolicy', writes, undefined);
+  const bucket = new FakeBucketPolicy('BucketPolicy', writes, undefined);
   const key = new FakePolicy('KeyPolicy', writes, JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${IDS.logArchive}:root` }, Action: 'kms:*', Resource: '*' }] }));
   const status = new FakeStatus(writes);
   const lock = new FakeLock(writes);

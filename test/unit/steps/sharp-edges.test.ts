@@ -2,8 +2,8 @@
  * EnsureBucketPolicy / EnsureKeyPolicy against current documents AWS would not take back as they
  * are (issue 8): an old policy language Version, and a deleted role's unique id in a foreign
  * statement. Either the step writes a document AWS accepts, or it stops before any write (no
- * member-set write, no lease, no Put) with a named error. And EnsureTrail against a same-named
- * trail homed in another region.
+ * member-set write, no lease, no Put) with a named error. EnsureKeyPolicy against a bucket with an
+ * S3 Bucket Key, and EnsureTrail against a same-named trail homed in another region.
  */
 import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ensure-shared-policies';
 import { ensureTrail } from '../../../handlers/steps/ensure-trail';
@@ -107,5 +107,53 @@ describe('EnsureTrail', () => {
     expect((e as Error).message).toContain('home region us-east-1');
     expect((e as Error).message).toContain(arn);
     expect(w.writes).toEqual([]);
+  });
+});
+
+describe('EnsureKeyPolicy and the bucket\'s S3 Bucket Key', () => {
+  const encryptActions = (text: string | undefined) =>
+    (JSON.parse(text!) as { Statement: { Sid?: string; Action?: unknown }[] }).Statement.find((st) => st.Sid === 'CloudTrailOnboardingEncrypt')?.Action;
+
+  it('grants CloudTrail kms:Decrypt when the bucket uses a bucket key; a re-run writes nothing', async () => {
+    // prepare
+    const w = fakeDeps();
+    w.bucket.bucketKey = true;
+
+    // act
+    const first = await ensureKeyPolicy(w.deps, IDS.member, 'e1');
+    w.writes.length = 0;
+    const again = await ensureKeyPolicy(w.deps, IDS.member, 'e2');
+
+    // assert
+    expect(first.changed).toBe(true);
+    expect(encryptActions(w.key.text)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(again.changed).toBe(false);
+    expect(w.writes).toEqual([]);
+  });
+
+  it('grants no kms:Decrypt without a bucket key', async () => {
+    // prepare
+    const w = fakeDeps();
+
+    // act
+    await ensureKeyPolicy(w.deps, IDS.member, 'e1');
+
+    // assert
+    expect(encryptActions(w.key.text)).toBe('kms:GenerateDataKey*');
+    expect(w.key.text).not.toContain('kms:Decrypt');
+  });
+
+  it('follows the bucket: a bucket key turned on later adds kms:Decrypt for everyone listed at the next run, turned off removes it', async () => {
+    // prepare
+    const w = fakeDeps();
+    await ensureKeyPolicy(w.deps, IDS.member, 'e1');
+
+    // act / assert
+    w.bucket.bucketKey = true;
+    expect((await ensureKeyPolicy(w.deps, IDS.other, 'e2')).changed).toBe(true);
+    expect(encryptActions(w.key.text)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    w.bucket.bucketKey = false;
+    expect((await ensureKeyPolicy(w.deps, IDS.member, 'e3')).changed).toBe(true);
+    expect(encryptActions(w.key.text)).toBe('kms:GenerateDataKey*');
   });
 });
