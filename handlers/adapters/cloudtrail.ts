@@ -22,7 +22,7 @@
  * Reading by name: GetTrail, GetTrailStatus and DescribeTrails by name see only trails homed in
  * the client's region; a same-named multi-region trail homed elsewhere (or an organization trail) is
  * there as a shadow trail, listed by DescribeTrails without names (`includeShadowTrails`, default
- * true) and readable by its ARN.
+ * true), and readable only by its ARN.
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html
  */
@@ -169,9 +169,10 @@ export class TrailAdapter {
 
   /**
    * The trail of that name with its logging status and tags: the one homed in the client's region,
-   * else a shadow trail of that name (homed in another region, or an organization trail) with its
-   * logging status and no tags; `undefined` when there is none. A trail deleted while being read ->
-   * `ConcurrentModification`.
+   * else a shadow trail of that name (homed in another region, or an organization trail) as
+   * DescribeTrails lists it, neither tags nor status read (empty, false: such a trail is a conflict
+   * whatever they are, and reading them would need grants on another region's or account's trail);
+   * `undefined` when there is none. A trail deleted while being read -> `ConcurrentModification`.
    */
   async get(name: string): Promise<ObservedTrail | undefined> {
     let trail: Trail | undefined;
@@ -182,7 +183,7 @@ export class TrailAdapter {
     }
     if (!trail?.TrailARN) {
       const shadow = await this.shadowTrail(name);
-      return shadow?.TrailARN ? observedTrail(shadow, name, await this.isLogging(shadow.TrailARN), []) : undefined;
+      return shadow?.TrailARN ? observedTrail(shadow, name, false, []) : undefined;
     }
     const trailArn = trail.TrailARN;
 

@@ -27,8 +27,9 @@ export interface TrailSpec {
 
 /**
  * A trail as read from CloudTrail (GetTrail or DescribeTrails, ListTags, GetTrailStatus). A trail
- * homed in another region, or an organization trail, is seen as a shadow trail: its `tags` are not
- * read (ListTags answers for the trails of the current region) and are empty.
+ * homed in another region, or an organization trail, is seen as a shadow trail: only what
+ * DescribeTrails lists is read, `tags` are empty and `isLogging` false (such a trail is a conflict
+ * whatever they are; ListTags answers for the trails of the current region).
  */
 export interface ObservedTrail {
   trailArn: string;

@@ -58,23 +58,23 @@ describe('TrailAdapter.get', () => {
     expect(ctMock.commandCalls(DescribeTrailsCommand)[0]?.args[0].input.trailNameList ?? []).toEqual([]);
   });
 
-  it('finds a same-named trail homed in another region (GetTrail by name sees only this region\'s) through the shadow trails DescribeTrails lists, its status read by ARN', async () => {
+  it('finds a same-named trail homed in another region (GetTrail by name sees only this region\'s) through the shadow trails DescribeTrails lists, reading nothing more of it', async () => {
     // prepare: CloudTrail answers a name with the current region's trails only
     const elsewhere = `arn:aws:cloudtrail:us-east-1:444455556666:trail/${NAME}`;
     ctMock.on(GetTrailCommand).rejects(modeled(TrailNotFoundException, 400));
     ctMock.on(DescribeTrailsCommand).resolves({
       trailList: [{ Name: NAME, TrailARN: elsewhere, HomeRegion: 'us-east-1', S3BucketName: 'their-bucket', IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, IsOrganizationTrail: false }],
     });
-    ctMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
 
     // act
     const trail = await trails.get(NAME);
 
     // assert
-    expect(trail).toMatchObject({ trailArn: elsewhere, name: NAME, homeRegion: 'us-east-1', s3BucketName: 'their-bucket', isLogging: true, tags: [] });
-    expect(ctMock).toHaveReceivedCommandWith(GetTrailStatusCommand, { Name: elsewhere });
-    // ListTags answers for trails of the current region only; the home region alone decides the conflict
+    expect(trail).toMatchObject({ trailArn: elsewhere, name: NAME, homeRegion: 'us-east-1', s3BucketName: 'their-bucket', isLogging: false, tags: [] });
+    // ListTags answers for trails of the current region only, and the home region alone decides the
+    // conflict: no grant on another region's trail is needed
     expect(ctMock).not.toHaveReceivedCommand(ListTagsCommand);
+    expect(ctMock).not.toHaveReceivedCommand(GetTrailStatusCommand);
   });
 
   it('finds an organization trail of that name that the member account sees as a shadow trail', async () => {
@@ -82,7 +82,6 @@ describe('TrailAdapter.get', () => {
     const orgTrail = `arn:aws:cloudtrail:eu-west-1:111122223333:trail/${NAME}`;
     ctMock.on(GetTrailCommand).rejects(modeled(TrailNotFoundException, 400));
     ctMock.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: NAME, TrailARN: orgTrail, HomeRegion: 'eu-west-1', IsOrganizationTrail: true }] });
-    ctMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
 
     // act / assert
     await expect(trails.get(NAME)).resolves.toMatchObject({ trailArn: orgTrail, isOrganizationTrail: true });
