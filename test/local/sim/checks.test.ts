@@ -153,7 +153,7 @@ describe('log access checks', () => {
       managedPolicyArns: ['arn:aws:iam::aws:policy/SecurityAudit'],
     });
     expect(await t.world.canAccessLogs(auditor.arn, 's3:GetObject', { objectKey: `${DEMO.logPrefix}/AWSLogs/${member}/x` })).toBe(false);
-    expect(await t.world.canAccessLogs(session(DEMO.logArchiveAccountId, 'OnboardingLogArchiveAccess'), 's3:GetObject', { objectKey: 'any' })).toBe(true);
+    expect(await t.world.canAccessLogs(session(DEMO.logArchiveAccountId, 'Administrator'), 's3:GetObject', { objectKey: 'any' })).toBe(true);
   });
 });
 

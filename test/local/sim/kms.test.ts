@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { caught, DEMO, demoWorld, session, type TestWorld } from './helpers';
 
-const asLogArchive = session(DEMO.logArchiveAccountId, 'OnboardingLogArchiveAccess');
+const asLogArchive = session(DEMO.logArchiveAccountId, 'Administrator');
 const root = `arn:aws:iam::${DEMO.logArchiveAccountId}:root`;
 const policyWith = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 const rootStatement = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' };

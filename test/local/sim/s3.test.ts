@@ -1,7 +1,7 @@
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, HeadBucketCommand, NoSuchBucket, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { caught, DEMO, demoWorld, session, type TestWorld } from './helpers';
 
-const asLogArchive = session(DEMO.logArchiveAccountId, 'OnboardingLogArchiveAccess');
+const asLogArchive = session(DEMO.logArchiveAccountId, 'Administrator');
 const bucketArn = `arn:aws:s3:::${DEMO.bucketName}`;
 const policyWith = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
