@@ -91,12 +91,12 @@ describe('BucketPolicyAdapter.bucketKeyEnabled', () => {
   });
 
   it.each([
-    ['SSE-KMS with a bucket key', rule('aws:kms', true), true],
-    ['DSSE-KMS with a bucket key', rule('aws:kms:dsse', true), true],
-    ['SSE-KMS without a bucket key', rule('aws:kms', false), false],
-    ['SSE-KMS, BucketKeyEnabled absent', rule('aws:kms'), false],
-    ['SSE-S3 (a bucket key means nothing there)', rule('AES256', true), false],
-  ])('reads the default encryption with GetBucketEncryption, checking the owner: %s -> %s', async (_label, answer, expected) => {
+    ['SSE-KMS with a bucket key', true, rule('aws:kms', true)],
+    ['DSSE-KMS with a bucket key', true, rule('aws:kms:dsse', true)],
+    ['SSE-KMS without a bucket key', false, rule('aws:kms', false)],
+    ['SSE-KMS, BucketKeyEnabled absent', false, rule('aws:kms')],
+    ['SSE-S3 (a bucket key means nothing there)', false, rule('AES256', true)],
+  ])('reads the default encryption with GetBucketEncryption, checking the owner: %s -> %s', async (_label, expected, answer) => {
     // prepare
     s3Mock.on(GetBucketEncryptionCommand).resolves(answer);
 
@@ -114,10 +114,10 @@ describe('BucketPolicyAdapter.bucketKeyEnabled', () => {
   });
 
   it.each([
-    ['a missing bucket', modeled(NoSuchBucket, 404), 'ResourceNotFound'],
-    ['a denied read (s3:GetEncryptionConfiguration not granted)', awsError(S3ServiceException, 'AccessDenied', 403), 'AccessDenied'],
-    ['throttling', awsError(S3ServiceException, 'SlowDown', 503), 'Throttled'],
-  ])('maps %s to %s', async (_label, error, name) => {
+    ['a missing bucket', 'ResourceNotFound', modeled(NoSuchBucket, 404)],
+    ['a denied read (s3:GetEncryptionConfiguration not granted)', 'AccessDenied', awsError(S3ServiceException, 'AccessDenied', 403)],
+    ['throttling', 'Throttled', awsError(S3ServiceException, 'SlowDown', 503)],
+  ])('maps %s to %s', async (_label, name, error) => {
     // prepare
     s3Mock.on(GetBucketEncryptionCommand).rejects(error);
 
