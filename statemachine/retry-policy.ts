@@ -49,6 +49,15 @@ export const RETRY_PROFILES = {
     errors: RETRYABLE_ERRORS.propagation,
     props: { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: FULL },
   },
+  // A key policy change "typically takes less than a few seconds, but in some cases it can take several
+  // minutes" to apply everywhere; CreateTrail checks the bucket and key policies right after the two
+  // steps wrote them. Waits of up to 2 minutes, about 6.7 minutes in total on average (13.4 at most).
+  // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying.html
+  policyPropagation: {
+    name: 'policyPropagation',
+    errors: RETRYABLE_ERRORS.policyPropagation,
+    props: { interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 12, maxDelay: Duration.seconds(120), jitterStrategy: FULL },
+  },
   // A shared-policy lease is held for one read-render-write: seconds. Retry often, with jitter, and
   // long enough in total (~5 minutes on average) to outlast a lease left by a holder that died
   // (lockLeaseSeconds, default 180 s).

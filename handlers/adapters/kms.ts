@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
  */
 import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { ConfigurationError, InvalidPolicyDocument, type OnboardingError, PolicyTooLarge, PropagationPending, ResourceNotFound } from '../shared/errors';
+import { AccessDenied, ConfigurationError, InvalidPolicyDocument, type OnboardingError, PolicyTooLarge, PropagationPending, ResourceNotFound } from '../shared/errors';
 import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 
 /** The only key policy name KMS supports. */
@@ -115,6 +115,22 @@ export class KeyPolicyAdapter {
         ConfigurationError,
         `${describeCall(call)}: KMS does not accept ${this.keyArn} as a key ARN (${awsErrorFacts(e).message}). ` +
           'Check keyArn in the configuration.',
+        e,
+        call,
+      );
+    }
+    if (isAwsError(e, 'AccessDeniedException')) {
+      // KMS: "Unless the key policy explicitly allows it, you cannot use IAM policies to allow access to
+      // a KMS key." An existing key whose policy has no statement for the log-archive account's root
+      // (or for the access role itself) denies the access role whatever its IAM policy says.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+      const account = /^arn:[^:]+:kms:[^:]+:(\d{12}):/.exec(this.keyArn)?.[1] ?? '<log-archive>';
+      return mapAwsError(
+        AccessDenied,
+        `${describeCall(call)} was denied (${awsErrorFacts(e).message}). KMS counts IAM policies only when the key policy ` +
+          `allows it: add to the key policy of ${this.keyArn} the statement of AWS's default key policy that allows ` +
+          `arn:aws:iam::${account}:root kms:* (or a statement allowing the access role these actions), then re-run. ` +
+          'If the key policy has it, check that no SCP or permissions boundary denies the call.',
         e,
         call,
       );

@@ -253,7 +253,9 @@ export const RETRYABLE_ERRORS = {
   /** Throttling and 5xx: seconds. */
   transient: ['Throttled', 'ServiceUnavailable', 'ConcurrentModification'],
   /** IAM/KMS/CloudTrail eventual consistency: tens of seconds. */
-  propagation: ['PropagationPending', 'TrailPolicyNotYetEffective', 'TrailNotLoggingYet', 'LogArchiveRoleNotAssumable'],
+  propagation: ['PropagationPending', 'TrailNotLoggingYet', 'LogArchiveRoleNotAssumable'],
+  /** A bucket or key policy just written that CloudTrail does not see yet: KMS says "in some cases several minutes". */
+  policyPropagation: ['TrailPolicyNotYetEffective'],
   /** A shared-policy lease held by another execution: short and frequent. */
   lock: ['PolicyLockBusy'],
   /** A freshly created member account: minutes. */

@@ -11,7 +11,6 @@
  *
  * https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  */
-import { parseRoleArn } from './identity';
 import type { AuthorizationRequest, SimCall } from './service';
 import type { SimWorld } from './world';
 
@@ -78,11 +77,12 @@ const cloudtrail: Authorizer = (world, { operation, input, accountId, region }) 
   }
 };
 
-/** Organizations (resource types of the authorization reference). */
-const organizations: Authorizer = (world, { operation, input }) => {
-  const req = world.organizations.actionFor(operation, input);
-  return { ...req, resourceAccount: world.organization?.managementAccountId };
-};
+/**
+ * Organizations (resource types of the authorization reference). Only the caller's own identity
+ * policies decide here; whether its account may call the API at all (the management account, or a
+ * delegated administrator) is Organizations' own rule, answered by the operation (organizations.ts).
+ */
+const organizations: Authorizer = (world, { operation, input, caller }) => ({ ...world.organizations.actionFor(operation, input), resourceAccount: caller.accountId });
 
 /** The partition key values an item request touches (`dynamodb:LeadingKeys`). */
 function leadingKeys(input: Record<string, unknown>): string[] {
@@ -142,8 +142,3 @@ const sts: Authorizer = () => undefined;
 
 /** The authorizers by service (S3 and KMS authorize in their operations). */
 export const AUTHORIZERS: Partial<Record<string, Authorizer>> = { iam, cloudtrail, organizations, dynamodb, sts };
-
-/** The account an IAM role ARN belongs to (for trust evaluation). */
-export function roleAccount(arn: string): string | undefined {
-  return parseRoleArn(arn)?.accountId;
-}

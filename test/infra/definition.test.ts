@@ -74,6 +74,24 @@ describe('synthesized state machine definition', () => {
     }
   });
 
+  it('waits several minutes for a policy CloudTrail does not see yet (KMS: "in some cases several minutes")', () => {
+    const retry = (def.States.Onboard as State & { Branches: Definition[] }).Branches[0].States.EnsureTrail.Retry as {
+      ErrorEquals: string[];
+      IntervalSeconds: number;
+      BackoffRate: number;
+      MaxAttempts: number;
+      MaxDelaySeconds?: number;
+      JitterStrategy: string;
+    }[];
+    const r = retry.find((x) => x.ErrorEquals.includes('TrailPolicyNotYetEffective'))!;
+    // Full jitter: each wait is uniform in [0, cap], cap = min(MaxDelay, Interval x Backoff^n).
+    const caps = Array.from({ length: r.MaxAttempts }, (_, n) => Math.min(r.MaxDelaySeconds ?? Infinity, r.IntervalSeconds * r.BackoffRate ** n));
+    const max = caps.reduce((a, b) => a + b, 0);
+    expect(r.JitterStrategy).toBe('FULL');
+    expect(max / 2).toBeGreaterThanOrEqual(5 * 60); // the mean total wait
+    expect(max).toBeLessThan(20 * 60); // and well inside the two-hour execution timeout
+  });
+
   it('sends exactly the validation errors to the rejection path, which records nothing', () => {
     const validate = def.States.ValidateRequest;
     const catches = validate.Catch as { ErrorEquals: string[]; Next: string }[];

@@ -44,7 +44,7 @@ describe('with bucket and key created', () => {
         expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 2557 }, Status: 'Enabled' }),
       ]),
     );
-    expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(bucket).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
   });
 
   it('gives the bucket policy only the TLS-only statement, and keeps it with the bucket (the service owns the rest)', () => {
@@ -55,7 +55,7 @@ describe('with bucket and key created', () => {
     expect((policies[0].Properties!.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
       expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     ]);
-    expect(policies[0]).toMatchObject({ DeletionPolicy: 'Retain' });
+    expect(policies[0]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
   });
 
   it('delivers server access logs to a separate SSE-S3 bucket under a bucket policy for the logging service', () => {
@@ -73,7 +73,7 @@ describe('with bucket and key created', () => {
   it('creates the key with rotation and its alias; the key policy is the root delegation, the administrators and the grant limit, no CloudTrail statement', () => {
     const [keyId, key] = onlyResource(s.templates.logArchive!, 'AWS::KMS::Key');
     expect(key.Properties!.EnableKeyRotation).toBe(true);
-    expect(key).toMatchObject({ DeletionPolicy: 'Retain' });
+    expect(key).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     expect((flatten(key.Properties!.KeyPolicy) as { Statement: unknown[] }).Statement).toEqual([
       { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222233334444:root' }, Action: 'kms:*', Resource: '*' },
       expect.objectContaining({ Sid: 'KeyAdministrators', Principal: { AWS: 'arn:aws:iam::222233334444:role/KeyAdministrators' } }),
@@ -108,9 +108,9 @@ describe('with bucket and key created', () => {
 });
 
 describe('with an existing bucket and key', () => {
-  it('creates only the access role (bucket and key are imported by name and ARN)', () => {
+  it('creates only IAM: the access role, the operators\' read-only role and the reader roles\' boundary (bucket and key are imported by name and ARN)', () => {
     const t = synth(SAMPLE).templates.logArchive!;
     const types = Object.values(t.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
-    expect(types.filter((x) => x !== 'AWS::CDK::Metadata')).toEqual(['AWS::IAM::Role']);
+    expect(types.filter((x) => x !== 'AWS::CDK::Metadata').sort()).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::Role']);
   });
 });

@@ -55,6 +55,25 @@ describe('the dedicated-orchestrator layout (config/onboarding.create-resources.
     expect(local.world.calls.filter((c) => c.step === 'ValidateRequest' && c.operation === 'AssumeRole').map((c) => [(c.input as { RoleArn: string }).RoleArn, c.error])).toEqual([[`arn:aws:iam::${DEMO.managementAccountId}:role/CloudTrailOnboarding-OrganizationsRead`, undefined]]);
   });
 
+  it('the member-access role is the StackSet template: with its trail statement removed, EnsureTrail fails with AccessDenied', async () => {
+    const account = DEMO.memberAccountIds[2];
+    local.sfn.redeployStack('CloudTrailOnboarding-MemberAccess', (t) => {
+      for (const r of Object.values((t as { Resources: Record<string, { Type: string; Properties: any }> }).Resources)) {
+        if (r.Type !== 'AWS::IAM::Role') continue;
+        for (const p of r.Properties.Policies) p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((st: { Sid?: string }) => st.Sid !== 'ManageTrail');
+      }
+    });
+    try {
+      local.world.resetCalls();
+      const r = await local.run({ accountId: account }, `onboard-${account}`);
+      expect({ status: r.status, error: r.error }).toEqual({ status: 'FAILED', error: 'AccessDenied' });
+      expect(r.cause).toMatch(/^EnsureTrail: .*cloudtrail:GetTrail/);
+      expect(local.world.cloudtrail.list().filter((t) => t.accountId === account)).toEqual([]);
+    } finally {
+      local.sfn.redeployStack('CloudTrailOnboarding-MemberAccess');
+    }
+  });
+
   it('defect 12: the access role cannot create a reader role without the boundary, nor any other role', async () => {
     const asAccessRole = local.world.credentialsFor(`arn:aws:sts::${DEMO.logArchiveAccountId}:assumed-role/OnboardingLogArchiveAccess/probe`);
     const iam = createClient(IAMClient, { region: DEMO.region, credentials: asAccessRole });

@@ -26,6 +26,7 @@ function observedFrom(spec: RoleSpec, accountId = A): ObservedRole {
     managedPolicyArns: [...spec.managedPolicyArns],
     inlinePolicies: Object.fromEntries(Object.entries(spec.inlinePolicies).map(([k, v]) => [k, serializePolicy(v)])),
     tags: spec.tags.map((t) => ({ ...t })),
+    ...(spec.permissionsBoundaryArn ? { permissionsBoundaryArn: spec.permissionsBoundaryArn } : {}),
   };
 }
 
@@ -132,7 +133,7 @@ describe('isOwnedByService', () => {
 describe('planRole', () => {
   const switchRole = desiredSwitchRole(config);
   const reader = desiredReaderRole(config, A);
-  const noChange = { updateTrust: false, updateRole: false, attach: [], detach: [], putInline: [], deleteInline: [], addTags: [] };
+  const noChange = { setBoundary: false, updateTrust: false, updateRole: false, attach: [], detach: [], putInline: [], deleteInline: [], addTags: [] };
 
   it('creates a role that does not exist', () => {
     // act / assert
