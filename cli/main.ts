@@ -161,12 +161,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .argument('<account-id...>', 'one or more 12-digit AWS account ids')
     .option('--bucket-policy <file>', 'current bucket policy (JSON file) instead of reading it from AWS')
     .option('--key-policy <file>', 'current key policy (JSON file) instead of reading it from AWS')
+    .option('--bucket-key', 'with --bucket-policy and --key-policy: the bucket uses an S3 Bucket Key (read from AWS otherwise)')
     .option('--json', 'every document in full, as JSON: { bucketPolicy, keyPolicy, accounts }')
-    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; json?: boolean }) => {
+    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; bucketKey?: boolean; json?: boolean }) => {
       const offline = o.bucketPolicy !== undefined && o.keyPolicy !== undefined;
       let config;
       let bucketText: string | undefined;
       let keyText: string | undefined;
+      let bucketKeyEnabled = o.bucketKey === true;
       if (offline) {
         // No AWS at all: the documents come from the files, the settings from the configuration.
         config = parseRuntimeConfig(runtimeConfigOf(loadAppConfig(globals().config), 'offline-plan'));
@@ -178,10 +180,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
         config = { ...deps.config, keyArn: await deps.resolveKeyArn() };
         if (o.bucketPolicy === undefined) bucketText = await (await deps.bucketPolicy()).get();
         if (o.keyPolicy === undefined) keyText = await (await deps.keyPolicy()).get();
+        bucketKeyEnabled = await (await deps.bucketPolicy()).bucketKeyEnabled();
       }
       if (o.bucketPolicy !== undefined) bucketText = readFileSync(o.bucketPolicy, 'utf8');
       if (o.keyPolicy !== undefined) keyText = readFileSync(o.keyPolicy, 'utf8');
-      const plan = buildPlan({ config, accountIds, currentBucketPolicy: bucketText, currentKeyPolicy: keyText });
+      const plan = buildPlan({ config, accountIds, currentBucketPolicy: bucketText, currentKeyPolicy: keyText, bucketKeyEnabled });
       io.out(o.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, config));
     });
 

@@ -55,6 +55,8 @@ export interface PlanInput {
   readonly accountIds: readonly string[];
   readonly currentBucketPolicy: string | undefined;
   readonly currentKeyPolicy: string | undefined;
+  /** Whether the bucket uses an S3 Bucket Key (CloudTrail then also needs kms:Decrypt). Default false. */
+  readonly bucketKeyEnabled?: boolean;
 }
 
 const pretty = (doc: PolicyDocument | undefined) => (doc ? JSON.stringify(doc, null, 2) + '\n' : '');
@@ -127,7 +129,7 @@ function largestFit(attempt: (n: number) => unknown, max: number): number {
 /** Builds the plan. Throws InvalidAccountId for a bad id and PolicyTooLarge when the policies cannot hold the accounts. */
 export function buildPlan(input: PlanInput): OnboardingPlan {
   const ids = [...new Set(input.accountIds.map((a) => parseOnboardingRequest({ accountId: a }).accountId))];
-  const dest = logDestinationFromConfig(input.config);
+  const dest = { ...logDestinationFromConfig(input.config), bucketKeyEnabled: input.bucketKeyEnabled === true };
   const bucketPolicy = planPolicy('bucket policy', input.currentBucketPolicy, ids, accountsInBucketPolicy, renderBucketPolicy, dest);
   const keyPolicy = planPolicy('key policy', input.currentKeyPolicy, ids, accountsInKeyPolicy, renderKeyPolicy, dest);
   const switchRole = desiredSwitchRole(input.config);

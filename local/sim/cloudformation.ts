@@ -8,7 +8,7 @@
  *   path, max session) and the `AWS::IAM::Policy` documents attached to its roles (inline policies,
  *   as CloudFormation puts them);
  * - `AWS::IAM::ManagedPolicy` (customer managed policies, attached to the roles they name);
- * - `AWS::S3::Bucket` (name, default encryption) and `AWS::S3::BucketPolicy`;
+ * - `AWS::S3::Bucket` (name, default encryption with its S3 Bucket Key setting) and `AWS::S3::BucketPolicy`;
  * - `AWS::KMS::Key` (key policy; KMS refuses a policy naming a principal that does not exist:
  *   https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html) and `AWS::KMS::Alias`.
  *
@@ -273,6 +273,20 @@ export class StackDeployments {
       const name = values.physicalIds[id];
       if (!changed(id, p)) continue;
       if (!w.s3.getBucket(name)) w.s3.addBucket({ name, ownerAccountId: d.accountId, region: d.region });
+      // Default encryption: the first rule of BucketEncryption (what GetBucketEncryption answers).
+      type Rule = { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: string }; BucketKeyEnabled?: boolean };
+      const rule = (p.BucketEncryption as { ServerSideEncryptionConfiguration?: Rule[] } | undefined)?.ServerSideEncryptionConfiguration?.[0];
+      const sse = rule?.ServerSideEncryptionByDefault;
+      w.s3.setDefaultEncryption(
+        name,
+        sse?.SSEAlgorithm
+          ? {
+              sseAlgorithm: sse.SSEAlgorithm as 'AES256' | 'aws:kms' | 'aws:kms:dsse',
+              ...(sse.KMSMasterKeyID ? { kmsMasterKeyId: sse.KMSMasterKeyID } : {}),
+              bucketKeyEnabled: rule?.BucketKeyEnabled === true,
+            }
+          : undefined,
+      );
     }
     for (const [id, r] of of('AWS::S3::BucketPolicy')) {
       const p = resolved(r);

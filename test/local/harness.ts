@@ -37,6 +37,8 @@ export interface StartLocalOptions {
   readonly transformTemplates?: (templates: Record<string, Record<string, unknown>>) => void;
   /** The world's clock. */
   readonly clock?: () => Date;
+  /** Changes the world before anything is deployed into it (a key policy another team left, ...). */
+  readonly prepareWorld?: (world: SimWorld) => void;
 }
 
 /** Starts the demo organization with optional extra member accounts and config overrides. */
@@ -47,6 +49,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<Local> {
     world.accounts.add({ id, name: `member-${id}`, state: 'ACTIVE' }, true, world.now());
     world.seedMember(id);
   }
+  opts.prepareWorld?.(world);
   const sfn = await LocalStepFunctions.start({
     world,
     config,

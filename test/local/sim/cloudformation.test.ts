@@ -65,6 +65,8 @@ describe('deploying the synthesized stacks', () => {
     deployOnboarding(world, createResources);
     const bucket = world.s3.getBucket(DEMO.bucketName);
     expect(bucket?.ownerAccountId).toBe(DEMO.logArchiveAccountId);
+    // The template's default encryption: SSE-KMS with the created key, no S3 Bucket Key.
+    expect(bucket?.encryption).toMatchObject({ sseAlgorithm: 'aws:kms', bucketKeyEnabled: false });
     const key = world.kms.list().find((k) => k.accountId === DEMO.logArchiveAccountId);
     expect(world.kms.exportState().aliases).toMatchObject({ [`arn:aws:kms:${DEMO.region}:${DEMO.logArchiveAccountId}:alias/cloudtrail-onboarding`]: key?.arn });
     expect(key?.accountId).toBe(DEMO.logArchiveAccountId);

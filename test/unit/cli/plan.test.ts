@@ -53,6 +53,15 @@ describe('plan', () => {
     expect(again.keyPolicy).toMatchObject({ changed: false, diff: '' });
   });
 
+  it('with an S3 Bucket Key on the bucket, plans CloudTrail kms:Decrypt too, as EnsureKeyPolicy writes it', () => {
+    const encrypt = (bucketKeyEnabled?: boolean) =>
+      buildPlan({ config, accountIds: ids(1), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key, ...(bucketKeyEnabled === undefined ? {} : { bucketKeyEnabled }) })
+        .keyPolicy.document.Statement.find((s) => s.Sid === 'CloudTrailOnboardingEncrypt')?.Action;
+    expect(encrypt(true)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(encrypt(false)).toEqual('kms:GenerateDataKey*');
+    expect(encrypt()).toEqual('kms:GenerateDataKey*');
+  });
+
   it('for 1,000 accounts plans both policies as account lists within their limits', () => {
     // act
     const plan = buildPlan({ config, accountIds: ids(1000), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
