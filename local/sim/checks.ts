@@ -4,9 +4,8 @@
  */
 import { checkDelivery } from './delivery';
 import { parseCallerArn } from './identity';
-import { awsManagedPolicyDocument } from './managed-policies';
 import { parsePolicy } from './policy-doc';
-import { evaluate, type RequestContext } from './policy-eval';
+import type { RequestContext } from './policy-eval';
 import type { SimWorld } from './world';
 
 /** The log-reading actions `canAccessLogs` answers for. */
@@ -40,39 +39,20 @@ export async function canAssumeRole(world: SimWorld, callerPrincipalArn: string,
 }
 
 /**
- * Can a principal read CloudTrail logs? Combines the identity policies of its role (inline policies;
- * AWS-managed ones as described in managed-policies.ts) with the bucket or key policy, same- and
+ * Can a principal read CloudTrail logs? Decided by `world.authorize` (the identity policies of its
+ * role, its permissions boundary, the SCPs of its account) with the bucket or key policy, same- and
  * cross-account rules included. A key policy statement for the key account's root delegates to IAM.
  */
 export async function canAccessLogs(world: SimWorld, principalArn: string, action: LogAccessAction, options: LogAccessOptions = {}): Promise<boolean> {
   const caller = parseCallerArn(principalArn);
-  let identityPolicies: { name: string; policy: unknown }[] = [];
-  if (caller.kind === 'root') {
-    identityPolicies = [{ name: 'root', policy: awsManagedPolicyDocument('arn:aws:iam::aws:policy/AdministratorAccess') }];
-  } else if (caller.kind === 'assumed-role') {
-    const role = caller.roleName ? world.iam.getRole(caller.accountId, caller.roleName) : undefined;
-    if (!role) return false;
-    identityPolicies = [
-      ...role.attached.map((arn) => ({ name: arn, policy: awsManagedPolicyDocument(arn) })),
-      ...[...role.inline].map(([name, text]) => ({ name, policy: parsePolicy(text) })),
-    ];
-  }
-  const context: RequestContext = world.principalContext(caller);
+  if (caller.kind === 'assumed-role' && !(caller.roleName && world.iam.getRole(caller.accountId, caller.roleName))) return false;
 
   if (action === 'kms:Decrypt') {
     const keyArn = options.keyArn ?? world.logArchive?.keyArn;
     const key = keyArn ? world.kms.resolve(keyArn, caller.accountId, keyArn.split(':')[3] ?? '') : undefined;
     if (!key) throw new Error(`No key ${keyArn ?? '(none given, no log archive seeded)'} in the simulated world`);
-    const result = await evaluate({
-      principal: caller.arn,
-      action,
-      resourceArn: key.arn,
-      resourceAccount: key.accountId,
-      context: { ...context, ...(options.trailArn ? { 'kms:EncryptionContext:aws:cloudtrail:arn': options.trailArn } : {}) },
-      identityPolicies,
-      resourcePolicy: world.kms.effectivePolicy(key),
-    });
-    return result.allowed;
+    const context: RequestContext = options.trailArn ? { 'kms:EncryptionContext:aws:cloudtrail:arn': options.trailArn } : {};
+    return (await world.authorize(caller, action, { arn: key.arn, accountId: key.accountId, policy: world.kms.effectivePolicy(key) }, context)).allowed;
   }
 
   const bucketName = options.bucket ?? world.logArchive?.bucketName;
@@ -81,14 +61,7 @@ export async function canAccessLogs(world: SimWorld, principalArn: string, actio
   const bucketArn = world.s3.bucketArn(bucket.name);
   const isGet = action === 's3:GetObject';
   if (isGet && options.objectKey === undefined) throw new Error('canAccessLogs(s3:GetObject) needs options.objectKey');
-  const result = await evaluate({
-    principal: caller.arn,
-    action,
-    resourceArn: isGet ? `${bucketArn}/${options.objectKey}` : bucketArn,
-    resourceAccount: bucket.ownerAccountId,
-    context: { ...context, ...(!isGet && options.prefix !== undefined ? { 's3:prefix': options.prefix } : {}) },
-    identityPolicies,
-    resourcePolicy: bucket.policy === undefined ? undefined : parsePolicy(bucket.policy),
-  });
-  return result.allowed;
+  const context: RequestContext = !isGet && options.prefix !== undefined ? { 's3:prefix': options.prefix } : {};
+  const policy = bucket.policy === undefined ? undefined : parsePolicy(bucket.policy);
+  return (await world.authorize(caller, action, { arn: isGet ? `${bucketArn}/${options.objectKey}` : bucketArn, accountId: bucket.ownerAccountId, ...(policy ? { policy } : {}) }, context)).allowed;
 }
