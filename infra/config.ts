@@ -28,6 +28,28 @@ export const DEFAULT_KEY_ALIAS = 'alias/cloudtrail-onboarding';
 /** Name of the role in the log-archive account the orchestrator assumes, by default. */
 export const DEFAULT_LOG_ARCHIVE_ACCESS_ROLE_NAME = 'OnboardingLogArchiveAccess';
 
+/** The role Organizations creates in every account it creates (trusting the management account). */
+export const ORGANIZATION_ACCESS_ROLE_NAME = 'OrganizationAccountAccessRole';
+
+/** The member-access role name the MemberAccess stack deploys when the orchestrator is not the management account. */
+export const DEFAULT_MEMBER_ACCESS_ROLE_NAME = 'CloudTrailOnboardingMemberAccess';
+
+/**
+ * Name of the JSON Schema annotation (in `.meta()`) that documents a default the app computes, where
+ * zod's `.default()` cannot hold it (e.g. "the management account"). scripts/config-reference.ts puts
+ * it in the README table and folds it into the key's description in config/onboarding.schema.json.
+ */
+export const COMPUTED_DEFAULT = 'x-default';
+
+/**
+ * The documentation of one key: what it means and, when the app computes it, its default. The
+ * descriptions are the reference (config/onboarding.schema.json and the README table are generated
+ * from them); a default zod fills in (`.default()`) is shown from the schema itself.
+ */
+function doc(description: string, computedDefault?: string): { description: string; [COMPUTED_DEFAULT]?: string } {
+  return computedDefault === undefined ? { description } : { description, [COMPUTED_DEFAULT]: computedDefault };
+}
+
 /**
  * S3 bucket name rules (general purpose buckets): 3-63 characters of lower-case letters, digits, dots
  * and hyphens, starting and ending with a letter or digit, no `..`, not an IP address.
@@ -36,7 +58,9 @@ export const DEFAULT_LOG_ARCHIVE_ACCESS_ROLE_NAME = 'OnboardingLogArchiveAccess'
 const BucketNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 of [a-z0-9.-], starting and ending with a letter or digit)')
-  .refine((s) => !s.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(s), 'must be a valid S3 bucket name (no "..", not an IP address)');
+  .refine((s) => !s.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(s), 'must be a valid S3 bucket name (no "..", not an IP address)')
+  // The refinement in JSON Schema (zod cannot translate a function).
+  .meta({ not: { anyOf: [{ pattern: '\\.\\.' }, { pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+$' }] } });
 
 /**
  * A KMS alias name: `alias/` then 1-250 of [A-Za-z0-9/_-]; `alias/aws/` is reserved for AWS managed keys.
@@ -45,126 +69,177 @@ const BucketNameSchema = z
 const AliasNameSchema = z
   .string()
   .regex(/^alias\/[A-Za-z0-9/_-]{1,250}$/, 'must be a KMS alias name such as alias/cloudtrail-onboarding')
-  .refine((s) => !s.startsWith('alias/aws/'), 'must not start with alias/aws/ (reserved for AWS managed keys)');
+  .refine((s) => !s.startsWith('alias/aws/'), 'must not start with alias/aws/ (reserved for AWS managed keys)')
+  // The refinement in JSON Schema (zod cannot translate a function).
+  .meta({ not: { pattern: '^alias/aws/' } });
 
 const KMS_KEY_ARN = /^arn:[a-z-]+:kms:([a-z0-9-]+):(\d{12}):key\/[A-Za-z0-9-]+$/;
 const KMS_ALIAS_ARN = /^arn:[a-z-]+:kms:([a-z0-9-]+):(\d{12}):(alias\/[A-Za-z0-9/_-]+)$/;
+/** Either of the two (one pattern, so that the JSON Schema carries it). */
+const KMS_KEY_OR_ALIAS_ARN = /^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/;
 const IAM_PRINCIPAL_ARN = /^arn:[a-z-]+:iam::(\d{12}):(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 const IAM_ROLE_ARN = /^arn:[a-z-]+:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 const MANAGED_POLICY_ARN = /^arn:[a-z-]+:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
 
+const IamPrincipalArnSchema = z.string().regex(IAM_PRINCIPAL_ARN, 'must be an IAM principal ARN (arn:aws:iam::<account>:root|role/...|user/...)');
+
+const logBucketName = BucketNameSchema.describe('Name of the bucket, owned by the log-archive account, in the home region.');
+
 /** The central log bucket: created by the app, or an existing one (imported by name). */
-const LogBucketSchema = z.discriminatedUnion(
-  'create',
-  [
-    z.strictObject({
-      create: z.literal(true),
-      /** Name of the bucket to create (in the log-archive account, home region). */
-      name: BucketNameSchema,
-      /** Objects and noncurrent versions expire after this many days. Default 2557 (~7 years). */
-      expireAfterDays: z.number().int('must be a whole number of days').min(1).max(36500).default(DEFAULT_EXPIRE_AFTER_DAYS),
-      /** Bucket that receives the S3 server access logs of the log bucket. Default `<name>-access-logs`. */
-      accessLogsBucketName: BucketNameSchema.optional(),
-    }),
-    z.strictObject({
-      create: z.literal(false),
-      /** Name of the existing bucket (owned by the log-archive account, in the home region). */
-      name: BucketNameSchema,
-    }),
-  ],
-  { error: (iss) => (iss.code === 'invalid_union' ? 'must say "create": true (the app creates the bucket) or false (an existing bucket)' : undefined) },
-);
+const LogBucketSchema = z
+  .discriminatedUnion(
+    'create',
+    [
+      z
+        .strictObject({
+          create: z.literal(true).describe('`true`: the app creates the bucket (and its access-logs bucket).'),
+          name: logBucketName,
+          expireAfterDays: z
+            .number()
+            .int('must be a whole number of days')
+            .min(1)
+            .max(36500)
+            .default(DEFAULT_EXPIRE_AFTER_DAYS)
+            .describe('Objects and noncurrent versions expire after this many days (2557: about seven years, a common retention for audit logs).'),
+          accessLogsBucketName: BucketNameSchema.optional().meta(
+            doc('Name of the bucket the app creates for the S3 server access logs of the log bucket.', '`<name>-access-logs`'),
+          ),
+        })
+        .describe('A bucket the app creates.'),
+      z
+        .strictObject({
+          create: z.literal(false).describe('`false`: an existing bucket, imported by name.'),
+          name: logBucketName,
+        })
+        .describe('An existing bucket.'),
+    ],
+    { error: (iss) => (iss.code === 'invalid_union' ? 'must say "create": true (the app creates the bucket) or false (an existing bucket)' : undefined) },
+  )
+  .describe('The central log bucket: created by the app, or an existing one.');
 
 /** The central KMS key: created by the app, or an existing one (imported by key or alias ARN). */
-const LogKeySchema = z.discriminatedUnion(
-  'create',
-  [
-    z.strictObject({
-      create: z.literal(true),
-      /** Alias of the created key; the runtime finds the key through it. Default alias/cloudtrail-onboarding. */
-      alias: AliasNameSchema.default(DEFAULT_KEY_ALIAS),
-      /** Principals allowed to administer the key (not to use it). Default none: the account, through IAM. */
-      administratorArns: z.array(z.string().regex(IAM_PRINCIPAL_ARN, 'must be an IAM principal ARN (arn:aws:iam::<account>:root|role/...|user/...)')).default([]),
-    }),
-    z.strictObject({
-      create: z.literal(false),
-      /** `arn:aws:kms:<homeRegion>:<logArchive>:key/<id>` or `arn:aws:kms:<homeRegion>:<logArchive>:alias/<name>`. */
-      arn: z.string().refine((s) => KMS_KEY_ARN.test(s) || KMS_ALIAS_ARN.test(s), 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or alias ARN (...:alias/<name>)'),
-    }),
-  ],
-  { error: (iss) => (iss.code === 'invalid_union' ? 'must say "create": true (the app creates the key) or false (an existing key)' : undefined) },
-);
+const LogKeySchema = z
+  .discriminatedUnion(
+    'create',
+    [
+      z
+        .strictObject({
+          create: z.literal(true).describe('`true`: the app creates the key.'),
+          alias: AliasNameSchema.default(DEFAULT_KEY_ALIAS).describe('Alias of the created key; the runtime finds the key through it.'),
+          administratorArns: z
+            .array(IamPrincipalArnSchema)
+            .default([])
+            .describe(
+              'Principals allowed to administer the key (not to use it); with none, the log-archive account administers it through IAM. ' +
+                'Each must exist when the key is created: KMS rejects a key policy that names a principal it cannot find.',
+            ),
+        })
+        .describe('A key the app creates.'),
+      z
+        .strictObject({
+          create: z.literal(false).describe('`false`: an existing key, imported by key or alias ARN.'),
+          arn: z
+            .string()
+            .regex(KMS_KEY_OR_ALIAS_ARN, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or alias ARN (...:alias/<name>)')
+            .describe('ARN of the existing key, in the log-archive account and the home region: `arn:aws:kms:<homeRegion>:<logArchive>:key/<id>` or `...:alias/<name>`.'),
+        })
+        .describe('An existing key.'),
+    ],
+    { error: (iss) => (iss.code === 'invalid_union' ? 'must say "create": true (the app creates the key) or false (an existing key)' : undefined) },
+  )
+  .describe('The central KMS key the trails encrypt with: created by the app, or an existing one.');
 
-const SwitchRoleSchema = runtime.switchRole.extend({
-  /** Principals trusted to assume it: IAM principal ARNs (`arn:aws:iam::<security>:root` or a role ARN). */
-  trustedPrincipalArns: z
-    .array(z.string().regex(IAM_PRINCIPAL_ARN, 'must be an IAM principal ARN (arn:aws:iam::<account>:root|role/...|user/...)'))
-    .min(1, 'must name at least one principal'),
-  /** Managed policies attached. Default: SecurityAudit. */
-  managedPolicyArns: z
-    .array(z.string().regex(MANAGED_POLICY_ARN, 'must be a managed policy ARN (arn:aws:iam::aws:policy/<name> or arn:aws:iam::<account>:policy/<name>)'))
-    .default(['arn:aws:iam::aws:policy/SecurityAudit']),
-});
+const SwitchRoleSchema = runtime.switchRole
+  .extend({
+    name: runtime.switchRole.shape.name.describe('Name of the switch role (must differ from `memberAccessRoleName`).'),
+    trustedPrincipalArns: z
+      .array(IamPrincipalArnSchema)
+      .min(1, 'must name at least one principal')
+      .describe('Principals trusted to assume it: IAM principal ARNs (`arn:aws:iam::<security>:root` or a role ARN).'),
+    managedPolicyArns: z
+      .array(z.string().regex(MANAGED_POLICY_ARN, 'must be a managed policy ARN (arn:aws:iam::aws:policy/<name> or arn:aws:iam::<account>:policy/<name>)'))
+      .default(['arn:aws:iam::aws:policy/SecurityAudit'])
+      .describe('Managed policies attached to the switch role.'),
+    maxSessionDuration: runtime.switchRole.shape.maxSessionDuration.describe('Maximum session duration of the switch role, seconds.'),
+  })
+  .describe('The switch role created in every member account for the security account.');
 
 /** The deployment configuration as written (a JSON file; see config/onboarding.sample.json). */
-export const AppConfigSchema = z.strictObject({
-  /** Region of the bucket, the key, the trails' home region and the orchestrator. */
-  homeRegion: runtime.homeRegion,
-  /** Organizations management account (where account-creation events happen). */
-  managementAccountId: runtime.managementAccountId,
-  /** Security (log-archive) account: owns the bucket, the key and the reader roles. */
-  logArchiveAccountId: runtime.logArchiveAccountId,
-  /** Account the state machine and the step functions run in. Default: the management account. */
-  orchestratorAccountId: AccountIdSchema.optional(),
-  /**
-   * When set, accounts are checked in AWS Organizations and new accounts are onboarded from the
-   * CreateAccountResult event. Without it accounts are registered by API only, and the
-   * member-access role is one each account owner created.
-   */
-  organizationId: runtime.organizationId,
-  /** Role in the management account to read Organizations through. Default: the orchestrator's own role. */
-  organizationsRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)').optional(),
-  /** Allow onboarding the management account itself. Default false. */
-  allowManagementAccount: runtime.allowManagementAccount,
-  /** Allow onboarding the log-archive account itself. Default false. */
-  allowLogArchiveAccount: runtime.allowLogArchiveAccount,
-  /** The central bucket. */
-  logBucket: LogBucketSchema,
-  /** The central KMS key. */
-  logKey: LogKeySchema,
-  /** Optional S3 key prefix for every trail, without slashes at either end. */
-  logPrefix: runtime.logPrefix,
-  /** Name of the trail created in each member account. */
-  trailName: runtime.trailName,
-  /** The switch role created in every member account for the security account. */
-  switchRole: SwitchRoleSchema,
-  /** Reader roles in the log-archive account: `<prefix><accountId>`. Default `CloudTrailLogReader-`. */
-  readerRoleNamePrefix: runtime.readerRoleNamePrefix,
-  /** Role the orchestrator assumes in each member account. Default OrganizationAccountAccessRole. */
-  memberAccessRoleName: runtime.memberAccessRoleName,
-  /** Name of the role in the log-archive account the orchestrator assumes. Default OnboardingLogArchiveAccess. */
-  logArchiveAccessRoleName: z
-    .string()
-    .regex(/^[\w+=,.@-]{1,64}$/, 'must be a valid IAM role name (1-64 of [A-Za-z0-9+=,.@_-])')
-    .default(DEFAULT_LOG_ARCHIVE_ACCESS_ROLE_NAME),
-  /** Lease length of a shared-policy lock, seconds. Default 120. */
-  lockLeaseSeconds: runtime.lockLeaseSeconds,
-  policyBatchWindowMs: runtime.policyBatchWindowMs,
-  /**
-   * Principals allowed to assume the read-only operator role in the log-archive account (what
-   * `onboard plan` reads the shared policies through), e.g. an SSO permission set's role ARN. Default:
-   * the orchestrator account, i.e. whoever that account's IAM policies allow to assume it.
-   */
-  operatorPrincipalArns: z
-    .array(z.string().regex(IAM_PRINCIPAL_ARN, 'must be an IAM principal ARN (arn:aws:iam::<account>:root|role/...|user/...)'))
-    .optional(),
-  /** Who hears about finished onboardings and alarms (SNS email subscriptions). */
-  notifications: z
-    .strictObject({
-      emails: z.array(z.email('must be an e-mail address')).default([]),
-    })
-    .optional(),
-});
+export const AppConfigSchema = z
+  .strictObject({
+    // Accepted so that a file can name its JSON Schema (editors validate and complete with it); dropped by parseAppConfig.
+    $schema: z.string().optional().describe('The JSON Schema of the file, for editors: `./onboarding.schema.json` (relative to the file). Ignored by the app.'),
+    homeRegion: runtime.homeRegion.describe("Region of the bucket, the key, the trails' home region and the orchestrator."),
+    managementAccountId: runtime.managementAccountId.describe('Organizations management account (where account-creation events happen).'),
+    logArchiveAccountId: runtime.logArchiveAccountId.describe('Security (log-archive) account: owns the bucket, the key and the reader roles.'),
+    orchestratorAccountId: AccountIdSchema.optional().meta(
+      doc('Account the state machine and the step functions run in (not the log-archive account).', 'the management account (`managementAccountId`)'),
+    ),
+    organizationId: runtime.organizationId.meta(
+      doc(
+        'When set, accounts are checked in AWS Organizations and new accounts are onboarded from the CreateAccountResult event. ' +
+          'Without it accounts are registered by API only, and the member-access role is one each account owner created.',
+        'none (no Organizations)',
+      ),
+    ),
+    organizationsRoleArn: z
+      .string()
+      .regex(IAM_ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)')
+      .optional()
+      .meta(
+        doc(
+          'Role in the management account to read Organizations through (only with `organizationId`).',
+          `the orchestrator's own role when it runs in the management account; else the read-only role \`${ORGANIZATIONS_READ_ROLE_NAME}\` the ManagementEvents stack creates there`,
+        ),
+      ),
+    allowManagementAccount: runtime.allowManagementAccount.describe('Allow onboarding the management account itself.'),
+    allowLogArchiveAccount: runtime.allowLogArchiveAccount.describe('Allow onboarding the log-archive account itself.'),
+    logBucket: LogBucketSchema,
+    logKey: LogKeySchema,
+    logPrefix: runtime.logPrefix.meta(doc('S3 key prefix for every trail, without slashes at either end.', 'none (logs under `AWSLogs/` at the bucket root)')),
+    trailName: runtime.trailName.describe('Name of the trail created in each member account.'),
+    switchRole: SwitchRoleSchema,
+    readerRoleNamePrefix: runtime.readerRoleNamePrefix.describe('Reader roles in the log-archive account, one per member account, are named `<prefix><accountId>`.'),
+    memberAccessRoleName: runtime.memberAccessRoleName.describe(
+      `Role the orchestrator assumes in each member account. \`${ORGANIZATION_ACCESS_ROLE_NAME}\` trusts only the management account: ` +
+        `with a dedicated orchestrator, name the role the MemberAccess stack deploys (e.g. \`${DEFAULT_MEMBER_ACCESS_ROLE_NAME}\`).`,
+    ),
+    logArchiveAccessRoleName: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, 'must be a valid IAM role name (1-64 of [A-Za-z0-9+=,.@_-])')
+      .default(DEFAULT_LOG_ARCHIVE_ACCESS_ROLE_NAME)
+      .describe(
+        'Name of the role in the log-archive account the orchestrator assumes to edit the shared policies and the reader roles (must not start with `readerRoleNamePrefix`).',
+      ),
+    lockLeaseSeconds: runtime.lockLeaseSeconds.describe(
+      `Lease length of a shared-policy lock, seconds. Must be longer than the step functions' timeout of ${STEP_FUNCTION_TIMEOUT_SECONDS} s, ` +
+        'so that a lease can only expire when its holder is gone.',
+    ),
+    policyBatchWindowMs: runtime.policyBatchWindowMs.describe(
+      'How long the holder of a shared-policy lease waits, when a burst is under way (other accounts admitted and not granted yet), ' +
+        'before it renders: the burst then coalesces into few writes. A lone onboarding never waits. Milliseconds.',
+    ),
+    operatorPrincipalArns: z
+      .array(IamPrincipalArnSchema)
+      .optional()
+      .meta(
+        doc(
+          'Principals allowed to assume the read-only operator role in the log-archive account (what `onboard plan` reads the shared policies through), ' +
+            "e.g. an SSO permission set's role ARN.",
+          "the orchestrator account, i.e. whoever that account's IAM policies allow to assume it",
+        ),
+      ),
+    notifications: z
+      .strictObject({
+        emails: z.array(z.email('must be an e-mail address')).default([]).describe('E-mail addresses subscribed to the notifications topic (each confirms its subscription).'),
+      })
+      .optional()
+      .describe('Who hears about finished onboardings and alarms (SNS e-mail subscriptions); without it, no one is subscribed.'),
+  })
+  .meta({
+    title: 'CloudTrail account onboarding: deployment configuration',
+    description: 'The configuration `cdk deploy` and the operator CLI read (README "Configuration reference").',
+  });
 
 /** The configuration as written (defaults may be omitted). */
 export type AppConfigInput = z.input<typeof AppConfigSchema>;
@@ -181,7 +256,7 @@ export interface DerivedConfig {
 }
 
 /** Validated deployment configuration, with its derived values. */
-export type AppConfig = z.infer<typeof AppConfigSchema> & DerivedConfig;
+export type AppConfig = Omit<z.infer<typeof AppConfigSchema>, '$schema'> & DerivedConfig;
 
 /** A configuration that failed validation; `problems` has one line per bad key. */
 export class InvalidConfiguration extends Error {
@@ -228,7 +303,7 @@ function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string
 }
 
 /** The checks across keys (the shape is valid). Returns one line per problem. */
-function crossKeyProblems(cfg: z.infer<typeof AppConfigSchema>): string[] {
+function crossKeyProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>): string[] {
   const problems: string[] = [];
   if (cfg.lockLeaseSeconds <= STEP_FUNCTION_TIMEOUT_SECONDS) {
     // A lease that can expire while its holder still runs would let two writers in at once.
@@ -308,12 +383,6 @@ function crossKeyProblems(cfg: z.infer<typeof AppConfigSchema>): string[] {
   return problems;
 }
 
-/** The role Organizations creates in every account it creates (trusting the management account). */
-export const ORGANIZATION_ACCESS_ROLE_NAME = 'OrganizationAccountAccessRole';
-
-/** The member-access role name the MemberAccess stack deploys when the orchestrator is not the management account. */
-export const DEFAULT_MEMBER_ACCESS_ROLE_NAME = 'CloudTrailOnboardingMemberAccess';
-
 /**
  * The role ValidateRequest reads Organizations through: the configured one; else, when the
  * orchestrator runs outside the management account, the read-only role the ManagementEvents stack
@@ -359,7 +428,7 @@ export function aliasOfKeyArn(arn: string): string | undefined {
 export function parseAppConfig(raw: unknown, source = 'configuration'): AppConfig {
   const result = AppConfigSchema.safeParse(raw);
   if (!result.success) throw new InvalidConfiguration(source, formatIssues(raw, result.error.issues));
-  const cfg = result.data;
+  const { $schema: _schema, ...cfg } = result.data;
   const problems = crossKeyProblems(cfg);
   if (problems.length) throw new InvalidConfiguration(source, problems);
   return {
