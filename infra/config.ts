@@ -286,15 +286,91 @@ const CREATE_VARIANT_KEYS: Record<string, Record<string, boolean>> = {
   logKey: { alias: true, administratorArns: true, arn: false },
 };
 
+/**
+ * The keys the model allows in the object at `path` of `raw` (for a union of objects, in the option
+ * `raw` selects by its discriminator); undefined when `path` does not lead to one object.
+ */
+export function allowedKeysAt(schema: z.core.$ZodType, raw: unknown, path: readonly PropertyKey[]): string[] | undefined {
+  const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
+  switch (def.type) {
+    case 'optional':
+    case 'default':
+    case 'prefault':
+    case 'nullable':
+    case 'readonly':
+      return allowedKeysAt(def.innerType as z.core.$ZodType, raw, path);
+    case 'pipe':
+      return allowedKeysAt(def.in as z.core.$ZodType, raw, path);
+    case 'union': {
+      const disc = def.discriminator as string | undefined;
+      const value = disc === undefined ? undefined : valueAt(raw, [disc]);
+      const options = (def.options as z.core.$ZodType[]).filter((o) => disc === undefined || (o._zod.propValues?.[disc]?.has(value as z.core.util.Primitive) ?? false));
+      return options.length === 1 ? allowedKeysAt(options[0], raw, path) : undefined;
+    }
+    case 'object': {
+      const shape = def.shape as Record<string, z.core.$ZodType>;
+      if (path.length === 0) return Object.keys(shape);
+      const [head, ...rest] = path;
+      const child = shape[String(head)];
+      return child && allowedKeysAt(child, valueAt(raw, [head]), rest);
+    }
+    case 'array': {
+      if (path.length === 0) return undefined;
+      const [head, ...rest] = path;
+      return allowedKeysAt(def.element as z.core.$ZodType, valueAt(raw, [head]), rest);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Edit distance between two strings (optimal string alignment: insertions, deletions,
+ * substitutions and swaps of two adjacent characters each count 1).
+ */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The key someone who wrote `key` most likely meant, among `candidates`: one that differs only in
+ * case, else the nearest within an edit distance of 2 (and of half the longer key, so that a short
+ * key is not "near" everything); of keys equally near, the first. Undefined when none is near.
+ */
+export function nearestKey(key: string, candidates: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const sameCase = candidates.find((c) => c.toLowerCase() === lower);
+  if (sameCase) return sameCase;
+  let best: { key: string; distance: number } | undefined;
+  for (const c of candidates) {
+    const distance = editDistance(lower, c.toLowerCase());
+    const limit = Math.min(2, Math.floor(Math.max(key.length, c.length) / 2));
+    if (distance <= limit && (!best || distance < best.distance)) best = { key: c, distance };
+  }
+  return best?.key;
+}
+
 function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.flatMap((i) => {
     if (i.code === 'unrecognized_keys') {
-      // One line per unknown key, named by its full path.
+      // One line per unknown key, named by its full path, with the key it most likely meant.
+      const present = valueAt(raw, i.path);
+      const candidates = (allowedKeysAt(AppConfigSchema, raw, i.path) ?? []).filter((c) => !(present && typeof present === 'object' && c in present));
       return i.keys.map((k) => {
         const key = [...i.path, k].join('.');
         const variant = i.path.length === 1 ? CREATE_VARIANT_KEYS[String(i.path[0])]?.[k] : undefined;
         const hint = variant === undefined ? '' : ` (only with "create": ${variant})`;
-        return `${key}: is not a configuration key here${hint} (received ${describeReceived(raw, [...i.path, k])})`;
+        const meant = variant === undefined ? nearestKey(k, candidates) : undefined;
+        const suggestion = meant === undefined ? '' : `; did you mean ${[...i.path, meant].join('.')}?`;
+        return `${key}: is not a configuration key here${hint} (received ${describeReceived(raw, [...i.path, k])})${suggestion}`;
       });
     }
     const key = i.path.join('.') || '(root)';

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseRuntimeConfig } from '../../handlers/shared/config';
-import { loadAppConfig, orchestratorAccount, parseAppConfig, runtimeConfigOf } from '../../infra/config';
+import { loadAppConfig, nearestKey, orchestratorAccount, parseAppConfig, runtimeConfigOf } from '../../infra/config';
 import { INVALID_CONFIGS, problemsOf, sampleWith } from './config-cases';
 import { CREATE_SAMPLE, createSampleRaw, SAMPLE, sampleRaw } from './helpers';
 
@@ -84,5 +84,42 @@ describe('invalid configurations fail, naming the key', () => {
     expect(() => loadAppConfig(file)).toThrow(`Invalid configuration in ${file}:\n  - homeRegion: must be a region such as eu-west-1 (received "x")`);
     writeFileSync(file, '{ not json');
     expect(() => loadAppConfig(file)).toThrow(/cannot read JSON/);
+  });
+});
+
+describe('an unknown key is reported with the key it most likely meant', () => {
+  const bucket = { create: false, name: 'org-logs' };
+  const createdKey = { create: true };
+  const switchRole = { name: 'Audit', trustedPrincipalArns: ['arn:aws:iam::222233334444:root'] };
+  const cases: [string, () => unknown, string][] = [
+    ['a misspelt nested key', () => sampleWith({ logBucket: { create: false, nmae: 'x' } }), 'logBucket.nmae: is not a configuration key here (received "x"); did you mean logBucket.name?'],
+    ['a key in the wrong case', () => sampleWith({ homeRegion: undefined, HomeRegion: 'eu-west-1' }), 'HomeRegion: is not a configuration key here (received "eu-west-1"); did you mean homeRegion?'],
+    ['a key in lower case', () => sampleWith({ trailName: undefined, trailname: 't' }), 'trailname: is not a configuration key here (received "t"); did you mean trailName?'],
+    ['two letters swapped', () => sampleWith({ logPrefix: undefined, logPerfix: 'p' }), 'logPerfix: is not a configuration key here (received "p"); did you mean logPrefix?'],
+    ['a letter missing', () => sampleWith({ switchRole: { name: 'Audit', trustedPrincipalArn: [] } }), 'switchRole.trustedPrincipalArn: is not a configuration key here (received []); did you mean switchRole.trustedPrincipalArns?'],
+    ['a key of the variant "create" selects', () => sampleWith({ logBucket: bucket, logKey: { ...createdKey, alais: 'alias/x' } }), 'logKey.alais: is not a configuration key here (received "alias/x"); did you mean logKey.alias?'],
+    ['a key of the existing-key variant', () => sampleWith({ logKey: { create: false, ARN: 'x' } }), 'logKey.ARN: is not a configuration key here (received "x"); did you mean logKey.arn?'],
+    ['a key inside an optional object', () => sampleWith({ notifications: { email: ['a@example.com'] } }), 'notifications.email: is not a configuration key here (received ["a@example.com"]); did you mean notifications.emails?'],
+    ['no near key', () => sampleWith({ bucketName: 'x' }), 'bucketName: is not a configuration key here (received "x")'],
+    ['a near key that is already set', () => sampleWith({ homeregion: 'x' }), 'homeregion: is not a configuration key here (received "x")'],
+    ['a key of the other variant: its variant, not a guess', () => sampleWith({ logBucket: { ...bucket, expireAfterDays: 30 } }), 'logBucket.expireAfterDays: is not a configuration key here (only with "create": true) (received 30)'],
+    ['a short key is near nothing', () => sampleWith({ switchRole: { ...switchRole, ma: 1 } }), 'switchRole.ma: is not a configuration key here (received 1)'],
+  ];
+
+  it.each(cases)('%s', (_what, raw, expected) => {
+    expect(problemsOf(raw())).toContain(expected);
+  });
+
+  it.each([
+    ['nmae', ['create', 'name'], 'name'],
+    ['NAME', ['create', 'name'], 'name'],
+    ['expireAfterDay', ['expireAfterDays', 'accessLogsBucketName'], 'expireAfterDays'],
+    ['lockLeaseSecond', ['lockLeaseSeconds', 'lockLeaseSecondz'], 'lockLeaseSeconds'],
+    ['trailNameXYZ', ['trailName'], undefined],
+    ['x', ['arn'], undefined],
+    ['ab', ['arn'], undefined],
+    ['anything', [], undefined],
+  ] as [string, string[], string | undefined][])('nearestKey(%j, %j) is %j', (key, candidates, expected) => {
+    expect(nearestKey(key, candidates)).toBe(expected);
   });
 });
