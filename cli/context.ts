@@ -24,8 +24,8 @@ export interface GlobalOptions {
   readonly local?: boolean;
   readonly profile?: string;
   readonly region?: string;
-  /** The deployment configuration file (the one `cdk deploy` used). */
-  readonly config: string;
+  /** The deployment configuration file (the one `cdk deploy` used). Required unless `local`: see configFileOf. */
+  readonly config?: string;
   readonly stateMachineArn?: string;
   readonly tableName?: string;
   /** Directory of the local simulation's state. */
@@ -46,9 +46,23 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** The configuration file of the local simulation, which `--local` uses unless `--config` names another. */
+export const LOCAL_DEFAULT_CONFIG = 'config/onboarding.sample.json';
+
+/**
+ * The configuration file the options name: `--config`; with `--local` and no `--config`, the sample.
+ * Undefined against AWS without `--config`: there is no default there, since the sample would point a
+ * real run at the sample's accounts, bucket and key.
+ */
+export function configFileOf(opts: Pick<GlobalOptions, 'local' | 'config'>): string | undefined {
+  return opts.config ?? (opts.local ? LOCAL_DEFAULT_CONFIG : undefined);
+}
+
 /** Opens the backend the options name. */
 export async function openBackend(opts: GlobalOptions): Promise<Backend> {
-  const appConfig = loadAppConfig(opts.config);
+  const file = configFileOf(opts);
+  if (file === undefined) throw new ConfigurationError('No deployment configuration: pass --config <file> (the file cdk deploy used).');
+  const appConfig = loadAppConfig(file);
   return opts.local ? openLocal(opts, appConfig) : openAws(opts, appConfig);
 }
 

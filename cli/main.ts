@@ -11,14 +11,11 @@ import { ConfigurationError, ErrorKind, isOnboardingError } from '../handlers/sh
 import { describeOnboarding, isOpen, retryOnboarding, startOnboarding, type OnboardingView, type RetryResult, type StartResult } from '../handlers/start';
 import { parseRuntimeConfig } from '../handlers/shared/config';
 import { loadAppConfig, runtimeConfigOf } from '../infra/config';
-import { openBackend, type Backend, type GlobalOptions } from './context';
+import { configFileOf, LOCAL_DEFAULT_CONFIG, openBackend, type Backend, type GlobalOptions } from './context';
 import { formatAccountList, formatPlan, formatStepLine, formatView, type Io } from './format';
 import { buildPlan } from './plan';
 
 export type { Io } from './format';
-
-/** The default configuration file (also the local simulation's). */
-export const DEFAULT_CONFIG = 'config/onboarding.sample.json';
 
 /** Exit codes. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -80,7 +77,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .option('--local', 'run against the local simulation (state kept in .onboard-local/)')
     .option('--profile <name>', 'AWS profile (standard credential chain otherwise)')
     .option('--region <region>', 'AWS region of the orchestrator (default: the configuration home region)')
-    .option('--config <file>', 'deployment configuration file', DEFAULT_CONFIG)
+    .option('--config <file>', `deployment configuration file, the one cdk deploy used (required against AWS; --local default: ${LOCAL_DEFAULT_CONFIG})`)
     .option('--state-machine-arn <arn>', 'state machine ARN (default: the orchestrator stack output)')
     .option('--table-name <name>', 'status table name (default: the orchestrator stack output)')
     .addOption(new Option('--state-dir <dir>', 'directory of the local simulation state').default('.onboard-local').hideHelp())
@@ -89,6 +86,18 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .showHelpAfterError();
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  /** The configuration file: present before any command runs (the preAction hook below). */
+  const configFile = (): string => configFileOf(globals())!;
+
+  // Against AWS, a forgotten --config is a usage error, never a run with the sample's accounts.
+  program.hook('preAction', () => {
+    if (configFileOf(globals()) === undefined) {
+      program.error(`error: option '--config <file>' is required against AWS (the deployment configuration cdk deploy used); only --local defaults to ${LOCAL_DEFAULT_CONFIG}`, {
+        exitCode: EXIT.usage,
+        code: 'onboard.missingConfig',
+      });
+    }
+  });
   const open = async () => (backend ??= await openBackend(globals()));
 
   /** After a start or a retry: report it, then follow the execution unless told not to wait. */
@@ -171,7 +180,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       let bucketKeyEnabled = o.bucketKey === true;
       if (offline) {
         // No AWS at all: the documents come from the files, the settings from the configuration.
-        config = parseRuntimeConfig(runtimeConfigOf(loadAppConfig(globals().config), 'offline-plan'));
+        config = parseRuntimeConfig(runtimeConfigOf(loadAppConfig(configFile()), 'offline-plan'));
         if (!/:key\//.test(config.keyArn)) {
           throw new ConfigurationError(`An offline plan needs the key's ARN, and the configuration names it by alias (${config.keyArn}). Set logKey.arn to the key ARN.`);
         }

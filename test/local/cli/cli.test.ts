@@ -12,6 +12,8 @@ import { openLocalSession } from '../../../local/session';
 import sample from '../../../config/onboarding.sample.json';
 
 const DIR = mkdtempSync(path.join(tmpdir(), 'onboard-cli-'));
+/** Outside --local the CLI has no default configuration. */
+const SAMPLE_CONFIG = path.join(__dirname, '../../../config/onboarding.sample.json');
 const OK = '444455556666';
 const FAILING = '555566667777';
 
@@ -148,7 +150,7 @@ describe('onboard plan', () => {
     writeFileSync(bucketFile, JSON.stringify({ Version: '2012-10-17', Statement: [foreign] }));
     writeFileSync(keyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222233334444:root' }, Action: 'kms:*', Resource: '*' }] }));
     const out: string[] = [];
-    const code = await runCli(['plan', OK, FAILING, '--bucket-policy', bucketFile, '--key-policy', keyFile, '--json'], { out: (s) => out.push(s), err: () => undefined });
+    const code = await runCli(['--config', SAMPLE_CONFIG, 'plan', OK, FAILING, '--bucket-policy', bucketFile, '--key-policy', keyFile, '--json'], { out: (s) => out.push(s), err: () => undefined });
     expect(code).toBe(EXIT.ok);
     const plan = JSON.parse(out.join('\n'));
     expect(Object.keys(plan).sort()).toEqual(['accounts', 'bucketPolicy', 'keyPolicy']);
@@ -168,7 +170,7 @@ describe('onboard plan', () => {
     const ids = Array.from({ length: n }, (_, i) => String(710000000000 + i * 13));
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(['plan', ...ids, '--bucket-policy', bucketFile, '--key-policy', keyFile, '--json'], { out: (x) => out.push(x), err: (x) => err.push(x) });
+    const code = await runCli(['--config', SAMPLE_CONFIG, 'plan', ...ids, '--bucket-policy', bucketFile, '--key-policy', keyFile, '--json'], { out: (x) => out.push(x), err: (x) => err.push(x) });
     expect({ code, err }).toEqual({ code: EXIT.ok, err: [] });
     const plan = JSON.parse(out.join('\n'));
     expect(Object.keys(plan.accounts)).toHaveLength(n);
