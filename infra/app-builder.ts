@@ -53,7 +53,12 @@ export function buildApp(config: AppConfig, appProps: AppProps = {}): Onboarding
     config,
     env: { account: config.logArchiveAccountId, region: config.homeRegion },
     description: 'CloudTrail account onboarding: central log bucket and key (when created), access role of the orchestrator',
-    terminationProtection: true,
+    // No termination protection: when a first create fails (ROLLBACK_COMPLETE), `cdk deploy` deletes the
+    // stack before creating it again and does not lift the protection first, so CloudFormation refuses the
+    // delete and every retry fails until someone disables it by hand (infra/README.md "Deleting and
+    // re-creating the stacks"). What deleting the stack must not lose -- buckets, bucket policies, key --
+    // is retained by its deletion policy (RetainExceptOnCreate) instead.
+    terminationProtection: false,
   });
   const orchestrator = new OrchestratorStack(app, STACK_IDS.orchestrator, {
     config,

@@ -26,6 +26,17 @@ import { OWNERSHIP } from '../../handlers/shared/config';
 import { OPERATOR_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, ROLE_NAME_PREFIX } from '../names';
 import { stepsUsingLogArchiveRole } from './orchestrator-stack';
 
+/**
+ * Removal policy of what this stack keeps when it is deleted or a resource is replaced: the buckets, their
+ * policies and the key. CloudFormation's `RetainExceptOnCreate` (CDK `RETAIN_ON_UPDATE_OR_DELETE`) retains
+ * them like `Retain` in every stack operation except the one that created them: when that operation rolls
+ * back, they are deleted. With plain `Retain`, a failed first create kept the fixed-name buckets, and every
+ * retry failed on "bucket already exists". The UpdateReplacePolicy stays `Retain`.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+ * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.RemovalPolicy.html
+ */
+const RETAIN_EXCEPT_ON_CREATE = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+
 /** Properties of {@link LogArchiveStack}. */
 export interface LogArchiveStackProps extends StackProps {
   /** The validated deployment configuration. */
@@ -100,7 +111,7 @@ export class LogArchiveStack extends Stack {
         enableKeyRotation: true,
         // The default key policy: `arn:aws:iam::<this account>:root` may use kms:* -- the delegation to IAM
         // that the reader roles (authorized by their own IAM policies) and this stack's access role rely on.
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RETAIN_EXCEPT_ON_CREATE,
         pendingWindow: Duration.days(30),
       });
       if (cfg.logKey.administratorArns.length) {
@@ -146,7 +157,7 @@ export class LogArchiveStack extends Stack {
           { id: 'ExpireNoncurrentVersions', noncurrentVersionExpiration: Duration.days(cfg.logBucket.expireAfterDays) },
           { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
         ],
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RETAIN_EXCEPT_ON_CREATE,
       });
       acknowledge(
         accessLogs,
@@ -192,10 +203,13 @@ export class LogArchiveStack extends Stack {
           { id: 'ExpireNoncurrentVersions', noncurrentVersionExpiration: Duration.days(cfg.logBucket.expireAfterDays) },
           { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
         ],
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RETAIN_EXCEPT_ON_CREATE,
       });
       // Deleting the policy resource would delete the statements the service wrote: keep it with the bucket.
-      (this.bucket as s3.Bucket).policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      (this.bucket as s3.Bucket).policy?.applyRemovalPolicy(RETAIN_EXCEPT_ON_CREATE);
+      // The access-logs bucket is kept too, and receives the log bucket's server access logs only under its
+      // policy (the logging service's grant): keep that with it.
+      accessLogs.policy?.applyRemovalPolicy(RETAIN_EXCEPT_ON_CREATE);
       suppressGuardRule(this.bucket, GUARD_RULES.s3EventNotifications, BUCKET_NOTIFICATIONS_REASON);
       suppressGuardRule(
         this.bucket,

@@ -143,7 +143,11 @@ export class OrchestratorStack extends Stack {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack is deleted (it holds every account's status and the shared-policy member set),
+      // but deleted when the operation that created it rolls back (CloudFormation RetainExceptOnCreate):
+      // a failed first deploy leaves no orphaned empty table behind.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const runtimeConfig = this.toJsonString(runtimeConfigOf(cfg, this.table.tableName));
