@@ -90,6 +90,14 @@ export function stepsUsingLogArchiveRole(cfg: Pick<AppConfig, 'keyArn'>): StepNa
   return STEP_NAMES.filter((n) => STEP_ACCESS[n].logArchive === 'always' || (STEP_ACCESS[n].logArchive === 'keyAlias' && keyIsAlias));
 }
 
+/**
+ * The state machine's log group: `/aws/vendedlogs/states/<stack name>/<state machine name>`, the prefix
+ * Step Functions asks for (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html).
+ */
+function stateMachineLogGroupName(stackName: string): string {
+  return `/aws/vendedlogs/states/${stackName}/${STATE_MACHINE_NAME}`;
+}
+
 const HANDLERS_DIR = path.join(__dirname, '..', '..', 'handlers');
 
 /** Entry points that start executions (the other engineer's handlers). */
@@ -230,7 +238,14 @@ export class OrchestratorStack extends Stack {
     this.functions = fns;
 
     // ---- the state machine
+    // Step Functions adds the log group it logs to to the account's CloudWatch Logs resource policy, which
+    // is limited to 5,120 characters (reached in an account with many log deliveries, such as the
+    // management account); near that limit CloudWatch Logs enables the log groups under /aws/vendedlogs/
+    // as a whole, so a name there keeps working. One name per stack: stable, never shared by two stacks.
+    // It stays within the logs key's condition (any log group of this account and region).
+    // https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html
     const sfnLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      logGroupName: stateMachineLogGroupName(this.stackName),
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
       encryptionKey: this.logsKey(),

@@ -99,7 +99,7 @@ describe('the onboarding REST API', () => {
   });
 
   it('creates the execution log group API Gateway writes to, encrypted and expiring, before the stage', () => {
-    const [logsId, logGroup] = onlyResource(t, 'AWS::Logs::LogGroup', { LogGroupName: Match.anyValue() });
+    const [logsId, logGroup] = onlyResource(t, 'AWS::Logs::LogGroup', { LogGroupName: { 'Fn::Join': Match.anyValue() } });
     expect(flatten(logGroup.Properties!.LogGroupName)).toMatch(/^API-Gateway-Execution-Logs_<RestApi[0-9A-F]{8}>\/v1$/);
     expect(logGroup.Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] } });
     const [, stage] = onlyResource(t, 'AWS::ApiGateway::Stage') as [string, { DependsOn?: string[] }];
