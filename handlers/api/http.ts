@@ -11,6 +11,7 @@
  * | account never onboarded          | 404 OnboardingNotFound                                                  |
  * | execution name used otherwise    | 409 ExecutionNameTaken                                                  |
  * | AWS throttling / 5xx             | 503 with Retry-After                                                    |
+ * | not done before the deadline     | 503 with Retry-After (./deadline.ts)                                    |
  * | anything else                    | 500 with the request id (details only in the log, never a stack trace) |
  *
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-output-format
@@ -170,6 +171,26 @@ export function errorResponse(e: unknown, requestId: string): APIGatewayProxyRes
   }
   const name = isOnboardingError(e) ? e.name : 'InternalError';
   return json(500, errorBody(name, `The request could not be completed. Quote request id ${requestId} when you report it.`, requestId), requestId);
+}
+
+/**
+ * The answer when the work did not finish before the handler's deadline (./deadline.ts). A call may have
+ * gone through (StartExecution, RedriveExecution): a repeat is safe, since starting and retrying answer
+ * with the execution that exists.
+ */
+export function deadlineResponse(requestId: string, waitedMs: number): APIGatewayProxyResult {
+  const seconds = Math.round(waitedMs / 1000);
+  return json(
+    503,
+    errorBody(
+      'ServiceUnavailable',
+      `AWS did not answer within ${seconds} seconds. The request may still take effect; repeating it is safe (an onboarding that exists is ` +
+        `answered, not started twice): try again in ${RETRY_AFTER_SECONDS} seconds, or read GET /accounts/{accountId}.`,
+      requestId,
+    ),
+    requestId,
+    { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  );
 }
 
 function executionOf(r: ExecutionRef): ExecutionRef {

@@ -1,6 +1,7 @@
 /**
  * Lambda entry of the onboarding API (API Gateway REST API, IAM authorization, Lambda proxy
- * integration): wiring only. Routes and responses: ./http.ts; the work: handlers/start.
+ * integration): wiring only. Routes and responses: ./http.ts; the time budget: ./deadline.ts; the
+ * work: handlers/start.
  *
  * Environment: `ONBOARDING_CONFIG` (tableName, homeRegion) and `STATE_MACHINE_ARN`.
  */
@@ -10,34 +11,49 @@ import { loadRuntimeConfig } from '../shared/config';
 import { isOnboardingError } from '../shared/errors';
 import { logger } from '../shared/step-handler';
 import { createStartDeps, describeOnboarding, loadStateMachineArn, retryOnboarding, startOnboarding } from '../start';
-import { errorResponse, isResponse, matchRoute, parseJsonBody, retryResponse, startResponse, viewResponse } from './http';
+import { API_HTTP_TIMEOUTS, DEADLINE_PASSED, deadlineMs, withinDeadline } from './deadline';
+import { deadlineResponse, errorResponse, isResponse, matchRoute, parseJsonBody, retryResponse, startResponse, viewResponse } from './http';
 
-const deps = createStartDeps(loadRuntimeConfig(), loadStateMachineArn());
+// Every SDK call is bounded (connection and request timeouts, one retry): a stalled connection is
+// abandoned and retried within the request's time budget instead of holding it to the deadline.
+const deps = createStartDeps(loadRuntimeConfig(), loadStateMachineArn(), undefined, API_HTTP_TIMEOUTS);
 
-/** Handles one API request; never throws (every failure is a JSON response). */
+/** Handles one API request; never throws (every failure is a JSON response), and answers before the function's timeout. */
 export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
   if (context) logger.addContext(context);
   const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
   logger.appendKeys({ apiRequestId: requestId, httpMethod: event.httpMethod, resource: event.resource ?? event.path });
   const started = Date.now();
+  const waitMs = deadlineMs(context?.getRemainingTimeInMillis());
+  const answer = await withinDeadline(respond(event, requestId), waitMs);
   let response: APIGatewayProxyResult;
+  if (answer === DEADLINE_PASSED) {
+    response = deadlineResponse(requestId, waitMs ?? 0);
+    logger.error('request not done before the deadline', { statusCode: response.statusCode, waitedMs: waitMs });
+  } else {
+    response = answer;
+  }
+  logger.info('request handled', { statusCode: response.statusCode, durationMs: Date.now() - started });
+  logger.removeKeys(['apiRequestId', 'httpMethod', 'resource', 'accountId']);
+  return response;
+}
+
+/** The response to one request; never rejects. */
+async function respond(event: APIGatewayProxyEvent, requestId: string): Promise<APIGatewayProxyResult> {
   try {
     const route = matchRoute(event, requestId);
-    if (isResponse(route)) {
-      response = route;
-    } else if (route.kind === 'start') {
+    if (isResponse(route)) return route;
+    if (route.kind === 'start') {
       const { accountId } = parseOnboardingRequest(parseJsonBody(event));
       logger.appendKeys({ accountId });
-      response = startResponse(await startOnboarding(deps, accountId), requestId);
-    } else {
-      logger.appendKeys({ accountId: route.accountId });
-      response =
-        route.kind === 'get'
-          ? viewResponse(await describeOnboarding(deps, route.accountId), requestId)
-          : retryResponse(await retryOnboarding(deps, route.accountId), requestId);
+      return startResponse(await startOnboarding(deps, accountId), requestId);
     }
+    logger.appendKeys({ accountId: route.accountId });
+    return route.kind === 'get'
+      ? viewResponse(await describeOnboarding(deps, route.accountId), requestId)
+      : retryResponse(await retryOnboarding(deps, route.accountId), requestId);
   } catch (e) {
-    response = errorResponse(e, requestId);
+    const response = errorResponse(e, requestId);
     const log = response.statusCode >= 500 ? logger.error.bind(logger) : logger.warn.bind(logger);
     log('request failed', {
       statusCode: response.statusCode,
@@ -45,8 +61,6 @@ export async function handler(event: APIGatewayProxyEvent, context?: Context): P
       details: isOnboardingError(e) ? e.details : undefined,
       error: e as Error,
     });
+    return response;
   }
-  logger.info('request handled', { statusCode: response.statusCode, durationMs: Date.now() - started });
-  logger.removeKeys(['apiRequestId', 'httpMethod', 'resource', 'accountId']);
-  return response;
 }

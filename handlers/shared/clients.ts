@@ -34,10 +34,29 @@ export function registerClientHook(hook: ClientHook): () => void {
  */
 export const SDK_MAX_ATTEMPTS = 2;
 
+/**
+ * Time limits of each HTTP attempt, given to the client as its `requestHandler` options (the SDK's
+ * Node.js handler, @smithy/node-http-handler). Both default to 0, no limit: an attempt on a stalled
+ * connection waits until the invocation ends. Without `throwOnRequestTimeout` a breached
+ * `requestTimeout` is only logged; with it the attempt fails with `TimeoutError`, which the SDK retries
+ * (within {@link SDK_MAX_ATTEMPTS}).
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-configuring-maxsockets.html (the options shorthand)
+ * https://docs.aws.amazon.com/AWSJavaScriptSDK/v3/latest/Package/-smithy-node-http-handler
+ */
+export interface HttpTimeouts {
+  /** Milliseconds to establish the connection. */
+  readonly connectionTimeout: number;
+  /** Milliseconds for the whole request and response. */
+  readonly requestTimeout: number;
+  readonly throwOnRequestTimeout: true;
+}
+
 /** Options common to every client. */
 export interface ClientOptions {
   region: string;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Time limits of each attempt; default: the SDK's (none). */
+  requestHandler?: HttpTimeouts;
 }
 
 /** Builds a client of the given class with our defaults and any registered hooks. */

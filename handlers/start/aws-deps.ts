@@ -8,7 +8,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StepFunctionsAdapter } from '../adapters/sfn';
 import { StatusStore } from '../adapters/status-store';
-import { createClient } from '../shared/clients';
+import { createClient, type HttpTimeouts } from '../shared/clients';
 import type { RuntimeConfig } from '../shared/config';
 import { ConfigurationError } from '../shared/errors';
 import type { StartDeps } from './deps';
@@ -40,11 +40,13 @@ export function regionOfStateMachine(stateMachineArn: string): string {
 /**
  * The start paths' dependencies. The SFN client uses the state machine's own region: the
  * Organizations event arrives in us-east-1, where the event function may run, while the state
- * machine lives in the home region.
+ * machine lives in the home region. `http` bounds every attempt of both clients (the API's time
+ * budget); default: the SDK's limits (none).
  */
-export function createStartDeps(config: RuntimeConfig, stateMachineArn: string, now: () => Date = () => new Date()): StartDeps {
-  const sfn = createClient(SFNClient, { region: regionOfStateMachine(stateMachineArn) });
-  const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }), {
+export function createStartDeps(config: RuntimeConfig, stateMachineArn: string, now: () => Date = () => new Date(), http?: HttpTimeouts): StartDeps {
+  const limits = http ? { requestHandler: http } : {};
+  const sfn = createClient(SFNClient, { region: regionOfStateMachine(stateMachineArn), ...limits });
+  const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion, ...limits }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return {

@@ -106,6 +106,17 @@ const ENTRIES = {
   StartFromEvent: path.join(HANDLERS_DIR, 'start-from-event', 'index.ts'),
 } as const;
 
+/**
+ * Timeout of the Api function. API Gateway's REST integration waits at most 29 s (the default
+ * integration timeout, for Lambda proxy integrations too) and then answers 504 itself. That 29 s also
+ * covers a cold start, whose Init phase Lambda limits to 10 s (then retries it within the invocation's
+ * timeout): 10 s + 15 s leaves room below 29 s. The handler answers shortly before this timeout on its
+ * own (handlers/api/deadline.ts), and every SDK attempt it makes is time-limited.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+ */
+export const API_FUNCTION_TIMEOUT = Duration.seconds(15);
+
 /** Lambda runtime of every function: the latest Node.js Lambda offers (cdk-nag AwsSolutions-L1). */
 const RUNTIME = lambda.Runtime.NODEJS_24_X;
 
@@ -310,7 +321,7 @@ export class OrchestratorStack extends Stack {
     const alarmAction = this.topicAlarmAction();
 
     // ---- way in 1: the REST API (IAM-authorized)
-    this.apiFunction = this.nodeFunction('Api', ENTRIES.Api, starterEnv);
+    this.apiFunction = this.nodeFunction('Api', ENTRIES.Api, starterEnv, API_FUNCTION_TIMEOUT);
     grantStarter(this.apiFunction, { redrive: true });
     this.api = this.restApi(this.apiFunction);
 
@@ -406,8 +417,11 @@ export class OrchestratorStack extends Stack {
     this.dashboard(stateMachine, fns);
   }
 
-  /** A Node.js function with its own (encrypted) log group and its own role `CloudTrailOnboarding-<id>`. */
-  private nodeFunction(id: string, entry: string, environment: Record<string, string>): nodejs.NodejsFunction {
+  /**
+   * A Node.js function with its own (encrypted) log group and its own role `CloudTrailOnboarding-<id>`.
+   * Timeout: `timeout`, default the step functions' (STEP_FUNCTION_TIMEOUT_SECONDS).
+   */
+  private nodeFunction(id: string, entry: string, environment: Record<string, string>, timeout = Duration.seconds(STEP_FUNCTION_TIMEOUT_SECONDS)): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -427,7 +441,7 @@ export class OrchestratorStack extends Stack {
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(STEP_FUNCTION_TIMEOUT_SECONDS),
+      timeout,
       tracing: lambda.Tracing.ACTIVE,
       role,
       logGroup,

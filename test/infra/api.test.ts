@@ -4,7 +4,18 @@
  * integration with the Api function.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { API_HTTP_TIMEOUTS, DEADLINE_MARGIN_MS } from '../../handlers/api/deadline';
+import { SDK_MAX_ATTEMPTS } from '../../handlers/shared/clients';
 import { flatten, onlyResource, resourcesOf, SAMPLE, synth } from './helpers';
+
+/**
+ * API Gateway's REST integration timeout (the default, and the most a Lambda integration may have
+ * without a quota increase), and the limit of Lambda's Init phase (a cold start before the invocation).
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+ */
+const INTEGRATION_TIMEOUT_MS = 29_000;
+const INIT_LIMIT_MS = 10_000;
 
 let t: Template;
 beforeAll(() => {
@@ -104,6 +115,19 @@ describe('the onboarding REST API', () => {
     expect(logGroup.Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] } });
     const [, stage] = onlyResource(t, 'AWS::ApiGateway::Stage') as [string, { DependsOn?: string[] }];
     expect(stage.DependsOn).toEqual(expect.arrayContaining([logsId]));
+  });
+
+  it("answers before API Gateway's 29 s integration timeout, a cold start included: the Api function times out first, and the handler answers before that", () => {
+    const [, fn] = onlyResource(t, 'AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiRole'), 'Arn'] } });
+    const timeoutMs = (fn.Properties!.Timeout as number) * 1000;
+    expect(INIT_LIMIT_MS + timeoutMs).toBeLessThan(INTEGRATION_TIMEOUT_MS);
+    for (const [name, props] of Object.entries(methods())) {
+      const integration = props.Integration as { TimeoutInMillis?: number };
+      expect({ name, timeout: integration.TimeoutInMillis ?? INTEGRATION_TIMEOUT_MS }).toEqual({ name, timeout: INTEGRATION_TIMEOUT_MS });
+    }
+    // The handler's own deadline leaves room for every attempt of one stalled SDK call (timed out, retried once).
+    const deadline = timeoutMs - DEADLINE_MARGIN_MS;
+    expect(SDK_MAX_ATTEMPTS * (API_HTTP_TIMEOUTS.connectionTimeout + API_HTTP_TIMEOUTS.requestTimeout)).toBeLessThan(deadline);
   });
 
   it('lets API Gateway invoke the Api function for these methods only (no test-invoke permission)', () => {
