@@ -16,7 +16,7 @@ import { createAwsDeps } from '../handlers/shared/aws-deps';
 import { createStartDeps, STATE_MACHINE_ARN_ENV, type StartDeps } from '../handlers/start';
 import type { StepDeps } from '../handlers/steps/deps';
 import { STACK_IDS } from '../infra/app-builder';
-import { loadAppConfig, operatorReadRoleArn, runtimeConfigOf, type AppConfig } from '../infra/config';
+import { loadAppConfig, operatorReadRoleArn, orchestratorAccount, runtimeConfigOf, type AppConfig } from '../infra/config';
 import { ORCHESTRATOR_OUTPUTS } from '../infra/stacks/orchestrator-stack';
 
 /** Global options every command takes. */
@@ -30,6 +30,8 @@ export interface GlobalOptions {
   readonly tableName?: string;
   /** Directory of the local simulation's state. */
   readonly stateDir?: string;
+  /** With `local`: the role of the orchestrator account the CLI acts as (default its `Administrator`). */
+  readonly as?: string;
 }
 
 /** What the commands use. */
@@ -126,7 +128,14 @@ async function openLocal(opts: GlobalOptions, appConfig: AppConfig): Promise<Bac
   // Loaded only in local mode: the simulation and its dependencies are development tools.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { openLocalSession } = require('../local/session') as typeof import('../local/session');
-  const session = await openLocalSession({ dir: opts.stateDir ?? '.onboard-local', config: appConfig });
+  if (opts.as !== undefined && !/^[\w+=,.@-]{1,64}$/.test(opts.as)) {
+    throw new ConfigurationError(`--as: must be a role name of the orchestrator account (received ${JSON.stringify(opts.as)})`);
+  }
+  const session = await openLocalSession({
+    dir: opts.stateDir ?? '.onboard-local',
+    config: appConfig,
+    ...(opts.as ? { principalArn: `arn:aws:sts::${orchestratorAccount(appConfig)}:assumed-role/${opts.as}/cli` } : {}),
+  });
   // The session sets the environment the step functions have in Lambda (configuration, state machine).
   const config = loadRuntimeConfig();
   const stateMachineArn = process.env[STATE_MACHINE_ARN_ENV];

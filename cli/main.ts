@@ -81,6 +81,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .option('--state-machine-arn <arn>', 'state machine ARN (default: the orchestrator stack output)')
     .option('--table-name <name>', 'status table name (default: the orchestrator stack output)')
     .addOption(new Option('--state-dir <dir>', 'directory of the local simulation state').default('.onboard-local').hideHelp())
+    .addOption(new Option('--as <role>', 'with --local: act as this role of the orchestrator account (default: Administrator)'))
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride()
     .showHelpAfterError();
@@ -91,6 +92,12 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 
   // Against AWS, a forgotten --config is a usage error, never a run with the sample's accounts.
   program.hook('preAction', () => {
+    if (globals().as !== undefined && !globals().local) {
+      program.error('error: --as works with --local only: against AWS the CLI acts as the credentials it is given (--profile).', {
+        exitCode: EXIT.usage,
+        code: 'onboard.asWithoutLocal',
+      });
+    }
     if (configFileOf(globals()) === undefined) {
       program.error(`error: option '--config <file>' is required against AWS (the deployment configuration cdk deploy used); only --local defaults to ${LOCAL_DEFAULT_CONFIG}`, {
         exitCode: EXIT.usage,

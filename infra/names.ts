@@ -55,3 +55,6 @@ export const OPERATOR_READ_ROLE_NAME = `${ROLE_NAME_PREFIX}OperatorRead`;
 
 /** The read-only Organizations role the ManagementEvents stack creates for an orchestrator in another account. */
 export const ORGANIZATIONS_READ_ROLE_NAME = `${ROLE_NAME_PREFIX}OrganizationsRead`;
+
+/** The customer managed policy (Orchestrator stack) for the CLI's read-only commands. */
+export const OPERATOR_READ_ONLY_POLICY_NAME = `${ROLE_NAME_PREFIX}OperatorReadOnly`;

@@ -21,6 +21,8 @@ export interface RunnerWorld {
   readonly hook: ClientHook;
   /** The credentials put in the process environment: each function's role inside its invocation, else the ambient principal. */
   environmentCredentials(): { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Static credentials of a principal of the world (the stack deploy's own work). */
+  credentialsFor(principalArn: string): { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Who code outside a function invocation (the CLI, a test) acts as. */
   setAmbientPrincipal(principalArn: string): void;
   /** Deploys a stack's template into an account (the simulated CloudFormation). */
@@ -163,7 +165,9 @@ export class LocalStepFunctions {
     });
     const unhook = registerClientHook(world.hook);
 
-    const ddb = createClient(DynamoDBClient, { region: config.homeRegion });
+    // The status table is the Orchestrator stack's: created as its deploy would, with the account's own
+    // authority (the root user stands for CloudFormation acting for the deployer), not as the ambient principal.
+    const ddb = createClient(DynamoDBClient, { region: config.homeRegion, credentials: world.credentialsFor(`arn:aws:iam::${orchestratorAccount(config)}:root`) });
     try {
       await ddb.send(
         new CreateTableCommand({

@@ -174,6 +174,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
     const w = world;
     const runnerWorld: RunnerWorld = {
       hook: forwardingHook,
+      credentialsFor: (arn) => w.credentialsFor(arn),
       environmentCredentials: () => w.environmentCredentials(),
       setAmbientPrincipal: (arn) => w.setAmbientPrincipal(arn),
       deployStack: (d) => w.deployStack(d),

@@ -14,20 +14,17 @@
  * is not onboarded: an alarm on that queue publishes to an encrypted topic of this stack, which the
  * configured `notifications.emails` subscribe to.
  */
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AppConfig, orchestratorAccount } from '../config';
-import { denyGrantsNotForAwsResources } from '../guard';
 import { acknowledge, wildcardResourceFinding } from '../nag';
+import { notificationsTopic, type NotificationsTopic } from '../notifications-topic';
 import { CREATE_ACCOUNT_SUCCEEDED_PATTERN, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, ROLE_NAME_PREFIX } from '../names';
 
 /** Properties of {@link ManagementEventsStack}. */
@@ -42,6 +39,7 @@ export class ManagementEventsStack extends Stack {
   public readonly targetBusArn: string;
   /** Where the alarm on the forwarder's dead-letter queue is announced (`notifications.emails` subscribe). */
   public readonly alarmTopic: sns.Topic;
+  private readonly alarmTopicPublishing: NotificationsTopic;
 
   constructor(scope: Construct, id: string, props: ManagementEventsStackProps) {
     super(scope, id, props);
@@ -116,7 +114,22 @@ export class ManagementEventsStack extends Stack {
     // ---- an event in the dead-letter queue is a new account that will not be onboarded: tell people.
     // The alarm publishes to a topic of this account and region (an alarm's SNS action is a topic of its
     // own account), which the configured notifications.emails subscribe to.
-    this.alarmTopic = this.forwarderAlarmsTopic(cfg);
+    const emails = cfg.notifications?.emails ?? [];
+    this.alarmTopicPublishing = notificationsTopic(this, {
+      ids: { key: 'ForwarderAlarmsKey', topic: 'ForwarderAlarms' },
+      alias: 'alias/cloudtrail-onboarding-forwarder-alarms',
+      displayName: 'CloudTrail onboarding forwarder',
+      description: 'the CloudTrail onboarding forwarder alarms topic',
+      emails,
+    });
+    this.alarmTopic = this.alarmTopicPublishing.topic;
+    if (!emails.length) {
+      Annotations.of(this.alarmTopic).addWarningV2(
+        'cloudtrail-onboarding:forwarderAlarmsWithoutSubscribers',
+        'notifications.emails is empty: the alarm on the forwarder\'s dead-letter queue (a new account that will not be onboarded) ' +
+          'publishes to this topic, which nobody is subscribed to. Configure notifications.emails, or subscribe to the topic yourself.',
+      );
+    }
     const dlqAlarm = new cloudwatch.Alarm(this, 'ForwardDeadLettersAlarm', {
       alarmDescription:
         `An Organizations account-created event could not be forwarded to the onboarding bus ${this.targetBusArn}: that account will not be ` +
@@ -129,71 +142,6 @@ export class ManagementEventsStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.allowAlarmToPublish(dlqAlarm);
-    dlqAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
-  }
-
-  /**
-   * The topic of this stack's alarm: KMS-encrypted (with a key CloudWatch may use: an AWS managed key
-   * cannot be given to CloudWatch), TLS only, the configured e-mail addresses subscribed.
-   *
-   * As on the orchestrator's notifications topic, the policy is a custom one (the TLS-only statement), and a
-   * custom topic policy replaces SNS's default one: CloudWatch may publish only as {@link allowAlarmToPublish}
-   * allows it, for this stack's alarm in this account (`aws:SourceAccount`, `aws:SourceArn`).
-   * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-   * https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
-   * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
-   */
-  private forwarderAlarmsTopic(cfg: AppConfig): sns.Topic {
-    const key = new kms.Key(this, 'ForwarderAlarmsKey', {
-      alias: 'alias/cloudtrail-onboarding-forwarder-alarms',
-      description: 'Encrypts the CloudTrail onboarding forwarder alarms topic.',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    // The key policy cannot name the alarm (the alarm names the topic, which names the key): any alarm of
-    // this account and region.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': this.account },
-          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-        },
-      }),
-    );
-    key.addToResourcePolicy(denyGrantsNotForAwsResources());
-    const topic = new sns.Topic(this, 'ForwarderAlarms', {
-      displayName: 'CloudTrail onboarding forwarder',
-      masterKey: key,
-      enforceSSL: true,
-    });
-    const emails = cfg.notifications?.emails ?? [];
-    for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
-    if (!emails.length) {
-      Annotations.of(topic).addWarningV2(
-        'cloudtrail-onboarding:forwarderAlarmsWithoutSubscribers',
-        'notifications.emails is empty: the alarm on the forwarder\'s dead-letter queue (a new account that will not be onboarded) ' +
-          'publishes to this topic, which nobody is subscribed to. Configure notifications.emails, or subscribe to the topic yourself.',
-      );
-    }
-    return topic;
-  }
-
-  /** Lets CloudWatch publish to the alarms topic for this one alarm of this account. */
-  private allowAlarmToPublish(alarm: cloudwatch.Alarm): void {
-    this.alarmTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alarmTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account }, ArnEquals: { 'aws:SourceArn': alarm.alarmArn } },
-      }),
-    );
+    dlqAlarm.addAlarmAction(this.alarmTopicPublishing.alarmAction());
   }
 }

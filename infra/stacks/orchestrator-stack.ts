@@ -8,7 +8,7 @@
  * functions' ids are their state names (statemachine/steps.ts).
  */
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -21,7 +21,6 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -30,13 +29,15 @@ import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { LAMBDA_BUNDLING } from '../bundling';
-import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, runtimeConfigOf } from '../config';
+import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, operatorReadRoleArn, runtimeConfigOf } from '../config';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
+import { notificationsTopic } from '../notifications-topic';
 import {
   CREATE_ACCOUNT_SUCCEEDED_PATTERN,
   CREATED_ACCOUNT_ID_PATH,
   ONBOARDING_BUS_NAME,
+  OPERATOR_READ_ONLY_POLICY_NAME,
   ROLE_NAME_PREFIX,
   STATE_MACHINE_ARN_ENV,
   STATE_MACHINE_NAME,
@@ -150,7 +151,6 @@ export class OrchestratorStack extends Stack {
   /** The key of every log group of this stack, made with the first one ({@link logsKey}). */
   private logsKeyInstance?: kms.Key;
   /** ARNs of the alarms and rules that publish to the notifications topic ({@link allowTopicPublisher}). */
-  private readonly topicPublishers = { alarms: [] as string[], rules: [] as string[] };
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -317,8 +317,16 @@ export class OrchestratorStack extends Stack {
     };
 
     // ---- notifications topic (execution outcomes and alarms)
-    this.topic = this.notificationsTopic();
-    const alarmAction = this.topicAlarmAction();
+    const notifications = notificationsTopic(this, {
+      ids: { key: 'NotificationsKey', topic: 'Notifications' },
+      alias: 'alias/cloudtrail-onboarding-notifications',
+      displayName: 'CloudTrail onboarding',
+      description: 'the CloudTrail onboarding notifications topic',
+      emails: this.config.notifications?.emails ?? [],
+      eventBridge: true,
+    });
+    this.topic = notifications.topic;
+    const alarmAction = notifications.alarmAction();
 
     // ---- way in 1: the REST API (IAM-authorized)
     this.apiFunction = this.nodeFunction('Api', ENTRIES.Api, starterEnv, API_FUNCTION_TIMEOUT);
@@ -388,7 +396,7 @@ export class OrchestratorStack extends Stack {
       },
       targets: [
         new targets.EventBus(this.bus),
-        this.topicTarget(
+        notifications.ruleTarget(
           events.RuleTargetInput.fromText(
             `CloudTrail onboarding ${events.EventField.fromPath('$.detail.status')}: ` +
               `execution ${events.EventField.fromPath('$.detail.name')} (${events.EventField.fromPath('$.detail.executionArn')}). ` +
@@ -414,6 +422,7 @@ export class OrchestratorStack extends Stack {
       alarm.addAlarmAction(alarmAction);
     }
 
+    this.operatorReadOnlyPolicy(stateMachineArn, executionsArn);
     this.dashboard(stateMachine, fns);
   }
 
@@ -631,107 +640,6 @@ export class OrchestratorStack extends Stack {
   }
 
   /**
-   * The notifications topic: KMS-encrypted, TLS only, e-mail subscriptions.
-   *
-   * Its policy is a custom one (the TLS-only statement), and a custom topic policy replaces SNS's default
-   * one: every publisher must be allowed explicitly. The topic is given to alarms and rules only through
-   * {@link topicAlarmAction} and {@link topicTarget}, which allow CloudWatch and EventBridge to publish for
-   * exactly those alarms and rules of this account (`aws:SourceAccount` and `aws:SourceArn`, the
-   * confused-deputy protection AWS recommends for service principals).
-   * https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
-   * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
-   * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html
-   */
-  private notificationsTopic(): sns.Topic {
-    const key = new kms.Key(this, 'NotificationsKey', {
-      alias: 'alias/cloudtrail-onboarding-notifications',
-      description: 'Encrypts the CloudTrail onboarding notifications topic.',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    // CloudWatch alarms and EventBridge rules publish to an encrypted topic only if they may use its key.
-    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-    // The key policy cannot name the alarms (an alarm names the topic, which names the key): any alarm of
-    // this account and region.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': this.account },
-          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-        },
-      }),
-    );
-    // No aws:SourceAccount / aws:SourceArn for EventBridge here: SNS documents them as not supported in a
-    // key policy for EventBridge-to-encrypted-topic delivery (the KMS request does not carry them, so every
-    // notification would be dropped). The topic policy names the rule.
-    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EventBridgeRulesPublish',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-    key.addToResourcePolicy(denyGrantsNotForAwsResources());
-    const topic = new sns.Topic(this, 'Notifications', {
-      displayName: 'CloudTrail onboarding',
-      masterKey: key,
-      enforceSSL: true,
-    });
-    for (const email of this.config.notifications?.emails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
-    return topic;
-  }
-
-  /** The notifications topic as an alarm action: the alarm may publish to it. */
-  private topicAlarmAction(): cloudwatch.IAlarmAction {
-    return {
-      bind: (_scope, alarm) => {
-        this.allowTopicPublisher('alarms', alarm.alarmArn);
-        return { alarmActionArn: this.topic.topicArn };
-      },
-    };
-  }
-
-  /** The notifications topic as a rule target with this message: the rule may publish to it. */
-  private topicTarget(message: events.RuleTargetInput): events.IRuleTarget {
-    return {
-      bind: (rule) => {
-        this.allowTopicPublisher('rules', rule.ruleRef.ruleArn);
-        return { arn: this.topic.topicArn, input: message, targetResource: this.topic };
-      },
-    };
-  }
-
-  /**
-   * Lets one more alarm (CloudWatch) or rule (EventBridge) publish to the topic: one statement per
-   * service, added with its first publisher, naming every publisher's ARN and this account.
-   */
-  private allowTopicPublisher(kind: keyof OrchestratorStack['topicPublishers'], arn: string): void {
-    const arns = this.topicPublishers[kind];
-    if (!arns.length) {
-      this.topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: kind === 'alarms' ? 'CloudWatchAlarmsPublish' : 'EventBridgeRulesPublish',
-          principals: [new iam.ServicePrincipal(kind === 'alarms' ? 'cloudwatch.amazonaws.com' : 'events.amazonaws.com')],
-          actions: ['sns:Publish'],
-          resources: [this.topic.topicArn],
-          conditions: {
-            StringEquals: { 'aws:SourceAccount': this.account },
-            ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => arns }) },
-          },
-        }),
-      );
-    }
-    arns.push(arn);
-  }
-
-  /**
    * The key of every log group of this stack ([CT.CLOUDWATCH.PR.3]), made with the first one. CloudWatch
    * Logs may use it only for log groups of this account and region (the encryption context names the log
    * group); whoever writes to a log group needs no permission on the key.
@@ -764,6 +672,36 @@ export class OrchestratorStack extends Stack {
     key.addToResourcePolicy(denyGrantsNotForAwsResources());
     this.logsKeyInstance = key;
     return key;
+  }
+
+  /**
+   * What an operator needs for the CLI's read-only commands against AWS (`status`, `watch`, `list`,
+   * `plan`): the stack's outputs, the executions, the account status items, and the LogArchive stack's
+   * read-only role for the shared policies. Attach it to an operator's role or reference it by name
+   * from an IAM Identity Center permission set (a customer managed policy reference).
+   */
+  private operatorReadOnlyPolicy(stateMachineArn: string, executionsArn: string): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, 'OperatorReadOnly', {
+      managedPolicyName: OPERATOR_READ_ONLY_POLICY_NAME,
+      description: 'Read-only use of the CloudTrail onboarding service: onboard status, watch, list and plan.',
+      statements: [
+        new iam.PolicyStatement({ sid: 'StackOutputs', actions: ['cloudformation:DescribeStacks'], resources: [this.stackId] }),
+        new iam.PolicyStatement({ sid: 'Executions', actions: ['states:ListExecutions'], resources: [stateMachineArn] }),
+        new iam.PolicyStatement({ sid: 'ExecutionDetails', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executionsArn] }),
+        new iam.PolicyStatement({
+          sid: 'AccountStatus',
+          actions: ['dynamodb:GetItem', 'dynamodb:Scan'],
+          resources: [this.table.tableArn],
+        }),
+        new iam.PolicyStatement({ sid: 'SharedPolicies', actions: ['sts:AssumeRole'], resources: [operatorReadRoleArn(this.config)] }),
+      ],
+    });
+    acknowledge(
+      policy,
+      wildcardResourceFinding(policy, executionsArn),
+      'Executions are named at run time; read-only, limited to executions of this one state machine.',
+    );
+    return policy;
   }
 
   /** Executions started/succeeded/failed; errors and duration of every step function. */

@@ -67,10 +67,17 @@ function keyIdFor(stackKey: string, logicalId: string): string {
  */
 export function stackValues(d: StackDeployment, partition = 'aws'): StackValues {
   const { accountId: acct, region } = d;
-  const refs: Record<string, string> = { 'AWS::Partition': partition, 'AWS::Region': region, 'AWS::AccountId': acct, 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': d.stackName };
+  const stackKey = `${acct}/${region}/${d.stackName}`;
+  const refs: Record<string, string> = {
+    'AWS::Partition': partition,
+    'AWS::Region': region,
+    'AWS::AccountId': acct,
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackName': d.stackName,
+    'AWS::StackId': `arn:${partition}:cloudformation:${region}:${acct}:stack/${d.stackName}/${keyIdFor(stackKey, 'AWS::StackId')}`,
+  };
   const getAtts: Record<string, string> = {};
   const physicalIds: Record<string, string> = {};
-  const stackKey = `${acct}/${region}/${d.stackName}`;
   for (const [id, r] of Object.entries(d.template.Resources ?? {})) {
     const p = r.Properties ?? {};
     const generated = d.physicalNames?.[id] ?? `${d.stackName}-${id}`.slice(0, 64);
