@@ -14,11 +14,39 @@ import { loadAppConfig, runtimeConfigOf } from '../infra/config';
 import { configFileOf, LOCAL_DEFAULT_CONFIG, openBackend, type Backend, type GlobalOptions } from './context';
 import { formatAccountList, formatPlan, formatStepLine, formatView, type Io } from './format';
 import { buildPlan } from './plan';
+import { parseOnboardingRequest } from '../handlers/domain/request';
+import { startReconcile, waitForExecution } from '../handlers/start/reconcile';
+import type { DriftItem } from '../handlers/domain/drift';
+
+/** One account's reconcile outcome, as `reconcile` prints it. */
+interface ReconcileOutcome {
+  readonly accountId: string;
+  readonly mode: string;
+  readonly executionName: string;
+  readonly status: string;
+  readonly error?: string;
+  readonly health?: string;
+  readonly drift: readonly DriftItem[];
+}
+
+function formatReconcile(r: ReconcileOutcome): string {
+  const head = `${r.accountId}  ${r.status === 'SUCCEEDED' ? (r.health ?? 'HEALTHY') : `${r.status}${r.error ? `: ${r.error}` : ''}`}  (${r.mode === 'report' ? 'verified' : 'reconciled'}: ${r.executionName})`;
+  const verb = r.mode === 'report' ? 'found' : r.health === 'REPAIRED' ? 'repaired' : 'found';
+  return [head, ...r.drift.map((d) => `  ${verb} ${d.resource} ${d.code}: ${d.detail}`)].join('\n');
+}
+
+function formatHealth(rows: readonly { accountId: string; status: string; health?: string; lastVerifiedAt?: string; drift: readonly DriftItem[] }[]): string {
+  const lines = ['ACCOUNT       STATUS       HEALTH     LAST VERIFIED             DRIFT'];
+  for (const r of rows) {
+    lines.push(`${r.accountId}  ${r.status.padEnd(11)}  ${(r.health ?? '-').padEnd(9)}  ${(r.lastVerifiedAt ?? '-').padEnd(24)}  ${r.drift.map((d) => `${d.resource}:${d.code}`).join(', ') || '-'}`);
+  }
+  return lines.join('\n');
+}
 
 export type { Io } from './format';
 
-/** Exit codes. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes: 0 success, 1 a run failed (or an AWS error), 2 bad usage or input, 3 drift found and only reported. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, drifted: 3 } as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -158,6 +186,47 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       const items = await (await open()).status.listAccounts(o.status ? { status: o.status } : {});
       const rows = items.map(({ pk: _pk, ...rest }) => rest).sort((a, b) => a.accountId.localeCompare(b.accountId));
       io.out(o.json ? JSON.stringify(rows, null, 2) : formatAccountList(rows));
+    });
+
+  program
+    .command('reconcile')
+    .description('verify the accounts against what the service set and repair what drifted (--report-only: change nothing)')
+    .argument('<account-id...>', 'one or more 12-digit AWS account ids')
+    .option('--report-only', 'verify only: record health and drift, write nothing')
+    .option('--json', 'machine-readable output')
+    .action(async (accountIds: string[], o: { reportOnly?: boolean; json?: boolean }) => {
+      const b = await open();
+      const mode = o.reportOnly ? 'report' : 'apply';
+      const started = [];
+      for (const id of accountIds) started.push(await startReconcile(b.start, id, mode, new Date()));
+      const results = [];
+      for (const s of started) {
+        const d = await waitForExecution(b.start, s.executionArn, b.pollMs);
+        const item = await b.status.getAccount(s.accountId);
+        results.push({ ...s, status: d?.status ?? 'UNKNOWN', error: d?.error, health: item?.health, drift: item?.drift ?? [] });
+      }
+      if (o.json) io.out(JSON.stringify(results, null, 2));
+      else for (const r of results) io.out(formatReconcile(r));
+      const failed = results.some((r) => r.status !== 'SUCCEEDED');
+      const drifted = results.some((r) => r.health === 'DRIFTED');
+      code = failed ? EXIT.failed : drifted ? EXIT.drifted : EXIT.ok;
+    });
+
+  program
+    .command('health')
+    .description('health of the accounts (all of the status table without ids): last verification, drift found')
+    .argument('[account-id...]', '12-digit AWS account ids')
+    .option('--json', 'machine-readable output')
+    .action(async (accountIds: string[], o: { json?: boolean }) => {
+      const b = await open();
+      const items = accountIds.length
+        ? (await Promise.all(accountIds.map((id) => b.status.getAccount(parseOnboardingRequest({ accountId: id }).accountId)))).filter((x) => x !== undefined)
+        : await b.status.listAccounts({});
+      const rows = items
+        .map((i) => ({ accountId: i.accountId, status: i.status, health: i.health ?? (i.status === 'ONBOARDED' ? 'HEALTHY' : undefined), lastVerifiedAt: i.lastVerifiedAt, drift: i.drift ?? [] }))
+        .sort((a, b2) => a.accountId.localeCompare(b2.accountId));
+      io.out(o.json ? JSON.stringify(rows, null, 2) : formatHealth(rows));
+      if (rows.some((r) => r.health === 'DRIFTED')) code = EXIT.drifted;
     });
 
   program

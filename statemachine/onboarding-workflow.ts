@@ -39,6 +39,7 @@ export interface OnboardingWorkflowProps {
 const STEP_PAYLOAD = {
   accountId: sfn.JsonPath.stringAt('$.accountId'),
   executionArn: sfn.JsonPath.stringAt('$.executionArn'),
+  mode: sfn.JsonPath.stringAt('$.mode'),
 };
 
 /** The onboarding state machine and its definition. */
@@ -78,6 +79,7 @@ export class OnboardingWorkflow extends Construct {
         resultSelector: {
           accountId: sfn.JsonPath.stringAt('$.Payload.accountId'),
           executionArn: sfn.JsonPath.stringAt('$.Payload.executionArn'),
+          mode: sfn.JsonPath.stringAt('$.Payload.mode'),
         },
         // No ResultPath: the default ("$") replaces the raw input with the validated request.
         // (aws-local-stepfunctions 3.0.0 mishandles an explicit "$", so it is left out.)
@@ -104,18 +106,24 @@ export class OnboardingWorkflow extends Construct {
     const ensure = (name: StepName, resultSelector: Record<string, unknown>, resultKey: string) =>
       invoke(name, { payload: STEP_PAYLOAD, resultSelector, resultPath: `$.${resultKey}` }, STEP_RETRIES.ensure);
     const changed = sfn.JsonPath.stringAt('$.Payload.changed');
+    // What each step found different (and, applying, changed): handlers/domain/drift.ts.
+    const drift = sfn.JsonPath.objectAt('$.Payload.drift');
 
-    const bucketPolicy = ensure('EnsureBucketPolicy', { changed, bytes: sfn.JsonPath.numberAt('$.Payload.bytes') }, 'bucketPolicy');
-    const keyPolicy = ensure('EnsureKeyPolicy', { changed, bytes: sfn.JsonPath.numberAt('$.Payload.bytes') }, 'keyPolicy');
+    const bucketPolicy = ensure('EnsureBucketPolicy', { changed, drift, bytes: sfn.JsonPath.numberAt('$.Payload.bytes') }, 'bucketPolicy');
+    const keyPolicy = ensure('EnsureKeyPolicy', { changed, drift, bytes: sfn.JsonPath.numberAt('$.Payload.bytes') }, 'keyPolicy');
     const sharedPolicies = new sfn.Parallel(this, 'SharedPolicies', {
       stateName: 'SharedPolicies',
-      resultPath: sfn.JsonPath.DISCARD,
+      resultSelector: {
+        bucketPolicy: sfn.JsonPath.objectAt('$[0].bucketPolicy.drift'),
+        keyPolicy: sfn.JsonPath.objectAt('$[1].keyPolicy.drift'),
+      },
+      resultPath: '$.sharedPolicies',
     })
       .branch(bucketPolicy)
       .branch(keyPolicy);
-    const trail = ensure('EnsureTrail', { changed, trailArn: sfn.JsonPath.stringAt('$.Payload.trailArn') }, 'trail');
-    const switchRole = ensure('EnsureSwitchRole', { changed, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'switchRole');
-    const readerRole = ensure('EnsureReaderRole', { changed, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'readerRole');
+    const trail = ensure('EnsureTrail', { changed, drift, trailArn: sfn.JsonPath.stringAt('$.Payload.trailArn') }, 'trail');
+    const switchRole = ensure('EnsureSwitchRole', { changed, drift, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'switchRole');
+    const readerRole = ensure('EnsureReaderRole', { changed, drift, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'readerRole');
 
     const onboard = new sfn.Parallel(this, 'Onboard', {
       stateName: 'Onboard',
@@ -124,6 +132,13 @@ export class OnboardingWorkflow extends Construct {
         trailArn: sfn.JsonPath.stringAt('$[0].trail.trailArn'),
         switchRoleArn: sfn.JsonPath.stringAt('$[1].switchRole.roleArn'),
         readerRoleArn: sfn.JsonPath.stringAt('$[2].readerRole.roleArn'),
+        drift: {
+          bucketPolicy: sfn.JsonPath.objectAt('$[0].sharedPolicies.bucketPolicy'),
+          keyPolicy: sfn.JsonPath.objectAt('$[0].sharedPolicies.keyPolicy'),
+          trail: sfn.JsonPath.objectAt('$[0].trail.drift'),
+          switchRole: sfn.JsonPath.objectAt('$[1].switchRole.drift'),
+          readerRole: sfn.JsonPath.objectAt('$[2].readerRole.drift'),
+        },
       },
       resultPath: '$.resources',
     })
@@ -137,9 +152,10 @@ export class OnboardingWorkflow extends Construct {
         payload: {
           accountId: sfn.JsonPath.stringAt('$.accountId'),
           executionArn: sfn.JsonPath.stringAt('$.executionArn'),
+          mode: sfn.JsonPath.stringAt('$.mode'),
           resources: sfn.JsonPath.objectAt('$.resources'),
         },
-        resultSelector: { status: sfn.JsonPath.stringAt('$.Payload.status') },
+        resultSelector: { status: sfn.JsonPath.stringAt('$.Payload.status'), health: sfn.JsonPath.stringAt('$.Payload.health') },
         resultPath: '$.result',
       },
       STEP_RETRIES.record,

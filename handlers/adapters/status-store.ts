@@ -3,6 +3,7 @@
  * consistent read and skipped when it would change nothing, so a re-run on an onboarded account
  * writes nothing.
  */
+import type { DriftItem, Health } from '../domain/drift';
 import { type DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsCall, isAwsError } from './aws-errors';
 import { ACCOUNT_KEY_PREFIX, accountKey, MEMBERS_KEY, TABLE_KEY, tableError } from './status-table';
@@ -41,6 +42,12 @@ export interface AccountStatusItem {
   trailArn?: string;
   readerRoleArn?: string;
   error?: AccountError;
+  /** After the last run that found or changed something, or the last verification. */
+  health?: Health;
+  /** What the last such run found different (and, applying, changed). */
+  drift?: DriftItem[];
+  /** When the account was last verified (a `report` run, or a run that found something). */
+  lastVerifiedAt?: string;
 }
 
 /** What `markOnboarded` records. */
@@ -49,6 +56,16 @@ export interface OnboardedResult {
   switchRoleArn: string;
   trailArn: string;
   readerRoleArn: string;
+  /** The run's health and drift (default HEALTHY, none). */
+  health?: Health;
+  drift?: DriftItem[];
+}
+
+/** What `recordVerification` records. */
+export interface VerificationResult {
+  executionArn: string;
+  health: Health;
+  drift: DriftItem[];
 }
 
 /** What `markFailed` records. */
@@ -117,11 +134,17 @@ export class StatusStore {
   async markOnboarded(accountId: string, result: OnboardedResult): Promise<void> {
     const current = await this.getAccount(accountId);
     const wasOnboarded = current?.status === AccountStatus.Onboarded;
+    const health = result.health ?? 'HEALTHY';
+    const drift = result.drift ?? [];
+    // A re-run that finds everything as it should be writes nothing, not even this item.
     if (
       wasOnboarded &&
       current.switchRoleArn === result.switchRoleArn &&
       current.trailArn === result.trailArn &&
-      current.readerRoleArn === result.readerRoleArn
+      current.readerRoleArn === result.readerRoleArn &&
+      (current.health ?? 'HEALTHY') === health &&
+      drift.length === 0 &&
+      !(current.drift?.length)
     ) {
       return;
     }
@@ -130,7 +153,7 @@ export class StatusStore {
       accountId,
       'SET accountId = :id, #status = :status, executionArn = :exec, startedAt = if_not_exists(startedAt, :now), ' +
         'updatedAt = :now, onboardedAt = :onboardedAt, switchRoleArn = :switch, trailArn = :trail, ' +
-        'readerRoleArn = :reader REMOVE #error',
+        'readerRoleArn = :reader, health = :health, drift = :drift, lastVerifiedAt = :now REMOVE #error',
       {
         ':id': accountId,
         ':status': AccountStatus.Onboarded,
@@ -141,7 +164,23 @@ export class StatusStore {
         ':switch': result.switchRoleArn,
         ':trail': result.trailArn,
         ':reader': result.readerRoleArn,
+        ':health': health,
+        ':drift': drift,
       },
+    );
+  }
+
+  /**
+   * Records a verification (a `report` run) of an account the table knows: health, drift, when.
+   * The status is left as it is; an account with no item is not recorded (it was never onboarded).
+   */
+  async recordVerification(accountId: string, result: VerificationResult): Promise<void> {
+    const now = this.now().toISOString();
+    await this.update(
+      accountId,
+      'SET health = :health, drift = :drift, lastVerifiedAt = :now, lastVerificationExecutionArn = :exec',
+      { ':health': result.health, ':drift': result.drift, ':now': now, ':exec': result.executionArn },
+      'attribute_exists(pk) AND attribute_exists(#status)',
     );
   }
 

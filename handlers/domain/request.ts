@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { RuntimeConfig } from '../shared/config';
+import { RUN_MODES, type RunMode } from './drift';
 import {
   AccountNotActive,
   AccountNotAllowed,
@@ -32,6 +33,8 @@ const ACCOUNT_ID = /^[0-9]{12}$/;
 /** The execution input. Strict: an unknown field is more likely a mistake than an extension. */
 const OnboardingRequestSchema = z.strictObject({
   accountId: z.string().regex(ACCOUNT_ID),
+  /** `apply` (default: onboard or repair) or `report` (verify only, write nothing). */
+  mode: z.enum(RUN_MODES).optional(),
 });
 
 /** A validated request. */
@@ -70,7 +73,7 @@ export function describeBadAccountId(value: unknown): string {
  * @throws InvalidRequest when the input is empty, not an object, has unknown or missing fields, or is too large.
  * @throws InvalidAccountId when `accountId` is not a string of exactly 12 digits.
  */
-export function parseOnboardingRequest(input: unknown): { accountId: string } {
+export function parseOnboardingRequest(input: unknown): { accountId: string; mode: RunMode } {
   if (input === undefined || input === null) throw new InvalidRequest(`The request is empty; ${EXPECTED}`);
   if (Array.isArray(input)) throw new InvalidRequest(`The request is an array; ${EXPECTED}`);
   if (typeof input !== 'object') throw new InvalidRequest(`The request is a ${typeof input}, not an object; ${EXPECTED}`);
@@ -89,7 +92,11 @@ export function parseOnboardingRequest(input: unknown): { accountId: string } {
   }
 
   const result = OnboardingRequestSchema.safeParse(input);
-  if (result.success) return { accountId: result.data.accountId };
+  if (result.success) return { accountId: result.data.accountId, mode: result.data.mode ?? 'apply' };
+  const mode = (input as Record<string, unknown>).mode;
+  if (mode !== undefined && !(RUN_MODES as readonly unknown[]).includes(mode)) {
+    throw new InvalidRequest(`The request's mode is ${preview(mode)}; it must be one of ${RUN_MODES.map((m) => `"${m}"`).join(', ')} (or left out: "apply")`);
+  }
 
   const unknownFields = result.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []));
   if (unknownFields.length) {

@@ -9,5 +9,5 @@ const deps = createAwsDeps(loadRuntimeConfig());
 
 /** The lease owner is the execution, so a retry of this step by the same execution can take it back. */
 export const handler = stepHandler('EnsureBucketPolicy', parseStepInput, (input) =>
-  ensureBucketPolicy(deps, input.accountId, `${input.executionArn}#EnsureBucketPolicy`),
+  ensureBucketPolicy(deps, input.accountId, `${input.executionArn}#EnsureBucketPolicy`, input.mode),
 );

@@ -9,5 +9,5 @@ const deps = createAwsDeps(loadRuntimeConfig());
 
 /** The lease owner is the execution, so a retry of this step by the same execution can take it back. */
 export const handler = stepHandler('EnsureKeyPolicy', parseStepInput, (input) =>
-  ensureKeyPolicy(deps, input.accountId, `${input.executionArn}#EnsureKeyPolicy`),
+  ensureKeyPolicy(deps, input.accountId, `${input.executionArn}#EnsureKeyPolicy`, input.mode),
 );

@@ -7,4 +7,4 @@ import { ensureSwitchRole } from '../steps/ensure-switch-role';
 
 const deps = createAwsDeps(loadRuntimeConfig());
 
-export const handler = stepHandler('EnsureSwitchRole', parseStepInput, (input) => ensureSwitchRole(deps, input.accountId));
+export const handler = stepHandler('EnsureSwitchRole', parseStepInput, (input) => ensureSwitchRole(deps, input.accountId, input.mode));

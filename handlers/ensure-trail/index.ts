@@ -7,4 +7,4 @@ import { ensureTrail } from '../steps/ensure-trail';
 
 const deps = createAwsDeps(loadRuntimeConfig());
 
-export const handler = stepHandler('EnsureTrail', parseStepInput, (input) => ensureTrail(deps, input.accountId));
+export const handler = stepHandler('EnsureTrail', parseStepInput, (input) => ensureTrail(deps, input.accountId, input.mode));

@@ -2,16 +2,24 @@
 import { createAwsDeps } from '../shared/aws-deps';
 import { loadRuntimeConfig } from '../shared/config';
 import { z } from 'zod';
+import { RUN_MODES } from '../domain/drift';
 import { InvalidRequest } from '../shared/errors';
 import { stepHandler } from '../shared/step-handler';
 import { recordResult } from '../steps/record';
 
 const deps = createAwsDeps(loadRuntimeConfig());
 
+const DriftList = z.array(z.strictObject({ resource: z.string(), code: z.string(), detail: z.string() }));
 const Input = z.strictObject({
   accountId: z.string().regex(/^\d{12}$/),
   executionArn: z.string().min(1),
-  resources: z.strictObject({ switchRoleArn: z.string(), trailArn: z.string(), readerRoleArn: z.string() }),
+  mode: z.enum(RUN_MODES),
+  resources: z.strictObject({
+    switchRoleArn: z.string(),
+    trailArn: z.string(),
+    readerRoleArn: z.string(),
+    drift: z.record(z.string(), DriftList).optional(),
+  }),
 });
 
 function parse(event: unknown): z.infer<typeof Input> {
@@ -20,4 +28,6 @@ function parse(event: unknown): z.infer<typeof Input> {
   return r.data;
 }
 
-export const handler = stepHandler('RecordResult', parse, (input) => recordResult(deps, input.accountId, input.executionArn, input.resources));
+export const handler = stepHandler('RecordResult', parse, (input) =>
+  recordResult(deps, input.accountId, input.executionArn, input.mode, input.resources as Parameters<typeof recordResult>[4]),
+);

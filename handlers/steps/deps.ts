@@ -2,6 +2,7 @@
  * What the steps need from the outside world, as interfaces: the step logic is tested against these
  * with fakes, and handlers/shared/aws-deps.ts builds the real ones from the adapters.
  */
+import type { DriftItem, Health } from '../domain/drift';
 import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../adapters/types';
 import type { RuntimeConfig } from '../shared/config';
 
@@ -44,8 +45,12 @@ export interface StatusPort {
   markInProgress(accountId: string, executionArn: string): Promise<void>;
   markOnboarded(
     accountId: string,
-    result: { executionArn: string; switchRoleArn: string; trailArn: string; readerRoleArn: string },
+    result: { executionArn: string; switchRoleArn: string; trailArn: string; readerRoleArn: string; health?: Health; drift?: DriftItem[] },
   ): Promise<void>;
+  /** Records a verification's health and drift (no status change). */
+  recordVerification(accountId: string, result: { executionArn: string; health: Health; drift: DriftItem[] }): Promise<void>;
+  /** The account's status item (its status decides whether applied drift was a repair). */
+  getAccount(accountId: string): Promise<{ status: string } | undefined>;
   markFailed(accountId: string, failure: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<void>;
   members(): Promise<string[]>;
   addMember(accountId: string): Promise<void>;

@@ -2,10 +2,11 @@
 import { desiredReaderRole } from '../domain/roles';
 import { ReaderRoleConflict } from '../shared/errors';
 import { resolvedConfig, type StepDeps } from './deps';
+import type { RunMode } from '../domain/drift';
 import { syncRole, type RoleSyncResult } from './role-sync';
 
 /** Ensures the reader role for `accountId` in the log-archive account. */
-export async function ensureReaderRole(deps: StepDeps, accountId: string): Promise<RoleSyncResult> {
+export async function ensureReaderRole(deps: StepDeps, accountId: string, mode: RunMode = 'apply'): Promise<RoleSyncResult> {
   const desired = desiredReaderRole(await resolvedConfig(deps), accountId);
   const iam = await deps.logArchiveRoles();
   return syncRole(
@@ -17,5 +18,7 @@ export async function ensureReaderRole(deps: StepDeps, accountId: string): Promi
           `Rename or delete it, or set readerRoleNamePrefix to another prefix, then re-run the onboarding.`,
         { accountId, roleName: desired.roleName },
       ),
+    'readerRole',
+    mode,
   );
 }

@@ -3,6 +3,7 @@ import { accountsInBucketPolicy, bucketPolicyGrants, renderBucketPolicy } from '
 import { accountsInKeyPolicy, keyPolicyGrants, renderKeyPolicy } from '../domain/key-policy';
 import { logDestinationFromConfig, type LogDestination } from '../domain/log-destination';
 import { parsePolicy, type PolicyDocument, type PolicyRender } from '../domain/policy-document';
+import type { RunMode } from '../domain/drift';
 import { resolvedConfig, type PolicyPort, type StepDeps } from './deps';
 import { syncSharedPolicy, type SharedPolicySyncResult } from './shared-policy-sync';
 
@@ -12,6 +13,7 @@ export const POLICY_LEASES = { bucket: 'bucket-policy', key: 'key-policy' } as c
 /** What differs between the two shared policies. */
 interface PolicyKind {
   readonly lease: string;
+  readonly resource: 'bucketPolicy' | 'keyPolicy';
   readonly what: string;
   port(deps: StepDeps): Promise<PolicyPort>;
   accountsIn(doc: PolicyDocument, dest: LogDestination): string[];
@@ -22,6 +24,7 @@ interface PolicyKind {
 const KINDS = {
   bucket: {
     lease: POLICY_LEASES.bucket,
+    resource: 'bucketPolicy',
     what: 'bucket policy',
     port: (deps) => deps.bucketPolicy(),
     accountsIn: accountsInBucketPolicy,
@@ -30,6 +33,7 @@ const KINDS = {
   },
   key: {
     lease: POLICY_LEASES.key,
+    resource: 'keyPolicy',
     what: 'key policy',
     port: (deps) => deps.keyPolicy(),
     accountsIn: accountsInKeyPolicy,
@@ -43,6 +47,7 @@ async function ensureSharedPolicy(
   deps: StepDeps,
   accountId: string,
   owner: string,
+  mode: RunMode,
   observed: Partial<LogDestination> = {},
 ): Promise<SharedPolicySyncResult> {
   // The key policy names the key's own ARN (the configuration may give an alias).
@@ -55,6 +60,8 @@ async function ensureSharedPolicy(
     sleep: deps.sleep,
     status: deps.status,
     lock: deps.lock,
+    resource: kind.resource,
+    mode,
     policy: {
       name: kind.lease,
       port: await kind.port(deps),
@@ -66,8 +73,8 @@ async function ensureSharedPolicy(
 }
 
 /** Ensures the bucket policy lets `accountId`'s trail deliver. */
-export function ensureBucketPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
-  return ensureSharedPolicy(KINDS.bucket, deps, accountId, owner);
+export function ensureBucketPolicy(deps: StepDeps, accountId: string, owner: string, mode: RunMode = 'apply'): Promise<SharedPolicySyncResult> {
+  return ensureSharedPolicy(KINDS.bucket, deps, accountId, owner, mode);
 }
 
 /**
@@ -76,7 +83,7 @@ export function ensureBucketPolicy(deps: StepDeps, accountId: string, owner: str
  * session): CloudTrail is granted `kms:Decrypt` only then, decided at every render, so turning the
  * bucket key on or off is followed by the next run, and a re-run writes nothing.
  */
-export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string): Promise<SharedPolicySyncResult> {
+export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string, mode: RunMode = 'apply'): Promise<SharedPolicySyncResult> {
   const bucketKeyEnabled = await (await deps.bucketPolicy()).bucketKeyEnabled();
-  return ensureSharedPolicy(KINDS.key, deps, accountId, owner, { bucketKeyEnabled });
+  return ensureSharedPolicy(KINDS.key, deps, accountId, owner, mode, { bucketKeyEnabled });
 }

@@ -2,10 +2,11 @@
 import { desiredSwitchRole } from '../domain/roles';
 import { SwitchRoleConflict } from '../shared/errors';
 import type { StepDeps } from './deps';
+import type { RunMode } from '../domain/drift';
 import { syncRole, type RoleSyncResult } from './role-sync';
 
 /** Ensures the switch role in `accountId`. */
-export async function ensureSwitchRole(deps: StepDeps, accountId: string): Promise<RoleSyncResult> {
+export async function ensureSwitchRole(deps: StepDeps, accountId: string, mode: RunMode = 'apply'): Promise<RoleSyncResult> {
   const desired = desiredSwitchRole(deps.config);
   const iam = await deps.memberRoles(accountId);
   return syncRole(
@@ -17,5 +18,7 @@ export async function ensureSwitchRole(deps: StepDeps, accountId: string): Promi
           `Rename or delete that role, or set switchRole.name to another name, then re-run the onboarding.`,
         { accountId, roleName: desired.roleName },
       ),
+    'switchRole',
+    mode,
   );
 }

@@ -1,24 +1,33 @@
 /** Step 4: the account's trail, delivering to the central bucket with the central key, logging. */
+import { trailDrift, type DriftItem, type RunMode } from '../domain/drift';
 import { desiredTrail, needsStartLogging, planTrail } from '../domain/trail';
 import { TrailConflict, TrailNotLoggingYet } from '../shared/errors';
 import { resolvedConfig, type StepDeps } from './deps';
 
 /** Result of the trail step. */
 export interface TrailResult {
+  /** The trail's ARN; empty when it does not exist and the run only reports. */
   readonly trailArn: string;
   readonly changed: boolean;
-  readonly isLogging: true;
+  /** True once confirmed logging; in `report` mode, what the trail reports. */
+  readonly isLogging: boolean;
+  /** What differed (and, in `apply` mode, was changed). */
+  readonly drift: DriftItem[];
 }
 
-/** Ensures the trail in `accountId` exists as configured and is logging. */
-export async function ensureTrail(deps: StepDeps, accountId: string): Promise<TrailResult> {
+/** Ensures the trail in `accountId` exists as configured and is logging (in `report` mode: says what differs). */
+export async function ensureTrail(deps: StepDeps, accountId: string, mode: RunMode = 'apply'): Promise<TrailResult> {
   const desired = desiredTrail(await resolvedConfig(deps));
   const trails = await deps.memberTrails(accountId);
   const observed = await trails.get(desired.name);
   const plan = planTrail(observed, desired);
+  const drift = trailDrift(plan, desired.name, observed?.isLogging);
   let changed = false;
   let trailArn = observed?.trailArn;
 
+  if (mode === 'report' && plan.action !== 'conflict') {
+    return { trailArn: trailArn ?? '', changed: false, isLogging: observed?.isLogging ?? false, drift };
+  }
   switch (plan.action) {
     case 'conflict':
       // The adapter finds a same-named trail homed in another region (a shadow trail here) too.
@@ -51,5 +60,5 @@ export async function ensureTrail(deps: StepDeps, accountId: string): Promise<Tr
       trailArn,
     });
   }
-  return { trailArn: trailArn!, changed, isLogging: true };
+  return { trailArn: trailArn!, changed, isLogging: true, drift };
 }

@@ -1,4 +1,5 @@
 /** The last steps: record ONBOARDED, or record FAILED with an error a person can act on. */
+import { healthOf, type DriftItem, type DriftResource, type Health, type RunMode } from '../domain/drift';
 import type { StepDeps } from './deps';
 
 /** Resources an onboarding produced. */
@@ -8,15 +9,31 @@ export interface OnboardedResources {
   readonly readerRoleArn: string;
 }
 
-/** Records the account as ONBOARDED (no write when the record already says so). */
+/** What each resource's step found different (handlers/domain/drift.ts), as the state machine collects it. */
+export type DriftByResource = Partial<Record<DriftResource, DriftItem[]>>;
+
+/**
+ * Records the run: applying, the account is ONBOARDED with the run's health (REPAIRED when an
+ * onboarded account had drifted); reporting, only its health and drift (the status is left as it is).
+ * No write when the record already says so.
+ */
 export async function recordResult(
   deps: StepDeps,
   accountId: string,
   executionArn: string,
-  resources: OnboardedResources,
-): Promise<{ status: 'ONBOARDED' }> {
-  await deps.status.markOnboarded(accountId, { executionArn, ...resources });
-  return { status: 'ONBOARDED' };
+  mode: RunMode,
+  resources: OnboardedResources & { readonly drift?: DriftByResource },
+): Promise<{ status: string; health: Health; drift: DriftItem[] }> {
+  const { drift: byResource, ...arns } = resources;
+  const drift = Object.values(byResource ?? {}).flatMap((items) => items ?? []);
+  const current = await deps.status.getAccount(accountId);
+  const health = healthOf(mode, drift, current?.status === 'ONBOARDED');
+  if (mode === 'report') {
+    if (current) await deps.status.recordVerification(accountId, { executionArn, health, drift });
+    return { status: current?.status ?? 'NOT_ONBOARDED', health, drift };
+  }
+  await deps.status.markOnboarded(accountId, { executionArn, ...arns, health, drift: health === 'REPAIRED' ? drift : [] });
+  return { status: 'ONBOARDED', health, drift };
 }
 
 /** A failure as the state machine's Catch hands it over (`{ Error, Cause }`). */

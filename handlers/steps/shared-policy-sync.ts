@@ -6,6 +6,7 @@
  * policy from the whole member set: whoever holds the lease writes every account admitted so far,
  * and a burst of onboardings coalesces into a few writes.
  */
+import { policyDrift, type DriftItem, type RunMode } from '../domain/drift';
 import type { PolicyRender } from '../domain/policy-document';
 import type { SharingMode } from '../domain/shared-policy';
 import type { LockPort, PolicyPort, StatusPort } from './deps';
@@ -32,6 +33,8 @@ export interface SharedPolicySyncResult {
   readonly accounts: number;
   /** How the policy grants them. */
   readonly mode: SharingMode;
+  /** What differed for this account (and, in `apply` mode, was changed). */
+  readonly drift: DriftItem[];
 }
 
 /**
@@ -51,32 +54,49 @@ export async function syncSharedPolicy(args: {
   policy: SharedPolicy;
   status: StatusPort;
   lock: LockPort;
+  /** Which of the two policies (names the drift items). */
+  resource: 'bucketPolicy' | 'keyPolicy';
+  /** `report`: read and say what differs, write nothing (not even the member set). Default `apply`. */
+  mode?: RunMode;
 }): Promise<SharedPolicySyncResult> {
   const { accountId, policy } = args;
+  let drift: DriftItem[] = [];
   const summary = (r: PolicyRender, changed: boolean): SharedPolicySyncResult => ({
     changed,
     bytes: r.bytes,
     limit: r.limit,
     accounts: r.accounts.length,
     mode: r.mode,
+    drift,
   });
 
   // 1. Already granted exactly as we would render it: nothing to do, no lease, no write.
   const before = await policy.port.get();
-  if (policy.grants(before, accountId)) {
+  const granted = policy.grants(before, accountId);
+  if (granted) {
     const listed = policy.accountsIn(before);
     if (listed.includes(accountId)) {
       const r = policy.render(before, listed);
       if (!r.changed) return summary(r, false);
+      drift = policyDrift(args.resource, true, false, accountId);
+      if (args.mode === 'report') return summary(r, false);
     } else {
       // Organization-wide: the policy names no account, the member set is the record of who is
       // onboarded. A new account is admitted (its only write); an admitted one writes nothing.
       const members = await args.status.members();
       const r = policy.render(before, [...new Set([...members, accountId])]);
       if (!r.changed) {
-        if (!members.includes(accountId)) await args.status.addMember(accountId);
+        if (!members.includes(accountId) && args.mode !== 'report') await args.status.addMember(accountId);
         return summary(r, false);
       }
+      drift = policyDrift(args.resource, true, false, accountId);
+      if (args.mode === 'report') return summary(r, false);
+    }
+  } else {
+    drift = policyDrift(args.resource, false, false, accountId);
+    if (args.mode === 'report') {
+      const members = await args.status.members();
+      return summary(policy.render(before, [...new Set([...policy.accountsIn(before), ...members, accountId])]), false);
     }
   }
 

@@ -1,11 +1,14 @@
 /** Step 0: reject what must not be onboarded before anything is written. */
 import { checkEligibility, parseOnboardingRequest } from '../domain/request';
+import type { RunMode } from '../domain/drift';
 import type { StepDeps } from './deps';
 
 /** The validated request every later step receives. */
 export interface ValidatedRequest {
   readonly accountId: string;
   readonly executionArn: string;
+  /** `apply` (onboard, repair) or `report` (verify only). */
+  readonly mode: RunMode;
 }
 
 /**
@@ -13,9 +16,10 @@ export interface ValidatedRequest {
  * log-archive account) and marks the account IN_PROGRESS (unless it is already ONBOARDED).
  */
 export async function validateRequest(deps: StepDeps, request: unknown, executionArn: string): Promise<ValidatedRequest> {
-  const { accountId } = parseOnboardingRequest(request);
+  const { accountId, mode } = parseOnboardingRequest(request);
   const orgAccount = deps.config.organizationId ? await deps.describeAccount(accountId) : undefined;
   checkEligibility(accountId, deps.config, orgAccount);
-  await deps.status.markInProgress(accountId, executionArn);
-  return { accountId, executionArn };
+  // A verification changes nothing, the account's status included.
+  if (mode === 'apply') await deps.status.markInProgress(accountId, executionArn);
+  return { accountId, executionArn, mode };
 }

@@ -148,8 +148,8 @@ const NO_LEASE = { [lockKey(POLICY_LEASES.bucket)]: undefined, [lockKey(POLICY_L
 async function statusShape(accountId: string): Promise<unknown> {
   const item = await local.status.getAccount(accountId);
   if (!item) return undefined;
-  const { startedAt, updatedAt, onboardedAt, executionArn, ...rest } = item;
-  for (const t of [startedAt, updatedAt, onboardedAt]) expect(Number.isNaN(Date.parse(String(t)))).toBe(false);
+  const { startedAt, updatedAt, onboardedAt, lastVerifiedAt, executionArn, ...rest } = item;
+  for (const t of [startedAt, updatedAt, onboardedAt, lastVerifiedAt]) expect(Number.isNaN(Date.parse(String(t)))).toBe(false);
   expect(executionArn).toMatch(new RegExp(`:onboard-${accountId}(-retry-\\d+)?$`));
   return JSON.parse(JSON.stringify(rest).split(accountId).join('<account>'));
 }

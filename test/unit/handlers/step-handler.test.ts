@@ -6,7 +6,7 @@ import { AccessDenied, Throttled } from '../../../handlers/shared/errors';
 import { stepHandler } from '../../../handlers/shared/step-handler';
 import { parseStepInput } from '../../../handlers/shared/step-input';
 
-const input = { accountId: '444455556666', executionArn: 'arn:aws:states:eu-west-1:111122223333:execution:sm:e1' };
+const input = { accountId: '444455556666', executionArn: 'arn:aws:states:eu-west-1:111122223333:execution:sm:e1', mode: 'apply' };
 
 describe('step handler wiring', () => {
   it('returns what the step returns', async () => {

@@ -157,9 +157,16 @@ export class FakeStatus implements StatusPort {
     this.writes.push(`Status IN_PROGRESS ${accountId}`);
     this.records.set(accountId, { status: 'IN_PROGRESS', executionArn });
   }
-  async markOnboarded(accountId: string, result: Record<string, string>) {
+  async markOnboarded(accountId: string, result: Record<string, unknown>) {
     this.writes.push(`Status ONBOARDED ${accountId}`);
     this.records.set(accountId, { status: 'ONBOARDED', ...result });
+  }
+  async recordVerification(accountId: string, result: Record<string, unknown>) {
+    this.writes.push(`Status VERIFIED ${accountId}`);
+    this.records.set(accountId, { ...this.records.get(accountId), ...result });
+  }
+  async getAccount(accountId: string) {
+    return this.records.get(accountId) as { status: string } | undefined;
   }
   async markFailed(accountId: string, failure: { executionArn: string; error: unknown }) {
     this.writes.push(`Status FAILED ${accountId}`);

@@ -18,7 +18,11 @@ describe('switch role', () => {
   it('creates the role with its managed policies on the first run', async () => {
     const w = fakeDeps();
     const r = await ensureSwitchRole(w.deps, IDS.member);
-    expect(r).toEqual({ roleArn: `arn:aws:iam::${IDS.member}:role/SecurityAuditFromLogArchive`, changed: true });
+    expect(r).toEqual({
+      roleArn: `arn:aws:iam::${IDS.member}:role/SecurityAuditFromLogArchive`,
+      changed: true,
+      drift: [{ resource: 'switchRole', code: 'RoleMissing', detail: 'Role SecurityAuditFromLogArchive does not exist.' }],
+    });
     expect(w.writes).toEqual([
       'CreateRole SecurityAuditFromLogArchive',
       'AttachRolePolicy SecurityAuditFromLogArchive arn:aws:iam::aws:policy/SecurityAudit',
@@ -135,7 +139,12 @@ describe('trail', () => {
   it('creates the trail and starts logging on the first run, and writes nothing on re-run', async () => {
     const w = fakeDeps();
     const r = await ensureTrail(w.deps, IDS.member);
-    expect(r).toEqual({ trailArn: `arn:aws:cloudtrail:eu-west-1:${IDS.member}:trail/org-member-trail`, changed: true, isLogging: true });
+    expect(r).toEqual({
+      trailArn: `arn:aws:cloudtrail:eu-west-1:${IDS.member}:trail/org-member-trail`,
+      changed: true,
+      isLogging: true,
+      drift: [{ resource: 'trail', code: 'TrailMissing', detail: 'Trail org-member-trail does not exist.' }],
+    });
     expect(w.writes).toEqual(['CreateTrail org-member-trail', 'StartLogging org-member-trail']);
     w.writes.length = 0;
     expect((await ensureTrail(w.deps, IDS.member)).changed).toBe(false);
@@ -177,7 +186,7 @@ describe('validation', () => {
 
   it('marks a valid account IN_PROGRESS', async () => {
     const w = fakeDeps({}, org);
-    expect(await validateRequest(w.deps, { accountId: IDS.member }, EXEC)).toEqual({ accountId: IDS.member, executionArn: EXEC });
+    expect(await validateRequest(w.deps, { accountId: IDS.member }, EXEC)).toEqual({ accountId: IDS.member, executionArn: EXEC, mode: 'apply' });
     expect(w.writes).toEqual([`Status IN_PROGRESS ${IDS.member}`]);
   });
 });

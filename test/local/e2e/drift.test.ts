@@ -1,0 +1,101 @@
+/**
+ * Drift (issue 10, first part): after an onboarding, changes made the way an administrator would make
+ * them (the real SDK, the account's own admin role) are found by a `report` run of the same state
+ * machine -- named items, zero AWS writes -- and undone by an `apply` run, which records REPAIRED.
+ */
+import { CloudTrailClient, StopLoggingCommand, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { createClient } from '../../../handlers/shared/clients';
+import { isOwnedStatement, type PolicyStatement } from '../../../handlers/domain/policy-document';
+import { DEMO, startLocal, type Local } from '../harness';
+
+const MEMBER = DEMO.memberAccountIds[0];
+const TRAIL = 'org-member-trail';
+let local: Local;
+
+const asMemberAdmin = () => local.world.credentialsFor(`arn:aws:sts::${MEMBER}:assumed-role/OrganizationAccountAccessRole/admin`);
+const asLogArchiveAdmin = () => local.world.credentialsFor(`arn:aws:sts::${DEMO.logArchiveAccountId}:assumed-role/Administrator/admin`);
+const awsWrites = () => local.world.writeCalls().filter((c) => c.service !== 'dynamodb').map((c) => `${c.service}:${c.operation}`);
+const codes = (drift: readonly { resource: string; code: string }[] | undefined) => (drift ?? []).map((d) => `${d.resource}:${d.code}`).sort();
+
+beforeAll(async () => {
+  local = await startLocal();
+  const r = await local.run({ accountId: MEMBER }, `onboard-${MEMBER}`);
+  if (r.status !== 'SUCCEEDED') throw new Error(`onboarding ended ${r.status}: ${r.error}`);
+});
+afterAll(() => local.stop());
+
+describe('a report run on an onboarded account that nobody touched', () => {
+  it('finds nothing, writes nothing to AWS, and records HEALTHY with the verification time', async () => {
+    local.world.resetCalls();
+    const r = await local.run({ accountId: MEMBER, mode: 'report' }, `reconcile-${MEMBER}-report-1`);
+    expect(r.status).toBe('SUCCEEDED');
+    expect(awsWrites()).toEqual([]);
+    const item = await local.status.getAccount(MEMBER);
+    expect(item).toMatchObject({ status: 'ONBOARDED', health: 'HEALTHY', drift: [] });
+    expect(item?.lastVerifiedAt).toEqual(expect.any(String));
+  });
+});
+
+describe('changes made by administrators', () => {
+  beforeAll(async () => {
+    const ct = createClient(CloudTrailClient, { region: DEMO.region, credentials: asMemberAdmin() });
+    await ct.send(new StopLoggingCommand({ Name: TRAIL }));
+    await ct.send(new UpdateTrailCommand({ Name: TRAIL, EnableLogFileValidation: false }));
+    ct.destroy();
+    const iam = createClient(IAMClient, { region: DEMO.region, credentials: asMemberAdmin() });
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::222233334444:root', `arn:aws:iam::${MEMBER}:root`] }, Action: 'sts:AssumeRole' }],
+    };
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'SecurityAuditFromLogArchive', PolicyDocument: JSON.stringify(trust) }));
+    iam.destroy();
+    // A stack update rewrites the bucket policy with only its own statements.
+    const s3 = createClient(S3Client, { region: DEMO.region, credentials: asLogArchiveAdmin() });
+    const current = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: DEMO.bucketName }))).Policy!) as { Statement: PolicyStatement[] };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: DEMO.bucketName, Policy: JSON.stringify({ ...current, Statement: current.Statement.filter((st) => !isOwnedStatement(st)) }) }));
+    s3.destroy();
+  });
+
+  it('a report run names each change, writes nothing to AWS, and records DRIFTED', async () => {
+    local.world.resetCalls();
+    const r = await local.run({ accountId: MEMBER, mode: 'report' }, `reconcile-${MEMBER}-report-2`);
+    expect(r.status).toBe('SUCCEEDED');
+    expect(awsWrites()).toEqual([]);
+    const item = await local.status.getAccount(MEMBER);
+    expect(item?.health).toBe('DRIFTED');
+    expect(codes(item?.drift)).toEqual(['bucketPolicy:GrantMissing', 'switchRole:RoleTrustChanged', 'trail:TrailLogFileValidationOff', 'trail:TrailNotLogging']);
+    expect(await local.world.canCloudTrailDeliver(`arn:aws:cloudtrail:${DEMO.region}:${MEMBER}:trail/${TRAIL}`)).toEqual({ bucket: false, key: true });
+  });
+
+  it('an apply run repairs exactly those, and records REPAIRED with what it changed', async () => {
+    local.world.resetCalls();
+    const r = await local.run({ accountId: MEMBER, mode: 'apply' }, `reconcile-${MEMBER}-apply-1`);
+    expect(r.status).toBe('SUCCEEDED');
+    expect(awsWrites().sort()).toEqual(['cloudtrail:StartLogging', 'cloudtrail:UpdateTrail', 'iam:UpdateAssumeRolePolicy', 's3:PutBucketPolicy']);
+    const item = await local.status.getAccount(MEMBER);
+    expect(item?.health).toBe('REPAIRED');
+    expect(codes(item?.drift)).toEqual(['bucketPolicy:GrantMissing', 'switchRole:RoleTrustChanged', 'trail:TrailLogFileValidationOff', 'trail:TrailNotLogging']);
+    expect(await local.world.canCloudTrailDeliver(`arn:aws:cloudtrail:${DEMO.region}:${MEMBER}:trail/${TRAIL}`)).toEqual({ bucket: true, key: true });
+  });
+
+  it('the next run finds nothing and records HEALTHY; the one after writes nothing at all', async () => {
+    await local.run({ accountId: MEMBER }, `reconcile-${MEMBER}-apply-2`);
+    expect(await local.status.getAccount(MEMBER)).toMatchObject({ health: 'HEALTHY', drift: [] });
+    local.world.resetCalls();
+    const r = await local.run({ accountId: MEMBER }, `reconcile-${MEMBER}-apply-3`);
+    expect(r.status).toBe('SUCCEEDED');
+    expect(local.world.writeCalls()).toEqual([]);
+  });
+});
+
+describe('bad input', () => {
+  it('an unknown mode is rejected by name before anything is read or written', async () => {
+    local.world.resetCalls();
+    const r = await local.run({ accountId: MEMBER, mode: 'fix-everything' }, `reconcile-${MEMBER}-bad`);
+    expect({ status: r.status, error: r.error }).toEqual({ status: 'FAILED', error: 'InvalidRequest' });
+    expect(r.cause).toMatch(/mode is "fix-everything"; it must be one of "apply", "report"/);
+    expect(local.world.writeCalls()).toEqual([]);
+  });
+});
