@@ -41,6 +41,8 @@ export function formatView(v: OnboardingView): string {
   if (r?.switchRoleArn) lines.push(`  switch role  ${r.switchRoleArn}`);
   if (r?.trailArn) lines.push(`  trail        ${r.trailArn}`);
   if (r?.readerRoleArn) lines.push(`  reader role  ${r.readerRoleArn}`);
+  if (r?.health) lines.push(`  health       ${r.health}${r.lastVerifiedAt ? ` (last verified ${r.lastVerifiedAt})` : ''}`);
+  for (const d of r?.drift ?? []) lines.push(`    ${r?.health === 'REPAIRED' ? 'repaired' : 'drift'}  ${d.resource} ${d.code}: ${d.detail}`);
   if (v.steps.length) {
     lines.push('  steps');
     for (const s of v.steps) lines.push(`  ${formatStepLine(s)}`);
