@@ -7,16 +7,19 @@
 import './polyfills';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StatusStore } from '../handlers/adapters/status-store';
 import { POLICY_LIMITS } from '../handlers/domain/limits';
 import { isOwnedStatement, type PolicyStatement } from '../handlers/domain/policy-document';
 import { createClient } from '../handlers/shared/clients';
-import { loadAppConfig } from '../infra/config';
+import { loadAppConfig, type AppConfig } from '../infra/config';
 import { StepName, STEP_TITLES } from '../statemachine/steps';
 import { HistoryEvent, LOCAL_TABLE_NAME, LocalStepFunctions } from './runner';
 import { createDemoWorld, DEMO } from './sim/demo-world';
+import type { SimWorld } from './sim/world';
 
 const ROOT = path.join(__dirname, '..');
 const OUT_DIR = path.join(ROOT, 'out', 'demo');
@@ -41,6 +44,8 @@ const bold = (s: string) => color(1, s);
 const lastError = new Map<string, string>();
 
 function describeEvent(execution: string, e: HistoryEvent): string | undefined {
+  // The drift story prints its runs' outcomes, not their steps.
+  if (execution.startsWith('reconcile-')) return undefined;
   const account = execution.replace(/^onboard-/, '').replace(/-rerun$/, '');
   const step = e.state as StepName | undefined;
   if (!step || !(step in STEP_TITLES)) return undefined;
@@ -148,7 +153,31 @@ async function main(): Promise<void> {
     }
     console.log(`\nDocuments written to ${path.relative(process.cwd(), OUT_DIR) || OUT_DIR}/`);
 
-    const ok = results.every((r) => r.status === 'SUCCEEDED') && rerun.status === 'SUCCEEDED' && rerunWrites === 0;
+    // ---- drift: changed behind the service's back, found by a verification, repaired by a reconcile run
+    const tampered = ACCOUNTS[1];
+    console.log(`\n${bold('Drift')}: ${tampered}'s administrator stops its trail; a stack update rewrites the bucket policy with only its own statements`);
+    await tamper(world, tampered, config);
+    const story = [] as string[];
+    const verify = await sfn.startExecution({ accountId: tampered, mode: 'report' }, `reconcile-${tampered}-report-demo`).result;
+    const found = await store.getAccount(tampered);
+    story.push(`  verification ${verify.status}: ${found?.health} — ${(found?.drift ?? []).map((d) => `${d.resource} ${d.code}`).join(', ')}`);
+    world.resetCalls();
+    const repair = await sfn.startExecution({ accountId: tampered, mode: 'apply' }, `reconcile-${tampered}-apply-demo`).result;
+    const repaired = await store.getAccount(tampered);
+    const repairWrites = world.writeCalls().filter((c) => c.service !== 'dynamodb').map((c) => `${c.service}:${c.operation}`);
+    story.push(`  reconcile    ${repair.status}: ${repaired?.health} with ${repairWrites.join(', ')}`);
+    const delivers = await world.canCloudTrailDeliver(repaired?.trailArn ?? '');
+    story.push(`  trail delivers again: bucket ${delivers.bucket ? 'yes' : 'no'}, key ${delivers.key ? 'yes' : 'no'}`);
+    console.log(story.join('\n'));
+
+    const ok =
+      results.every((r) => r.status === 'SUCCEEDED') &&
+      rerun.status === 'SUCCEEDED' &&
+      rerunWrites === 0 &&
+      found?.health === 'DRIFTED' &&
+      repaired?.health === 'REPAIRED' &&
+      delivers.bucket &&
+      delivers.key;
     if (!ok) {
       console.error(red('\nThe demo did not end as expected (see above).'));
       process.exitCode = 1;
@@ -156,6 +185,17 @@ async function main(): Promise<void> {
   } finally {
     await sfn.stop();
   }
+}
+
+/** What an administrator would do: stop the member account's trail, and rewrite the bucket policy without the service's statements. */
+async function tamper(world: SimWorld, accountId: string, config: AppConfig): Promise<void> {
+  const ct = createClient(CloudTrailClient, { region: config.homeRegion, credentials: world.credentialsFor(`arn:aws:sts::${accountId}:assumed-role/OrganizationAccountAccessRole/admin`) });
+  await ct.send(new StopLoggingCommand({ Name: config.trailName }));
+  ct.destroy();
+  const s3 = createClient(S3Client, { region: config.homeRegion, credentials: world.credentialsFor(`arn:aws:sts::${DEMO.logArchiveAccountId}:assumed-role/Administrator/admin`) });
+  const current = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: config.bucketName }))).Policy ?? '{}') as { Statement: PolicyStatement[] };
+  await s3.send(new PutBucketPolicyCommand({ Bucket: config.bucketName, Policy: JSON.stringify({ ...current, Statement: current.Statement.filter((st) => !isOwnedStatement(st)) }) }));
+  s3.destroy();
 }
 
 main().catch((e) => {
