@@ -26,6 +26,12 @@ export interface DriftItem {
 export const HEALTH = { healthy: 'HEALTHY', drifted: 'DRIFTED', repaired: 'REPAIRED' } as const;
 export type Health = (typeof HEALTH)[keyof typeof HEALTH];
 
+/**
+ * The metric RecordResult emits once per run (namespace `CloudTrailOnboarding`, dimension `service`):
+ * 1 when the run left the account DRIFTED or REPAIRED, 0 when HEALTHY. The orchestrator alarms on it.
+ */
+export const ACCOUNTS_NOT_HEALTHY_METRIC = 'AccountsNotHealthy';
+
 /** The trail fields planTrail compares, and the code of each. */
 const TRAIL_FIELD_CODES: Record<string, { code: string; what: string }> = {
   s3BucketName: { code: 'TrailBucketChanged', what: 'delivers to another bucket' },

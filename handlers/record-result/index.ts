@@ -4,7 +4,9 @@ import { loadRuntimeConfig } from '../shared/config';
 import { z } from 'zod';
 import { RUN_MODES } from '../domain/drift';
 import { InvalidRequest } from '../shared/errors';
-import { stepHandler } from '../shared/step-handler';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../domain/drift';
+import { metrics, stepHandler } from '../shared/step-handler';
 import { recordResult } from '../steps/record';
 
 const deps = createAwsDeps(loadRuntimeConfig());
@@ -28,6 +30,9 @@ function parse(event: unknown): z.infer<typeof Input> {
   return r.data;
 }
 
-export const handler = stepHandler('RecordResult', parse, (input) =>
-  recordResult(deps, input.accountId, input.executionArn, input.mode, input.resources as Parameters<typeof recordResult>[4]),
-);
+export const handler = stepHandler('RecordResult', parse, async (input) => {
+  const r = await recordResult(deps, input.accountId, input.executionArn, input.mode, input.resources as Parameters<typeof recordResult>[4]);
+  // One data point per run: the alarm on accounts not healthy (infra) sums these.
+  metrics.addMetric(ACCOUNTS_NOT_HEALTHY_METRIC, MetricUnit.Count, r.health === 'HEALTHY' ? 0 : 1);
+  return r;
+});

@@ -25,6 +25,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey } from '../../handlers/adapters/status-table';
+import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../../handlers/domain/drift';
 import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared/config';
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
@@ -400,11 +401,28 @@ export class OrchestratorStack extends Stack {
           events.RuleTargetInput.fromText(
             `CloudTrail onboarding ${events.EventField.fromPath('$.detail.status')}: ` +
               `execution ${events.EventField.fromPath('$.detail.name')} (${events.EventField.fromPath('$.detail.executionArn')}). ` +
-              'The status table names the account, the error and the cause.',
+              'The status table names the account, the error and the cause. ' +
+              // A reconcile run's output names its health and the drift it found or repaired.
+              `Output: ${events.EventField.fromPath('$.detail.output')}`,
           ),
         ),
       ],
     });
+    const notHealthy = new cloudwatch.Metric({
+      namespace: 'CloudTrailOnboarding',
+      metricName: ACCOUNTS_NOT_HEALTHY_METRIC,
+      dimensionsMap: { service: 'cloudtrail-onboarding' },
+    });
+    const driftAlarm = new cloudwatch.Alarm(this, 'AccountsNotHealthyAlarm', {
+      alarmDescription:
+        'A run found an onboarded account changed behind the service\'s back (DRIFTED, or REPAIRED). `onboard health` lists them with the drift items; the execution notification names what was found and what was done.',
+      metric: notHealthy.with({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    driftAlarm.addAlarmAction(alarmAction);
     const alarms = [
       { id: 'ExecutionsFailedAlarm', metric: stateMachine.metricFailed(), what: 'failed' },
       { id: 'ExecutionsTimedOutAlarm', metric: stateMachine.metricTimedOut(), what: 'timed out' },
@@ -733,6 +751,22 @@ export class OrchestratorStack extends Stack {
             title: 'Step duration (p90)',
             width: 12,
             left: STEP_NAMES.map((n) => fns[n].metricDuration({ period, statistic: 'p90', label: n })),
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Accounts found drifted or repaired (runs)',
+            width: 24,
+            left: [
+              new cloudwatch.Metric({
+                namespace: 'CloudTrailOnboarding',
+                metricName: ACCOUNTS_NOT_HEALTHY_METRIC,
+                dimensionsMap: { service: 'cloudtrail-onboarding' },
+                period,
+                statistic: 'Sum',
+                label: 'not healthy',
+              }),
+            ],
           }),
         ],
       ],
