@@ -14,9 +14,23 @@
  * specify its ARN".
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html
+ *
+ * Deliveries run on the world's clock (delivery.ts): GetTrailStatus reports LatestDeliveryTime,
+ * LatestDeliveryError, LatestDigestDeliveryTime and LatestDigestDeliveryError as CloudTrail would
+ * have them by now; `deliver()` and `deliveredFiles()` let a test read the files themselves.
+ *
+ * Event selectors (GetEventSelectors, PutEventSelectors): a trail starts with the default selector
+ * ("By default, trails created without specific event selectors are configured to log all read and
+ * write management events, and no data events"); PutEventSelectors takes either basic EventSelectors
+ * (1 to 5, at most 250 data resources in all) or AdvancedEventSelectors (at most 500 values in all
+ * conditions), "but not both", from the trail's home region only; anything else is an
+ * InvalidEventSelectorsException.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_EventSelector.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
  */
 import type * as ct from '@aws-sdk/client-cloudtrail';
-import { checkDelivery } from './delivery';
+import { checkDelivery, DeliverySchedule, type DeliveredFile, type DeliveryStatus, type PersistedDeliveries } from './delivery';
 import { awsError } from './errors';
 import type { Principal } from './identity';
 import type { OperationHandler, SimServiceImpl } from './service';
@@ -43,6 +57,37 @@ export interface SimTrail {
   isLogging: boolean;
   startLoggingTime?: Date;
   stopLoggingTime?: Date;
+  /** Basic event selectors set by PutEventSelectors, normalized (undefined: the default selector). */
+  eventSelectors?: ct.EventSelector[];
+  /** Advanced event selectors set by PutEventSelectors (they replace the basic ones). */
+  advancedEventSelectors?: ct.AdvancedEventSelector[];
+}
+
+/** The selector of a trail nobody gave selectors: all read and write management events, no data events. */
+export const DEFAULT_EVENT_SELECTOR: Readonly<ct.EventSelector> = Object.freeze({
+  ReadWriteType: 'All',
+  IncludeManagementEvents: true,
+  DataResources: [],
+  ExcludeManagementEventSources: [],
+});
+
+/** Which trails `beforeChange` concerns: those matching every given field. */
+export interface DeliveryFilter {
+  readonly trailArn?: string;
+  /** Trails delivering into this bucket. */
+  readonly bucket?: string;
+  /** Trails encrypting with this key (ARN). */
+  readonly keyArn?: string;
+  /** Trails of this account. */
+  readonly accountId?: string;
+}
+
+/** Which delivered files `deliveredFiles` returns. */
+export interface DeliveredFileFilter {
+  readonly accountId?: string;
+  readonly trailArn?: string;
+  readonly bucket?: string;
+  readonly kind?: 'log' | 'digest';
 }
 
 /** A trail as persisted (local/sim/persistence.ts): dates as ISO strings. */
@@ -68,11 +113,195 @@ export function invalidTrailName(name: string): string | undefined {
 
 type TrailInput = ct.CreateTrailCommandInput | ct.UpdateTrailCommandInput;
 
+const MAX_EVENT_SELECTORS = 5;
+const MAX_DATA_RESOURCES = 250;
+const MAX_ADVANCED_VALUES = 500;
+const READ_WRITE_TYPES = ['ReadOnly', 'WriteOnly', 'All'];
+/** Resource types basic event selectors take (API_PutEventSelectors.html: EventSelectors). */
+const BASIC_DATA_RESOURCE_TYPES = ['AWS::S3::Object', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table'];
+/** ExcludeManagementEventSources "can filter out AWS Key Management Service or Amazon RDS Data API events" (API_EventSelector.html). */
+const EXCLUDABLE_EVENT_SOURCES = ['kms.amazonaws.com', 'rdsdata.amazonaws.com'];
+const ADVANCED_OPERATORS = ['Equals', 'StartsWith', 'EndsWith', 'NotEquals', 'NotStartsWith', 'NotEndsWith'] as const;
+/** Fields of advanced selectors for trails, by event category (API_AdvancedFieldSelector.html). */
+const ADVANCED_FIELDS: Record<string, readonly string[]> = {
+  Management: ['eventCategory', 'eventSource', 'readOnly'],
+  Data: ['eventCategory', 'eventName', 'eventSource', 'eventType', 'resources.type', 'readOnly', 'resources.ARN', 'sessionCredentialFromConsole', 'userIdentity.arn'],
+  NetworkActivity: ['eventCategory', 'eventSource', 'eventName', 'errorCode', 'vpcEndpointId'],
+};
+/** Fields that take only the Equals operator. */
+const EQUALS_ONLY = ['eventCategory', 'readOnly', 'resources.type'];
+
+/** PutEventSelectors' refusal; the API reference gives no message texts, these say what was wrong. */
+function invalidSelectors(message: string): never {
+  return awsError('InvalidEventSelectorsException', message);
+}
+
+/** Validates and normalizes PutEventSelectors' EventSelectors (defaults filled in, as GetEventSelectors returns them). */
+function normalizeEventSelectors(selectors: readonly ct.EventSelector[]): ct.EventSelector[] {
+  if (selectors.length < 1 || selectors.length > MAX_EVENT_SELECTORS) {
+    invalidSelectors(`A trail can have 1 to ${MAX_EVENT_SELECTORS} event selectors; ${selectors.length} were specified.`);
+  }
+  let dataResources = 0;
+  return selectors.map((sel) => {
+    const readWrite = sel.ReadWriteType ?? 'All';
+    if (!READ_WRITE_TYPES.includes(readWrite)) invalidSelectors(`Invalid value for ReadWriteType: ${readWrite}. Valid values: ${READ_WRITE_TYPES.join(', ')}.`);
+    for (const source of sel.ExcludeManagementEventSources ?? []) {
+      if (!EXCLUDABLE_EVENT_SOURCES.includes(source)) invalidSelectors(`Invalid value for ExcludeManagementEventSources: ${source}. Valid values: ${EXCLUDABLE_EVENT_SOURCES.join(', ')}.`);
+    }
+    const resources = (sel.DataResources ?? []).map((r) => {
+      if (!r.Type || !BASIC_DATA_RESOURCE_TYPES.includes(r.Type)) {
+        invalidSelectors(`Invalid data resource type: ${String(r.Type)}. Event selectors take ${BASIC_DATA_RESOURCE_TYPES.join(', ')}; use advanced event selectors for other types.`);
+      }
+      if ((r.Values ?? []).length === 0) invalidSelectors(`A data resource of type ${r.Type} needs at least one value.`);
+      return { Type: r.Type, Values: [...(r.Values ?? [])] };
+    });
+    dataResources += resources.reduce((n, r) => n + r.Values.length, 0);
+    if (dataResources > MAX_DATA_RESOURCES) invalidSelectors(`A trail is limited to ${MAX_DATA_RESOURCES} data resources.`);
+    return {
+      ReadWriteType: readWrite as ct.ReadWriteType,
+      IncludeManagementEvents: sel.IncludeManagementEvents ?? true,
+      DataResources: resources,
+      ExcludeManagementEventSources: [...(sel.ExcludeManagementEventSources ?? [])],
+    };
+  });
+}
+
+/** Validates PutEventSelectors' AdvancedEventSelectors for a trail; returns a copy. */
+function normalizeAdvancedSelectors(selectors: readonly ct.AdvancedEventSelector[]): ct.AdvancedEventSelector[] {
+  if (selectors.length < 1) invalidSelectors('Specify at least one advanced event selector.');
+  let values = 0;
+  const normalized = selectors.map((sel) => {
+    if (sel.Name !== undefined && sel.Name.length > 1000) invalidSelectors('The name of an advanced event selector must be at most 1000 characters.');
+    const fields = sel.FieldSelectors ?? [];
+    if (fields.length < 1) invalidSelectors('An advanced event selector needs at least one field selector.');
+    const category = fields.find((f) => f.Field === 'eventCategory');
+    const categoryValue = category?.Equals?.length === 1 ? category.Equals[0] : undefined;
+    if (!categoryValue || !ADVANCED_FIELDS[categoryValue]) {
+      invalidSelectors(`Every advanced event selector needs eventCategory Equals one of ${Object.keys(ADVANCED_FIELDS).join(', ')}.`);
+    }
+    if (categoryValue === 'Data' && !fields.some((f) => f.Field === 'resources.type')) invalidSelectors('An advanced event selector for data events needs resources.type.');
+    return {
+      ...(sel.Name !== undefined ? { Name: sel.Name } : {}),
+      FieldSelectors: fields.map((f) => {
+        const field = String(f.Field);
+        if (!ADVANCED_FIELDS[categoryValue].includes(field)) invalidSelectors(`Field ${field} is not supported for ${categoryValue} events.`);
+        const used = ADVANCED_OPERATORS.filter((op) => f[op] !== undefined);
+        if (used.length === 0) invalidSelectors(`Field selector ${field} needs an operator with at least one value.`);
+        if (EQUALS_ONLY.includes(field) && used.some((op) => op !== 'Equals')) invalidSelectors(`Field ${field} takes the Equals operator only.`);
+        if (field === 'readOnly' && !(f.Equals ?? []).every((v) => v === 'true' || v === 'false')) invalidSelectors('readOnly can be set to Equals true or false.');
+        if (categoryValue === 'Management' && field === 'eventSource' && (used.some((op) => op !== 'NotEquals') || !(f.NotEquals ?? []).every((v) => EXCLUDABLE_EVENT_SOURCES.includes(v)))) {
+          invalidSelectors(`For management events, eventSource can be set to NotEquals ${EXCLUDABLE_EVENT_SOURCES.join(' or ')}.`);
+        }
+        const copy: ct.AdvancedFieldSelector = { Field: field };
+        for (const op of used) {
+          const list = f[op] ?? [];
+          if (list.length === 0 || list.some((v) => v.length < 1 || v.length > 2048)) invalidSelectors(`The values of ${field} ${op} must be 1 to 2048 characters, at least one.`);
+          values += list.length;
+          copy[op] = [...list];
+        }
+        return copy;
+      }),
+    };
+  });
+  if (values > MAX_ADVANCED_VALUES) invalidSelectors(`A trail can have at most ${MAX_ADVANCED_VALUES} values for all conditions in all advanced event selectors; ${values} were specified.`);
+  return normalized;
+}
+
 /** CloudTrail of the world. */
 export class CloudTrailSim implements SimServiceImpl {
   private readonly trails = new Map<string, SimTrail>();
+  private readonly schedule: DeliverySchedule;
 
-  constructor(private readonly world: SimWorld) {}
+  constructor(private readonly world: SimWorld) {
+    this.schedule = new DeliverySchedule(world, (arn) => this.selectsEvents(arn));
+  }
+
+  // ---------------------------------------------------------------- deliveries (see delivery.ts)
+
+  /**
+   * Records the deliveries due until `at` (default now) under the state as it is, before that
+   * state changes: call it before changing anything a delivery depends on (a bucket or key policy,
+   * a key state, a trail) outside the simulated operations, which call it themselves.
+   */
+  beforeChange(filter: DeliveryFilter, at?: Date): void {
+    const until = Math.min(at?.getTime() ?? Infinity, this.world.now().getTime());
+    for (const trail of this.trails.values()) {
+      if (filter.trailArn !== undefined && trail.arn !== filter.trailArn) continue;
+      if (filter.bucket !== undefined && trail.s3BucketName !== filter.bucket) continue;
+      if (filter.keyArn !== undefined && trail.kmsKeyId !== filter.keyArn) continue;
+      if (filter.accountId !== undefined && trail.accountId !== filter.accountId) continue;
+      this.schedule.collect(trail, until);
+    }
+  }
+
+  /**
+   * Lets CloudTrail deliver, for every trail, what it would have delivered by `until` (default: the
+   * world's time; never later). Returns the files delivered by this call, oldest first.
+   */
+  async deliver(until: Date = this.world.now()): Promise<DeliveredFile[]> {
+    if (until.getTime() > this.world.now().getTime()) {
+      throw new Error(`deliver(${until.toISOString()}) is later than the world's time ${this.world.now().toISOString()}: advance the world's clock instead`);
+    }
+    this.beforeChange({}, until);
+    const files = (await Promise.all(this.list().map((t) => this.schedule.drain(t.arn)))).flat();
+    return files.sort((a, b) => a.deliveredAt.getTime() - b.deliveredAt.getTime() || a.key.localeCompare(b.key));
+  }
+
+  /** Every file CloudTrail delivered by now (deliveries made first), oldest first, filtered. */
+  async deliveredFiles(filter: DeliveredFileFilter = {}): Promise<DeliveredFile[]> {
+    await this.deliver();
+    const files: DeliveredFile[] = [];
+    for (const bucket of this.world.s3.bucketsWithObjects()) {
+      if (filter.bucket !== undefined && bucket !== filter.bucket) continue;
+      for (const o of this.world.s3.listObjects(bucket)) {
+        const m = o.sourceArn === undefined ? null : TRAIL_ARN.exec(o.sourceArn);
+        const path = /AWSLogs\/(?:o-[a-z0-9]+\/)?\d{12}\/(CloudTrail|CloudTrail-Digest)\/([a-z0-9-]+)\//.exec(o.key);
+        if (!m || !path) continue;
+        const file: DeliveredFile = { bucket, key: o.key, kind: path[1] === 'CloudTrail' ? 'log' : 'digest', trailArn: o.sourceArn as string, accountId: m[2], region: path[2], deliveredAt: o.lastModified };
+        if (filter.accountId !== undefined && file.accountId !== filter.accountId) continue;
+        if (filter.trailArn !== undefined && file.trailArn !== filter.trailArn) continue;
+        if (filter.kind !== undefined && file.kind !== filter.kind) continue;
+        files.push(file);
+      }
+    }
+    return files.sort((a, b) => a.deliveredAt.getTime() - b.deliveredAt.getTime() || a.key.localeCompare(b.key));
+  }
+
+  /** A trail's delivery fields as GetTrailStatus reports them now (deliveries made first). */
+  async deliveryStatus(trailArn: string): Promise<DeliveryStatus> {
+    const trail = this.trails.get(trailArn);
+    if (!trail) throw new Error(`No trail ${trailArn} in the simulated world`);
+    await this.settle(trail);
+    return this.schedule.status(trailArn);
+  }
+
+  /**
+   * Marks an account idle (nobody calls AWS there: its trails record no events, so no log files,
+   * while digest files still arrive every hour) or, with `false`, active again.
+   */
+  setIdle(accountId: string, idle = true): void {
+    this.beforeChange({ accountId });
+    this.schedule.setIdle(accountId, idle);
+  }
+
+  /** Makes the deliveries due by now and decides them. */
+  private async settle(trail: SimTrail): Promise<void> {
+    this.schedule.collect(trail);
+    await this.schedule.drain(trail.arn);
+  }
+
+  /** Whether a trail's selectors select any event: without, CloudTrail has no log file to write. */
+  private selectsEvents(trailArn: string): boolean {
+    const trail = this.trails.get(trailArn);
+    if (!trail) return false;
+    if (trail.advancedEventSelectors) return trail.advancedEventSelectors.length > 0;
+    return (trail.eventSelectors ?? [DEFAULT_EVENT_SELECTOR]).some((s) => s.IncludeManagementEvents !== false || (s.DataResources ?? []).length > 0);
+  }
+
+  /** The delivery state of every trail, as plain JSON (persistence.ts). */
+  exportDeliveries(): PersistedDeliveries {
+    return this.schedule.exportState();
+  }
 
   targetAccount(_operation: string, _input: Record<string, unknown>, caller: Principal): string {
     return caller.accountId;
@@ -96,20 +325,19 @@ export class CloudTrailSim implements SimServiceImpl {
   /** Every trail with its logging status, as plain JSON (persistence.ts). */
   exportState(): PersistedTrail[] {
     return this.list().map(({ startLoggingTime, stopLoggingTime, ...t }) => ({
-      ...t,
-      tags: t.tags.map((tag) => ({ ...tag })),
+      ...structuredClone(t),
       ...(startLoggingTime ? { startLoggingTime: startLoggingTime.toISOString() } : {}),
       ...(stopLoggingTime ? { stopLoggingTime: stopLoggingTime.toISOString() } : {}),
     }));
   }
 
-  /** Replaces every trail with the persisted ones. */
-  importState(trails: readonly PersistedTrail[]): void {
+  /** Replaces every trail (and, when given, their delivery state) with the persisted ones. */
+  importState(trails: readonly PersistedTrail[], deliveries?: PersistedDeliveries): void {
     this.trails.clear();
+    this.schedule.importState(deliveries);
     for (const { startLoggingTime, stopLoggingTime, ...t } of trails) {
       this.trails.set(t.arn, {
-        ...t,
-        tags: t.tags.map((tag) => ({ ...tag })),
+        ...structuredClone(t),
         ...(startLoggingTime ? { startLoggingTime: new Date(startLoggingTime) } : {}),
         ...(stopLoggingTime ? { stopLoggingTime: new Date(stopLoggingTime) } : {}),
       });
@@ -165,7 +393,10 @@ export class CloudTrailSim implements SimServiceImpl {
     if (result.key === 'missing') {
       awsError('KmsKeyNotFoundException', `KMS key ${trail.kmsKeyId} does not exist, or it is not in the same region as the S3 bucket ${trail.s3BucketName}.`);
     }
+    // KmsKeyDisabledException "is no longer in use"; KmsException is "thrown when there is an issue
+    // with the specified KMS key and the trail or event data store can't be updated" (API reference).
     if (result.key === 'disabled') awsError('KmsException', `KMS key ${trail.kmsKeyId} is not enabled.`);
+    if (result.key === 'pending-deletion') awsError('KmsException', `KMS key ${trail.kmsKeyId} is pending deletion.`);
     if (result.key === 'denied') {
       awsError('InsufficientEncryptionPolicyException', `Insufficient permissions to access S3 bucket ${trail.s3BucketName} or KMS key ${trail.kmsKeyId}.`);
     }
@@ -209,7 +440,7 @@ export class CloudTrailSim implements SimServiceImpl {
       ...(trail.cloudWatchLogsLogGroupArn !== undefined ? { CloudWatchLogsLogGroupArn: trail.cloudWatchLogsLogGroupArn } : {}),
       ...(trail.cloudWatchLogsRoleArn !== undefined ? { CloudWatchLogsRoleArn: trail.cloudWatchLogsRoleArn } : {}),
       ...(trail.kmsKeyId !== undefined ? { KmsKeyId: trail.kmsKeyId } : {}),
-      HasCustomEventSelectors: false,
+      HasCustomEventSelectors: trail.eventSelectors !== undefined || trail.advancedEventSelectors !== undefined,
       HasInsightSelectors: false,
       IsOrganizationTrail: trail.isOrganizationTrail,
     };
@@ -253,6 +484,7 @@ export class CloudTrailSim implements SimServiceImpl {
       this.apply(trail, input);
       await this.requireDelivery(trail);
       this.trails.set(trail.arn, trail);
+      this.schedule.created(trail);
       const { HomeRegion: _home, HasCustomEventSelectors: _c, HasInsightSelectors: _i, ...out } = this.output(trail);
       return { ...out, ...(trail.snsTopicName !== undefined ? { SnsTopicARN: `arn:${this.world.partition}:sns:${region}:${caller.accountId}:${trail.snsTopicName}` } : {}) };
     },
@@ -262,7 +494,10 @@ export class CloudTrailSim implements SimServiceImpl {
       this.apply(updated, input);
       const touchesDelivery = input.S3BucketName !== undefined || input.S3KeyPrefix !== undefined || input.KmsKeyId !== undefined;
       if (touchesDelivery) await this.requireDelivery(updated);
+      // What was due until now went where the trail pointed until now.
+      this.beforeChange({ trailArn: current.arn });
       this.trails.set(updated.arn, updated);
+      if (updated.logFileValidationEnabled !== current.logFileValidationEnabled) this.schedule.validationChanged(updated, updated.logFileValidationEnabled);
       const { HomeRegion: _home, HasCustomEventSelectors: _c, HasInsightSelectors: _i, ...out } = this.output(updated);
       return out;
     },
@@ -277,10 +512,16 @@ export class CloudTrailSim implements SimServiceImpl {
       const chosen = this.visible(caller.accountId, region).filter((t) => names.includes(t.arn) || (t.homeRegion === region && names.includes(t.name)));
       return { trailList: chosen.map((t) => this.output(t)) };
     },
-    GetTrailStatus: ({ caller, region, input }) => {
+    GetTrailStatus: async ({ caller, region, input }) => {
       const trail = this.require(input.Name, caller, region);
+      await this.settle(trail);
+      const delivery = this.schedule.status(trail.arn);
       return {
         IsLogging: trail.isLogging,
+        ...(delivery.latestDeliveryError !== undefined ? { LatestDeliveryError: delivery.latestDeliveryError } : {}),
+        ...(delivery.latestDeliveryTime ? { LatestDeliveryTime: delivery.latestDeliveryTime } : {}),
+        ...(delivery.latestDigestDeliveryTime ? { LatestDigestDeliveryTime: delivery.latestDigestDeliveryTime } : {}),
+        ...(delivery.latestDigestDeliveryError !== undefined ? { LatestDigestDeliveryError: delivery.latestDigestDeliveryError } : {}),
         ...(trail.startLoggingTime ? { StartLoggingTime: trail.startLoggingTime, TimeLoggingStarted: trail.startLoggingTime.toISOString() } : {}),
         ...(trail.stopLoggingTime ? { StopLoggingTime: trail.stopLoggingTime, TimeLoggingStopped: trail.stopLoggingTime.toISOString() } : {}),
       };
@@ -288,22 +529,51 @@ export class CloudTrailSim implements SimServiceImpl {
     StartLogging: ({ caller, region, input }) => {
       const trail = this.requireHome(input.Name, caller, region);
       if (!trail.isLogging) {
+        this.beforeChange({ trailArn: trail.arn });
         trail.isLogging = true;
         trail.startLoggingTime = this.world.now();
+        this.schedule.startedLogging(trail);
       }
       return {};
     },
     StopLogging: ({ caller, region, input }) => {
       const trail = this.requireHome(input.Name, caller, region);
       if (trail.isLogging) {
+        this.beforeChange({ trailArn: trail.arn });
         trail.isLogging = false;
         trail.stopLoggingTime = this.world.now();
+        this.schedule.stoppedLogging(trail);
       }
       return {};
     },
-    DeleteTrail: ({ caller, region, input }) => {
-      this.trails.delete(this.requireHome(input.Name, caller, region).arn);
+    DeleteTrail: async ({ caller, region, input }) => {
+      const trail = this.requireHome(input.Name, caller, region);
+      // What was due until the deletion is delivered; nothing after it.
+      await this.settle(trail);
+      this.trails.delete(trail.arn);
+      this.schedule.deleted(trail.arn);
       return {};
+    },
+    GetEventSelectors: ({ caller, region, input }) => {
+      const trail = this.require(input.TrailName, caller, region);
+      if (trail.advancedEventSelectors) return { TrailARN: trail.arn, AdvancedEventSelectors: structuredClone(trail.advancedEventSelectors) };
+      return { TrailARN: trail.arn, EventSelectors: structuredClone(trail.eventSelectors ?? [DEFAULT_EVENT_SELECTOR]) };
+    },
+    PutEventSelectors: ({ caller, region, input }) => {
+      const trail = this.requireHome(input.TrailName, caller, region);
+      const basic = input.EventSelectors;
+      const advanced = input.AdvancedEventSelectors;
+      if (basic !== undefined && advanced !== undefined) invalidSelectors('You can use either AdvancedEventSelectors or EventSelectors, but not both.');
+      if (basic === undefined && advanced === undefined) invalidSelectors('Specify EventSelectors or AdvancedEventSelectors.');
+      const selectors = basic !== undefined ? { eventSelectors: normalizeEventSelectors(basic) } : { advancedEventSelectors: normalizeAdvancedSelectors(advanced ?? []) };
+      // What was due until now was recorded under the old selectors.
+      this.beforeChange({ trailArn: trail.arn });
+      delete trail.eventSelectors;
+      delete trail.advancedEventSelectors;
+      Object.assign(trail, selectors);
+      return selectors.eventSelectors
+        ? { TrailARN: trail.arn, EventSelectors: structuredClone(selectors.eventSelectors) }
+        : { TrailARN: trail.arn, AdvancedEventSelectors: structuredClone(selectors.advancedEventSelectors) };
     },
     ListTags: ({ caller, region, input }) => ({
       ResourceTagList: (input.ResourceIdList ?? []).map((id) => ({
@@ -334,6 +604,8 @@ export class CloudTrailSim implements SimServiceImpl {
     StartLogging: OperationHandler<ct.StartLoggingCommandInput, ct.StartLoggingCommandOutput>;
     StopLogging: OperationHandler<ct.StopLoggingCommandInput, ct.StopLoggingCommandOutput>;
     DeleteTrail: OperationHandler<ct.DeleteTrailCommandInput, ct.DeleteTrailCommandOutput>;
+    GetEventSelectors: OperationHandler<ct.GetEventSelectorsCommandInput, ct.GetEventSelectorsCommandOutput>;
+    PutEventSelectors: OperationHandler<ct.PutEventSelectorsCommandInput, ct.PutEventSelectorsCommandOutput>;
     ListTags: OperationHandler<ct.ListTagsCommandInput, ct.ListTagsCommandOutput>;
     AddTags: OperationHandler<ct.AddTagsCommandInput, ct.AddTagsCommandOutput>;
     RemoveTags: OperationHandler<ct.RemoveTagsCommandInput, ct.RemoveTagsCommandOutput>;

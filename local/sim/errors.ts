@@ -144,6 +144,9 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
       InvalidArnException: q(400),
       UnsupportedOperationException: q(400),
       KMSInvalidStateException: q(400),
+      // A cryptographic operation on a Disabled key ("DisabledException: <key ARN> is disabled.",
+      // https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html).
+      DisabledException: q(400),
       ValidationException: q(400),
       KMSInternalException: q(500),
       DependencyTimeoutException: q(503),
@@ -163,6 +166,8 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
       InsufficientEncryptionPolicyException: q(400),
       KmsKeyNotFoundException: q(400),
       KmsException: q(400),
+      // PutEventSelectors with selectors or values that are not valid (API_PutEventSelectors.html).
+      InvalidEventSelectorsException: q(400),
       InvalidTrailNameException: q(400),
       InvalidHomeRegionException: q(400),
       InvalidParameterException: q(400),

@@ -1,16 +1,30 @@
 /**
- * Simulated KMS: symmetric keys with a key policy.
+ * Simulated KMS: symmetric keys with a key policy and a key state.
  *
  * Every request on a key is authorized by its key policy (with the root-delegation rule), as in KMS:
  * no key policy grant, no access. PutKeyPolicy follows its API reference: key's own account only,
  * policy at most 32 KB (LimitExceededException), principals must exist and be visible to KMS, and
  * the lockout safety check unless BypassPolicyLockoutSafetyCheck.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+ *
+ * Key state (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html): DisableKey and
+ * EnableKey switch between Enabled and Disabled; ScheduleKeyDeletion (a waiting period of 7-30 days,
+ * default 30) makes it PendingDeletion with a DeletionDate, after which KMS deletes the key and its
+ * aliases; CancelKeyDeletion makes it Disabled ("When this operation succeeds, the key state of the
+ * KMS key is Disabled"). On a key pending deletion, DisableKey, EnableKey and ScheduleKeyDeletion
+ * fail with "KMSInvalidStateException: <key ARN> is pending deletion."; CancelKeyDeletion on any
+ * other key with "... is not pending deletion."; DescribeKey, GetKeyPolicy and PutKeyPolicy work in
+ * every state. None of the four may be called from another account; each needs its action in the
+ * key policy (API_DisableKey.html, API_EnableKey.html, API_ScheduleKeyDeletion.html,
+ * API_CancelKeyDeletion.html). A key that is not Enabled makes CloudTrail's deliveries fail
+ * (delivery.ts). Every change first lets CloudTrail deliver what was due under the old state
+ * (`world.cloudtrail.beforeChange`).
  */
 import type * as kms from '@aws-sdk/client-kms';
 import { awsError } from './errors';
 import type { Principal } from './identity';
 import { awsPrincipalsOf, effectiveStatementsOnly, parsePolicy, rewriteAwsPrincipals, structuralProblem, utf8Bytes, type PolicyDocument } from './policy-doc';
+import type { RequestContext } from './policy-eval';
 import type { OperationHandler, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
 
@@ -23,12 +37,18 @@ export interface SimKey {
   readonly description: string;
   readonly creationDate: Date;
   keyState: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  /** When KMS deletes the key (PendingDeletion only). */
+  deletionDate?: Date;
   /** Key policy text. */
   policy: string;
 }
 
 /** A key as persisted (local/sim/persistence.ts): dates as ISO strings. */
-export type PersistedKey = Omit<SimKey, 'creationDate'> & { readonly creationDate: string };
+export type PersistedKey = Omit<SimKey, 'creationDate' | 'deletionDate'> & { readonly creationDate: string; readonly deletionDate?: string };
+
+/** ScheduleKeyDeletion's waiting period: "it must be between 7 and 30, inclusive. If you do not include a value, it defaults to 30." */
+export const PENDING_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
+const DAY_MS = 24 * 3600 * 1000;
 
 /** KMS's state as persisted. */
 export interface PersistedKms {
@@ -71,6 +91,8 @@ export class KmsSim implements SimServiceImpl {
   private readonly principalDelays = new Map<string, number>();
   /** True once any PutKeyPolicy call asked to bypass the lockout safety check. */
   bypassLockoutCheckUsed = false;
+  /** Set while expired keys are being deleted (CloudTrail looks keys up meanwhile). */
+  private expiring = false;
 
   constructor(private readonly world: SimWorld) {}
 
@@ -84,6 +106,7 @@ export class KmsSim implements SimServiceImpl {
     this.world.accounts.require(spec.accountId);
     const arn = `arn:${this.world.partition}:kms:${spec.region}:${spec.accountId}:key/${spec.keyId}`;
     if (this.keys.has(arn)) throw new Error(`Key ${arn} already exists`);
+    this.world.cloudtrail.beforeChange({ keyArn: arn });
     const policy = spec.policy ?? defaultKeyPolicy(this.world.partition, spec.accountId);
     const key: SimKey = {
       keyId: spec.keyId,
@@ -114,6 +137,7 @@ export class KmsSim implements SimServiceImpl {
 
   /** Resolves an alias name or alias ARN (accepted by DescribeKey, not by the key-policy calls). */
   private resolveAlias(id: string, accountId: string, region: string): SimKey | undefined {
+    this.expireDeletedKeys();
     const aliasArn = id.startsWith('alias/') ? `arn:${this.world.partition}:kms:${region}:${accountId}:${id}` : id;
     const keyArn = this.aliases.get(aliasArn);
     return keyArn ? this.keys.get(keyArn) : undefined;
@@ -121,19 +145,25 @@ export class KmsSim implements SimServiceImpl {
 
   /** Resolves a key id or key ARN as seen from `accountId` in `region`; undefined when there is none. */
   resolve(keyIdOrArn: string, accountId: string, region: string): SimKey | undefined {
+    this.expireDeletedKeys();
     if (KEY_ARN.test(keyIdOrArn)) return this.keys.get(keyIdOrArn);
     return this.keys.get(`arn:${this.world.partition}:kms:${region}:${accountId}:key/${keyIdOrArn}`);
   }
 
   /** All keys by ARN. */
   list(): SimKey[] {
+    this.expireDeletedKeys();
     return [...this.keys.values()].sort((a, b) => a.arn.localeCompare(b.arn));
   }
 
   /** Keys (with policies and states), aliases and switches as plain JSON (persistence.ts). */
   exportState(): PersistedKms {
     return {
-      keys: this.list().map((k) => ({ ...k, creationDate: k.creationDate.toISOString() })),
+      keys: this.list().map(({ deletionDate, ...k }) => ({
+        ...k,
+        creationDate: k.creationDate.toISOString(),
+        ...(deletionDate ? { deletionDate: deletionDate.toISOString() } : {}),
+      })),
       aliases: Object.fromEntries([...this.aliases].sort(([a], [b]) => a.localeCompare(b))),
       principalDelays: Object.fromEntries([...this.principalDelays].filter(([, n]) => n > 0)),
       bypassLockoutCheckUsed: this.bypassLockoutCheckUsed,
@@ -145,7 +175,9 @@ export class KmsSim implements SimServiceImpl {
     this.keys.clear();
     this.aliases.clear();
     this.principalDelays.clear();
-    for (const k of state.keys) this.keys.set(k.arn, { ...k, creationDate: new Date(k.creationDate) });
+    for (const { deletionDate, ...k } of state.keys) {
+      this.keys.set(k.arn, { ...k, creationDate: new Date(k.creationDate), ...(deletionDate ? { deletionDate: new Date(deletionDate) } : {}) });
+    }
     for (const [alias, key] of Object.entries(state.aliases)) this.aliases.set(alias, key);
     for (const [arn, n] of Object.entries(state.principalDelays)) this.principalDelays.set(arn, n);
     this.bypassLockoutCheckUsed = state.bypassLockoutCheckUsed;
@@ -160,12 +192,37 @@ export class KmsSim implements SimServiceImpl {
   replaceInPolicies(from: string, to: string): void {
     for (const key of this.keys.values()) {
       const doc = parsePolicy(key.policy);
-      if (doc && rewriteAwsPrincipals(doc, (v) => (v === from ? to : v))) key.policy = JSON.stringify(doc);
+      if (doc && rewriteAwsPrincipals(doc, (v) => (v === from ? to : v))) {
+        this.world.cloudtrail.beforeChange({ keyArn: key.arn });
+        key.policy = JSON.stringify(doc);
+      }
+    }
+  }
+
+  /**
+   * Deletes the keys whose waiting period has ended, with their aliases: "After the waiting period
+   * ends, KMS deletes the KMS key, its key material, and all KMS data associated with it, including
+   * all aliases that refer to it" (API_ScheduleKeyDeletion.html). Runs whenever keys are looked up;
+   * CloudTrail first delivers what was due until the deletion date under the pending-deletion key.
+   */
+  expireDeletedKeys(): void {
+    if (this.expiring) return;
+    this.expiring = true;
+    try {
+      const now = this.world.now().getTime();
+      for (const key of [...this.keys.values()]) {
+        if (key.keyState !== 'PendingDeletion' || !key.deletionDate || key.deletionDate.getTime() > now) continue;
+        this.world.cloudtrail.beforeChange({ keyArn: key.arn }, key.deletionDate);
+        this.keys.delete(key.arn);
+        for (const [alias, target] of [...this.aliases]) if (target === key.arn) this.aliases.delete(alias);
+      }
+    } finally {
+      this.expiring = false;
     }
   }
 
   /** The key policy as evaluated: statements missing Action or Resource take no effect. */
-  effectivePolicy(key: SimKey): PolicyDocument | undefined {
+  effectivePolicy(key: Pick<SimKey, 'policy'>): PolicyDocument | undefined {
     const doc = parsePolicy(key.policy);
     return doc ? effectiveStatementsOnly(doc) : undefined;
   }
@@ -183,11 +240,11 @@ export class KmsSim implements SimServiceImpl {
   }
 
   /** Authorizes `action` under the key's current policy; `crossAccount`: whether KMS allows it from another account. */
-  private async authorizeKey(caller: Principal, key: SimKey, action: string, crossAccount: boolean): Promise<void> {
+  private async authorizeKey(caller: Principal, key: SimKey, action: string, crossAccount: boolean, context: RequestContext = {}): Promise<void> {
     if (!crossAccount && caller.accountId !== key.accountId) {
       this.accessDenied(caller, action, key, 'because the operation cannot be performed on a KMS key in a different account');
     }
-    const result = await this.world.authorize(caller, action, { arn: key.arn, accountId: key.accountId, policy: this.effectivePolicy(key) });
+    const result = await this.world.authorize(caller, action, { arn: key.arn, accountId: key.accountId, policy: this.effectivePolicy(key) }, context);
     if (!result.allowed) this.accessDenied(caller, action, key, `because no resource-based policy allows the ${action} action`);
   }
 
@@ -217,6 +274,19 @@ export class KmsSim implements SimServiceImpl {
     }
   }
 
+  /** DisableKey, EnableKey and ScheduleKeyDeletion refuse a key pending deletion (key-state.html, note [3]). */
+  private requireNotPendingDeletion(key: SimKey): void {
+    if (key.keyState === 'PendingDeletion') awsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+  }
+
+  /** Changes a key's state, after CloudTrail delivered what was due under the old one. */
+  private setState(key: SimKey, state: SimKey['keyState'], deletionDate?: Date): void {
+    this.world.cloudtrail.beforeChange({ keyArn: key.arn });
+    key.keyState = state;
+    if (deletionDate) key.deletionDate = deletionDate;
+    else delete key.deletionDate;
+  }
+
   private keyMetadata(key: SimKey): kms.KeyMetadata {
     return {
       AWSAccountId: key.accountId,
@@ -227,6 +297,7 @@ export class KmsSim implements SimServiceImpl {
       Description: key.description,
       KeyUsage: 'ENCRYPT_DECRYPT',
       KeyState: key.keyState,
+      ...(key.deletionDate ? { DeletionDate: key.deletionDate } : {}),
       Origin: 'AWS_KMS',
       KeyManager: 'CUSTOMER',
       CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
@@ -265,13 +336,55 @@ export class KmsSim implements SimServiceImpl {
       if (bypass) this.bypassLockoutCheckUsed = true;
       const text = String(input.Policy);
       await this.checkNewPolicy(caller, key, text, bypass);
+      // CloudTrail's deliveries until now were made under the old policy (delivery.ts).
+      this.world.cloudtrail.beforeChange({ keyArn: key.arn });
       key.policy = text;
       return {};
+    },
+    DisableKey: async ({ caller, region, input }) => {
+      const key = this.requireKey(input.KeyId, caller, region);
+      await this.authorizeKey(caller, key, 'kms:DisableKey', false);
+      this.requireNotPendingDeletion(key);
+      this.setState(key, 'Disabled');
+      return {};
+    },
+    EnableKey: async ({ caller, region, input }) => {
+      const key = this.requireKey(input.KeyId, caller, region);
+      await this.authorizeKey(caller, key, 'kms:EnableKey', false);
+      this.requireNotPendingDeletion(key);
+      this.setState(key, 'Enabled');
+      return {};
+    },
+    ScheduleKeyDeletion: async ({ caller, region, input }) => {
+      const key = this.requireKey(input.KeyId, caller, region);
+      const days = input.PendingWindowInDays ?? PENDING_WINDOW_DAYS.default;
+      // kms:ScheduleKeyDeletionPendingWindowInDays lets a key policy limit the waiting period (API reference).
+      await this.authorizeKey(caller, key, 'kms:ScheduleKeyDeletion', false, { 'kms:ScheduleKeyDeletionPendingWindowInDays': String(days) });
+      if (!Number.isInteger(days) || days < PENDING_WINDOW_DAYS.min || days > PENDING_WINDOW_DAYS.max) {
+        // The API reference names no error for a value outside 7-30: the common ValidationException,
+        // worded like AWS's constraint messages.
+        awsError('ValidationException', `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between ${PENDING_WINDOW_DAYS.min} and ${PENDING_WINDOW_DAYS.max}, inclusive`);
+      }
+      this.requireNotPendingDeletion(key);
+      const deletionDate = new Date(this.world.now().getTime() + days * DAY_MS);
+      this.setState(key, 'PendingDeletion', deletionDate);
+      return { KeyId: key.arn, DeletionDate: deletionDate, KeyState: 'PendingDeletion', PendingWindowInDays: days };
+    },
+    CancelKeyDeletion: async ({ caller, region, input }) => {
+      const key = this.requireKey(input.KeyId, caller, region);
+      await this.authorizeKey(caller, key, 'kms:CancelKeyDeletion', false);
+      if (key.keyState !== 'PendingDeletion') awsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
+      this.setState(key, 'Disabled');
+      return { KeyId: key.arn };
     },
   } satisfies {
     DescribeKey: OperationHandler<kms.DescribeKeyCommandInput, kms.DescribeKeyCommandOutput>;
     GetKeyPolicy: OperationHandler<kms.GetKeyPolicyCommandInput, kms.GetKeyPolicyCommandOutput>;
     ListKeyPolicies: OperationHandler<kms.ListKeyPoliciesCommandInput, kms.ListKeyPoliciesCommandOutput>;
     PutKeyPolicy: OperationHandler<kms.PutKeyPolicyCommandInput, kms.PutKeyPolicyCommandOutput>;
+    DisableKey: OperationHandler<kms.DisableKeyCommandInput, kms.DisableKeyCommandOutput>;
+    EnableKey: OperationHandler<kms.EnableKeyCommandInput, kms.EnableKeyCommandOutput>;
+    ScheduleKeyDeletion: OperationHandler<kms.ScheduleKeyDeletionCommandInput, kms.ScheduleKeyDeletionCommandOutput>;
+    CancelKeyDeletion: OperationHandler<kms.CancelKeyDeletionCommandInput, kms.CancelKeyDeletionCommandOutput>;
   };
 }

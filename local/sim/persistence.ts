@@ -4,8 +4,10 @@
  *
  * `exportWorld` writes everything a later request can read: accounts (state, organization
  * membership), IAM roles (every field: id, creation date, path, trust policy text, description,
- * session duration, tags, attached and inline policies), buckets and their policies, KMS keys
- * (policy, state, aliases), trails (settings, tags, logging status and times), the Step Functions
+ * session duration, tags, attached and inline policies), buckets and their policies, the objects
+ * CloudTrail delivered into them, KMS keys (policy, state, deletion date, aliases), trails (settings,
+ * tags, event selectors, logging status and times) and CloudTrail's delivery schedule and latest
+ * delivery outcomes (local/sim/delivery.ts), the Step Functions
  * executions with their history, and the switches that are still pending (injected faults, accounts
  * not ready yet, KMS propagation delays). Dates are ISO strings; policy documents are kept as the
  * exact text the service stores. Left out: the call log (`world.calls`, one process's requests) and,
@@ -23,13 +25,14 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import * as path from 'node:path';
 import type { PersistedAccount } from './accounts';
 import type { PersistedTrail } from './cloudtrail';
+import type { PersistedDeliveries } from './delivery';
 import type { FaultSpec } from './faults';
 import type { PersistedIam } from './iam';
 import type { PersistedOrganizations } from './organizations';
 import type { PersistedStacks } from './cloudformation';
 import type { PersistedCredentials } from './identity';
 import type { PersistedKms } from './kms';
-import type { SimBucket } from './s3';
+import type { PersistedObject, SimBucket } from './s3';
 import type { LogArchiveSeed } from './seeds';
 import type { PersistedStepFunctions } from './sfn';
 import { SimWorld } from './world';
@@ -50,9 +53,17 @@ export interface WorldState {
   /** Every account, sorted by id, with `inOrganization`. */
   readonly accounts: PersistedAccount[];
   readonly iam: PersistedIam;
-  readonly s3: { readonly buckets: SimBucket[] };
+  readonly s3: {
+    readonly buckets: SimBucket[];
+    /** Bucket name -> objects CloudTrail delivered (absent in files written before deliveries were modelled). */
+    readonly objects?: Record<string, PersistedObject[]>;
+  };
   readonly kms: PersistedKms;
-  readonly cloudtrail: { readonly trails: PersistedTrail[] };
+  readonly cloudtrail: {
+    readonly trails: PersistedTrail[];
+    /** Delivery schedules and outcomes (absent in files written before deliveries were modelled). */
+    readonly deliveries?: PersistedDeliveries;
+  };
   /** AssumeRole calls per account that still fail as "not ready yet" (`setAccountReadyAfter`). */
   readonly sts: { readonly notReady: Record<string, number> };
   /** Injected faults not yet spent (`times` = what is left). */
@@ -103,9 +114,9 @@ export function exportWorld(world: SimWorld, options: ExportWorldOptions = {}): 
     ...(world.logArchive ? { logArchive: { ...world.logArchive } } : {}),
     accounts: world.accounts.exportState(),
     iam: world.iam.exportState(),
-    s3: { buckets: world.s3.exportState() },
+    s3: { buckets: world.s3.exportState(), objects: world.s3.exportObjects() },
     kms: world.kms.exportState(),
-    cloudtrail: { trails: world.cloudtrail.exportState() },
+    cloudtrail: { trails: world.cloudtrail.exportState(), deliveries: world.cloudtrail.exportDeliveries() },
     sts: world.sts.exportState(),
     faults: world.faults.exportState(),
     stepFunctions: world.stepFunctions.exportState(),
@@ -130,9 +141,9 @@ export function importWorld(state: unknown, options: ImportWorldOptions = {}): S
   });
   world.accounts.importState(s.accounts);
   world.iam.importState(s.iam);
-  world.s3.importState(s.s3.buckets);
+  world.s3.importState(s.s3.buckets, s.s3.objects);
   world.kms.importState(s.kms);
-  world.cloudtrail.importState(s.cloudtrail.trails);
+  world.cloudtrail.importState(s.cloudtrail.trails, s.cloudtrail.deliveries);
   world.sts.importState(s.sts);
   world.faults.importState(s.faults);
   world.stepFunctions.importState(s.stepFunctions, world.now());

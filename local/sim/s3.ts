@@ -1,7 +1,9 @@
 /**
  * Simulated S3, bucket-level only: buckets with an owner account, a region, a bucket policy and a
  * default encryption configuration (GetBucketEncryption; with an S3 Bucket Key CloudTrail needs
- * kms:Decrypt on a trail's key, see delivery.ts).
+ * kms:Decrypt on a trail's key, see delivery.ts), and records of the objects CloudTrail delivers
+ * (no object operations). A change to a bucket first lets CloudTrail deliver what was due under the
+ * old state (`world.cloudtrail.beforeChange`).
  *
  * Bucket-policy operations follow the PutBucketPolicy API reference: only identities of the bucket
  * owner's account may use them (another account gets 403 AccessDenied, or 405 MethodNotAllowed when
@@ -44,12 +46,32 @@ export function usesBucketKey(bucket: SimBucket): boolean {
   return bucket.encryption?.bucketKeyEnabled === true && bucket.encryption.sseAlgorithm !== 'AES256';
 }
 
+/**
+ * An object written into a bucket. Only CloudTrail writes objects in the simulation (log and digest
+ * files, see delivery.ts); there are no object operations, the records are what a test (or the
+ * bench) reads back: which file arrived when.
+ */
+export interface SimObject {
+  readonly key: string;
+  /** When the object was written. */
+  readonly lastModified: Date;
+  /** SSE-KMS key ARN the object is encrypted with, when it is. */
+  readonly sseKmsKeyId?: string;
+  /** `aws:SourceArn` of the service request that wrote it (the trail's ARN for CloudTrail). */
+  readonly sourceArn?: string;
+}
+
+/** An object as persisted (local/sim/persistence.ts): the date as an ISO string. */
+export type PersistedObject = Omit<SimObject, 'lastModified'> & { readonly lastModified: string };
+
 /** Bucket policy size limit, bytes. */
 export const BUCKET_POLICY_MAX_BYTES = 20 * 1024;
 
 /** S3 of the world (one global bucket namespace). */
 export class S3Sim implements SimServiceImpl {
   private readonly buckets = new Map<string, SimBucket>();
+  /** Objects per bucket, in the order they were written. */
+  private readonly objects = new Map<string, SimObject[]>();
 
   constructor(private readonly world: SimWorld) {}
 
@@ -61,6 +83,7 @@ export class S3Sim implements SimServiceImpl {
   addBucket(spec: { name: string; ownerAccountId: string; region: string; policy?: string | object; encryption?: SimBucketEncryption }): SimBucket {
     if (this.buckets.has(spec.name)) throw new Error(`Bucket ${spec.name} already exists`);
     this.world.accounts.require(spec.ownerAccountId);
+    this.world.cloudtrail.beforeChange({ bucket: spec.name });
     const bucket: SimBucket = { name: spec.name, ownerAccountId: spec.ownerAccountId, region: spec.region };
     if (spec.policy !== undefined) bucket.policy = typeof spec.policy === 'string' ? spec.policy : JSON.stringify(spec.policy);
     if (spec.encryption !== undefined) bucket.encryption = { ...spec.encryption };
@@ -72,6 +95,7 @@ export class S3Sim implements SimServiceImpl {
   setDefaultEncryption(name: string, encryption: SimBucketEncryption | undefined): void {
     const bucket = this.buckets.get(name);
     if (!bucket) throw new Error(`Bucket ${name} does not exist`);
+    this.world.cloudtrail.beforeChange({ bucket: name });
     if (encryption === undefined) delete bucket.encryption;
     else bucket.encryption = { ...encryption };
   }
@@ -91,10 +115,44 @@ export class S3Sim implements SimServiceImpl {
     return this.list().map((b) => ({ ...b, ...(b.encryption ? { encryption: { ...b.encryption } } : {}) }));
   }
 
-  /** Replaces every bucket with the persisted ones. */
-  importState(buckets: readonly SimBucket[]): void {
+  /** Replaces every bucket with the persisted ones (and, when given, the objects in them). */
+  importState(buckets: readonly SimBucket[], objects: Readonly<Record<string, readonly PersistedObject[]>> = {}): void {
     this.buckets.clear();
+    this.objects.clear();
     for (const b of buckets) this.buckets.set(b.name, { ...b, ...(b.encryption ? { encryption: { ...b.encryption } } : {}) });
+    for (const [bucket, list] of Object.entries(objects)) {
+      this.objects.set(bucket, list.map((o) => ({ ...o, lastModified: new Date(o.lastModified) })));
+    }
+  }
+
+  /** The objects of every bucket that has some, as plain JSON (persistence.ts). */
+  exportObjects(): Record<string, PersistedObject[]> {
+    return Object.fromEntries(
+      [...this.objects]
+        .filter(([, list]) => list.length > 0)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([bucket, list]) => [bucket, list.map((o) => ({ ...o, lastModified: o.lastModified.toISOString() }))]),
+    );
+  }
+
+  /** Records an object written into a bucket (CloudTrail's deliveries). The bucket must exist. */
+  putObject(bucketName: string, object: SimObject): void {
+    if (!this.buckets.has(bucketName)) throw new Error(`Bucket ${bucketName} does not exist`);
+    const list = this.objects.get(bucketName) ?? [];
+    list.push({ ...object });
+    this.objects.set(bucketName, list);
+  }
+
+  /** The objects of a bucket whose key starts with `prefix`, oldest first (then by key). */
+  listObjects(bucketName: string, prefix = ''): SimObject[] {
+    return (this.objects.get(bucketName) ?? [])
+      .filter((o) => o.key.startsWith(prefix))
+      .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime() || a.key.localeCompare(b.key));
+  }
+
+  /** Names of the buckets that hold objects. */
+  bucketsWithObjects(): string[] {
+    return [...this.objects.keys()].filter((b) => (this.objects.get(b)?.length ?? 0) > 0).sort();
   }
 
   /** `arn:<p>:s3:::<bucket>`. */
@@ -163,7 +221,10 @@ export class S3Sim implements SimServiceImpl {
   replaceInPolicies(from: string, to: string): void {
     for (const bucket of this.buckets.values()) {
       const doc = bucket.policy === undefined ? undefined : parsePolicy(bucket.policy);
-      if (doc && rewriteAwsPrincipals(doc, (v) => (v === from ? to : v))) bucket.policy = JSON.stringify(doc);
+      if (doc && rewriteAwsPrincipals(doc, (v) => (v === from ? to : v))) {
+        this.world.cloudtrail.beforeChange({ bucket: bucket.name });
+        bucket.policy = JSON.stringify(doc);
+      }
     }
   }
 
@@ -177,12 +238,16 @@ export class S3Sim implements SimServiceImpl {
     PutBucketPolicy: async (call) => {
       const bucket = this.requireBucket(call);
       await this.authorizePolicyOperation(call.caller, bucket, 's3:PutBucketPolicy');
-      bucket.policy = this.checkPolicy(bucket, String(call.input.Policy));
+      const policy = this.checkPolicy(bucket, String(call.input.Policy));
+      // CloudTrail's deliveries until now were made under the old policy (delivery.ts).
+      this.world.cloudtrail.beforeChange({ bucket: bucket.name });
+      bucket.policy = policy;
       return {};
     },
     DeleteBucketPolicy: async (call) => {
       const bucket = this.requireBucket(call);
       await this.authorizePolicyOperation(call.caller, bucket, 's3:DeleteBucketPolicy');
+      this.world.cloudtrail.beforeChange({ bucket: bucket.name });
       delete bucket.policy;
       return {};
     },

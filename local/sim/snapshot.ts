@@ -3,6 +3,7 @@
  * run" comparisons. Generated ids and timestamps are left out; documents are parsed (white space
  * does not count) but keep their statement order; maps are sorted by key.
  */
+import { DEFAULT_EVENT_SELECTOR } from './cloudtrail';
 import type { SimWorld } from './world';
 
 // Type aliases rather than interfaces: they stay assignable to Record<string, unknown>.
@@ -28,6 +29,10 @@ export type TrailSnapshot = {
   readonly logFileValidationEnabled: boolean;
   readonly tags: Record<string, string>;
   readonly isLogging: boolean;
+  /** The selectors in effect (GetEventSelectors: the default selector when none were put). */
+  readonly eventSelectors?: unknown[];
+  /** Advanced event selectors, when the trail has them instead. */
+  readonly advancedEventSelectors?: unknown[];
 };
 
 /** The whole world. */
@@ -92,6 +97,9 @@ export function snapshotOf(world: SimWorld): WorldSnapshot {
           logFileValidationEnabled: t.logFileValidationEnabled,
           tags: tagMap(t.tags),
           isLogging: t.isLogging,
+          ...(t.advancedEventSelectors
+            ? { advancedEventSelectors: structuredClone(t.advancedEventSelectors) }
+            : { eventSelectors: structuredClone(t.eventSelectors ?? [DEFAULT_EVENT_SELECTOR]) }),
         },
       ]),
     ),
