@@ -121,7 +121,17 @@ export class OnboardingWorkflow extends Construct {
     })
       .branch(bucketPolicy)
       .branch(keyPolicy);
-    const trail = ensure('EnsureTrail', { changed, drift, trailArn: sfn.JsonPath.stringAt('$.Payload.trailArn') }, 'trail');
+    const trail = ensure(
+      'EnsureTrail',
+      {
+        changed,
+        drift,
+        trailArn: sfn.JsonPath.stringAt('$.Payload.trailArn'),
+        delivery: sfn.JsonPath.stringAt('$.Payload.delivery'),
+        deliveryDetail: sfn.JsonPath.stringAt('$.Payload.deliveryDetail'),
+      },
+      'trail',
+    );
     const switchRole = ensure('EnsureSwitchRole', { changed, drift, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'switchRole');
     const readerRole = ensure('EnsureReaderRole', { changed, drift, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'readerRole');
 
@@ -132,6 +142,8 @@ export class OnboardingWorkflow extends Construct {
         trailArn: sfn.JsonPath.stringAt('$[0].trail.trailArn'),
         switchRoleArn: sfn.JsonPath.stringAt('$[1].switchRole.roleArn'),
         readerRoleArn: sfn.JsonPath.stringAt('$[2].readerRole.roleArn'),
+        delivery: sfn.JsonPath.stringAt('$[0].trail.delivery'),
+        deliveryDetail: sfn.JsonPath.stringAt('$[0].trail.deliveryDetail'),
         drift: {
           bucketPolicy: sfn.JsonPath.objectAt('$[0].sharedPolicies.bucketPolicy'),
           keyPolicy: sfn.JsonPath.objectAt('$[0].sharedPolicies.keyPolicy'),

@@ -31,7 +31,9 @@ import {
   CreateTrailCommand,
   DescribeTrailsCommand,
   GetTrailCommand,
+  GetEventSelectorsCommand,
   GetTrailStatusCommand,
+  PutEventSelectorsCommand,
   paginateListTags,
   StartLoggingCommand,
   type Trail,
@@ -48,6 +50,7 @@ import {
 } from '../shared/errors';
 import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 import type { ObservedTrail, Tag, TrailInput } from './types';
+import { recordsAllManagementEvents, type TrailDelivery } from '../domain/trail';
 
 const POLICY_NOT_YET_EFFECTIVE = [
   'InsufficientS3BucketPolicyException',
@@ -144,7 +147,7 @@ function trailGone(e: unknown, call: AwsCall): OnboardingError {
 }
 
 /** The domain's view of a trail CloudTrail described. */
-function observedTrail(trail: Trail, name: string, isLogging: boolean, tags: Tag[]): ObservedTrail {
+function observedTrail(trail: Trail, name: string, isLogging: boolean, tags: Tag[], extra: Pick<ObservedTrail, 'recordsAllManagementEvents' | 'delivery'> = {}): ObservedTrail {
   return {
     trailArn: trail.TrailARN ?? '',
     name: trail.Name ?? name,
@@ -159,6 +162,7 @@ function observedTrail(trail: Trail, name: string, isLogging: boolean, tags: Tag
     ...(trail.IsOrganizationTrail !== undefined ? { isOrganizationTrail: trail.IsOrganizationTrail } : {}),
     tags,
     isLogging,
+    ...extra,
   };
 }
 
@@ -187,7 +191,8 @@ export class TrailAdapter {
     }
     const trailArn = trail.TrailARN;
 
-    const isLogging = await this.isLogging(trailArn);
+    const status = await this.status(trailArn);
+    const recordsAll = await this.recordsAllManagementEvents(trailArn);
 
     const tags: Tag[] = [];
     const tagsCall: AwsCall = { service: 'CloudTrail', operation: 'ListTags', target: trailArn };
@@ -202,7 +207,32 @@ export class TrailAdapter {
       throw toOnboardingError(e, tagsCall);
     }
 
-    return observedTrail(trail, name, isLogging, tags);
+    return observedTrail(trail, name, status.isLogging, tags, { recordsAllManagementEvents: recordsAll, delivery: status.delivery });
+  }
+
+  /** Whether the trail's event selectors record every management event (see recordsAllManagementEvents). */
+  private async recordsAllManagementEvents(trailArn: string): Promise<boolean> {
+    const call: AwsCall = { service: 'CloudTrail', operation: 'GetEventSelectors', target: trailArn };
+    try {
+      const out = await this.client.send(new GetEventSelectorsCommand({ TrailName: trailArn }));
+      return recordsAllManagementEvents(out.EventSelectors, out.AdvancedEventSelectors);
+    } catch (e) {
+      if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, call);
+      throw toOnboardingError(e, call);
+    }
+  }
+
+  /** Puts back the default event selector: every management event, read and write, no exclusion. */
+  async putDefaultEventSelectors(name: string): Promise<void> {
+    const call: AwsCall = { service: 'CloudTrail', operation: 'PutEventSelectors', target: name };
+    try {
+      await this.client.send(
+        new PutEventSelectorsCommand({ TrailName: name, EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [] }] }),
+      );
+    } catch (e) {
+      if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, call);
+      throw toOnboardingError(e, call);
+    }
   }
 
   /**
@@ -281,10 +311,23 @@ export class TrailAdapter {
 
   /** Whether the trail is logging (GetTrailStatus.IsLogging). `name` may be the trail name or ARN. */
   async isLogging(name: string): Promise<boolean> {
+    return (await this.status(name)).isLogging;
+  }
+
+  /** GetTrailStatus: logging, and the delivery fields. */
+  private async status(name: string): Promise<{ isLogging: boolean; delivery: TrailDelivery }> {
     const call: AwsCall = { service: 'CloudTrail', operation: 'GetTrailStatus', target: name };
     try {
       const out = await this.client.send(new GetTrailStatusCommand({ Name: name }));
-      return out.IsLogging ?? false;
+      return {
+        isLogging: out.IsLogging ?? false,
+        delivery: {
+          ...(out.LatestDeliveryError ? { latestDeliveryError: out.LatestDeliveryError } : {}),
+          ...(out.LatestDigestDeliveryError ? { latestDigestDeliveryError: out.LatestDigestDeliveryError } : {}),
+          ...(out.LatestDeliveryTime ? { latestDeliveryTime: out.LatestDeliveryTime } : {}),
+          ...(out.LatestDigestDeliveryTime ? { latestDigestDeliveryTime: out.LatestDigestDeliveryTime } : {}),
+        },
+      };
     } catch (e) {
       if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, call);
       throw toOnboardingError(e, call);

@@ -22,8 +22,17 @@ export interface DriftItem {
   readonly detail: string;
 }
 
+/** What the trail's delivery looked like to the run (handlers/domain/trail.ts deliveryVerdict). */
+export type DeliveryVerdict = 'OK' | 'DELIVERY_FAILING' | 'DELIVERY_STALE';
+
 /** Health of an onboarded account after its last run. */
-export const HEALTH = { healthy: 'HEALTHY', drifted: 'DRIFTED', repaired: 'REPAIRED' } as const;
+export const HEALTH = {
+  healthy: 'HEALTHY',
+  drifted: 'DRIFTED',
+  repaired: 'REPAIRED',
+  deliveryFailing: 'DELIVERY_FAILING',
+  deliveryStale: 'DELIVERY_STALE',
+} as const;
 export type Health = (typeof HEALTH)[keyof typeof HEALTH];
 
 /**
@@ -41,6 +50,7 @@ const TRAIL_FIELD_CODES: Record<string, { code: string; what: string }> = {
   includeGlobalServiceEvents: { code: 'TrailGlobalEventsOff', what: 'no longer logs global service events' },
   enableLogFileValidation: { code: 'TrailLogFileValidationOff', what: 'has log file validation turned off' },
   tags: { code: 'TrailOwnershipTagMissing', what: 'lost its ownership tag' },
+  eventSelectors: { code: 'TrailEventSelectorsNarrowed', what: 'no longer records every read and write management event' },
 };
 
 /** The drift a trail plan describes, plus logging (`isLogging` of the observed trail). */

@@ -45,6 +45,76 @@ export interface ObservedTrail {
   isOrganizationTrail?: boolean;
   tags: Tag[];
   isLogging: boolean;
+  /**
+   * Whether the event selectors still record every management event, read and write, excluding no
+   * event source (the default a trail is created with). Absent when not read (a shadow trail).
+   */
+  recordsAllManagementEvents?: boolean;
+  /** What GetTrailStatus reports about delivery (absent when not read). */
+  delivery?: TrailDelivery;
+}
+
+/** The delivery fields of GetTrailStatus. https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html */
+export interface TrailDelivery {
+  latestDeliveryError?: string;
+  latestDigestDeliveryError?: string;
+  latestDeliveryTime?: Date;
+  latestDigestDeliveryTime?: Date;
+}
+
+/** A basic event selector as GetEventSelectors returns it (only the fields the check reads). */
+export interface EventSelectorView {
+  ReadWriteType?: string;
+  IncludeManagementEvents?: boolean;
+  ExcludeManagementEventSources?: string[];
+}
+
+/**
+ * True when the selectors record every management event: some basic selector with ReadWriteType
+ * All and IncludeManagementEvents, excluding no source; or advanced selectors with a management
+ * selector (`eventCategory` = Management) that filters on nothing else. Anything narrower (write-only,
+ * read-only, exclusions, data events only) is drift.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html
+ */
+export function recordsAllManagementEvents(
+  basic: readonly EventSelectorView[] | undefined,
+  advanced: readonly { FieldSelectors?: { Field?: string; Equals?: string[] }[] }[] | undefined,
+): boolean {
+  if (advanced?.length) {
+    return advanced.some((a) => {
+      const fields = a.FieldSelectors ?? [];
+      const category = fields.find((f) => f.Field === 'eventCategory');
+      return category?.Equals?.length === 1 && category.Equals[0] === 'Management' && fields.every((f) => f.Field === 'eventCategory');
+    });
+  }
+  return (basic ?? []).some(
+    (b) => (b.ReadWriteType ?? 'All') === 'All' && b.IncludeManagementEvents !== false && !(b.ExcludeManagementEventSources ?? []).length,
+  );
+}
+
+/** How long a digest may be late before delivery counts as stopped (hourly digests; issue default two hours). */
+export const DEFAULT_MAX_DIGEST_AGE_MS = 2 * 3600 * 1000;
+
+/**
+ * The delivery verdict of a logging trail: DELIVERY_FAILING when CloudTrail reports a delivery error,
+ * DELIVERY_STALE when, with log file validation, the last digest is older than `maxDigestAgeMs`
+ * (CloudTrail delivers a digest every hour even when nothing happened), else OK. A trail that does
+ * not log is drift (TrailNotLogging), not a delivery problem.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
+ */
+export function deliveryVerdict(
+  observed: Pick<ObservedTrail, 'isLogging' | 'logFileValidationEnabled' | 'delivery'> | undefined,
+  now: Date,
+  maxDigestAgeMs = DEFAULT_MAX_DIGEST_AGE_MS,
+): { verdict: 'OK' | 'DELIVERY_FAILING' | 'DELIVERY_STALE'; detail: string } {
+  const d = observed?.delivery;
+  if (!observed?.isLogging || !d) return { verdict: 'OK', detail: '' };
+  const error = d.latestDeliveryError || d.latestDigestDeliveryError;
+  if (error) return { verdict: 'DELIVERY_FAILING', detail: `CloudTrail reports: ${d.latestDeliveryError ? `log files ${d.latestDeliveryError}` : `digest files ${d.latestDigestDeliveryError}`}` };
+  if (observed.logFileValidationEnabled && d.latestDigestDeliveryTime && now.getTime() - d.latestDigestDeliveryTime.getTime() > maxDigestAgeMs) {
+    return { verdict: 'DELIVERY_STALE', detail: `The last digest file was delivered at ${d.latestDigestDeliveryTime.toISOString()}.` };
+  }
+  return { verdict: 'OK', detail: '' };
 }
 
 /** What to do about the trail. `fields` names the `TrailSpec` fields that differ. */
@@ -112,6 +182,7 @@ export function planTrail(observed: ObservedTrail | undefined, desired: TrailSpe
   if (!observed.includeGlobalServiceEvents) fields.push('includeGlobalServiceEvents');
   if (!observed.logFileValidationEnabled) fields.push('enableLogFileValidation');
   if (missingTags(observed.tags, desired.tags).length) fields.push('tags');
+  if (observed.recordsAllManagementEvents === false) fields.push('eventSelectors');
   return fields.length ? { action: 'update', fields } : { action: 'none' };
 }
 

@@ -20,6 +20,8 @@ const Input = z.strictObject({
     switchRoleArn: z.string(),
     trailArn: z.string(),
     readerRoleArn: z.string(),
+    delivery: z.enum(['OK', 'DELIVERY_FAILING', 'DELIVERY_STALE']).optional(),
+    deliveryDetail: z.string().optional(),
     drift: z.record(z.string(), DriftList).optional(),
   }),
 });

@@ -96,6 +96,7 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
     config,
     status,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now,
     resolveKeyArn,
     lock,
     describeAccount: (accountId) => describeAccount(organizations, accountId),

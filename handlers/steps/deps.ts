@@ -27,6 +27,8 @@ export interface TrailPort {
   update(input: TrailInput): Promise<void>;
   startLogging(name: string): Promise<void>;
   isLogging(name: string): Promise<boolean>;
+  /** PutEventSelectors with the default selector (every management event, read and write). */
+  putDefaultEventSelectors(name: string): Promise<void>;
 }
 
 /** Read and write one resource policy (the bucket's or the key's). */
@@ -78,6 +80,8 @@ export interface StepDeps {
   /** The central key's ARN (config `keyArn` may name it by alias ARN); resolved once per container. */
   resolveKeyArn(): Promise<string>;
   readonly status: StatusPort;
+  /** The clock (delivery ages). */
+  now(): Date;
   readonly lock: LockPort;
   /** Waits (a timer in Lambda; instant in tests). */
   sleep(ms: number): Promise<void>;

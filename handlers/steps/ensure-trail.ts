@@ -1,6 +1,6 @@
 /** Step 4: the account's trail, delivering to the central bucket with the central key, logging. */
 import { trailDrift, type DriftItem, type RunMode } from '../domain/drift';
-import { desiredTrail, needsStartLogging, planTrail } from '../domain/trail';
+import { deliveryVerdict, desiredTrail, needsStartLogging, planTrail } from '../domain/trail';
 import { TrailConflict, TrailNotLoggingYet } from '../shared/errors';
 import { resolvedConfig, type StepDeps } from './deps';
 
@@ -13,6 +13,10 @@ export interface TrailResult {
   readonly isLogging: boolean;
   /** What differed (and, in `apply` mode, was changed). */
   readonly drift: DriftItem[];
+  /** Delivery as GetTrailStatus reports it (deliveryVerdict): OK, DELIVERY_FAILING or DELIVERY_STALE. */
+  readonly delivery: 'OK' | 'DELIVERY_FAILING' | 'DELIVERY_STALE';
+  /** What CloudTrail reported, for a person ('' when OK). */
+  readonly deliveryDetail: string;
 }
 
 /** Ensures the trail in `accountId` exists as configured and is logging (in `report` mode: says what differs). */
@@ -25,8 +29,10 @@ export async function ensureTrail(deps: StepDeps, accountId: string, mode: RunMo
   let changed = false;
   let trailArn = observed?.trailArn;
 
+  const delivery = deliveryVerdict(observed, deps.now());
+  const deliveryOf = { delivery: delivery.verdict, deliveryDetail: delivery.detail };
   if (mode === 'report' && plan.action !== 'conflict') {
-    return { trailArn: trailArn ?? '', changed: false, isLogging: observed?.isLogging ?? false, drift };
+    return { trailArn: trailArn ?? '', changed: false, isLogging: observed?.isLogging ?? false, drift, ...deliveryOf };
   }
   switch (plan.action) {
     case 'conflict':
@@ -41,7 +47,8 @@ export async function ensureTrail(deps: StepDeps, accountId: string, mode: RunMo
       changed = true;
       break;
     case 'update':
-      await trails.update(desired);
+      if (plan.fields.some((f) => f !== 'eventSelectors')) await trails.update(desired);
+      if (plan.fields.includes('eventSelectors')) await trails.putDefaultEventSelectors(desired.name);
       changed = true;
       break;
     case 'none':
@@ -60,5 +67,5 @@ export async function ensureTrail(deps: StepDeps, accountId: string, mode: RunMo
       trailArn,
     });
   }
-  return { trailArn: trailArn!, changed, isLogging: true, drift };
+  return { trailArn: trailArn!, changed, isLogging: true, drift, ...deliveryOf };
 }

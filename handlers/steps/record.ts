@@ -1,5 +1,5 @@
 /** The last steps: record ONBOARDED, or record FAILED with an error a person can act on. */
-import { healthOf, type DriftItem, type DriftResource, type Health, type RunMode } from '../domain/drift';
+import { healthOf, type DeliveryVerdict, type DriftItem, type DriftResource, type Health, type RunMode } from '../domain/drift';
 import type { StepDeps } from './deps';
 
 /** Resources an onboarding produced. */
@@ -22,17 +22,24 @@ export async function recordResult(
   accountId: string,
   executionArn: string,
   mode: RunMode,
-  resources: OnboardedResources & { readonly drift?: DriftByResource },
+  resources: OnboardedResources & { readonly drift?: DriftByResource; readonly delivery?: DeliveryVerdict; readonly deliveryDetail?: string },
 ): Promise<{ status: string; health: Health; drift: DriftItem[] }> {
-  const { drift: byResource, ...arns } = resources;
-  const drift = Object.values(byResource ?? {}).flatMap((items) => items ?? []);
+  const { drift: byResource, delivery, deliveryDetail, ...arns } = resources;
+  const drift = [
+    ...Object.values(byResource ?? {}).flatMap((items) => items ?? []),
+    // A delivery problem is no drift to undo, but it is named with the run's findings.
+  ];
   const current = await deps.status.getAccount(accountId);
-  const health = healthOf(mode, drift, current?.status === 'ONBOARDED');
+  let health = healthOf(mode, drift, current?.status === 'ONBOARDED');
+  if (health === 'HEALTHY' && delivery && delivery !== 'OK') {
+    health = delivery;
+    drift.push({ resource: 'trail', code: delivery === 'DELIVERY_FAILING' ? 'DeliveryFailing' : 'DeliveryStale', detail: deliveryDetail ?? '' });
+  }
   if (mode === 'report') {
     if (current) await deps.status.recordVerification(accountId, { executionArn, health, drift });
     return { status: current?.status ?? 'NOT_ONBOARDED', health, drift };
   }
-  await deps.status.markOnboarded(accountId, { executionArn, ...arns, health, drift: health === 'REPAIRED' ? drift : [] });
+  await deps.status.markOnboarded(accountId, { executionArn, ...arns, health, drift: health === 'HEALTHY' ? [] : drift });
   return { status: 'ONBOARDED', health, drift };
 }
 

@@ -84,9 +84,11 @@ export class MemberAccessStack extends Stack {
               actions: [
                 'cloudtrail:AddTags',
                 'cloudtrail:CreateTrail',
+                'cloudtrail:GetEventSelectors',
                 'cloudtrail:GetTrail',
                 'cloudtrail:GetTrailStatus',
                 'cloudtrail:ListTags',
+                'cloudtrail:PutEventSelectors',
                 'cloudtrail:StartLogging',
                 'cloudtrail:UpdateTrail',
               ],

@@ -3,7 +3,7 @@
  * them (the real SDK, the account's own admin role) are found by a `report` run of the same state
  * machine -- named items, zero AWS writes -- and undone by an `apply` run, which records REPAIRED.
  */
-import { CloudTrailClient, StopLoggingCommand, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, PutEventSelectorsCommand, StopLoggingCommand, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { createClient } from '../../../handlers/shared/clients';
@@ -99,3 +99,34 @@ describe('bad input', () => {
     expect(local.world.writeCalls()).toEqual([]);
   });
 });
+
+describe('event selectors and delivery', () => {
+  const ct = () => createClient(CloudTrailClient, { region: DEMO.region, credentials: asMemberAdmin() });
+
+  it('write-only event selectors are drift, named, and repaired back to every management event', async () => {
+    const c = ct();
+    await c.send(new PutEventSelectorsCommand({ TrailName: TRAIL, EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }] }));
+    c.destroy();
+    await local.run({ accountId: MEMBER, mode: 'report' }, `reconcile-${MEMBER}-report-3`);
+    expect(codes((await local.status.getAccount(MEMBER))?.drift)).toEqual(['trail:TrailEventSelectorsNarrowed']);
+    local.world.resetCalls();
+    await local.run({ accountId: MEMBER }, `reconcile-${MEMBER}-apply-4`);
+    expect(awsWrites()).toEqual(['cloudtrail:PutEventSelectors']);
+    expect((await local.status.getAccount(MEMBER))?.health).toBe('REPAIRED');
+  });
+
+  it('a key policy without the service\'s statement stops delivery: drift GrantMissing, and once delivery has failed the key grant is repaired', async () => {
+    // Time passes: the trail delivers; then the key policy loses the service's statements.
+    local.world.cloudtrail.deliver();
+    const { KMSClient, GetKeyPolicyCommand, PutKeyPolicyCommand } = await import('@aws-sdk/client-kms');
+    const kms = createClient(KMSClient, { region: DEMO.region, credentials: asLogArchiveAdmin() });
+    const doc = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: DEMO.keyArn, PolicyName: 'default' }))).Policy!) as { Statement: PolicyStatement[] };
+    await kms.send(new PutKeyPolicyCommand({ KeyId: DEMO.keyArn, PolicyName: 'default', Policy: JSON.stringify({ ...doc, Statement: doc.Statement.filter((st) => !isOwnedStatement(st)) }) }));
+    kms.destroy();
+    await local.run({ accountId: MEMBER, mode: 'report' }, `reconcile-${MEMBER}-report-4`);
+    expect(codes((await local.status.getAccount(MEMBER))?.drift)).toEqual(['keyPolicy:GrantMissing']);
+    await local.run({ accountId: MEMBER }, `reconcile-${MEMBER}-apply-5`);
+    expect((await local.status.getAccount(MEMBER))?.health).toBe('REPAIRED');
+  });
+});
+

@@ -115,6 +115,10 @@ export class FakeTrails implements TrailPort {
     this.writes.push(`UpdateTrail ${input.name}`);
     this.trails.set(input.name, this.observed(input, this.trails.get(input.name)));
   }
+  async putDefaultEventSelectors(name: string) {
+    this.writes.push(`PutEventSelectors ${name}`);
+    this.trails.get(name)!.recordsAllManagementEvents = true;
+  }
   async startLogging(name: string) {
     this.writes.push(`StartLogging ${name}`);
     if (this.startTakesEffect) this.trails.get(name)!.isLogging = true;
@@ -238,6 +242,7 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
     bucketPolicy: async () => bucket,
     keyPolicy: async () => key,
     resolveKeyArn: async () => config.keyArn,
+    now: () => new Date(),
     sleep: async (ms: number) => {
       sleeps.push(ms);
     },

@@ -144,6 +144,8 @@ describe('trail', () => {
       changed: true,
       isLogging: true,
       drift: [{ resource: 'trail', code: 'TrailMissing', detail: 'Trail org-member-trail does not exist.' }],
+      delivery: 'OK',
+      deliveryDetail: '',
     });
     expect(w.writes).toEqual(['CreateTrail org-member-trail', 'StartLogging org-member-trail']);
     w.writes.length = 0;
