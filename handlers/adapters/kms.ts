@@ -4,7 +4,7 @@
  * a policy that would lock the key administrators out is refused by KMS, and that refusal is terminal.
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
  */
-import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { AccessDenied, ConfigurationError, InvalidPolicyDocument, type OnboardingError, PolicyTooLarge, PropagationPending, ResourceNotFound } from '../shared/errors';
 import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 
@@ -36,6 +36,37 @@ export class KeyPolicyAdapter {
       return arn;
     } catch (e) {
       if (e instanceof ResourceNotFound) throw e;
+      throw this.mapError(e, call);
+    }
+  }
+
+  /** The key's state as DescribeKey reports it (Enabled, Disabled, PendingDeletion, ...). */
+  async state(): Promise<{ keyState: string; deletionDate?: Date }> {
+    const call: AwsCall = { service: 'KMS', operation: 'DescribeKey', target: this.keyArn };
+    try {
+      const m = (await this.client.send(new DescribeKeyCommand({ KeyId: this.keyArn }))).KeyMetadata;
+      return { keyState: m?.KeyState ?? 'Unknown', ...(m?.DeletionDate ? { deletionDate: m.DeletionDate } : {}) };
+    } catch (e) {
+      throw this.mapError(e, call);
+    }
+  }
+
+  /** CancelKeyDeletion: the key comes back Disabled. https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html */
+  async cancelDeletion(): Promise<void> {
+    const call: AwsCall = { service: 'KMS', operation: 'CancelKeyDeletion', target: this.keyArn };
+    try {
+      await this.client.send(new CancelKeyDeletionCommand({ KeyId: this.keyArn }));
+    } catch (e) {
+      throw this.mapError(e, call);
+    }
+  }
+
+  /** EnableKey. */
+  async enable(): Promise<void> {
+    const call: AwsCall = { service: 'KMS', operation: 'EnableKey', target: this.keyArn };
+    try {
+      await this.client.send(new EnableKeyCommand({ KeyId: this.keyArn }));
+    } catch (e) {
       throw this.mapError(e, call);
     }
   }

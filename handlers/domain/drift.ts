@@ -13,7 +13,7 @@ export const RUN_MODES = ['apply', 'report'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
 
 /** The resources the service keeps per account. */
-export type DriftResource = 'trail' | 'switchRole' | 'readerRole' | 'bucketPolicy' | 'keyPolicy';
+export type DriftResource = 'trail' | 'switchRole' | 'readerRole' | 'bucketPolicy' | 'keyPolicy' | 'key';
 
 /** One difference, with a stable code (for alarms, filters, tests) and a sentence for a person. */
 export interface DriftItem {
@@ -100,6 +100,20 @@ export function policyDrift(resource: 'bucketPolicy' | 'keyPolicy', granted: boo
   if (!granted) return [{ resource, code: 'GrantMissing', detail: `${what} does not grant account ${accountId}'s trail.` }];
   if (!asRendered) return [{ resource, code: 'OwnedStatementsChanged', detail: `${what}'s CloudTrailOnboarding statements differ from what the service writes.` }];
   return [];
+}
+
+/**
+ * The drift of the central key's state: it must be Enabled (a disabled key, or one scheduled for
+ * deletion, encrypts nothing: every trail's delivery fails).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+ */
+export function keyStateDrift(state: { keyState: string; deletionDate?: Date }, keyArn: string): DriftItem[] {
+  if (state.keyState === 'Enabled') return [];
+  if (state.keyState === 'PendingDeletion') {
+    const when = state.deletionDate ? ` on ${state.deletionDate.toISOString()}` : '';
+    return [{ resource: 'key', code: 'KeyPendingDeletion', detail: `The central key ${keyArn} is scheduled for deletion${when}.` }];
+  }
+  return [{ resource: 'key', code: 'KeyDisabled', detail: `The central key ${keyArn} is ${state.keyState}, not Enabled.` }];
 }
 
 /**

@@ -108,5 +108,6 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
         expectedBucketOwner: config.logArchiveAccountId,
       }),
     keyPolicy: async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), await resolveKeyArn()),
+    keyState: async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), await resolveKeyArn()),
   };
 }

@@ -31,6 +31,13 @@ export interface TrailPort {
   putDefaultEventSelectors(name: string): Promise<void>;
 }
 
+/** The central key's state (KMS DescribeKey, CancelKeyDeletion, EnableKey). */
+export interface KeyStatePort {
+  state(): Promise<{ keyState: string; deletionDate?: Date }>;
+  cancelDeletion(): Promise<void>;
+  enable(): Promise<void>;
+}
+
 /** Read and write one resource policy (the bucket's or the key's). */
 export interface PolicyPort {
   get(): Promise<string | undefined>;
@@ -77,6 +84,8 @@ export interface StepDeps {
   logArchiveRoles(): Promise<RolePort>;
   bucketPolicy(): Promise<BucketPolicyPort>;
   keyPolicy(): Promise<PolicyPort>;
+  /** The central key's state: read, and brought back (cancel a scheduled deletion, enable). */
+  keyState(): Promise<KeyStatePort>;
   /** The central key's ARN (config `keyArn` may name it by alias ARN); resolved once per container. */
   resolveKeyArn(): Promise<string>;
   readonly status: StatusPort;

@@ -3,7 +3,7 @@ import { accountsInBucketPolicy, bucketPolicyGrants, renderBucketPolicy } from '
 import { accountsInKeyPolicy, keyPolicyGrants, renderKeyPolicy } from '../domain/key-policy';
 import { logDestinationFromConfig, type LogDestination } from '../domain/log-destination';
 import { parsePolicy, type PolicyDocument, type PolicyRender } from '../domain/policy-document';
-import type { RunMode } from '../domain/drift';
+import { keyStateDrift, type RunMode } from '../domain/drift';
 import { resolvedConfig, type PolicyPort, type StepDeps } from './deps';
 import { syncSharedPolicy, type SharedPolicySyncResult } from './shared-policy-sync';
 
@@ -84,6 +84,16 @@ export function ensureBucketPolicy(deps: StepDeps, accountId: string, owner: str
  * bucket key on or off is followed by the next run, and a re-run writes nothing.
  */
 export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string, mode: RunMode = 'apply'): Promise<SharedPolicySyncResult> {
+  // The key itself first: a disabled key, or one scheduled for deletion, encrypts nothing. Applying,
+  // a scheduled deletion is cancelled (the key is then Disabled) and the key enabled.
+  const key = await deps.keyState();
+  const state = await key.state();
+  const keyDrift = keyStateDrift(state, await deps.resolveKeyArn());
+  if (mode === 'apply' && keyDrift.length) {
+    if (state.keyState === 'PendingDeletion') await key.cancelDeletion();
+    await key.enable();
+  }
   const bucketKeyEnabled = await (await deps.bucketPolicy()).bucketKeyEnabled();
-  return ensureSharedPolicy(KINDS.key, deps, accountId, owner, mode, { bucketKeyEnabled });
+  const r = await ensureSharedPolicy(KINDS.key, deps, accountId, owner, mode, { bucketKeyEnabled });
+  return { ...r, changed: r.changed || (mode === 'apply' && keyDrift.length > 0), drift: [...keyDrift, ...r.drift] };
 }

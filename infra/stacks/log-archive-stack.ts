@@ -279,6 +279,13 @@ export class LogArchiveStack extends Stack {
               resources: keyResource.arns,
               conditions: keyResource.conditions,
             }),
+            // Drift repair of the key itself: a scheduled deletion cancelled, the key enabled again.
+            new iam.PolicyStatement({
+              sid: 'KeyState',
+              actions: ['kms:CancelKeyDeletion', 'kms:EnableKey'],
+              resources: keyResource.arns,
+              conditions: keyResource.conditions,
+            }),
             new iam.PolicyStatement({ sid: 'ReadReaderRoles', actions: READER_ROLE_READ_ACTIONS, resources: [readerRoles] }),
             // A reader role is created only with the boundary and the ownership tag...
             new iam.PolicyStatement({

@@ -268,6 +268,12 @@ describe('the log-archive access role', () => {
         Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
         Resource: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       },
+      {
+        Sid: 'KeyState',
+        Effect: 'Allow',
+        Action: ['kms:CancelKeyDeletion', 'kms:EnableKey'],
+        Resource: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      },
       ...readerRoleStatements(boundary),
     ]);
   });

@@ -130,3 +130,24 @@ describe('event selectors and delivery', () => {
   });
 });
 
+
+describe('the central key', () => {
+  const kmsAdmin = async () => {
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    return createClient(KMSClient, { region: DEMO.region, credentials: asLogArchiveAdmin() });
+  };
+
+  it('scheduled for deletion: named KeyPendingDeletion by a report; a reconcile cancels the deletion and enables the key', async () => {
+    const { ScheduleKeyDeletionCommand, DescribeKeyCommand } = await import('@aws-sdk/client-kms');
+    const kms = await kmsAdmin();
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: DEMO.keyArn, PendingWindowInDays: 7 }));
+    await local.run({ accountId: MEMBER, mode: 'report' }, `reconcile-${MEMBER}-report-key`);
+    expect(codes((await local.status.getAccount(MEMBER))?.drift)).toEqual(['key:KeyPendingDeletion']);
+    local.world.resetCalls();
+    await local.run({ accountId: MEMBER }, `reconcile-${MEMBER}-apply-key`);
+    expect(awsWrites()).toEqual(['kms:CancelKeyDeletion', 'kms:EnableKey']);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: DEMO.keyArn }))).KeyMetadata?.KeyState).toBe('Enabled');
+    expect((await local.status.getAccount(MEMBER))?.health).toBe('REPAIRED');
+    kms.destroy();
+  });
+});

@@ -5,7 +5,7 @@
 import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../../../handlers/adapters/types';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../../../handlers/shared/config';
 import { PolicyLockBusy } from '../../../handlers/shared/errors';
-import type { BucketPolicyPort, LockPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
+import type { BucketPolicyPort, KeyStatePort, LockPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
 
 /** Every write the fakes received, as `Operation target`. */
 export type WriteLog = string[];
@@ -185,6 +185,23 @@ export class FakeStatus implements StatusPort {
   }
 }
 
+/** The central key's state (Enabled unless a test changes it). */
+export class FakeKeyState implements KeyStatePort {
+  keyState = 'Enabled';
+  constructor(readonly writes: WriteLog) {}
+  async state() {
+    return { keyState: this.keyState };
+  }
+  async cancelDeletion() {
+    this.writes.push('CancelKeyDeletion');
+    this.keyState = 'Disabled';
+  }
+  async enable() {
+    this.writes.push('EnableKey');
+    this.keyState = 'Enabled';
+  }
+}
+
 export class FakeLock implements LockPort {
   holder: string | undefined;
   constructor(readonly writes: WriteLog) {}
@@ -229,6 +246,7 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
   const key = new FakePolicy('KeyPolicy', writes, JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${IDS.logArchive}:root` }, Action: 'kms:*', Resource: '*' }] }));
   const status = new FakeStatus(writes);
   const lock = new FakeLock(writes);
+  const keyState = new FakeKeyState(writes);
   const rolesOf = (a: string) => memberRoles.get(a) ?? memberRoles.set(a, new FakeRoles(a, writes)).get(a)!;
   const trailsOf = (a: string) => memberTrails.get(a) ?? memberTrails.set(a, new FakeTrails(a, config.homeRegion, writes)).get(a)!;
   const deps: StepDeps = {
@@ -241,11 +259,12 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
     logArchiveRoles: async () => logArchiveRoles,
     bucketPolicy: async () => bucket,
     keyPolicy: async () => key,
+    keyState: async () => keyState,
     resolveKeyArn: async () => config.keyArn,
     now: () => new Date(),
     sleep: async (ms: number) => {
       sleeps.push(ms);
     },
   };
-  return { deps, writes, sleeps, config, rolesOf, trailsOf, logArchiveRoles, bucket, key, status, lock };
+  return { deps, writes, sleeps, config, rolesOf, trailsOf, logArchiveRoles, bucket, key, keyState, status, lock };
 }
