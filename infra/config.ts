@@ -11,6 +11,9 @@ import { z } from 'zod';
 import { AccountIdSchema, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
 import { ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME } from './names';
 
+/** Name of the service control policy the ManagementEvents stack creates with `prevention`. */
+export const PREVENTION_POLICY_NAME = 'CloudTrailOnboarding-ProtectTrailAndSwitchRole';
+
 const runtime = RuntimeConfigSchema.shape;
 
 /** Partition of every ARN the app writes (cdk.json targets the `aws` partition only). */
@@ -80,6 +83,13 @@ const KMS_KEY_OR_ALIAS_ARN = /^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-
 const IAM_PRINCIPAL_ARN = /^arn:[a-z-]+:iam::(\d{12}):(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 const IAM_ROLE_ARN = /^arn:[a-z-]+:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 const MANAGED_POLICY_ARN = /^arn:[a-z-]+:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
+
+/**
+ * What an SCP can be attached to: the root (`r-` and 4-32 of [0-9a-z]), an OU (`ou-<root part>-<8-32 of
+ * [a-z0-9]>`) or an account (12 digits), as AttachPolicy's TargetId pattern says.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_AttachPolicy.html
+ */
+const SCP_TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
 
 const IamPrincipalArnSchema = z.string().regex(IAM_PRINCIPAL_ARN, 'must be an IAM principal ARN (arn:aws:iam::<account>:root|role/...|user/...)');
 
@@ -227,6 +237,27 @@ export const AppConfigSchema = z
           'Principals allowed to assume the read-only operator role in the log-archive account (what `onboard plan` reads the shared policies through), ' +
             "e.g. an SSO permission set's role ARN.",
           "the orchestrator account, i.e. whoever that account's IAM policies allow to assume it",
+        ),
+      ),
+    prevention: z
+      .strictObject({
+        targets: z
+          .array(z.string().regex(SCP_TARGET_ID, 'must be an Organizations root id (r-xxxx), OU id (ou-xxxx-yyyyyyyy) or 12-digit account id'))
+          .min(1, 'must name at least one root, OU or account')
+          .refine((ids) => new Set(ids).size === ids.length, 'must not name a target twice')
+          .describe(
+            'Roots, OUs and accounts the service control policy is attached to (`r-xxxx`, `ou-xxxx-yyyyyyyy`, 12-digit account ids). ' +
+              'It applies to every member account under them; SCPs never restrict the management account.',
+          ),
+      })
+      .optional()
+      .meta(
+        doc(
+          `With \`organizationId\`: the ManagementEvents stack creates a service control policy (\`${PREVENTION_POLICY_NAME}\`) that denies ` +
+            "every change to the service's trail and switch role (stop logging, delete, update, event and insight selectors, tag removal; " +
+            'trust, policies, boundary, tags, deletion) to every principal of the targeted member accounts except the member-access role ' +
+            '(`memberAccessRoleName`), which the service works through.',
+          'none (no service control policy)',
         ),
       ),
     notifications: z
@@ -441,6 +472,22 @@ function crossKeyProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>)
     const account = IAM_ROLE_ARN.exec(cfg.organizationsRoleArn)?.[1];
     if (account && account !== mgmt) {
       problems.push(`organizationsRoleArn: must be a role in the management account ${mgmt} (received ${cfg.organizationsRoleArn})`);
+    }
+  }
+
+  if (cfg.prevention) {
+    if (!cfg.organizationId) {
+      // An SCP is a policy of an organization, created in its management account by the ManagementEvents
+      // stack, which exists only with organizationId.
+      problems.push(
+        `prevention: a service control policy needs an organization, and organizationId is not set (received ${JSON.stringify(cfg.prevention)})`,
+      );
+    }
+    if (cfg.prevention.targets.includes(mgmt)) {
+      // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+      problems.push(
+        `prevention.targets: service control policies do not affect the management account ${mgmt}; leave it out (received ${JSON.stringify(cfg.prevention.targets)})`,
+      );
     }
   }
 

@@ -13,19 +13,101 @@
  * An event the rule cannot deliver lands in the forwarder's dead-letter queue, and the account it names
  * is not onboarded: an alarm on that queue publishes to an encrypted topic of this stack, which the
  * configured `notifications.emails` subscribe to.
+ *
+ * With `prevention`, it also creates the service control policy that keeps the service's trail and switch
+ * role as the service set them: see {@link preventionPolicyContent}.
  */
 import { Annotations, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as organizations from 'aws-cdk-lib/aws-organizations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AppConfig, orchestratorAccount } from '../config';
+import { AppConfig, ORGANIZATION_ACCESS_ROLE_NAME, orchestratorAccount, PARTITION, PREVENTION_POLICY_NAME } from '../config';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { notificationsTopic, type NotificationsTopic } from '../notifications-topic';
 import { CREATE_ACCOUNT_SUCCEEDED_PATTERN, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, ROLE_NAME_PREFIX } from '../names';
+
+/**
+ * Maximum size of a service control policy document: 5,120 characters, every character counted
+ * (white space included when the policy is saved through the API, as CloudFormation does). One version
+ * of the quota page says 5,120 bytes: the document is ASCII, so both readings are the same number.
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_scp-syntax.html
+ */
+export const SCP_MAX_CHARACTERS = 5120;
+
+/** What changes a trail: logging, deletion, its settings, what it records, its tags. */
+export const PROTECTED_TRAIL_ACTIONS = [
+  'cloudtrail:StopLogging',
+  'cloudtrail:DeleteTrail',
+  'cloudtrail:UpdateTrail',
+  'cloudtrail:PutEventSelectors',
+  'cloudtrail:PutInsightSelectors',
+  'cloudtrail:RemoveTags',
+] as const;
+
+/** What changes a role: deletion, trust, inline and managed policies, settings, boundary, tags. */
+export const PROTECTED_ROLE_ACTIONS = [
+  'iam:DeleteRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:UpdateRole',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:PutRolePermissionsBoundary',
+  'iam:TagRole',
+  'iam:UntagRole',
+] as const;
+
+/**
+ * The service control policy of `prevention` (a pure function of the configuration): in the member
+ * accounts it is attached to, every principal but the member-access role -- the role the service acts
+ * through there -- is denied the changes to the service's trail and switch role. The same pattern as
+ * AWS Control Tower's "Disallow Configuration Changes to CloudTrail" control, which exempts its own
+ * execution role by `aws:PrincipalArn`.
+ *
+ * - SCPs take `Resource` and `Condition` in Deny statements; an SCP names no `Principal`, so the
+ *   exemption is a condition on `aws:PrincipalArn` (the role's ARN, for a session of the role), with
+ *   `ArnNotLike` and `*` for the account: the same role name in every member account.
+ *   https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_scp-syntax.html
+ * - SCPs do not affect users or roles in the management account, whatever they are attached to: the
+ *   management account's own trail and switch role (when it is onboarded) are not protected.
+ *   https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+ * - Service principals (CloudTrail delivering, CloudFormation StackSets' service-managed roles) are
+ *   not restricted by SCPs; nothing the service needs from them is denied here anyway.
+ */
+export function preventionPolicyContent(cfg: Pick<AppConfig, 'trailName' | 'switchRole' | 'memberAccessRoleName'>): {
+  Version: '2012-10-17';
+  Statement: { Sid: string; Effect: 'Deny'; Action: string[]; Resource: string; Condition: { ArnNotLike: { 'aws:PrincipalArn': string } } }[];
+} {
+  const exceptTheService = { ArnNotLike: { 'aws:PrincipalArn': `arn:${PARTITION}:iam::*:role/${cfg.memberAccessRoleName}` } };
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ProtectOnboardingTrail',
+        Effect: 'Deny',
+        Action: [...PROTECTED_TRAIL_ACTIONS],
+        // Every region: the trail is multi-region, and its home region is where it is changed.
+        Resource: `arn:${PARTITION}:cloudtrail:*:*:trail/${cfg.trailName}`,
+        Condition: exceptTheService,
+      },
+      {
+        Sid: 'ProtectOnboardingSwitchRole',
+        Effect: 'Deny',
+        Action: [...PROTECTED_ROLE_ACTIONS],
+        Resource: `arn:${PARTITION}:iam::*:role/${cfg.switchRole.name}`,
+        Condition: exceptTheService,
+      },
+    ],
+  };
+}
 
 /** Properties of {@link ManagementEventsStack}. */
 export interface ManagementEventsStackProps extends StackProps {
@@ -39,6 +121,8 @@ export class ManagementEventsStack extends Stack {
   public readonly targetBusArn: string;
   /** Where the alarm on the forwarder's dead-letter queue is announced (`notifications.emails` subscribe). */
   public readonly alarmTopic: sns.Topic;
+  /** The service control policy of `prevention`; absent without it. */
+  public readonly preventionPolicy?: organizations.CfnPolicy;
   private readonly alarmTopicPublishing: NotificationsTopic;
 
   constructor(scope: Construct, id: string, props: ManagementEventsStackProps) {
@@ -143,5 +227,34 @@ export class ManagementEventsStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     dlqAlarm.addAlarmAction(this.alarmTopicPublishing.alarmAction());
+
+    // ---- prevention: the SCP, created in the management account (only it, or a delegated administrator,
+    // manages an organization's policies), attached where the configuration says.
+    if (cfg.prevention) {
+      const content = preventionPolicyContent(cfg);
+      // CloudFormation sends the object as compact JSON: that is what counts against the quota.
+      const size = JSON.stringify(content).length;
+      if (size > SCP_MAX_CHARACTERS) {
+        throw new Error(
+          `prevention: the service control policy has ${size} characters, more than the ${SCP_MAX_CHARACTERS} Organizations accepts ` +
+            `(trailName ${JSON.stringify(cfg.trailName)}, switchRole.name ${JSON.stringify(cfg.switchRole.name)}, memberAccessRoleName ${JSON.stringify(cfg.memberAccessRoleName)})`,
+        );
+      }
+      this.preventionPolicy = new organizations.CfnPolicy(this, 'PreventionPolicy', {
+        name: PREVENTION_POLICY_NAME,
+        type: 'SERVICE_CONTROL_POLICY',
+        description: `Denies changes to the CloudTrail onboarding trail ${cfg.trailName} and switch role ${cfg.switchRole.name} to all but ${cfg.memberAccessRoleName}.`,
+        content,
+        targetIds: [...cfg.prevention.targets],
+      });
+      if (cfg.memberAccessRoleName === ORGANIZATION_ACCESS_ROLE_NAME) {
+        Annotations.of(this.preventionPolicy).addWarningV2(
+          'cloudtrail-onboarding:preventionExemptsOrganizationAccessRole',
+          `prevention exempts the member-access role ${ORGANIZATION_ACCESS_ROLE_NAME}, which administrators of the management account ` +
+            'commonly assume to administer member accounts: the service control policy stops the member accounts\' own administrators, not them. ' +
+            'For a narrower exemption, use a dedicated member-access role (memberAccessRoleName, deployed by the MemberAccess stack).',
+        );
+      }
+    }
   }
 }

@@ -10,7 +10,10 @@
  * - `AWS::IAM::ManagedPolicy` (customer managed policies, attached to the roles they name);
  * - `AWS::S3::Bucket` (name, default encryption with its S3 Bucket Key setting) and `AWS::S3::BucketPolicy`;
  * - `AWS::KMS::Key` (key policy; KMS refuses a policy naming a principal that does not exist:
- *   https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html) and `AWS::KMS::Alias`.
+ *   https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html) and `AWS::KMS::Alias`;
+ * - `AWS::Organizations::Policy` of type SERVICE_CONTROL_POLICY: its content attached to each of its
+ *   `TargetIds` (the root or an account: see {@link scpTargetProblem}), which the world then evaluates
+ *   for the principals of the member accounts under them. Other policy types are recorded only.
  *
  * Like CloudFormation, a re-deploy of an unchanged resource changes nothing, and a changed one is
  * replaced as a whole document (a bucket or key policy update overwrites what was written at run
@@ -54,6 +57,35 @@ export interface StackValues extends ResolveValues {
 }
 
 const short = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Maximum size of a service control policy, characters (white space counted when saved through the API).
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+ */
+const SCP_MAX_CHARACTERS = 5120;
+
+/**
+ * Why Organizations (or the simulation) would refuse to attach a policy to `targetId`, or undefined.
+ * TargetId patterns: https://docs.aws.amazon.com/organizations/latest/APIReference/API_AttachPolicy.html
+ *
+ * OUs are not simulated (an account sits directly under the root; organizations.ts), so an OU target
+ * fails the deploy rather than being approximated: attaching to the root instead would deny accounts
+ * outside that OU, and ignoring it would allow what AWS denies -- either way a test would pass for the
+ * wrong reason.
+ */
+export function scpTargetProblem(world: SimWorld, targetId: string): string | undefined {
+  const root = world.organizations.rootId();
+  const notFound = "TargetNotFoundException: You specified a target that doesn't exist";
+  if (/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(targetId)) {
+    return (
+      `organizational units are not simulated (the simulation has no OUs: accounts sit directly under the root ${root ?? '(none)'}); ` +
+      `target the root or the accounts instead (received ${targetId})`
+    );
+  }
+  if (/^r-[0-9a-z]{4,32}$/.test(targetId)) return targetId === root ? undefined : `${notFound} (${targetId}; the root is ${root ?? '(none)'})`;
+  if (/^\d{12}$/.test(targetId)) return world.accounts.get(targetId)?.inOrganization ? undefined : `${notFound} (account ${targetId} is not in the organization)`;
+  return `InvalidInputException: You provided a value that does not match the required pattern (TargetId ${JSON.stringify(targetId)})`;
+}
 
 /** A key id shaped like KMS's (a UUID), stable for a stack and logical id. */
 function keyIdFor(stackKey: string, logicalId: string): string {
@@ -228,6 +260,29 @@ export class StackDeployments {
       const name = values.physicalIds[id];
       if (w.s3.getBucket(name) && !previous.has(id)) fail(id, r, `${name} already exists`);
     }
+    const scps = of('AWS::Organizations::Policy').filter(([, r]) => resolved(r).Type === 'SERVICE_CONTROL_POLICY');
+    for (const [id, r] of scps) {
+      // CreatePolicy and AttachPolicy: only in the organization's management account (delegated
+      // administrators of policies are not simulated).
+      // https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreatePolicy.html
+      const p = resolved(r);
+      const organization =
+        (w.accounts.get(d.accountId)?.inOrganization ? w.organization : undefined) ??
+        fail(id, r, 'AWSOrganizationsNotInUseException: Your account is not a member of an organization.');
+      if (d.accountId !== organization.managementAccountId) fail(id, r, "AccessDeniedException: You don't have permissions to access this resource.");
+      // CloudFormation takes Content as an object (sent as compact JSON) or as the JSON text itself.
+      const text = typeof p.Content === 'string' ? p.Content : JSON.stringify(p.Content ?? null);
+      if (!parsePolicy(text)?.Statement) {
+        fail(id, r, 'MalformedPolicyDocumentException: The provided policy document does not meet the requirements of the specified policy type.');
+      }
+      if (text.length > SCP_MAX_CHARACTERS) {
+        fail(id, r, `ConstraintViolationException: POLICY_CONTENT_LIMIT_EXCEEDED (${text.length} characters, at most ${SCP_MAX_CHARACTERS})`);
+      }
+      for (const target of (p.TargetIds as string[] | undefined) ?? []) {
+        const problem = scpTargetProblem(w, String(target));
+        if (problem) fail(id, r, problem);
+      }
+    }
 
     // Managed policies before the roles that use them.
     for (const [id, r] of of('AWS::IAM::ManagedPolicy')) {
@@ -299,6 +354,8 @@ export class StackDeployments {
       const p = resolved(r);
       if (!changed(id, p)) continue;
       const bucket = w.s3.getBucket(String(p.Bucket)) ?? fail(id, r, `The bucket ${String(p.Bucket)} does not exist`);
+      // Deliveries due so far happened under the policy before this update (delivery.ts).
+      w.cloudtrail.beforeChange({ bucket: bucket.name });
       bucket.policy = JSON.stringify(p.PolicyDocument);
     }
 
@@ -309,7 +366,10 @@ export class StackDeployments {
       const keyId = values.physicalIds[id];
       const arn = values.getAtts[`${id}.Arn`];
       const existing = w.kms.resolve(arn, d.accountId, d.region);
-      if (existing) existing.policy = JSON.stringify(p.KeyPolicy);
+      if (existing) {
+        w.cloudtrail.beforeChange({ keyArn: existing.arn });
+        existing.policy = JSON.stringify(p.KeyPolicy);
+      }
       else w.kms.addKey({ accountId: d.accountId, region: d.region, keyId, policy: p.KeyPolicy as object, description: (p.Description as string | undefined) ?? '' });
     }
     for (const [id, r] of of('AWS::KMS::Alias')) {
@@ -318,6 +378,28 @@ export class StackDeployments {
       const target = String(p.TargetKeyId);
       const keyArn = target.startsWith('arn:') ? target : `arn:${w.partition}:kms:${d.region}:${d.accountId}:key/${target}`;
       w.kms.addAlias(keyArn, String(p.AliasName));
+    }
+
+    // Service control policies, attached to their targets (and detached from the ones an update dropped).
+    for (const [id, r] of scps) {
+      const p = resolved(r);
+      if (!changed(id, p)) continue;
+      const name = String(p.Name);
+      const policy: unknown = typeof p.Content === 'string' ? JSON.parse(p.Content) : p.Content;
+      const targets = new Set(((p.TargetIds as string[] | undefined) ?? []).map(String));
+      // organizations.ts attaches but has no detach: drop the policy from the targets it no longer names
+      // through its persisted state, the one way to remove an attachment from outside it.
+      const state = w.organizations.exportState();
+      if (Object.entries(state.scps).some(([target, list]) => !targets.has(target) && list.some((x) => x.name === name))) {
+        w.organizations.importState({
+          scps: Object.fromEntries(
+            Object.entries(state.scps)
+              .map(([target, list]) => [target, targets.has(target) ? list : list.filter((x) => x.name !== name)] as const)
+              .filter(([, list]) => list.length > 0),
+          ),
+        });
+      }
+      for (const target of targets) w.organizations.attachScp(target, { name, policy });
     }
 
     for (const id of Object.keys(resources)) if (!hashes.has(id)) hashes.set(id, previous.get(id) ?? 'recorded');
