@@ -23,6 +23,6 @@ afterAll(() => local.stop());
 it('FAILED with AccessDenied whose cause names the missing root delegation of the key policy; nothing is written to the key', async () => {
   const r = await local.run({ accountId: MEMBER }, `onboard-${MEMBER}`);
   expect({ status: r.status, error: r.error }).toEqual({ status: 'FAILED', error: 'AccessDenied' });
-  expect(r.cause).toMatch(/^EnsureKeyPolicy: KMS GetKeyPolicy .* was denied .*KMS counts IAM policies only when the key policy allows it: add to the key policy of arn:aws:kms:eu-west-1:222233334444:key\/\S+ the statement of AWS's default key policy that allows arn:aws:iam::222233334444:root kms:\*/);
+  expect(r.cause).toMatch(/^EnsureKeyPolicy: KMS (DescribeKey|GetKeyPolicy) .* was denied .*KMS counts IAM policies only when the key policy allows it: add to the key policy of arn:aws:kms:eu-west-1:222233334444:key\/\S+ the statement of AWS's default key policy that allows arn:aws:iam::222233334444:root kms:\*/);
   expect(local.world.calls.filter((c) => c.operation === 'PutKeyPolicy')).toEqual([]);
 });

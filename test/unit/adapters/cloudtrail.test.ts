@@ -4,6 +4,7 @@ import {
   CreateTrailCommand,
   DescribeTrailsCommand,
   GetTrailCommand,
+  GetEventSelectorsCommand,
   GetTrailStatusCommand,
   InsufficientEncryptionPolicyException,
   InsufficientS3BucketPolicyException,
@@ -115,7 +116,8 @@ describe('TrailAdapter.get', () => {
         IsOrganizationTrail: false,
       },
     });
-    ctMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+    ctMock.on(GetTrailStatusCommand).resolves({ IsLogging: true, LatestDeliveryError: 'AccessDenied' });
+    ctMock.on(GetEventSelectorsCommand).resolves({ EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }] });
     ctMock
       .on(ListTagsCommand)
       .resolvesOnce({ ResourceTagList: [{ ResourceId: ARN, TagsList: [{ Key: 'managed-by', Value: 'cloudtrail-onboarding' }] }], NextToken: 'n1' })
@@ -141,8 +143,11 @@ describe('TrailAdapter.get', () => {
         { Key: 'team', Value: 'security' },
       ],
       isLogging: true,
+      recordsAllManagementEvents: false,
+      delivery: { latestDeliveryError: 'AccessDenied' },
     });
     expect(ctMock).toHaveReceivedCommandWith(GetTrailStatusCommand, { Name: ARN });
+    expect(ctMock).toHaveReceivedCommandWith(GetEventSelectorsCommand, { TrailName: ARN });
     expect(ctMock).toHaveReceivedCommandTimes(ListTagsCommand, 2);
   });
 
