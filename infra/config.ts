@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AccountIdSchema, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
+import { AccountIdSchema, FLEET_RECONCILE_DEFAULTS, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
+import { FLEET_CONTINUE_EVERY_MINUTES } from '../handlers/start/fleet';
 import { ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME } from './names';
 
 /** Name of the service control policy the ManagementEvents stack creates with `prevention`. */
@@ -174,6 +175,49 @@ const SwitchRoleSchema = runtime.switchRole
   })
   .describe('The switch role created in every member account for the security account.');
 
+/** When the fleet reconcile begins a sweep over every ONBOARDED account, by default: once a day. */
+export const DEFAULT_FLEET_RECONCILE_SCHEDULE = 'rate(1 day)';
+
+/**
+ * A recurring EventBridge Scheduler expression: `rate(<n> <unit>)` (minute, hour or day; singular for
+ * 1, plural above) or `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`, in UTC.
+ * A one-time `at(...)` schedule is refused: a fleet check that runs once is not a schedule.
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
+ */
+const ScheduleExpressionSchema = z
+  .string()
+  .regex(
+    /^(rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/,
+    'must be a recurring EventBridge Scheduler expression such as rate(1 day), rate(12 hours) or cron(0 3 * * ? *)',
+  );
+
+const fleetRuntime = RuntimeConfigSchema.shape.fleetReconcile.unwrap().shape;
+
+/** The fleet reconcile: when a sweep begins, and how fast it goes (handlers/start/fleet.ts). */
+const FleetReconcileSchema = z
+  .strictObject({
+    schedule: ScheduleExpressionSchema.default(DEFAULT_FLEET_RECONCILE_SCHEDULE).meta(
+      doc(
+        'When a sweep over every ONBOARDED account begins (an EventBridge Scheduler expression, UTC). A sweep the function cannot finish in one ' +
+          `invocation goes on every ${FLEET_CONTINUE_EVERY_MINUTES} minutes until every account has been started; a sweep still unfinished at the next tick is continued, not restarted.`,
+      ),
+    ),
+    maxConcurrent: fleetRuntime.maxConcurrent.meta(
+      doc(
+        'Reconcile runs open at once, at most: the sweep starts no run while this many reconcile runs (its own and any other, e.g. a repair after ' +
+          'an event) are RUNNING.',
+      ),
+    ),
+    maxStartsPerSecond: fleetRuntime.maxStartsPerSecond.meta(
+      doc(
+        'Reconcile runs the sweep starts per second, at most. Each run reads one member account and the shared policies: the rate bounds the calls ' +
+          'per second the fleet makes on the log-archive account, STS and the status table; each member account sees one run per sweep.',
+      ),
+    ),
+  })
+  .default({ schedule: DEFAULT_FLEET_RECONCILE_SCHEDULE, ...FLEET_RECONCILE_DEFAULTS })
+  .meta(doc('The fleet reconcile: a reconcile run of every ONBOARDED account on a schedule, catching the drift events miss (README "Fleet reconcile").'));
+
 /** The deployment configuration as written (a JSON file; see config/onboarding.sample.json). */
 export const AppConfigSchema = z
   .strictObject({
@@ -229,6 +273,13 @@ export const AppConfigSchema = z
       'How long the holder of a shared-policy lease waits, when a burst is under way (other accounts admitted and not granted yet), ' +
         'before it renders: the burst then coalesces into few writes. A lone onboarding never waits. Milliseconds.',
     ),
+    driftResponse: runtime.driftResponse.meta(
+      doc(
+        'What a reconcile the service starts on its own (the fleet reconcile) does with drift it finds: `repair` runs it in mode `apply` ' +
+          '(changes back what differs, health REPAIRED), `report` in mode `report` (records the drift, health DRIFTED, writes nothing in AWS).',
+      ),
+    ),
+    fleetReconcile: FleetReconcileSchema,
     operatorPrincipalArns: z
       .array(IamPrincipalArnSchema)
       .optional()
@@ -609,5 +660,7 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     tableName,
     lockLeaseSeconds: cfg.lockLeaseSeconds,
     policyBatchWindowMs: cfg.policyBatchWindowMs,
+    driftResponse: cfg.driftResponse,
+    fleetReconcile: { maxConcurrent: cfg.fleetReconcile.maxConcurrent, maxStartsPerSecond: cfg.fleetReconcile.maxStartsPerSecond },
   };
 }

@@ -108,6 +108,7 @@ export interface LocalRunnerOptions {
 const ENTRY_FILES = {
   Api: path.join(__dirname, '..', 'handlers', 'api', 'index'),
   StartFromEvent: path.join(__dirname, '..', 'handlers', 'start-from-event', 'index'),
+  ReconcileFleet: path.join(__dirname, '..', 'handlers', 'reconcile-fleet', 'index'),
 } as const;
 
 /** Name of the local status table. */

@@ -214,6 +214,38 @@ export class StepFunctionsAdapter {
     }
     return found.sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
   }
+
+  /**
+   * RUNNING executions of the state machine whose name starts with `prefix` (ListExecutions with
+   * `statusFilter: RUNNING`, every page), most recent first. Eventually consistent like every
+   * listing: an execution started a moment ago may be missing, and one that closed a moment ago may
+   * still be listed; whoever needs to be exact about executions it started describes them.
+   */
+  async listRunningExecutionsByPrefix(prefix: string): Promise<ExecutionSummary[]> {
+    const call: AwsCall = { service: 'StepFunctions', operation: 'ListExecutions', target: this.stateMachineArn };
+    const found: ExecutionSummary[] = [];
+    try {
+      const pages = paginateListExecutions(
+        { client: this.client, pageSize: PAGE_SIZE },
+        { stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING' },
+      );
+      for await (const page of pages) {
+        for (const x of page.executions ?? []) {
+          if (!x.name?.startsWith(prefix) || !x.executionArn) continue;
+          found.push({
+            executionArn: x.executionArn,
+            name: x.name,
+            status: (x.status ?? 'RUNNING') as ExecutionStatus,
+            startDate: x.startDate ?? new Date(0),
+            ...optional({ redriveCount: x.redriveCount, redriveDate: x.redriveDate }),
+          });
+        }
+      }
+    } catch (e) {
+      throw sfnError(e, call);
+    }
+    return found.sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+  }
 }
 
 /** The plain event: state name and error details read from whichever `*Details` field the type uses. */

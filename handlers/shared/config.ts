@@ -12,6 +12,28 @@ export const AccountIdSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit 
 const ArnSchema = z.string().refine((s) => isArn(s) && s.split(':').length >= 6, 'must be an ARN (arn:partition:service:region:account:resource)');
 const RoleNameSchema = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be a valid IAM role name (1-64 of [A-Za-z0-9+=,.@_-])');
 
+/** How the service answers drift it finds on its own: change it back, or only report it. */
+export const DRIFT_RESPONSES = ['repair', 'report'] as const;
+/** One of {@link DRIFT_RESPONSES}. */
+export type DriftResponse = (typeof DRIFT_RESPONSES)[number];
+
+/** Defaults of the fleet reconcile's pacing. */
+export const FLEET_RECONCILE_DEFAULTS = { maxConcurrent: 10, maxStartsPerSecond: 2 } as const;
+
+/**
+ * Pacing of the fleet reconcile. `maxConcurrent`: reconcile runs open at once (1-1000; default 10).
+ * `maxStartsPerSecond`: reconcile runs started per second (0.01-50; default 2). Each run reads one
+ * member account and the shared policies, so the start rate bounds the calls per second the fleet
+ * makes on the log-archive account, STS and the status table, and the open runs bound the Lambda
+ * and Step Functions concurrency it takes.
+ */
+export const FleetReconcileRuntimeSchema = z.strictObject({
+  maxConcurrent: z.number().int().min(1).max(1000).default(FLEET_RECONCILE_DEFAULTS.maxConcurrent),
+  maxStartsPerSecond: z.number().min(0.01).max(50).default(FLEET_RECONCILE_DEFAULTS.maxStartsPerSecond),
+});
+/** Validated fleet pacing. */
+export type FleetReconcileRuntime = z.infer<typeof FleetReconcileRuntimeSchema>;
+
 /** The configuration model of the steps. Defaults are documented on each key. */
 export const RuntimeConfigSchema = z.strictObject({
   /** AWS partition of every ARN. Default `aws`. */
@@ -75,6 +97,14 @@ export const RuntimeConfigSchema = z.strictObject({
    * lone onboarding never waits. Milliseconds; default 1000.
    */
   policyBatchWindowMs: z.number().int().min(0).max(10_000).default(1000),
+  /**
+   * What a reconcile the service starts by itself (the fleet reconcile) does with what differs:
+   * `repair` (runs in mode `apply`) or `report` (mode `report`: record and notify, write nothing).
+   * Default `repair`.
+   */
+  driftResponse: z.enum(DRIFT_RESPONSES).default('repair'),
+  /** Pacing of the fleet reconcile (handlers/start/fleet.ts). */
+  fleetReconcile: FleetReconcileRuntimeSchema.default(FLEET_RECONCILE_DEFAULTS),
 });
 
 /** Validated runtime configuration. */

@@ -20,13 +20,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { FLEET_SWEEP_KEY } from '../../handlers/adapters/fleet-sweep';
 import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey } from '../../handlers/adapters/status-table';
 import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../../handlers/domain/drift';
 import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared/config';
+import { FLEET_CONTINUE_EVERY_MINUTES, FLEET_FUNCTION_TIMEOUT_SECONDS, type FleetTrigger } from '../../handlers/start/fleet';
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { LAMBDA_BUNDLING } from '../bundling';
@@ -106,6 +109,13 @@ const HANDLERS_DIR = path.join(__dirname, '..', '..', 'handlers');
 const ENTRIES = {
   Api: path.join(HANDLERS_DIR, 'api', 'index.ts'),
   StartFromEvent: path.join(HANDLERS_DIR, 'start-from-event', 'index.ts'),
+  ReconcileFleet: path.join(HANDLERS_DIR, 'reconcile-fleet', 'index.ts'),
+} as const;
+
+/** Names of the fleet reconcile's schedules (default schedule group). */
+export const FLEET_RECONCILE_SCHEDULE_NAMES = {
+  start: 'cloudtrail-onboarding-fleet-reconcile',
+  continue: 'cloudtrail-onboarding-fleet-reconcile-continue',
 } as const;
 
 /**
@@ -147,6 +157,8 @@ export class OrchestratorStack extends Stack {
   public readonly startFromEventFunction?: nodejs.NodejsFunction;
   /** Where failed and finished onboardings are announced. */
   public readonly topic: sns.Topic;
+  /** The fleet reconcile's function (both schedules invoke it). */
+  public readonly reconcileFleetFunction: nodejs.NodejsFunction;
 
   private readonly config: AppConfig;
   /** The key of every log group of this stack, made with the first one ({@link logsKey}). */
@@ -387,6 +399,9 @@ export class OrchestratorStack extends Stack {
       dlqAlarm.addAlarmAction(alarmAction);
     }
 
+    // ---- way in 4: the fleet reconcile, on a schedule (handlers/start/fleet.ts)
+    this.reconcileFleetFunction = this.reconcileFleet(stateMachineArn, executionsArn, starterEnv, alarmAction);
+
     // ---- every finished execution, and alarms
     new events.Rule(this, 'ExecutionFinishedRule', {
       description: 'An onboarding execution finished: announce it on the onboarding bus and the notifications topic.',
@@ -489,6 +504,97 @@ export class OrchestratorStack extends Stack {
         'and reach no private resource. In a VPC they would need a NAT gateway or an interface endpoint per service and Availability Zone: cost and ' +
         'failure points without any resource to protect.',
     );
+    return fn;
+  }
+
+  /**
+   * The fleet reconcile: the ReconcileFleet function and the two EventBridge Scheduler schedules that
+   * invoke it, one beginning a sweep on `fleetReconcile.schedule`, one continuing an unfinished sweep
+   * every FLEET_CONTINUE_EVERY_MINUTES minutes (handlers/start/fleet.ts says why a sweep spans
+   * invocations). The function may start, list and describe executions of this state machine, scan
+   * the status table for the account items and update its own sweep item; the schedules' role may
+   * only invoke the function.
+   */
+  private reconcileFleet(stateMachineArn: string, executionsArn: string, env: Record<string, string>, alarmAction: cloudwatch.IAlarmAction): nodejs.NodejsFunction {
+    const fn = this.nodeFunction('ReconcileFleet', ENTRIES.ReconcileFleet, env, Duration.seconds(FLEET_FUNCTION_TIMEOUT_SECONDS));
+    const role = fn.role as iam.Role;
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'StartAndListExecutions', actions: ['states:StartExecution', 'states:ListExecutions'], resources: [stateMachineArn] }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadExecutions', actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+    acknowledge(
+      role,
+      wildcardResourceFinding(role, executionsArn),
+      'Executions are named at run time (reconcile-<account>-<mode>-<minute>); the grant is DescribeExecution only, on executions of this one state machine.',
+    );
+    // Scan is the only way to list the account items (the table has one key and no index). It cannot be
+    // narrowed by dynamodb:LeadingKeys, which applies to item operations and Query only, so the function
+    // may read every item of the table (the member set and the leases too): none of them holds a secret,
+    // and the function writes none of them.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'ListAccounts', actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FleetSweep',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FLEET_SWEEP_KEY] } },
+      }),
+    );
+
+    // Scheduler assumes this role to invoke the function; the trust is limited to schedules of this
+    // account's default group (confused-deputy protection), the policy to invoking this one function.
+    // https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+    const scheduleRole = new iam.Role(this, 'ReconcileFleetScheduleRole', {
+      roleName: `${ROLE_NAME_PREFIX}ReconcileFleetSchedule`,
+      description: 'CloudTrail onboarding: EventBridge Scheduler invokes the ReconcileFleet function.',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: {
+          'aws:SourceAccount': this.account,
+          'aws:SourceArn': this.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
+        },
+      }),
+    });
+    scheduleRole.addToPolicy(new iam.PolicyStatement({ sid: 'InvokeReconcileFleet', actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    // The target names the function itself (no version or alias), so the grant needs no `<arn>:*`
+    // (what LambdaInvoke's grantInvoke would add).
+    // Delivery to Lambda is retried by Scheduler: a sweep's start for up to 6 hours (a lost one would
+    // skip a day: the continuation tick never begins a sweep), a continuation tick only within its own
+    // period (the next one comes anyway).
+    // https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-retry-policy.html
+    const target = (action: FleetTrigger, maximumEventAgeInSeconds: number): scheduler.IScheduleTarget => ({
+      bind: () => ({
+        arn: fn.functionArn,
+        role: scheduleRole,
+        input: scheduler.ScheduleTargetInput.fromObject({ action }),
+        retryPolicy: { maximumRetryAttempts: 20, maximumEventAgeInSeconds },
+      }),
+    });
+    new scheduler.Schedule(this, 'ReconcileFleetSchedule', {
+      scheduleName: FLEET_RECONCILE_SCHEDULE_NAMES.start,
+      description: 'CloudTrail onboarding: begin a fleet reconcile (a reconcile run of every ONBOARDED account).',
+      schedule: scheduler.ScheduleExpression.expression(this.config.fleetReconcile.schedule),
+      target: target('start', Duration.hours(6).toSeconds()),
+    });
+    new scheduler.Schedule(this, 'ReconcileFleetContinueSchedule', {
+      scheduleName: FLEET_RECONCILE_SCHEDULE_NAMES.continue,
+      description: 'CloudTrail onboarding: continue an unfinished fleet reconcile (does nothing when none is open).',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(FLEET_CONTINUE_EVERY_MINUTES)),
+      target: target('continue', Duration.minutes(FLEET_CONTINUE_EVERY_MINUTES).toSeconds()),
+    });
+    // Scheduler invokes the function asynchronously, and Lambda's defaults for that stay: a failed
+    // invocation is retried twice (a passing DynamoDB or Step Functions fault before the sweep was
+    // recorded would otherwise lose a day's start); a retry that overlaps a tick is harmless (the
+    // lease), and failures are alarmed on.
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+    new cloudwatch.Alarm(this, 'ReconcileFleetErrorsAlarm', {
+      alarmDescription: 'The fleet reconcile failed (see the ReconcileFleet function\'s log): accounts are not being verified on schedule.',
+      metric: fn.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarmAction);
     return fn;
   }
 

@@ -83,7 +83,7 @@ describe.each(configs)('every IAM policy of every stack (%s)', (_name, file) => 
     const t = s.templates.orchestrator!;
     const roles = resourcesOf(t, 'AWS::IAM::Role');
     const fns = resourcesOf(t, 'AWS::Lambda::Function');
-    const names = [...STEP_NAMES, 'Api', 'StartFromEvent'];
+    const names = [...STEP_NAMES, 'Api', 'StartFromEvent', 'ReconcileFleet'];
     expect(Object.keys(fns)).toHaveLength(names.length);
     for (const name of names) {
       const [fnId, fn] = Object.entries(fns).find(([id]) => new RegExp(`^${name}[0-9A-F]{8}$`).test(id))!;
