@@ -193,26 +193,7 @@ export class StepFunctionsAdapter {
    * the API has no name filter), most recent first.
    */
   async listExecutionsByPrefix(prefix: string): Promise<ExecutionSummary[]> {
-    const call: AwsCall = { service: 'StepFunctions', operation: 'ListExecutions', target: this.stateMachineArn };
-    const found: ExecutionSummary[] = [];
-    try {
-      const pages = paginateListExecutions({ client: this.client, pageSize: PAGE_SIZE }, { stateMachineArn: this.stateMachineArn });
-      for await (const page of pages) {
-        for (const x of page.executions ?? []) {
-          if (!x.name?.startsWith(prefix) || !x.executionArn) continue;
-          found.push({
-            executionArn: x.executionArn,
-            name: x.name,
-            status: (x.status ?? 'RUNNING') as ExecutionStatus,
-            startDate: x.startDate ?? new Date(0),
-            ...optional({ stopDate: x.stopDate, redriveCount: x.redriveCount, redriveDate: x.redriveDate }),
-          });
-        }
-      }
-    } catch (e) {
-      throw sfnError(e, call);
-    }
-    return found.sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+    return this.listByPrefix(prefix);
   }
 
   /**
@@ -222,12 +203,17 @@ export class StepFunctionsAdapter {
    * still be listed; whoever needs to be exact about executions it started describes them.
    */
   async listRunningExecutionsByPrefix(prefix: string): Promise<ExecutionSummary[]> {
+    return this.listByPrefix(prefix, 'RUNNING');
+  }
+
+  /** Every page of ListExecutions (optionally of one status), the names starting with `prefix`, most recent first. */
+  private async listByPrefix(prefix: string, statusFilter?: ExecutionStatus): Promise<ExecutionSummary[]> {
     const call: AwsCall = { service: 'StepFunctions', operation: 'ListExecutions', target: this.stateMachineArn };
     const found: ExecutionSummary[] = [];
     try {
       const pages = paginateListExecutions(
         { client: this.client, pageSize: PAGE_SIZE },
-        { stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING' },
+        { stateMachineArn: this.stateMachineArn, ...(statusFilter ? { statusFilter } : {}) },
       );
       for await (const page of pages) {
         for (const x of page.executions ?? []) {
@@ -237,7 +223,7 @@ export class StepFunctionsAdapter {
             name: x.name,
             status: (x.status ?? 'RUNNING') as ExecutionStatus,
             startDate: x.startDate ?? new Date(0),
-            ...optional({ redriveCount: x.redriveCount, redriveDate: x.redriveDate }),
+            ...optional({ stopDate: x.stopDate, redriveCount: x.redriveCount, redriveDate: x.redriveDate }),
           });
         }
       }
