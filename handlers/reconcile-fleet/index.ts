@@ -11,8 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { loadRuntimeConfig } from '../shared/config';
-import { isOnboardingError } from '../shared/errors';
-import { logger } from '../shared/step-handler';
+import { logFailure, logger } from '../shared/step-handler';
 import { loadStateMachineArn } from '../start/aws-deps';
 import { FLEET_FUNCTION_TIMEOUT_SECONDS, FLEET_LEASE_MS, FLEET_SAFETY_MARGIN_MS, type FleetResult, parseFleetEvent, reconcileFleet, runModeOf } from '../start/fleet';
 import { createFleetDeps } from './aws-deps';
@@ -52,13 +51,7 @@ export async function handler(event: unknown, context?: Context): Promise<FleetR
     }
     return result;
   } catch (e) {
-    const named = isOnboardingError(e);
-    logger.error('fleet reconcile failed', {
-      errorName: (e as Error)?.name,
-      retryable: named ? e.kind === 'Retryable' : undefined,
-      details: named ? e.details : undefined,
-      error: e as Error,
-    });
+    logFailure('fleet reconcile failed', e);
     throw e;
   } finally {
     logger.removeKeys(['step']);

@@ -22,6 +22,17 @@ registerClientHook((client) => {
   tracer.captureAWSv3Client(client);
 });
 
+/** Logs a failed invocation of an entry that is not a step (the start paths): the error's name, kind and details. */
+export function logFailure(message: string, e: unknown): void {
+  const named = isOnboardingError(e);
+  logger.error(message, {
+    errorName: (e as Error)?.name,
+    retryable: named ? e.kind === 'Retryable' : undefined,
+    details: named ? e.details : undefined,
+    error: e as Error,
+  });
+}
+
 /** What a step body receives besides its input. */
 export interface StepContext {
   readonly step: string;

@@ -15,8 +15,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { loadRuntimeConfig } from '../shared/config';
-import { isOnboardingError } from '../shared/errors';
-import { logger } from '../shared/step-handler';
+import { logFailure, logger } from '../shared/step-handler';
 import { createStartDeps, loadStateMachineArn, startOnboarding, type StartResult } from '../start';
 import { readEvent } from './event';
 
@@ -43,13 +42,7 @@ export async function handler(event: unknown, context?: Context): Promise<StartF
     logger.info('onboarding start handled', { outcome: result.outcome, executionArn: result.executionArn, status: result.status });
     return result;
   } catch (e) {
-    const named = isOnboardingError(e);
-    logger.error('onboarding start failed', {
-      errorName: (e as Error)?.name,
-      retryable: named ? e.kind === 'Retryable' : undefined,
-      details: named ? e.details : undefined,
-      error: e as Error,
-    });
+    logFailure('onboarding start failed', e);
     throw e;
   } finally {
     logger.removeKeys(['step', 'accountId']);
