@@ -57,6 +57,7 @@ export const SIM_SERVICES = {
     load: () => import('@aws-sdk/client-organizations'),
     impl: (w) => w.organizations,
   },
+  events: { packageName: '@aws-sdk/client-eventbridge', clientName: 'EventBridgeClient', load: () => import('@aws-sdk/client-eventbridge'), impl: (w) => w.events },
 } as const satisfies Record<string, ServiceEntry>;
 
 /** A short service name the command takes. */

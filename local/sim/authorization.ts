@@ -137,8 +137,55 @@ export function stepFunctionsAuthorization(operation: string, input: Record<stri
   return { action: `states:${operation}`, resource, resourceAccount: /^arn:[^:]+:states:[^:]*:(\d{12}):/.exec(resource)?.[1] };
 }
 
+/**
+ * EventBridge: resource `rule` (`arn:<p>:events:<region>:<acct>:rule/[<bus>/]<name>`, the bus only
+ * when it is not the default one) for rule and target operations, `event-bus` for bus operations;
+ * PutTargets carries `events:TargetArn`, PutRule and CreateEventBus `aws:RequestTag/...`. PutEvents is
+ * authorized by events.ts entry by entry, with the bus policy (a resource policy, like S3's and
+ * KMS's), so it is not here.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html
+ */
+const events: Authorizer = (world, { operation, input, accountId, region }) => {
+  const busOf = (nameOrArn: unknown) => {
+    const v = str(nameOrArn) || 'default';
+    const m = /^arn:[^:]+:events:([^:]+):(\d{12}):event-bus\/(.+)$/.exec(v);
+    return m ? { arn: v, name: m[3], region: m[1], accountId: m[2] } : { arn: world.events.busArn(accountId, region, v), name: v, region, accountId };
+  };
+  const action = `events:${operation}`;
+  switch (operation) {
+    case 'PutEvents':
+      return undefined;
+    // No resource type in the authorization reference: only "*" can be granted.
+    case 'ListEventBuses':
+    case 'ListRules':
+    case 'PutPermission':
+    case 'RemovePermission':
+    case 'TestEventPattern':
+      return { action, resource: '*' };
+    case 'CreateEventBus':
+      return { action, resource: busOf(input.Name).arn, context: requestTagContext(input.Tags) };
+    case 'DeleteEventBus':
+    case 'DescribeEventBus':
+      return { action, resource: busOf(input.Name).arn };
+    case 'TagResource':
+    case 'UntagResource':
+    case 'ListTagsForResource':
+      return { action, resource: str(input.ResourceARN), ...(operation === 'TagResource' ? { context: requestTagContext(input.Tags) } : {}) };
+    default: {
+      const bus = busOf(input.EventBusName);
+      const resource = world.events.ruleArn(bus.accountId, bus.region, bus.name, str(input.Name ?? input.Rule));
+      const targets = operation === 'PutTargets' ? ((input.Targets as { Arn?: string }[] | undefined) ?? []).map((t) => str(t.Arn)) : [];
+      const context: Record<string, string | string[]> = {
+        ...(operation === 'PutRule' ? requestTagContext(input.Tags) : {}),
+        ...(targets.length > 0 ? { 'events:TargetArn': targets } : {}),
+      };
+      return { action, resource, ...(Object.keys(context).length > 0 ? { context } : {}) };
+    }
+  }
+};
+
 /** STS GetCallerIdentity needs no permission; AssumeRole is decided by sts.ts. */
 const sts: Authorizer = () => undefined;
 
 /** The authorizers by service (S3 and KMS authorize in their operations). */
-export const AUTHORIZERS: Partial<Record<string, Authorizer>> = { iam, cloudtrail, organizations, dynamodb, sts };
+export const AUTHORIZERS: Partial<Record<string, Authorizer>> = { iam, cloudtrail, organizations, dynamodb, sts, events };

@@ -10,6 +10,7 @@
  */
 import * as cloudtrail from '@aws-sdk/client-cloudtrail';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
+import * as eventbridge from '@aws-sdk/client-eventbridge';
 import * as iam from '@aws-sdk/client-iam';
 import * as kms from '@aws-sdk/client-kms';
 import * as organizations from '@aws-sdk/client-organizations';
@@ -17,10 +18,10 @@ import * as s3 from '@aws-sdk/client-s3';
 import * as sts from '@aws-sdk/client-sts';
 
 /** The AWS services the simulation implements, by the short names used in the call log. */
-export type SimService = 'iam' | 's3' | 'kms' | 'cloudtrail' | 'sts' | 'organizations' | 'dynamodb';
+export type SimService = 'iam' | 's3' | 'kms' | 'cloudtrail' | 'sts' | 'organizations' | 'dynamodb' | 'events';
 
 /** All simulated services. */
-export const SIM_SERVICES: readonly SimService[] = ['iam', 's3', 'kms', 'cloudtrail', 'sts', 'organizations', 'dynamodb'];
+export const SIM_SERVICES: readonly SimService[] = ['iam', 's3', 'kms', 'cloudtrail', 'sts', 'organizations', 'dynamodb', 'events'];
 
 /** An AWS error raised by a simulated operation. `errorName` is the name the SDK exposes. */
 export class SimAwsError extends Error {
@@ -62,7 +63,8 @@ const q = (status: number, code?: string): ErrorSpec => ({ status, code });
  * Every error name the simulation emits, with AWS's status codes. awsQuery services (IAM, STS) list
  * the wire code when the SDK name differs from it. JSON services (KMS, CloudTrail, Organizations,
  * DynamoDB) answer client errors with 400 whatever the model's query-compatibility code says, per
- * their API references' "HTTP Status Code: 400" entries.
+ * their API references' "HTTP Status Code: 400" entries (EventBridge too, InternalException 500:
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/CommonErrors.html).
  */
 export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
   iam: {
@@ -199,6 +201,31 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
       ExpiredTokenException: q(400),
       InvalidInputException: q(400),
       ServiceException: q(500),
+    },
+  },
+  events: {
+    protocol: 'json',
+    module: eventbridge,
+    base: eventbridge.EventBridgeServiceException as never,
+    defaultStatus: 400,
+    errors: {
+      ResourceNotFoundException: q(400),
+      ResourceAlreadyExistsException: q(400),
+      InvalidEventPatternException: q(400),
+      LimitExceededException: q(400),
+      PolicyLengthExceededException: q(400),
+      ConcurrentModificationException: q(400),
+      ManagedRuleException: q(400),
+      IllegalStatusException: q(400),
+      InvalidStateException: q(400),
+      OperationDisabledException: q(400),
+      // Not modelled by the SDK: the service exception base carries the name.
+      ValidationException: q(400),
+      AccessDeniedException: q(400),
+      UnrecognizedClientException: q(400),
+      ExpiredTokenException: q(400),
+      ThrottlingException: q(400),
+      InternalException: q(500),
     },
   },
   dynamodb: {

@@ -46,6 +46,7 @@ const KINDS: Record<FaultKind, Record<SimService, [string, string] | undefined>>
     organizations: ['TooManyRequestsException', 'AWS Organizations can\'t complete your request because another request is already in progress. Try again later.'],
     // Data-plane throttling; ThrottlingException is DynamoDB's control-plane answer (see below).
     dynamodb: ['ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.'],
+    events: ['ThrottlingException', 'Rate exceeded'],
   },
   ServiceUnavailable: {
     iam: ['ServiceFailureException', 'Service failure'],
@@ -55,6 +56,7 @@ const KINDS: Record<FaultKind, Record<SimService, [string, string] | undefined>>
     cloudtrail: ['ServiceUnavailable', 'Service is unavailable. Please try again later.'],
     organizations: ['ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.'],
     dynamodb: ['InternalServerError', 'Internal server error'],
+    events: ['InternalException', 'An internal error occurred.'],
   },
   AccessDenied: {
     iam: ['AccessDenied', ''],
@@ -64,6 +66,7 @@ const KINDS: Record<FaultKind, Record<SimService, [string, string] | undefined>>
     cloudtrail: ['AccessDeniedException', ''],
     organizations: ['AccessDeniedException', 'You don\'t have permissions to access this resource.'],
     dynamodb: ['AccessDeniedException', ''],
+    events: ['AccessDeniedException', ''],
   },
   // A principal or policy created moments ago that the service cannot see yet (IAM is eventually consistent).
   Propagation: {
@@ -74,6 +77,7 @@ const KINDS: Record<FaultKind, Record<SimService, [string, string] | undefined>>
     cloudtrail: ['InsufficientS3BucketPolicyException', 'Incorrect S3 bucket policy is detected for bucket.'],
     organizations: undefined,
     dynamodb: undefined,
+    events: undefined,
   },
 };
 

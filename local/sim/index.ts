@@ -12,3 +12,7 @@ export type { SimCredentials, Principal } from './identity';
 export type { LogArchiveSeed, LogArchiveSpec, MemberSeedOptions } from './seeds';
 export { ADMINISTRATOR_ACCESS, KEY_ADMINISTRATOR_ROLE, LOG_ARCHIVE_ACCESS_ROLE, ORGANIZATION_ACCESS_ROLE, denyInsecureTransport } from './seeds';
 export type { WorldSnapshot } from './snapshot';
+export { EventsSim, DEFAULT_BUS } from './events';
+export type { DropFilter, FailedDelivery, LambdaTargetContext, LambdaTargetHandler, ReceivedEvent, SimEvent, SimEventBus, SimRule, TargetInvocation } from './events';
+export { API_CALL_DETAIL_TYPE } from './api-call-events';
+export { InvalidEventPatternError, matchesEventPattern, parseEventPattern, type EventPattern } from './event-patterns';

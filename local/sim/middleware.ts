@@ -60,6 +60,7 @@ const BY_CLIENT_NAME: Record<string, RoutedService> = {
   DynamoDBClient: 'dynamodb',
   DynamoDBDocumentClient: 'dynamodb',
   SFNClient: 'sfn',
+  EventBridgeClient: 'events',
 };
 
 const BY_SERVICE_ID: Record<string, RoutedService> = {
@@ -71,6 +72,7 @@ const BY_SERVICE_ID: Record<string, RoutedService> = {
   Organizations: 'organizations',
   DynamoDB: 'dynamodb',
   SFN: 'sfn',
+  EventBridge: 'events',
 };
 
 /** The resolved client configuration the middleware reads. */

@@ -9,7 +9,8 @@
  * tags, event selectors, logging status and times) and CloudTrail's delivery schedule and latest
  * delivery outcomes (local/sim/delivery.ts), the Step Functions
  * executions with their history, and the switches that are still pending (injected faults, accounts
- * not ready yet, KMS propagation delays). Dates are ISO strings; policy documents are kept as the
+ * not ready yet, KMS propagation delays), EventBridge's buses, bus policies, rules and targets
+ * (with the `dropNext` switches not spent yet). Dates are ISO strings; policy documents are kept as the
  * exact text the service stores. Left out: the call log (`world.calls`, one process's requests) and,
  * unless asked for, the issued credentials (a new process issues its own).
  *
@@ -26,6 +27,7 @@ import * as path from 'node:path';
 import type { PersistedAccount } from './accounts';
 import type { PersistedTrail } from './cloudtrail';
 import type { PersistedDeliveries } from './delivery';
+import type { PersistedEvents } from './events';
 import type { FaultSpec } from './faults';
 import type { PersistedIam } from './iam';
 import type { PersistedOrganizations } from './organizations';
@@ -73,6 +75,8 @@ export interface WorldState {
   readonly organizations?: PersistedOrganizations;
   /** Stacks deployed into the world (absent in files written before deploys were modelled). */
   readonly stacks?: PersistedStacks;
+  /** EventBridge buses, rules and targets (absent in files written before EventBridge was modelled). */
+  readonly events?: PersistedEvents;
   /** Only with `exportWorld(world, { includeCredentials: true })`: the unexpired issued keys. */
   readonly credentials?: PersistedCredentials;
 }
@@ -122,6 +126,7 @@ export function exportWorld(world: SimWorld, options: ExportWorldOptions = {}): 
     stepFunctions: world.stepFunctions.exportState(),
     organizations: world.organizations.exportState(),
     stacks: world.stacks.exportState(),
+    events: world.events.exportState(),
     ...(options.includeCredentials ? { credentials: world.exportCredentials() } : {}),
   };
 }
@@ -149,6 +154,7 @@ export function importWorld(state: unknown, options: ImportWorldOptions = {}): S
   world.stepFunctions.importState(s.stepFunctions, world.now());
   world.organizations.importState(s.organizations);
   world.stacks.importState(s.stacks);
+  world.events.importState(s.events);
   if (s.logArchive) world.logArchive = { ...s.logArchive };
   if (s.credentials) world.importCredentials(s.credentials);
   return world;

@@ -46,6 +46,10 @@ export type WorldSnapshot = {
   readonly keys: Record<string, { policy: unknown; keyState: string }>;
   /** Trail ARN -> trail. */
   readonly trails: Record<string, TrailSnapshot>;
+  /** EventBridge bus ARN -> policy (null when none): custom buses, and default buses with a policy. */
+  readonly eventBuses: Record<string, { policy: unknown }>;
+  /** EventBridge rule ARN -> state, pattern and targets (sorted by id). */
+  readonly eventRules: Record<string, Record<string, unknown>>;
 };
 
 const parsed = (text: string): unknown => {
@@ -103,5 +107,6 @@ export function snapshotOf(world: SimWorld): WorldSnapshot {
         },
       ]),
     ),
+    ...world.events.snapshotState(),
   };
 }

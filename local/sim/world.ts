@@ -18,6 +18,7 @@ import { canAccessLogs, canAssumeRole, canCloudTrailDeliver, type LogAccessActio
 import { CloudTrailSim } from './cloudtrail';
 import { DynamoServer, type DynamoStartOptions } from './dynamo';
 import { awsError, SimAwsError, toSdkException, type SimService } from './errors';
+import { EventsSim } from './events';
 import { FaultInjector } from './faults';
 import { IamSim, type SimRole } from './iam';
 import { CredentialStore, parseCallerArn, parseRoleArn, roleArn, type PersistedCredentials, type Principal, type SimCredentials } from './identity';
@@ -67,6 +68,7 @@ const UNKNOWN_KEY: Record<RoutedService, [string, string]> = {
   organizations: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
   dynamodb: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
   sfn: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
+  events: ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
 };
 
 const EXPIRED: Record<RoutedService, string> = {
@@ -78,6 +80,7 @@ const EXPIRED: Record<RoutedService, string> = {
   organizations: 'ExpiredTokenException',
   dynamodb: 'ExpiredTokenException',
   sfn: 'ExpiredTokenException',
+  events: 'ExpiredTokenException',
 };
 
 /** A simulated AWS organization. */
@@ -92,6 +95,8 @@ export class SimWorld implements SimDispatcher {
   readonly cloudtrail: CloudTrailSim;
   readonly sts: StsSim;
   readonly organizations: OrganizationsSim;
+  /** EventBridge: buses, rules, targets, PutEvents, the events AWS services send (events.ts). */
+  readonly events: EventsSim;
   /** Stacks deployed into the world (a simulated CloudFormation: see cloudformation.ts). */
   readonly stacks: StackDeployments;
   /**
@@ -127,9 +132,10 @@ export class SimWorld implements SimDispatcher {
     this.cloudtrail = new CloudTrailSim(this);
     this.sts = new StsSim(this);
     this.organizations = new OrganizationsSim(this);
+    this.events = new EventsSim(this);
     this.stacks = new StackDeployments(this);
     this.stepFunctions = new SfnSim(() => this.now());
-    this.services = { iam: this.iam, s3: this.s3, kms: this.kms, cloudtrail: this.cloudtrail, sts: this.sts, organizations: this.organizations, dynamodb: undefined };
+    this.services = { iam: this.iam, s3: this.s3, kms: this.kms, cloudtrail: this.cloudtrail, sts: this.sts, organizations: this.organizations, dynamodb: undefined, events: this.events };
     this.hook = createSimulationHook(this);
     const org = options.organization;
     if (org) {
@@ -441,7 +447,10 @@ export class SimWorld implements SimDispatcher {
       if (request.passThrough) return await request.passThrough();
       const handler = service?.operations[request.operation];
       if (!handler) throw new Error(`The simulated AWS does not implement ${request.service}:${request.operation}`);
+      const apiCall = this.events.beforeApiCall(request.service, call, request.accessKeyId);
       const output = await (handler as (call: object) => Promise<object> | object)(call);
+      // A successful write produces its "AWS API Call via CloudTrail" event where a trail records it.
+      apiCall?.recorded(output, requestId);
       const statusCode = request.service === 's3' && request.operation.startsWith('Delete') ? 204 : 200;
       return { output: { ...output, $metadata: { httpStatusCode: statusCode, requestId } }, statusCode };
     } catch (e) {

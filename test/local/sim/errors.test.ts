@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -61,6 +62,8 @@ async function decode(service: SimService, name: string): Promise<Error> {
         return new OrganizationsClient(config).send(new DescribeAccountCommand({ AccountId: '111122223333' }));
       case 'dynamodb':
         return new DynamoDBClient(config).send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
+      case 'events':
+        return new EventBridgeClient(config).send(new DescribeRuleCommand({ Name: 'r' }));
     }
   };
   try {
