@@ -29,6 +29,8 @@ export interface RunnerWorld {
   deployStack(deployment: StackDeployment): void;
   /** Accounts a StackSet deployed to the organization reaches: the active members, management excluded. */
   organizationMemberAccounts(): string[];
+  /** Where EventBridge rules deliver to a Lambda target (local/sim/events.ts); returns its removal. */
+  onLambdaTarget?(handler: (functionArn: string, input: unknown) => Promise<void>): () => void;
   /** Starts DynamoDB; with `path`, its data lives in that directory (see `LocalRunnerOptions.dynamoPath`). */
   startDynamo(options?: { path?: string }): Promise<{ endpoint: string }>;
   stop(): Promise<void>;
@@ -124,6 +126,8 @@ export class LocalStepFunctions {
   private readonly startListeners = new Set<(execution: LocalExecution, input: unknown) => void>();
   private readonly unhook: () => void;
   private executions = 0;
+  /** Removes the EventBridge Lambda-target hook (set by `start`). */
+  private offLambdaTarget?: () => void;
 
   private constructor(
     readonly synthesized: SynthesizedOnboarding,
@@ -195,6 +199,12 @@ export class LocalStepFunctions {
     }
     // SFNClient calls (the API, the event function, the CLI) start and read executions of this runner.
     world.attachStepFunctions?.(runner);
+    // EventBridge rules whose target is one of the app's functions (the Organizations event's rule,
+    // later the drift rules) invoke it as Lambda would: asynchronously, as its own role.
+    runner.offLambdaTarget = world.onLambdaTarget?.(async (functionArn, input) => {
+      const name = runner.entryNameOf(functionArn);
+      if (name) await runner.invokeFunction(name, input);
+    });
     return runner;
   }
 
@@ -202,6 +212,13 @@ export class LocalStepFunctions {
    * Invokes one of the functions that are not steps (`Api`, `StartFromEvent`) as Lambda would: its
    * entry file's handler, running as the function's own execution role from the template.
    */
+  /** The entry (`Api`, `StartFromEvent`, ...) of a function of the template by its ARN; undefined for a step or an unknown ARN. */
+  entryNameOf(functionArn: string): keyof typeof ENTRY_FILES | undefined {
+    const fn = [...this.synthesized.functions.values()].find((f) => f.arn === functionArn);
+    if (!fn || fn.step) return undefined;
+    return (Object.keys(ENTRY_FILES) as (keyof typeof ENTRY_FILES)[]).find((n) => new RegExp(`^${n}[0-9A-F]{8}$`).test(fn.logicalId));
+  }
+
   async invokeFunction(name: keyof typeof ENTRY_FILES, event: unknown): Promise<unknown> {
     const fn = [...this.synthesized.functions.values()].find((f) => !f.step && new RegExp(`^${name}[0-9A-F]{8}$`).test(f.logicalId));
     if (!fn) throw new Error(`The orchestrator template has no ${name} function (with this configuration)`);
@@ -249,6 +266,7 @@ export class LocalStepFunctions {
   /** Stops DynamoDB and detaches from the SDK clients. */
   async stop(): Promise<void> {
     await this.drain();
+    this.offLambdaTarget?.();
     this.unhook();
     await this.opts.world.stop();
   }

@@ -179,6 +179,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
       setAmbientPrincipal: (arn) => w.setAmbientPrincipal(arn),
       deployStack: (d) => w.deployStack(d),
       organizationMemberAccounts: () => w.organizationMemberAccounts(),
+      onLambdaTarget: (h) => w.onLambdaTarget(h),
       startDynamo: (o) => w.startDynamo(o),
       stop: () => w.stop(),
       attachStepFunctions: (backend) => w.attachStepFunctions(backend),

@@ -9,6 +9,7 @@
  *   as CloudFormation puts them);
  * - `AWS::IAM::ManagedPolicy` (customer managed policies, attached to the roles they name);
  * - `AWS::S3::Bucket` (name, default encryption with its S3 Bucket Key setting) and `AWS::S3::BucketPolicy`;
+ * - `AWS::Events::EventBus` (with its policy) and `AWS::Events::Rule` (pattern, state, targets);
  * - `AWS::KMS::Key` (key policy; KMS refuses a policy naming a principal that does not exist:
  *   https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html) and `AWS::KMS::Alias`;
  * - `AWS::Organizations::Policy` of type SERVICE_CONTROL_POLICY: its content attached to each of its
@@ -400,6 +401,33 @@ export class StackDeployments {
         });
       }
       for (const target of targets) w.organizations.attachScp(target, { name, policy });
+    }
+
+    // EventBridge: custom buses (with their policy) and rules with their targets, as PutRule and
+    // PutTargets would make them (the pattern object becomes the JSON text the API takes).
+    for (const [id, r] of of('AWS::Events::EventBus')) {
+      const p = resolved(r);
+      if (!changed(id, p)) continue;
+      const name = values.physicalIds[id];
+      const existing = w.events.getEventBus(w.events.busArn(d.accountId, d.region, name));
+      const policy = p.Policy === undefined ? undefined : JSON.stringify(p.Policy);
+      if (existing) w.events.setBusPolicy(existing, policy);
+      else w.events.createEventBus(d.accountId, d.region, name, policy === undefined ? {} : { policy });
+    }
+    for (const [id, r] of of('AWS::Events::Rule')) {
+      const p = resolved(r);
+      if (!changed(id, p)) continue;
+      const busName = typeof p.EventBusName === 'string' ? (p.EventBusName.startsWith('arn:') ? p.EventBusName.slice(p.EventBusName.lastIndexOf('/') + 1) : p.EventBusName) : undefined;
+      if (p.EventPattern === undefined) continue; // scheduled rules are not simulated
+      const rule = w.events.putRule(d.accountId, d.region, {
+        Name: values.physicalIds[id],
+        ...(busName ? { EventBusName: busName } : {}),
+        EventPattern: JSON.stringify(p.EventPattern),
+        ...(typeof p.State === 'string' ? { State: p.State as 'ENABLED' } : {}),
+        ...(typeof p.Description === 'string' ? { Description: p.Description } : {}),
+      });
+      const targets = (p.Targets as Record<string, unknown>[] | undefined) ?? [];
+      if (targets.length) w.events.putTargets(rule, targets as never);
     }
 
     for (const id of Object.keys(resources)) if (!hashes.has(id)) hashes.set(id, previous.get(id) ?? 'recorded');

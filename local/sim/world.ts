@@ -398,6 +398,11 @@ export class SimWorld implements SimDispatcher {
     return this.logArchive;
   }
 
+  /** Registers where EventBridge rules deliver to Lambda targets (events.ts); returns its removal. */
+  onLambdaTarget(handler: (functionArn: string, input: unknown) => Promise<void>): () => void {
+    return this.events.onLambdaTarget(handler);
+  }
+
   /** Deploys a stack's template into an account (cloudformation.ts). */
   deployStack(deployment: StackDeployment): void {
     this.stacks.deploy(deployment);
