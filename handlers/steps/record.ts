@@ -25,13 +25,11 @@ export async function recordResult(
   resources: OnboardedResources & { readonly drift?: DriftByResource; readonly delivery?: DeliveryVerdict; readonly deliveryDetail?: string },
 ): Promise<{ status: string; health: Health; drift: DriftItem[] }> {
   const { drift: byResource, delivery, deliveryDetail, ...arns } = resources;
-  const drift = [
-    ...Object.values(byResource ?? {}).flatMap((items) => items ?? []),
-    // A delivery problem is no drift to undo, but it is named with the run's findings.
-  ];
+  const drift = Object.values(byResource ?? {}).flatMap((items) => items ?? []);
   const current = await deps.status.getAccount(accountId);
   let health = healthOf(mode, drift, current?.status === 'ONBOARDED');
   if (health === 'HEALTHY' && delivery && delivery !== 'OK') {
+    // A delivery problem is no drift to undo, but it is named with the run's findings.
     health = delivery;
     drift.push({ resource: 'trail', code: delivery === 'DELIVERY_FAILING' ? 'DeliveryFailing' : 'DeliveryStale', detail: deliveryDetail ?? '' });
   }

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EXIT, runCli } from '../../../cli/main';
+import { runLocalCli } from './run-local';
 import { parseAppConfig } from '../../../infra/config';
 import { openLocalSession } from '../../../local/session';
 import sample from '../../../config/onboarding.sample.json';
@@ -17,13 +18,7 @@ const SAMPLE_CONFIG = path.join(__dirname, '../../../config/onboarding.sample.js
 const OK = '444455556666';
 const FAILING = '555566667777';
 
-/** Runs one invocation; returns its exit code and what it printed. */
-async function onboard(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--local', '--state-dir', DIR, ...argv], { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const onboard = (...argv: string[]) => runLocalCli(DIR, ...argv);
 
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EXIT, runCli } from '../../../cli/main';
+import { runLocalCli } from './run-local';
 import { parseAppConfig } from '../../../infra/config';
 import { openLocalSession } from '../../../local/session';
 import sample from '../../../config/onboarding.sample.json';
@@ -17,12 +18,7 @@ const MGMT = sample.managementAccountId;
 const ONBOARDED = '444455556666';
 const OTHER = '555566667777';
 
-async function onboard(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--local', '--state-dir', DIR, ...argv], { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const onboard = (...argv: string[]) => runLocalCli(DIR, ...argv);
 
 beforeAll(async () => {
   expect((await onboard('start', ONBOARDED)).code).toBe(EXIT.ok);

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { EXIT, runCli } from '../../../cli/main';
+import { EXIT } from '../../../cli/main';
+import { runLocalCli } from './run-local';
 import { createClient } from '../../../handlers/shared/clients';
 import { parseAppConfig } from '../../../infra/config';
 import { openLocalSession } from '../../../local/session';
@@ -16,12 +17,7 @@ import sample from '../../../config/onboarding.sample.json';
 const DIR = mkdtempSync(path.join(tmpdir(), 'onboard-reconcile-'));
 const ID = '444455556666';
 
-async function onboard(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--local', '--state-dir', DIR, ...argv], { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const onboard = (...argv: string[]) => runLocalCli(DIR, ...argv);
 
 beforeAll(async () => {
   expect((await onboard('start', ID)).code).toBe(EXIT.ok);

@@ -4,7 +4,7 @@
  * key created by the LogArchive stack, the member-access role deployed to every member account (the
  * StackSet template), Organizations read through the ManagementEvents stack's role.
  */
-import type { Config } from '@jest/types';
+import { fakeDateOnly } from '../fake-date';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { createClient } from '../../../handlers/shared/clients';
 import createResources from '../../../config/onboarding.create-resources.sample.json';
@@ -12,18 +12,13 @@ import { DEMO, startLocal, type Local } from '../harness';
 
 const MEMBER = DEMO.memberAccountIds[0];
 
-/** Everything jest can fake but Date. */
-const TIMERS: NonNullable<Config.FakeTimersConfig['doNotFake']> = [
-  'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback',
-  'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout',
-];
 
 describe('the dedicated-orchestrator layout (config/onboarding.create-resources.sample.json)', () => {
   let local: Local;
   beforeAll(async () => {
     // Only the clock is faked (timers run for real): the simulation, the SDK and the handlers all read
     // Date, so moving it moves time for all of them at once, as in AWS.
-    jest.useFakeTimers({ now: Date.now(), doNotFake: TIMERS });
+    fakeDateOnly();
     local = await startLocal({ baseConfig: createResources });
   });
   afterAll(async () => {

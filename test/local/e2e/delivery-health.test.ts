@@ -4,22 +4,18 @@
  * with the error CloudTrail reports, or DELIVERY_STALE when digests stop arriving. Only Date is faked:
  * the simulation, the SDK and the handlers move in time together.
  */
-import type { Config } from '@jest/types';
+import { fakeDateOnly } from '../fake-date';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { createClient } from '../../../handlers/shared/clients';
 import type { PolicyStatement } from '../../../handlers/domain/policy-document';
 import { DEMO, startLocal, type Local } from '../harness';
 
-const TIMERS: NonNullable<Config.FakeTimersConfig['doNotFake']> = [
-  'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback',
-  'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout',
-];
 const MEMBER = DEMO.memberAccountIds[0];
 const minutes = (n: number) => jest.setSystemTime(Date.now() + n * 60_000);
 let local: Local;
 
 beforeAll(async () => {
-  jest.useFakeTimers({ now: Date.now(), doNotFake: TIMERS });
+  fakeDateOnly();
   local = await startLocal();
   const r = await local.run({ accountId: MEMBER }, `onboard-${MEMBER}`);
   if (r.status !== 'SUCCEEDED') throw new Error(`onboarding ended ${r.status}`);
