@@ -7,18 +7,21 @@
  * | id                                      | account       | region     |
  * |-----------------------------------------|---------------|------------|
  * | `CloudTrailOnboarding-LogArchive`       | log-archive   | homeRegion |
+ * | `CloudTrailOnboarding-LogArchiveRoleEvents` | log-archive | us-east-1 (IAM's events region) |
  * | `CloudTrailOnboarding-Orchestrator`     | orchestrator  | homeRegion |
  * | `CloudTrailOnboarding-ManagementEvents` | management    | us-east-1  |  (only with organizationId)
  *
  * No stack references another (they live in different accounts): shared names come from names.ts,
  * and every cross-account grant names a role pattern rather than a role, so they deploy in any order.
- * Recommended order: LogArchive, Orchestrator, ManagementEvents (an event forwarded before the
- * orchestrator bus exists lands in the forwarder's dead-letter queue).
+ * Recommended order: LogArchive, LogArchiveRoleEvents, Orchestrator, ManagementEvents (an event
+ * forwarded before the orchestrator bus exists lands in the forwarder's dead-letter queue).
  */
 import { App, AppProps, Stack } from 'aws-cdk-lib';
-import { AppConfig, deploysMemberAccessRole, orchestratorAccount } from './config';
+import { AppConfig, deploysMemberAccessRole, orchestratorAccount, PARTITION } from './config';
 import { MemberAccessStack } from './stacks/member-access-stack';
 import { ORGANIZATIONS_EVENTS_REGION } from './names';
+import { iamEventsRegion } from '../handlers/domain/change-rules';
+import { LogArchiveRoleEventsStack } from './stacks/log-archive-role-events-stack';
 import { LogArchiveStack } from './stacks/log-archive-stack';
 import { ManagementEventsStack } from './stacks/management-events-stack';
 import { OrchestratorStack } from './stacks/orchestrator-stack';
@@ -28,6 +31,8 @@ export interface OnboardingApp {
   readonly app: App;
   /** Bucket, key (when created) and the orchestrator's access role: log-archive account, home region. */
   readonly logArchive: LogArchiveStack;
+  /** The reader-role change rule: log-archive account, us-east-1. */
+  readonly logArchiveRoleEvents: LogArchiveRoleEventsStack;
   /** State machine, functions, table, API, bus, notifications: orchestrator account, home region. */
   readonly orchestrator: OrchestratorStack;
   /** Forwarder of the Organizations event: management account, us-east-1. Absent without `organizationId`. */
@@ -41,6 +46,7 @@ export interface OnboardingApp {
 /** Construct ids of the stacks: a stable contract (renaming one replaces the stack). */
 export const STACK_IDS = {
   logArchive: 'CloudTrailOnboarding-LogArchive',
+  logArchiveRoleEvents: 'CloudTrailOnboarding-LogArchiveRoleEvents',
   orchestrator: 'CloudTrailOnboarding-Orchestrator',
   managementEvents: 'CloudTrailOnboarding-ManagementEvents',
   memberAccess: 'CloudTrailOnboarding-MemberAccess',
@@ -59,6 +65,11 @@ export function buildApp(config: AppConfig, appProps: AppProps = {}): Onboarding
     // re-creating the stacks"). What deleting the stack must not lose -- buckets, bucket policies, key --
     // is retained by its deletion policy (RetainExceptOnCreate) instead.
     terminationProtection: false,
+  });
+  const logArchiveRoleEvents = new LogArchiveRoleEventsStack(app, STACK_IDS.logArchiveRoleEvents, {
+    config,
+    env: { account: config.logArchiveAccountId, region: iamEventsRegion(PARTITION) },
+    description: 'CloudTrail account onboarding: forwards changes to the reader roles (IAM events, us-east-1) to the onboarding bus',
   });
   const orchestrator = new OrchestratorStack(app, STACK_IDS.orchestrator, {
     config,
@@ -79,6 +90,6 @@ export function buildApp(config: AppConfig, appProps: AppProps = {}): Onboarding
         description: 'CloudTrail account onboarding: the role the orchestrator assumes in each member account (deploy with a StackSet)',
       })
     : undefined;
-  const stacks: Stack[] = [logArchive, orchestrator, ...(managementEvents ? [managementEvents] : []), ...(memberAccess ? [memberAccess] : [])];
-  return { app, logArchive, orchestrator, managementEvents, memberAccess, stacks };
+  const stacks: Stack[] = [logArchive, logArchiveRoleEvents, orchestrator, ...(managementEvents ? [managementEvents] : []), ...(memberAccess ? [memberAccess] : [])];
+  return { app, logArchive, logArchiveRoleEvents, orchestrator, managementEvents, memberAccess, stacks };
 }

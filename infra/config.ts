@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AccountIdSchema, FLEET_RECONCILE_DEFAULTS, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
 import { FLEET_CONTINUE_EVERY_MINUTES } from '../handlers/start/fleet';
-import { ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME } from './names';
+import { ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME } from './names';
 
 /** Name of the service control policy the ManagementEvents stack creates with `prevention`. */
 export const PREVENTION_POLICY_NAME = 'CloudTrailOnboarding-ProtectTrailAndSwitchRole';
@@ -573,6 +573,11 @@ export function deploysMemberAccessRole(cfg: Pick<AppConfig, 'memberAccessRoleNa
   return cfg.memberAccessRoleName !== ORGANIZATION_ACCESS_ROLE_NAME;
 }
 
+/** The orchestrator's event bus (`cloudtrail-onboarding`, orchestrator account, home region). */
+export function onboardingBusArn(cfg: Pick<AppConfig, 'homeRegion' | 'managementAccountId' | 'orchestratorAccountId'>): string {
+  return `arn:${PARTITION}:events:${cfg.homeRegion}:${orchestratorAccount(cfg)}:event-bus/${ONBOARDING_BUS_NAME}`;
+}
+
 /** ARN of the reader roles' permissions boundary (LogArchive stack). */
 export function readerRoleBoundaryArn(cfg: Pick<AppConfig, 'logArchiveAccountId'>): string {
   return `arn:${PARTITION}:iam::${cfg.logArchiveAccountId}:policy/${READER_BOUNDARY_POLICY_NAME}`;
@@ -657,6 +662,7 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     memberAccessRoleName: cfg.memberAccessRoleName,
     logArchiveAccessRoleArn: logArchiveAccessRoleArn(cfg),
     readerRoleBoundaryArn: readerRoleBoundaryArn(cfg),
+    onboardingBusArn: onboardingBusArn(cfg),
     tableName,
     lockLeaseSeconds: cfg.lockLeaseSeconds,
     policyBatchWindowMs: cfg.policyBatchWindowMs,

@@ -58,3 +58,13 @@ export const ORGANIZATIONS_READ_ROLE_NAME = `${ROLE_NAME_PREFIX}OrganizationsRea
 
 /** The customer managed policy (Orchestrator stack) for the CLI's read-only commands. */
 export const OPERATOR_READ_ONLY_POLICY_NAME = `${ROLE_NAME_PREFIX}OperatorReadOnly`;
+
+/**
+ * The forwarded API-call events the onboarding bus acts on (StartFromChange): what the member accounts'
+ * change rules and the LogArchive stacks' rules send. Each rule already narrows to the service's own
+ * resources; the function checks again.
+ */
+export const CHANGE_EVENT_PATTERN: events.EventPattern = {
+  source: ['aws.cloudtrail', 'aws.iam', 'aws.kms', 'aws.s3'],
+  detailType: ['AWS API Call via CloudTrail'],
+};

@@ -111,6 +111,7 @@ const ENTRY_FILES = {
   Api: path.join(__dirname, '..', 'handlers', 'api', 'index'),
   StartFromEvent: path.join(__dirname, '..', 'handlers', 'start-from-event', 'index'),
   ReconcileFleet: path.join(__dirname, '..', 'handlers', 'reconcile-fleet', 'index'),
+  StartFromChange: path.join(__dirname, '..', 'handlers', 'start-from-change', 'index'),
 } as const;
 
 /** Name of the local status table. */
@@ -271,6 +272,19 @@ export class LocalStepFunctions {
     await this.opts.world.stop();
   }
 
+  /** Every Wait state of the definition, waiting 0 ms. */
+  private waitOverrides(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const walk = (def: { States: Record<string, Record<string, unknown>> }) => {
+      for (const [name, s] of Object.entries(def.States)) {
+        if (s.Type === 'Wait') out[name] = 0;
+        if (s.Type === 'Parallel') for (const b of s.Branches as (typeof def)[]) walk(b);
+      }
+    };
+    walk(this.synthesized.definition as { States: Record<string, Record<string, unknown>> });
+    return out;
+  }
+
   /** Task states of the definition, recursively (Parallel branches included). */
   taskStates(): string[] {
     return this.taskRetriers().map(([name]) => name);
@@ -313,7 +327,8 @@ export class LocalStepFunctions {
       retryIntervalOverrides[state] = retriers.map((errors) => (errors.includes('PolicyLockBusy') ? lockDelay : delay));
     }
     const run = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides },
+      // Wait states pass at once: the simulation does not wait for real time (README "Known limits").
+      overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides, waitTimeOverrides: this.waitOverrides() },
       context: {
         Execution: { Id: executionArn, Name: execName, Input: input as never, StartTime: new Date().toISOString() },
         StateMachine: { Id: smArn, Name: smArn.split(':').pop() },

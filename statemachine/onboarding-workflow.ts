@@ -5,16 +5,21 @@
  * ValidateRequest ──(validation error)──> DescribeRejection ─> Rejected (Fail)
  *      │
  *      ▼
+ * StartedByChange (Choice) ──(notBefore)──> WaitForChangeWindow
+ *      │                                        │
+ *      ▼                                        ▼
  * Onboard (Parallel) ──(any error)──> RecordFailure ─> OnboardingFailed (Fail)
  *   ├─ LogDelivery: SharedPolicies (Parallel: EnsureBucketPolicy | EnsureKeyPolicy) ─> EnsureTrail
  *   ├─ EnsureSwitchRole
- *   └─ EnsureReaderRole
+ *   ├─ EnsureReaderRole
+ *   └─ EnsureChangeRules
  *      │
  *      ▼
  * RecordResult ─> Onboarded (Succeed)
  * ```
  * The trail waits for both policies (CreateTrail checks them); the switch role and the reader role
- * depend on nothing but the account id, so they run from the start.
+ * depend on nothing but the account id, so they run from the start; so do the change rules (the
+ * forwarder role and the EventBridge rules that report changes to the trail and the switch role).
  */
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -80,6 +85,7 @@ export class OnboardingWorkflow extends Construct {
           accountId: sfn.JsonPath.stringAt('$.Payload.accountId'),
           executionArn: sfn.JsonPath.stringAt('$.Payload.executionArn'),
           mode: sfn.JsonPath.stringAt('$.Payload.mode'),
+          notBefore: sfn.JsonPath.stringAt('$.Payload.notBefore'),
         },
         // No ResultPath: the default ("$") replaces the raw input with the validated request.
         // (aws-local-stepfunctions 3.0.0 mishandles an explicit "$", so it is left out.)
@@ -134,10 +140,11 @@ export class OnboardingWorkflow extends Construct {
     );
     const switchRole = ensure('EnsureSwitchRole', { changed, drift, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'switchRole');
     const readerRole = ensure('EnsureReaderRole', { changed, drift, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'readerRole');
+    const changeRules = ensure('EnsureChangeRules', { changed, drift }, 'changeRules');
 
     const onboard = new sfn.Parallel(this, 'Onboard', {
       stateName: 'Onboard',
-      // Branch order is fixed: [log delivery, switch role, reader role].
+      // Branch order is fixed: [log delivery, switch role, reader role, change rules].
       resultSelector: {
         trailArn: sfn.JsonPath.stringAt('$[0].trail.trailArn'),
         switchRoleArn: sfn.JsonPath.stringAt('$[1].switchRole.roleArn'),
@@ -150,13 +157,15 @@ export class OnboardingWorkflow extends Construct {
           trail: sfn.JsonPath.objectAt('$[0].trail.drift'),
           switchRole: sfn.JsonPath.objectAt('$[1].switchRole.drift'),
           readerRole: sfn.JsonPath.objectAt('$[2].readerRole.drift'),
+          changeRules: sfn.JsonPath.objectAt('$[3].changeRules.drift'),
         },
       },
       resultPath: '$.resources',
     })
       .branch(sharedPolicies.next(trail))
       .branch(switchRole)
-      .branch(readerRole);
+      .branch(readerRole)
+      .branch(changeRules);
 
     const recordResult = invoke(
       'RecordResult',
@@ -193,10 +202,15 @@ export class OnboardingWorkflow extends Construct {
     onboard.addCatch(failurePath, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
     recordResult.addCatch(failurePath, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
 
-    const definition = validate
-      .next(onboard)
-      .next(recordResult)
-      .next(new sfn.Succeed(this, 'Onboarded', { stateName: 'Onboarded' }));
+    // A reconcile started by a change event reads nothing before the end of the change's minute
+    // (handlers/start/reconcile.ts changeReconcileFor): then one run sees every change of that minute.
+    const waitForChanges = new sfn.Wait(this, 'WaitForChangeWindow', { stateName: 'WaitForChangeWindow', time: sfn.WaitTime.timestampPath('$.notBefore') });
+    const fromChange = new sfn.Choice(this, 'StartedByChange', { stateName: 'StartedByChange' })
+      .when(sfn.Condition.isTimestamp('$.notBefore'), waitForChanges.next(onboard))
+      .otherwise(onboard);
+
+    onboard.next(recordResult).next(new sfn.Succeed(this, 'Onboarded', { stateName: 'Onboarded' }));
+    const definition = validate.next(fromChange);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

@@ -10,6 +10,7 @@ export const STEPS = {
   EnsureKeyPolicy: 'ensure-key-policy',
   EnsureTrail: 'ensure-trail',
   EnsureReaderRole: 'ensure-reader-role',
+  EnsureChangeRules: 'ensure-change-rules',
   RecordResult: 'record-result',
   RecordFailure: 'record-failure',
 } as const;
@@ -31,6 +32,7 @@ export const STEP_TITLES: Record<StepName, string> = {
   EnsureKeyPolicy: 'central KMS key policy',
   EnsureTrail: 'trail in the member account',
   EnsureReaderRole: 'read-only log access role',
+  EnsureChangeRules: 'change rules in the member account',
   RecordResult: 'record ONBOARDED',
   RecordFailure: 'record FAILED',
 };

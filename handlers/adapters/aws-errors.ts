@@ -161,6 +161,12 @@ export function mapAwsError(Ctor: OnboardingErrorClass, message: string, err: un
   return new Ctor(message, awsErrorDetails(err, call), { cause: err });
 }
 
+/** The IAM action prefix of a service as AwsCall names it (most are its name in lower case). */
+function iamPrefixOf(service: string): string {
+  const prefixes: Record<string, string> = { EventBridge: 'events', StepFunctions: 'states' };
+  return prefixes[service] ?? service.toLowerCase();
+}
+
 function awsSays(f: AwsErrorFacts): string {
   const status = f.httpStatusCode !== undefined ? `, HTTP ${f.httpStatusCode}` : '';
   return `${f.name}${status}${f.message ? `: ${f.message}` : ''}`;
@@ -216,7 +222,7 @@ export function toOnboardingError(err: unknown, call: AwsCall): OnboardingError 
     return mapAwsError(
       AccessDenied,
       `AWS denied ${what} (${awsSays(f)}). Check that the calling role's identity policy allows ` +
-        `${call.service.toLowerCase()}:${call.operation}${call.target !== undefined ? ` on ${call.target}` : ''}, ` +
+        `${iamPrefixOf(call.service)}:${call.operation}${call.target !== undefined ? ` on ${call.target}` : ''}, ` +
         'and that no SCP, permissions boundary or resource policy (bucket or key policy) denies it.',
       err,
       call,

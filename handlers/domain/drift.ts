@@ -13,7 +13,7 @@ export const RUN_MODES = ['apply', 'report'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
 
 /** The resources the service keeps per account. */
-export type DriftResource = 'trail' | 'switchRole' | 'readerRole' | 'bucketPolicy' | 'keyPolicy' | 'key';
+export type DriftResource = 'trail' | 'switchRole' | 'readerRole' | 'bucketPolicy' | 'keyPolicy' | 'key' | 'changeRules';
 
 /** One difference, with a stable code (for alarms, filters, tests) and a sentence for a person. */
 export interface DriftItem {
@@ -68,7 +68,7 @@ export function trailDrift(plan: TrailPlan, trailName: string, isLogging: boolea
 }
 
 /** The drift a role plan describes. */
-export function roleDrift(resource: 'switchRole' | 'readerRole', plan: RolePlan, roleName: string): DriftItem[] {
+export function roleDrift(resource: 'switchRole' | 'readerRole' | 'changeRules', plan: RolePlan, roleName: string): DriftItem[] {
   const item = (code: string, detail: string): DriftItem => ({ resource, code, detail: `Role ${roleName} ${detail}.` });
   switch (plan.action) {
     case 'none':

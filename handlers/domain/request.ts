@@ -35,6 +35,12 @@ const OnboardingRequestSchema = z.strictObject({
   accountId: z.string().regex(ACCOUNT_ID),
   /** `apply` (default: onboard or repair) or `report` (verify only, write nothing). */
   mode: z.enum(RUN_MODES).optional(),
+  /**
+   * A time (ISO 8601, UTC, `Z`) before which the run reads nothing: the state machine waits for it
+   * first. A reconcile started by a change event waits for the end of the event's minute, so one run
+   * sees every change of that minute (handlers/start/reconcile.ts).
+   */
+  notBefore: z.iso.datetime().optional(),
 });
 
 /** A validated request. */
@@ -73,7 +79,7 @@ export function describeBadAccountId(value: unknown): string {
  * @throws InvalidRequest when the input is empty, not an object, has unknown or missing fields, or is too large.
  * @throws InvalidAccountId when `accountId` is not a string of exactly 12 digits.
  */
-export function parseOnboardingRequest(input: unknown): { accountId: string; mode: RunMode } {
+export function parseOnboardingRequest(input: unknown): { accountId: string; mode: RunMode; notBefore?: string } {
   if (input === undefined || input === null) throw new InvalidRequest(`The request is empty; ${EXPECTED}`);
   if (Array.isArray(input)) throw new InvalidRequest(`The request is an array; ${EXPECTED}`);
   if (typeof input !== 'object') throw new InvalidRequest(`The request is a ${typeof input}, not an object; ${EXPECTED}`);
@@ -92,7 +98,14 @@ export function parseOnboardingRequest(input: unknown): { accountId: string; mod
   }
 
   const result = OnboardingRequestSchema.safeParse(input);
-  if (result.success) return { accountId: result.data.accountId, mode: result.data.mode ?? 'apply' };
+  if (result.success) {
+    const { accountId, mode, notBefore } = result.data;
+    return { accountId, mode: mode ?? 'apply', ...(notBefore ? { notBefore } : {}) };
+  }
+  const notBefore = (input as Record<string, unknown>).notBefore;
+  if (notBefore !== undefined && result.error.issues.some((i) => i.path[0] === 'notBefore')) {
+    throw new InvalidRequest(`The request's notBefore is ${preview(notBefore)}; it must be an ISO 8601 UTC time such as "2026-12-01T15:01:10Z" (or left out)`);
+  }
   const mode = (input as Record<string, unknown>).mode;
   if (mode !== undefined && !(RUN_MODES as readonly unknown[]).includes(mode)) {
     throw new InvalidRequest(`The request's mode is ${preview(mode)}; it must be one of ${RUN_MODES.map((m) => `"${m}"`).join(', ')} (or left out: "apply")`);

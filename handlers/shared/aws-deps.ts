@@ -5,6 +5,7 @@
  */
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -13,6 +14,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { TrailAdapter } from '../adapters/cloudtrail';
+import { EventRulesAdapter } from '../adapters/events';
 import { IamAdapter } from '../adapters/iam';
 import { KeyPolicyAdapter } from '../adapters/kms';
 import { LeaseLock } from '../adapters/lease-lock';
@@ -102,6 +104,7 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
     describeAccount: (accountId) => describeAccount(organizations, accountId),
     memberRoles: async (accountId) => new IamAdapter(withCreds(IAMClient, await member(accountId))),
     memberTrails: async (accountId) => new TrailAdapter(withCreds(CloudTrailClient, await member(accountId))),
+    memberChangeRules: async (accountId, r) => new EventRulesAdapter(withCreds(EventBridgeClient, await member(accountId), r)),
     logArchiveRoles: async () => new IamAdapter(withCreds(IAMClient, await logArchive())),
     bucketPolicy: async () =>
       new BucketPolicyAdapter(withCreds(S3Client, await logArchive()), config.bucketName, {

@@ -84,6 +84,12 @@ export const RuntimeConfigSchema = z.strictObject({
    * boundary; the access role may create or change reader roles only with it.
    */
   readerRoleBoundaryArn: ArnSchema,
+  /**
+   * The orchestrator's event bus (`cloudtrail-onboarding`). With an organization, onboarding installs
+   * rules in each member account that forward changes to the service's trail and switch role here
+   * (handlers/domain/change-rules.ts); absent: no change rules (the fleet reconcile still verifies).
+   */
+  onboardingBusArn: ArnSchema.optional(),
   /** DynamoDB table holding account status, the policy member set and the policy leases. */
   tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
   /**

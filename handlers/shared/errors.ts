@@ -143,6 +143,12 @@ export class SwitchRoleConflict extends OnboardingError {
   readonly kind = ErrorKind.Terminal;
 }
 
+/** The change forwarder role or a change rule's name is taken in the member account by something this service does not own. */
+export class ChangeRuleConflict extends OnboardingError {
+  override readonly name = 'ChangeRuleConflict' as const;
+  readonly kind = ErrorKind.Terminal;
+}
+
 /** A role with the reader-role name exists in the log-archive account and is not owned by this service. */
 export class ReaderRoleConflict extends OnboardingError {
   override readonly name = 'ReaderRoleConflict' as const;
@@ -267,6 +273,7 @@ export const TERMINAL_ERRORS = [
   'AccessDenied',
   'SwitchRoleConflict',
   'ReaderRoleConflict',
+  'ChangeRuleConflict',
   'TrailConflict',
   'TrailLimitExceeded',
   'PolicyTooLarge',

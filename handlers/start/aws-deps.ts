@@ -43,7 +43,12 @@ export function regionOfStateMachine(stateMachineArn: string): string {
  * machine lives in the home region. `http` bounds every attempt of both clients (the API's time
  * budget); default: the SDK's limits (none).
  */
-export function createStartDeps(config: RuntimeConfig, stateMachineArn: string, now: () => Date = () => new Date(), http?: HttpTimeouts): StartDeps {
+export function createStartDeps(
+  config: RuntimeConfig,
+  stateMachineArn: string,
+  now: () => Date = () => new Date(),
+  http?: HttpTimeouts,
+): StartDeps & { readonly status: StatusStore } {
   const limits = http ? { requestHandler: http } : {};
   const sfn = createClient(SFNClient, { region: regionOfStateMachine(stateMachineArn), ...limits });
   const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion, ...limits }), {

@@ -19,9 +19,28 @@ export function reconcileExecutionNameFor(accountId: string, mode: RunMode, now:
   return `${RECONCILE_NAME_PREFIX}${accountId}-${mode}-${minute}`;
 }
 
-/** The input of a reconcile run: `{"accountId":"<id>","mode":"<mode>"}`. */
-export function reconcileInputFor(accountId: string, mode: RunMode): string {
-  return JSON.stringify({ accountId, mode });
+/** The input of a reconcile run: `{"accountId":"<id>","mode":"<mode>"[,"notBefore":"<time>"]}`. */
+export function reconcileInputFor(accountId: string, mode: RunMode, notBefore?: string): string {
+  return JSON.stringify({ accountId, mode, ...(notBefore ? { notBefore } : {}) });
+}
+
+/**
+ * Seconds after the end of a change's minute that its run waits before it reads: room for the last
+ * change of the minute to be visible to reads (IAM and CloudTrail are eventually consistent).
+ */
+export const CHANGE_SETTLE_SECONDS = 10;
+
+/**
+ * The run a change made at `changeTime` asks for: `reconcile-<id>-<mode>-<minute>-event`, waiting
+ * until CHANGE_SETTLE_SECONDS after the end of that minute (`notBefore`). Every change of one minute
+ * maps to the same name and input, so a burst starts one run; and since that run reads only after
+ * the minute is over, it sees every change of the minute, also those whose events arrive while it
+ * runs (they find it, by name, and need nothing more). A change of the next minute gets the next run.
+ */
+export function changeReconcileFor(accountId: string, mode: RunMode, changeTime: Date): { name: string; notBefore: string } {
+  const minuteStart = Math.floor(changeTime.getTime() / 60_000) * 60_000;
+  const notBefore = new Date(minuteStart + 60_000 + CHANGE_SETTLE_SECONDS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { name: `${reconcileExecutionNameFor(accountId, mode, new Date(minuteStart))}-event`, notBefore };
 }
 
 /** A started (or already running) reconcile run. */
@@ -35,13 +54,15 @@ export interface ReconcileStart {
 }
 
 /**
- * Starts the reconcile run of `accountId` for this minute, or finds it. A bad id is rejected by name
- * (InvalidAccountId) before anything is called.
+ * Starts the reconcile run of `accountId` for this minute, or finds it; with `change`, the run of the
+ * change's minute ({@link changeReconcileFor}). A bad id is rejected by name (InvalidAccountId)
+ * before anything is called.
  */
-export async function startReconcile(deps: StartDeps, accountId: string, mode: RunMode, now: Date): Promise<ReconcileStart> {
+export async function startReconcile(deps: StartDeps, accountId: string, mode: RunMode, now: Date, change?: { readonly time: Date }): Promise<ReconcileStart> {
   const { accountId: id } = parseOnboardingRequest({ accountId });
-  const name = reconcileExecutionNameFor(id, mode, now);
-  const started = await deps.executions.startExecution(name, reconcileInputFor(id, mode));
+  const forChange = change ? changeReconcileFor(id, mode, change.time) : undefined;
+  const name = forChange?.name ?? reconcileExecutionNameFor(id, mode, now);
+  const started = await deps.executions.startExecution(name, reconcileInputFor(id, mode, forChange?.notBefore));
   return { accountId: id, mode, executionName: name, executionArn: started.executionArn, alreadyStarted: started.alreadyStarted };
 }
 

@@ -2,6 +2,7 @@
  * What the steps need from the outside world, as interfaces: the step logic is tested against these
  * with fakes, and handlers/shared/aws-deps.ts builds the real ones from the adapters.
  */
+import type { ChangeRuleSpec, ObservedChangeRule } from '../domain/change-rules';
 import type { DriftItem, Health } from '../domain/drift';
 import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../adapters/types';
 import type { RuntimeConfig } from '../shared/config';
@@ -65,6 +66,14 @@ export interface StatusPort {
   addMember(accountId: string): Promise<void>;
 }
 
+/** EventBridge rules on one account's default bus in one region (handlers/adapters/events.ts). */
+export interface ChangeRulesPort {
+  get(name: string): Promise<ObservedChangeRule | undefined>;
+  putRule(spec: ChangeRuleSpec, opts: { tag: boolean }): Promise<void>;
+  putTarget(spec: ChangeRuleSpec): Promise<void>;
+  removeTargets(name: string, ids: readonly string[]): Promise<void>;
+}
+
 /** The shared-policy lease. */
 export interface LockPort {
   withLease<T>(name: string, owner: string, leaseSeconds: number, fn: () => Promise<T>): Promise<T>;
@@ -81,6 +90,8 @@ export interface StepDeps {
   describeAccount(accountId: string): Promise<OrgAccount | null>;
   memberRoles(accountId: string): Promise<RolePort>;
   memberTrails(accountId: string): Promise<TrailPort>;
+  /** The member account's rules in `region` (through the member-access role). */
+  memberChangeRules(accountId: string, region: string): Promise<ChangeRulesPort>;
   logArchiveRoles(): Promise<RolePort>;
   bucketPolicy(): Promise<BucketPolicyPort>;
   keyPolicy(): Promise<PolicyPort>;

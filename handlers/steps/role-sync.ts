@@ -24,7 +24,7 @@ export async function syncRole(
   iam: RolePort,
   desired: RoleSpec,
   conflict: (reason: string) => Error,
-  kind: 'switchRole' | 'readerRole',
+  kind: 'switchRole' | 'readerRole' | 'changeRules',
   mode: RunMode = 'apply',
 ): Promise<RoleSyncResult> {
   assertRoleDocumentsWithinLimits(desired);

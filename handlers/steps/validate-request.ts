@@ -9,6 +9,8 @@ export interface ValidatedRequest {
   readonly executionArn: string;
   /** `apply` (onboard, repair) or `report` (verify only). */
   readonly mode: RunMode;
+  /** When the run may start reading (a change's reconcile waits for the end of its minute); null: at once. */
+  readonly notBefore: string | null;
 }
 
 /**
@@ -16,10 +18,10 @@ export interface ValidatedRequest {
  * log-archive account) and marks the account IN_PROGRESS (unless it is already ONBOARDED).
  */
 export async function validateRequest(deps: StepDeps, request: unknown, executionArn: string): Promise<ValidatedRequest> {
-  const { accountId, mode } = parseOnboardingRequest(request);
+  const { accountId, mode, notBefore } = parseOnboardingRequest(request);
   const orgAccount = deps.config.organizationId ? await deps.describeAccount(accountId) : undefined;
   checkEligibility(accountId, deps.config, orgAccount);
   // A verification changes nothing, the account's status included.
   if (mode === 'apply') await deps.status.markInProgress(accountId, executionArn);
-  return { accountId, executionArn, mode };
+  return { accountId, executionArn, mode, notBefore: notBefore ?? null };
 }

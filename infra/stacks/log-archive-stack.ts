@@ -11,7 +11,9 @@
  * wrote and cut every trail's delivery. The template therefore holds only what is stable: the key's
  * root delegation and administrators, the bucket's TLS-only statement. If a deploy ever does change
  * one of them (e.g. a new key administrator), re-run one onboarding afterwards: it re-renders the
- * statements of every member from the member set in the status table.
+ * statements of every member from the member set in the status table. (A deploy that does so is also
+ * seen: the stack's change rules forward PutBucketPolicy, PutKeyPolicy, DisableKey and
+ * ScheduleKeyDeletion to the orchestrator, which reconciles; infra/change-forwarding.ts.)
  */
 import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,6 +22,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount } from '../config';
+import { addSharedChangeRules } from '../change-forwarding';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
 import { OWNERSHIP } from '../../handlers/shared/config';
@@ -351,5 +354,8 @@ export class LogArchiveStack extends Stack {
         'The key is configured by alias; IAM cannot name a key by alias, so the grant is every key of the account narrowed by the kms:ResourceAliases condition to the one alias.',
       );
     }
+
+    // ---- changes to the bucket policy and the key reach the orchestrator by event (infra/change-forwarding.ts)
+    addSharedChangeRules(this, cfg, this.bucket.bucketName, keyResource.conditions ? undefined : keyResource.arns[0]);
   }
 }

@@ -26,6 +26,7 @@ import * as organizations from 'aws-cdk-lib/aws-organizations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CHANGE_FORWARDER_ROLE_NAME, CHANGE_RULE_NAMES } from '../../handlers/domain/change-rules';
 import { AppConfig, ORGANIZATION_ACCESS_ROLE_NAME, orchestratorAccount, PARTITION, PREVENTION_POLICY_NAME } from '../config';
 import { acknowledge, wildcardResourceFinding } from '../nag';
 import { notificationsTopic, type NotificationsTopic } from '../notifications-topic';
@@ -65,10 +66,14 @@ export const PROTECTED_ROLE_ACTIONS = [
   'iam:UntagRole',
 ] as const;
 
+/** What changes or silences a change rule: deletion, disabling, its pattern, its targets, its tags. */
+export const PROTECTED_RULE_ACTIONS = ['events:DeleteRule', 'events:DisableRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:UntagResource'] as const;
+
 /**
  * The service control policy of `prevention` (a pure function of the configuration): in the member
  * accounts it is attached to, every principal but the member-access role -- the role the service acts
- * through there -- is denied the changes to the service's trail and switch role. The same pattern as
+ * through there -- is denied the changes to the service's trail, its switch role, and what reports
+ * changes to them (the change rules and their forwarder role). The same pattern as
  * AWS Control Tower's "Disallow Configuration Changes to CloudTrail" control, which exempts its own
  * execution role by `aws:PrincipalArn`.
  *
@@ -84,7 +89,7 @@ export const PROTECTED_ROLE_ACTIONS = [
  */
 export function preventionPolicyContent(cfg: Pick<AppConfig, 'trailName' | 'switchRole' | 'memberAccessRoleName'>): {
   Version: '2012-10-17';
-  Statement: { Sid: string; Effect: 'Deny'; Action: string[]; Resource: string; Condition: { ArnNotLike: { 'aws:PrincipalArn': string } } }[];
+  Statement: { Sid: string; Effect: 'Deny'; Action: string[]; Resource: string | string[]; Condition: { ArnNotLike: { 'aws:PrincipalArn': string } } }[];
 } {
   const exceptTheService = { ArnNotLike: { 'aws:PrincipalArn': `arn:${PARTITION}:iam::*:role/${cfg.memberAccessRoleName}` } };
   return {
@@ -102,7 +107,14 @@ export function preventionPolicyContent(cfg: Pick<AppConfig, 'trailName' | 'swit
         Sid: 'ProtectOnboardingSwitchRole',
         Effect: 'Deny',
         Action: [...PROTECTED_ROLE_ACTIONS],
-        Resource: `arn:${PARTITION}:iam::*:role/${cfg.switchRole.name}`,
+        Resource: [`arn:${PARTITION}:iam::*:role/${cfg.switchRole.name}`, `arn:${PARTITION}:iam::*:role/${CHANGE_FORWARDER_ROLE_NAME}`],
+        Condition: exceptTheService,
+      },
+      {
+        Sid: 'ProtectOnboardingChangeRules',
+        Effect: 'Deny',
+        Action: [...PROTECTED_RULE_ACTIONS],
+        Resource: Object.values(CHANGE_RULE_NAMES).map((name) => `arn:${PARTITION}:events:*:*:rule/${name}`),
         Condition: exceptTheService,
       },
     ],

@@ -6,17 +6,19 @@
  *
  * The role trusts exactly the orchestrator roles of the steps that work in member accounts, and may
  * do exactly what they do: read and write the switch role (attaching only the configured managed
- * policies) and read, create, update and start the service's trail. Nothing else: not even reading
- * other roles or trails.
+ * policies), read, create, update and start the service's trail, and keep the change rules (the
+ * forwarder role and the two EventBridge rules, whose one target is the orchestrator's bus). Nothing
+ * else: not even reading other roles, trails or rules.
  *
  * Deploy it with `cdk synth CloudTrailOnboarding-MemberAccess` and a StackSet (README "Deploy").
  */
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { CHANGE_FORWARDER_ROLE_NAME, CHANGE_RULE_NAMES, iamEventsRegion } from '../../handlers/domain/change-rules';
 import { OWNERSHIP } from '../../handlers/shared/config';
 import type { StepName } from '../../statemachine/steps';
-import { AppConfig, orchestratorAccount } from '../config';
+import { AppConfig, onboardingBusArn, orchestratorAccount } from '../config';
 import { acknowledge } from '../nag';
 import { ROLE_NAME_PREFIX } from '../names';
 
@@ -27,7 +29,7 @@ export interface MemberAccessStackProps extends StackProps {
 }
 
 /** The steps that act in member accounts (their roles are the only principals the role trusts). */
-export const MEMBER_ACCOUNT_STEPS: readonly StepName[] = ['EnsureSwitchRole', 'EnsureTrail'];
+export const MEMBER_ACCOUNT_STEPS: readonly StepName[] = ['EnsureSwitchRole', 'EnsureTrail', 'EnsureChangeRules'];
 
 /** The member-access role. */
 export class MemberAccessStack extends Stack {
@@ -42,6 +44,13 @@ export class MemberAccessStack extends Stack {
     const switchRole = `arn:${p}:iam::${this.account}:role/${cfg.switchRole.name}`;
     // The trail lives in the home region; a multi-region trail is managed through its home region only.
     const trail = `arn:${p}:cloudtrail:${cfg.homeRegion}:${this.account}:trail/${cfg.trailName}`;
+    // The change rules (handlers/domain/change-rules.ts): the forwarder role and one rule per region.
+    const forwarderRole = `arn:${p}:iam::${this.account}:role/${CHANGE_FORWARDER_ROLE_NAME}`;
+    const rules = [
+      `arn:${p}:events:${cfg.homeRegion}:${this.account}:rule/${CHANGE_RULE_NAMES.trail}`,
+      `arn:${p}:events:${iamEventsRegion(p)}:${this.account}:rule/${CHANGE_RULE_NAMES.roles}`,
+    ];
+    const roles = [switchRole, forwarderRole];
 
     this.role = new iam.Role(this, 'MemberAccessRole', {
       roleName: cfg.memberAccessRoleName,
@@ -54,20 +63,20 @@ export class MemberAccessStack extends Stack {
         OnboardingMemberAccess: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({
-              sid: 'ReadSwitchRole',
+              sid: 'ReadRoles',
               actions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoleTags'],
-              resources: [switchRole],
+              resources: roles,
             }),
             new iam.PolicyStatement({
-              sid: 'CreateSwitchRole',
+              sid: 'CreateRoles',
               actions: ['iam:CreateRole'],
-              resources: [switchRole],
+              resources: roles,
               conditions: { StringEquals: { [`aws:RequestTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue } },
             }),
             new iam.PolicyStatement({
-              sid: 'WriteSwitchRole',
+              sid: 'WriteRoles',
               actions: ['iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:TagRole', 'iam:DetachRolePolicy'],
-              resources: [switchRole],
+              resources: roles,
               conditions: { StringEquals: { [`aws:ResourceTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue } },
             }),
             new iam.PolicyStatement({
@@ -93,6 +102,25 @@ export class MemberAccessStack extends Stack {
                 'cloudtrail:UpdateTrail',
               ],
               resources: [trail],
+            }),
+            new iam.PolicyStatement({
+              sid: 'ManageChangeRules',
+              actions: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:ListTagsForResource', 'events:PutRule', 'events:RemoveTargets', 'events:TagResource'],
+              resources: rules,
+            }),
+            // The rules' one target: the orchestrator's bus, with the forwarder role (passed to EventBridge only).
+            new iam.PolicyStatement({
+              sid: 'TargetOnboardingBus',
+              actions: ['events:PutTargets'],
+              resources: rules,
+              // events:TargetArn is multivalued (one per target of the request): every one must be the bus.
+              conditions: { 'ForAllValues:ArnEquals': { 'events:TargetArn': onboardingBusArn(cfg) } },
+            }),
+            new iam.PolicyStatement({
+              sid: 'PassChangeForwarderRole',
+              actions: ['iam:PassRole'],
+              resources: [forwarderRole],
+              conditions: { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
             }),
             // Finding a same-named trail homed in another region (DescribeTrails with shadow trails);
             // DescribeTrails supports no resource-level permissions.

@@ -38,6 +38,7 @@ import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
 import { notificationsTopic } from '../notifications-topic';
 import {
+  CHANGE_EVENT_PATTERN,
   CREATE_ACCOUNT_SUCCEEDED_PATTERN,
   CREATED_ACCOUNT_ID_PATH,
   ONBOARDING_BUS_NAME,
@@ -85,6 +86,7 @@ const STEP_ACCESS: Record<StepName, StepAccess> = {
   // (DescribeKey) through the log-archive role.
   EnsureTrail: { member: true, logArchive: 'keyAlias' },
   EnsureReaderRole: { logArchive: 'always' },
+  EnsureChangeRules: { member: true },
   RecordResult: { table: ACCOUNT_ITEMS },
   RecordFailure: { table: ACCOUNT_ITEMS },
 };
@@ -110,6 +112,7 @@ const ENTRIES = {
   Api: path.join(HANDLERS_DIR, 'api', 'index.ts'),
   StartFromEvent: path.join(HANDLERS_DIR, 'start-from-event', 'index.ts'),
   ReconcileFleet: path.join(HANDLERS_DIR, 'reconcile-fleet', 'index.ts'),
+  StartFromChange: path.join(HANDLERS_DIR, 'start-from-change', 'index.ts'),
 } as const;
 
 /** Names of the fleet reconcile's schedules (default schedule group). */
@@ -355,14 +358,34 @@ export class OrchestratorStack extends Stack {
     this.bus = new events.EventBus(this, 'OnboardingBus', { eventBusName: ONBOARDING_BUS_NAME });
     // The policy is a property of the bus itself (not a separate AWS::Events::EventBusPolicy), so it
     // names the bus by its formatted ARN rather than a reference to itself.
+    // Who may put events here: the management account (the Organizations event), the log-archive account
+    // (its stacks' change rules) and, with an organization, its accounts (their change rules, which send
+    // with a role: an organization grant admits no rule without one). An account can only forward its
+    // own API calls (sources `aws.*` cannot be put), so at most it starts a reconcile of itself.
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+    const busArn = this.formatArn({ service: 'events', resource: 'event-bus', resourceName: ONBOARDING_BUS_NAME });
     (this.bus.node.defaultChild as events.CfnEventBus).policy = new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
           sid: 'ManagementAccountPutEvents',
           principals: [new iam.AccountPrincipal(cfg.managementAccountId)],
           actions: ['events:PutEvents'],
-          resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: ONBOARDING_BUS_NAME })],
+          resources: [busArn],
         }),
+        ...(cfg.logArchiveAccountId !== cfg.managementAccountId
+          ? [new iam.PolicyStatement({ sid: 'LogArchiveAccountPutEvents', principals: [new iam.AccountPrincipal(cfg.logArchiveAccountId)], actions: ['events:PutEvents'], resources: [busArn] })]
+          : []),
+        ...(cfg.organizationId
+          ? [
+              new iam.PolicyStatement({
+                sid: 'OrganizationPutEvents',
+                principals: [new iam.AnyPrincipal()],
+                actions: ['events:PutEvents'],
+                resources: [busArn],
+                conditions: { StringEquals: { 'aws:PrincipalOrgID': cfg.organizationId } },
+              }),
+            ]
+          : []),
       ],
     });
 
@@ -388,16 +411,11 @@ export class OrchestratorStack extends Stack {
         ],
       });
       this.startFromEventFunction = fn;
-      const dlqAlarm = new cloudwatch.Alarm(this, 'StartFromEventDeadLettersAlarm', {
-        alarmDescription: 'An Organizations account-creation event could not start an onboarding (see the dead-letter queue).',
-        metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      dlqAlarm.addAlarmAction(alarmAction);
+      this.deadLettersAlarm('StartFromEventDeadLettersAlarm', dlq, 'An Organizations account-creation event could not start an onboarding (see the dead-letter queue).', alarmAction);
     }
+
+    // ---- way in 3: a change to an onboarded account's resources or the shared ones, by event
+    this.startFromChange(starterEnv, grantStarter, alarmAction);
 
     // ---- way in 4: the fleet reconcile, on a schedule (handlers/start/fleet.ts)
     this.reconcileFleetFunction = this.reconcileFleet(stateMachineArn, executionsArn, starterEnv, alarmAction);
@@ -505,6 +523,52 @@ export class OrchestratorStack extends Stack {
         'failure points without any resource to protect.',
     );
     return fn;
+  }
+
+  /**
+   * StartFromChange: the onboarding bus's rule on forwarded "AWS API Call via CloudTrail" events (the
+   * member accounts' change rules, handlers/domain/change-rules.ts; the LogArchive stacks' rules)
+   * invokes it, and it starts a reconcile run (handlers/start/changes.ts). It may do what the other
+   * starters do, and read the shared-policy member set (which account's run re-renders the shared
+   * policies). Undeliverable events and failed invocations land in one dead-letter queue, alarmed on.
+   */
+  private startFromChange(
+    env: Record<string, string>,
+    grantStarter: (fn: nodejs.NodejsFunction, opts: { redrive: boolean }) => void,
+    alarmAction: cloudwatch.IAlarmAction,
+  ): nodejs.NodejsFunction {
+    const fn = this.nodeFunction('StartFromChange', ENTRIES.StartFromChange, env);
+    grantStarter(fn, { redrive: false });
+    (fn.role as iam.Role).addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadMemberSet',
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MEMBERS_KEY] } },
+      }),
+    );
+    const dlq = this.queue('StartFromChangeDeadLetters');
+    fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new destinations.SqsDestination(dlq) });
+    new events.Rule(this, 'ChangeDetectedRule', {
+      eventBus: this.bus,
+      description: 'A change to an onboarded account\'s trail or roles, or to the central bucket policy or key, forwarded by a change rule: reconcile.',
+      eventPattern: CHANGE_EVENT_PATTERN,
+      targets: [new targets.LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+    this.deadLettersAlarm('StartFromChangeDeadLettersAlarm', dlq, 'A forwarded change could not start a reconcile (see the dead-letter queue); the fleet reconcile will find it, later.', alarmAction);
+    return fn;
+  }
+
+  /** An alarm as soon as a message is in a dead-letter queue. */
+  private deadLettersAlarm(id: string, dlq: sqs.Queue, description: string, alarmAction: cloudwatch.IAlarmAction): void {
+    new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarmAction);
   }
 
   /**

@@ -179,7 +179,20 @@ const events: Authorizer = (world, { operation, input, accountId, region }) => {
         ...(operation === 'PutRule' ? requestTagContext(input.Tags) : {}),
         ...(targets.length > 0 ? { 'events:TargetArn': targets } : {}),
       };
-      return { action, resource, ...(Object.keys(context).length > 0 ? { context } : {}) };
+      const request: AuthorizationRequest = { action, resource, ...(Object.keys(context).length > 0 ? { context } : {}) };
+      // A target's RoleArn is a role passed to EventBridge: the caller needs iam:PassRole on it (in the
+      // role's account, with iam:PassedToService), checked when the target is set.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+      const passed = operation === 'PutTargets' ? ((input.Targets as { RoleArn?: string }[] | undefined) ?? []).map((t) => str(t.RoleArn)).filter(Boolean) : [];
+      return [
+        request,
+        ...[...new Set(passed)].map((roleArn) => ({
+          action: 'iam:PassRole',
+          resource: roleArn,
+          resourceAccount: /^arn:[^:]+:iam::(\d{12}):/.exec(roleArn)?.[1],
+          context: { 'iam:PassedToService': 'events.amazonaws.com' },
+        })),
+      ];
     }
   }
 };

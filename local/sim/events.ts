@@ -231,6 +231,11 @@ export class EventsSim implements SimServiceImpl {
     this.drops.push({ remaining: n, ...(filter ? { filter: { ...filter } } : {}) });
   }
 
+  /** Ends every `dropNext` still pending: events arrive again. */
+  stopDropping(): void {
+    this.drops = [];
+  }
+
   /** Events lost by `dropNext`, oldest first. */
   dropped(): SimEvent[] {
     return [...this.droppedEvents];

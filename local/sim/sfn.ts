@@ -27,8 +27,10 @@
  * outcome is the same; only the history shows the earlier steps again after `ExecutionRedriven`. Executions are never
  * evicted (AWS: 90 days after they close), and the 14-day redrive window is not modelled.
  */
+import { randomUUID } from 'node:crypto';
 import * as sfn from '@aws-sdk/client-sfn';
 import type { HistoryEventType, HistoryEvent as SdkHistoryEvent } from '@aws-sdk/client-sfn';
+import type { SimEvent } from './api-call-events';
 import type { Principal } from './identity';
 
 /** One event of a local run, as local/runner.ts reports it. */
@@ -216,7 +218,51 @@ export class SfnSim {
   /** Every call, in order. */
   readonly calls: SfnCallRecord[] = [];
 
-  constructor(private readonly clock: () => Date = () => new Date()) {}
+  /**
+   * `emit` puts an event from AWS onto the default bus of its account and region (the world's
+   * EventBridge): Standard workflows report every execution status change there.
+   */
+  constructor(
+    private readonly clock: () => Date = () => new Date(),
+    private readonly emit?: (event: SimEvent) => void,
+  ) {}
+
+  /**
+   * "Step Functions Execution Status Change", as Standard workflows send it to the default bus of
+   * the state machine's account and region (RUNNING, then the closing status). Dates are epoch
+   * milliseconds, input and output JSON text.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+   */
+  private statusChanged(x: SimExecution): void {
+    if (!this.emit) return;
+    const m = /^arn:[^:]+:states:([^:]+):(\d{12}):/.exec(x.executionArn);
+    if (!m) return;
+    this.emit({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: m[2],
+      time: this.clock().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: m[1],
+      resources: [x.executionArn],
+      detail: {
+        executionArn: x.executionArn,
+        stateMachineArn: x.stateMachineArn,
+        name: x.name,
+        status: x.status,
+        startDate: x.startDate.getTime(),
+        stopDate: x.stopDate ? x.stopDate.getTime() : null,
+        input: x.input,
+        output: x.output ?? null,
+        inputDetails: { included: true },
+        outputDetails: x.output !== undefined ? { included: true } : null,
+        error: x.error ?? null,
+        cause: x.cause ?? null,
+        redriveCount: x.redriveCount,
+      },
+    });
+  }
 
   /** Runs executions on `backend` from now on (a second attach replaces the first). */
   attach(backend: StepFunctionsBackend): void {
@@ -510,6 +556,7 @@ export class SfnSim {
       this.builders.set(x.name, new HistoryBuilder(x, this.definitionShape().types, this.definitionShape().inside));
     }
     const execution = x;
+    this.statusChanged(execution);
     execution.settled = run.result.then(
       (r) => {
         execution.status = r.status;
@@ -521,6 +568,7 @@ export class SfnSim {
         if (r.status === 'FAILED' && lastEntered && this.definitionShape().types.get(lastEntered) === 'Fail') {
           execution.failState = lastEntered;
         }
+        this.statusChanged(execution);
         return execution;
       },
       (e: unknown) => {
@@ -529,6 +577,7 @@ export class SfnSim {
         execution.stopDate = this.clock();
         execution.error = 'States.Runtime';
         execution.cause = (e as Error)?.message ?? String(e);
+        this.statusChanged(execution);
         return execution;
       },
     );

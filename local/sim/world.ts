@@ -134,7 +134,7 @@ export class SimWorld implements SimDispatcher {
     this.organizations = new OrganizationsSim(this);
     this.events = new EventsSim(this);
     this.stacks = new StackDeployments(this);
-    this.stepFunctions = new SfnSim(() => this.now());
+    this.stepFunctions = new SfnSim(() => this.now(), (event) => this.events.emitAwsEvent(event));
     this.services = { iam: this.iam, s3: this.s3, kms: this.kms, cloudtrail: this.cloudtrail, sts: this.sts, organizations: this.organizations, dynamodb: undefined, events: this.events };
     this.hook = createSimulationHook(this);
     const org = options.organization;

@@ -103,7 +103,7 @@ describe('synthesized state machine definition', () => {
   it('runs the switch role and the reader role in parallel with the policies, and the trail after both policies', () => {
     const onboard = def.States.Onboard as State & { Branches: Definition[] };
     const starts = onboard.Branches.map((b) => b.StartAt);
-    expect(starts).toEqual(['SharedPolicies', 'EnsureSwitchRole', 'EnsureReaderRole']);
+    expect(starts).toEqual(['SharedPolicies', 'EnsureSwitchRole', 'EnsureReaderRole', 'EnsureChangeRules']);
     const logDelivery = onboard.Branches[0];
     expect(logDelivery.States.SharedPolicies.Next).toBe('EnsureTrail');
     const policies = (logDelivery.States.SharedPolicies as State & { Branches: Definition[] }).Branches.map((b) => b.StartAt);

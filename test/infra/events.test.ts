@@ -57,7 +57,7 @@ beforeAll(() => {
 const fixtures = organizationsEvents();
 
 describe('the account-created rule on the onboarding bus', () => {
-  const rule = () => onlyResource(s.templates.orchestrator!, 'AWS::Events::Rule', { EventBusName: Match.anyValue() })[1].Properties!;
+  const rule = () => onlyResource(s.templates.orchestrator!, 'AWS::Events::Rule', { EventBusName: Match.anyValue(), EventPattern: { source: ['aws.organizations'] } })[1].Properties!;
 
   it('matches the real CreateAccountResult SUCCEEDED event, and neither the FAILED nor the IN_PROGRESS one', () => {
     const pattern = rule().EventPattern;
@@ -77,11 +77,11 @@ describe('the account-created rule on the onboarding bus', () => {
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 });
     const dlq = flatten(target.DeadLetterConfig.Arn);
     expect(dlq).toMatch(/^<StartFromEventDeadLetters[0-9A-F]{8}\.Arn>$/);
-    const [, invokeConfig] = onlyResource(s.templates.orchestrator!, 'AWS::Lambda::EventInvokeConfig');
+    const [, invokeConfig] = onlyResource(s.templates.orchestrator!, 'AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: Match.stringLikeRegexp('^StartFromEvent') } });
     expect(flatten((invokeConfig.Properties!.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination)).toBe(dlq);
   });
 
-  it('is on the bus the management account may put events on', () => {
+  it('is on the bus the management account may put events on (with the log-archive account and the organization, for changes)', () => {
     const [, bus] = onlyResource(s.templates.orchestrator!, 'AWS::Events::EventBus');
     expect(bus.Properties!.Name).toBe(ONBOARDING_BUS_NAME);
     expect(flatten(bus.Properties!.Policy)).toEqual({
@@ -93,6 +93,21 @@ describe('the account-created rule on the onboarding bus', () => {
           Principal: { AWS: 'arn:aws:iam::111122223333:root' },
           Action: 'events:PutEvents',
           Resource: `arn:aws:events:eu-west-1:111122223333:event-bus/${ONBOARDING_BUS_NAME}`,
+        },
+        {
+          Sid: 'LogArchiveAccountPutEvents',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::222233334444:root' },
+          Action: 'events:PutEvents',
+          Resource: `arn:aws:events:eu-west-1:111122223333:event-bus/${ONBOARDING_BUS_NAME}`,
+        },
+        {
+          Sid: 'OrganizationPutEvents',
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 'events:PutEvents',
+          Resource: `arn:aws:events:eu-west-1:111122223333:event-bus/${ONBOARDING_BUS_NAME}`,
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
         },
       ],
     });
@@ -154,13 +169,14 @@ describe('the forwarder in the management account (us-east-1)', () => {
     expect(flatten(target.Arn)).toBe(`arn:aws:events:us-east-1:111122223333:event-bus/${ONBOARDING_BUS_NAME}`);
   });
 
-  it('is not deployed without Organizations (accounts are registered through the API only), nor is the event starter', () => {
+  it('is not deployed without Organizations (accounts are registered through the API only), nor is the event starter; the change rule stays (log-archive changes)', () => {
     const raw = sampleRaw();
     delete raw.organizationId;
     const local = synth(raw);
     expect(local.built.managementEvents).toBeUndefined();
     expect(local.built.orchestrator.startFromEventFunction).toBeUndefined();
-    local.templates.orchestrator!.resourcePropertiesCountIs('AWS::Events::Rule', { EventBusName: Match.anyValue() }, 0);
+    local.templates.orchestrator!.resourcePropertiesCountIs('AWS::Events::Rule', { EventBusName: Match.anyValue(), EventPattern: { source: ['aws.organizations'] } }, 0);
+    local.templates.orchestrator!.resourcePropertiesCountIs('AWS::Events::Rule', { EventBusName: Match.anyValue() }, 1);
   });
 });
 

@@ -41,6 +41,7 @@ export function synth(config: string | Record<string, unknown>): Synthesized {
     built,
     templates: {
       logArchive: Template.fromStack(built.logArchive),
+      logArchiveRoleEvents: Template.fromStack(built.logArchiveRoleEvents),
       orchestrator: Template.fromStack(built.orchestrator),
       managementEvents: built.managementEvents ? Template.fromStack(built.managementEvents) : undefined,
       memberAccess: built.memberAccess ? Template.fromStack(built.memberAccess) : undefined,

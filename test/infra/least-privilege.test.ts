@@ -83,7 +83,7 @@ describe.each(configs)('every IAM policy of every stack (%s)', (_name, file) => 
     const t = s.templates.orchestrator!;
     const roles = resourcesOf(t, 'AWS::IAM::Role');
     const fns = resourcesOf(t, 'AWS::Lambda::Function');
-    const names = [...STEP_NAMES, 'Api', 'StartFromEvent', 'ReconcileFleet'];
+    const names = [...STEP_NAMES, 'Api', 'StartFromEvent', 'ReconcileFleet', 'StartFromChange'];
     expect(Object.keys(fns)).toHaveLength(names.length);
     for (const name of names) {
       const [fnId, fn] = Object.entries(fns).find(([id]) => new RegExp(`^${name}[0-9A-F]{8}$`).test(id))!;
@@ -319,21 +319,34 @@ describe('the log-archive access role', () => {
 });
 
 describe('the member-access role (StackSet template of the dedicated-orchestrator layout)', () => {
-  it('trusts only the member-account steps and manages only the switch role and the trail', () => {
+  it('trusts only the member-account steps and manages only the switch role, the trail and the change rules', () => {
     const s = synth(CREATE_SAMPLE);
     const roles = Object.values(resourcesOf(s.templates.memberAccess!, 'AWS::IAM::Role'));
     expect(roles).toHaveLength(1);
     const r = flatten(roles[0].Properties) as { RoleName: string; AssumeRolePolicyDocument: { Statement: Statement[] }; Policies: { PolicyDocument: { Statement: Statement[] } }[] };
     expect(r.RoleName).toBe('CloudTrailOnboardingMemberAccess');
     expect(r.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
-      ArnEquals: { 'aws:PrincipalArn': ['arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureSwitchRole', 'arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureTrail'] },
+      ArnEquals: {
+        'aws:PrincipalArn': [
+          'arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureSwitchRole',
+          'arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureTrail',
+          'arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureChangeRules',
+        ],
+      },
     });
     const resources = new Set(r.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((st) => list(st.Resource))));
     expect([...resources].sort()).toEqual([
       '*',
       'arn:aws:cloudtrail:eu-west-1:<AWS::AccountId>:trail/org-member-trail',
+      'arn:aws:events:eu-west-1:<AWS::AccountId>:rule/cloudtrail-onboarding-trail-changes',
+      'arn:aws:events:us-east-1:<AWS::AccountId>:rule/cloudtrail-onboarding-role-changes',
+      'arn:aws:iam::<AWS::AccountId>:role/CloudTrailOnboarding-ChangeForwarder',
       'arn:aws:iam::<AWS::AccountId>:role/SecurityAuditFromLogArchive',
     ]);
+    // The rules' only target is the onboarding bus; the forwarder role is passed to EventBridge only.
+    const statements = r.Policies.flatMap((p) => p.PolicyDocument.Statement) as (Statement & { Sid?: string })[];
+    expect(statements.find((st) => st.Sid === 'TargetOnboardingBus')?.Condition).toEqual({ 'ForAllValues:ArnEquals': { 'events:TargetArn': 'arn:aws:events:eu-west-1:333344445555:event-bus/cloudtrail-onboarding' } });
+    expect(statements.find((st) => st.Sid === 'PassChangeForwarderRole')?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } });
   });
 
   it('is not part of the app when the orchestrator uses OrganizationAccountAccessRole', () => {

@@ -108,9 +108,17 @@ describe('with bucket and key created', () => {
 });
 
 describe('with an existing bucket and key', () => {
-  it('creates only IAM: the access role, the operators\' read-only role and the reader roles\' boundary (bucket and key are imported by name and ARN)', () => {
+  it('creates only IAM and the change rules: the access role, the operators\' read-only role, the reader roles\' boundary, the change forwarder role and its two rules (bucket and key are imported by name and ARN)', () => {
     const t = synth(SAMPLE).templates.logArchive!;
     const types = Object.values(t.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
-    expect(types.filter((x) => x !== 'AWS::CDK::Metadata').sort()).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::Role']);
+    expect(types.filter((x) => x !== 'AWS::CDK::Metadata').sort()).toEqual([
+      'AWS::Events::Rule',
+      'AWS::Events::Rule',
+      'AWS::IAM::ManagedPolicy',
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
+      'AWS::IAM::Role',
+      'AWS::IAM::Role',
+    ]);
   });
 });

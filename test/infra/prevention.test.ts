@@ -41,7 +41,7 @@ describe('the service control policy of `prevention`', () => {
     expect(props).toMatchObject({ Name: PREVENTION_POLICY_NAME, Type: 'SERVICE_CONTROL_POLICY', TargetIds: [ROOT, MEMBER] });
   });
 
-  it("denies the changes to the trail and the switch role to all but the member-access role, and nothing else", () => {
+  it("denies the changes to the trail, the switch role and the change rules (with their forwarder role) to all but the member-access role, and nothing else", () => {
     const exceptMemberAccess = { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/OrganizationAccountAccessRole' } };
     expect(props.Content).toEqual({
       Version: '2012-10-17',
@@ -76,7 +76,14 @@ describe('the service control policy of `prevention`', () => {
             'iam:TagRole',
             'iam:UntagRole',
           ],
-          Resource: `arn:aws:iam::*:role/${SWITCH_ROLE}`,
+          Resource: [`arn:aws:iam::*:role/${SWITCH_ROLE}`, 'arn:aws:iam::*:role/CloudTrailOnboarding-ChangeForwarder'],
+          Condition: exceptMemberAccess,
+        },
+        {
+          Sid: 'ProtectOnboardingChangeRules',
+          Effect: 'Deny',
+          Action: ['events:DeleteRule', 'events:DisableRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:UntagResource'],
+          Resource: ['arn:aws:events:*:*:rule/cloudtrail-onboarding-trail-changes', 'arn:aws:events:*:*:rule/cloudtrail-onboarding-role-changes'],
           Condition: exceptMemberAccess,
         },
       ],
@@ -152,6 +159,7 @@ describe('the exemption follows memberAccessRoleName', () => {
     const cfg = s.config;
     expect(props.Content).toEqual(preventionPolicyContent(cfg));
     expect(props.Content.Statement.map((st) => st.Condition)).toEqual([
+      { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/CloudTrailOnboardingMemberAccess' } },
       { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/CloudTrailOnboardingMemberAccess' } },
       { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/CloudTrailOnboardingMemberAccess' } },
     ]);

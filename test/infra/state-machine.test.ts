@@ -51,7 +51,7 @@ describe.each([
 
   it('gives every step function the validated runtime configuration and its step name', () => {
     const local = synthesizeOnboarding(s.config, { tableName: 'table' });
-    expect(local.functionsByArn.size).toBe(8);
+    expect(local.functionsByArn.size).toBe(9);
     for (const f of local.functionsByArn.values()) {
       expect(parseRuntimeConfig(JSON.parse(f.environment[CONFIG_ENV]))).toEqual(parseRuntimeConfig(runtimeConfigOf(s.config, 'table')));
     }

@@ -39,6 +39,11 @@ export interface StartLocalOptions {
   readonly clock?: () => Date;
   /** Changes the world before anything is deployed into it (a key policy another team left, ...). */
   readonly prepareWorld?: (world: SimWorld) => void;
+  /**
+   * Lose every "AWS API Call via CloudTrail" event (EventBridge's best effort at its worst), so no
+   * change starts a reconcile run by itself: for tests that start their runs themselves.
+   */
+  readonly loseApiCallEvents?: boolean;
 }
 
 /** Starts the demo organization with optional extra member accounts and config overrides. */
@@ -59,6 +64,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<Local> {
   const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }));
   const status = new StatusStore(doc, LOCAL_TABLE_NAME, () => new Date());
   world.resetCalls();
+  if (opts.loseApiCallEvents) world.events.dropNext(Number.MAX_SAFE_INTEGER, { detailType: 'AWS API Call via CloudTrail' });
   return {
     world,
     sfn,

@@ -84,7 +84,8 @@ describe('onboard status and list', () => {
     const json = await onboard('status', OK, '--json');
     const view = JSON.parse(json.out);
     expect(view).toMatchObject({ accountId: OK, status: 'ONBOARDED', execution: { status: 'SUCCEEDED' }, record: { switchRoleArn: expect.stringContaining(OK) } });
-    expect(view.steps).toHaveLength(7);
+    // Every Task state but RecordFailure (a run that succeeded never reaches it).
+    expect(view.steps).toHaveLength(8);
   });
 
   it('status of a failed account exits 1; of an unknown one exits 2 with OnboardingNotFound', async () => {

@@ -20,7 +20,8 @@ const awsWrites = () => local.world.writeCalls().filter((c) => c.service !== 'dy
 const codes = (drift: readonly { resource: string; code: string }[] | undefined) => (drift ?? []).map((d) => `${d.resource}:${d.code}`).sort();
 
 beforeAll(async () => {
-  local = await startLocal();
+  // This file starts its reconcile runs itself: no change starts one by event (change-events.test.ts does).
+  local = await startLocal({ loseApiCallEvents: true });
   const r = await local.run({ accountId: MEMBER }, `onboard-${MEMBER}`);
   if (r.status !== 'SUCCEEDED') throw new Error(`onboarding ended ${r.status}: ${r.error}`);
 });

@@ -148,7 +148,7 @@ describe('the API and the event start the same onboarding', () => {
     expect(r.body.record).not.toHaveProperty('pk');
     const steps = r.body.steps as { state: string; status: string; attempts: number }[];
     expect(steps.map((s) => s.state).sort()).toEqual(
-      ['EnsureBucketPolicy', 'EnsureKeyPolicy', 'EnsureReaderRole', 'EnsureSwitchRole', 'EnsureTrail', 'RecordResult', 'ValidateRequest'].sort(),
+      ['EnsureBucketPolicy', 'EnsureChangeRules', 'EnsureKeyPolicy', 'EnsureReaderRole', 'EnsureSwitchRole', 'EnsureTrail', 'RecordResult', 'ValidateRequest'].sort(),
     );
     expect(steps.every((s) => s.status === 'SUCCEEDED' && s.attempts === 1)).toBe(true);
   });

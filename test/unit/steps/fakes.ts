@@ -5,7 +5,8 @@
 import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../../../handlers/adapters/types';
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../../../handlers/shared/config';
 import { PolicyLockBusy } from '../../../handlers/shared/errors';
-import type { BucketPolicyPort, KeyStatePort, LockPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
+import type { ChangeRuleSpec, ObservedChangeRule } from '../../../handlers/domain/change-rules';
+import type { BucketPolicyPort, ChangeRulesPort, KeyStatePort, LockPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
 
 /** Every write the fakes received, as `Operation target`. */
 export type WriteLog = string[];
@@ -202,6 +203,42 @@ export class FakeKeyState implements KeyStatePort {
   }
 }
 
+/** One account's rules in one region. */
+export class FakeChangeRules implements ChangeRulesPort {
+  readonly rules = new Map<string, { -readonly [K in keyof ObservedChangeRule]: ObservedChangeRule[K] }>();
+  constructor(
+    private readonly account: string,
+    private readonly region: string,
+    readonly writes: WriteLog,
+  ) {}
+  async get(name: string) {
+    const r = this.rules.get(name);
+    return r && structuredClone(r);
+  }
+  async putRule(spec: ChangeRuleSpec, opts: { tag: boolean }) {
+    this.writes.push(`PutRule ${this.region}/${spec.name}`);
+    const current = this.rules.get(spec.name);
+    this.rules.set(spec.name, {
+      arn: `arn:aws:events:${this.region}:${this.account}:rule/${spec.name}`,
+      state: 'ENABLED',
+      eventPattern: JSON.stringify(spec.eventPattern),
+      description: spec.description,
+      targets: current?.targets ?? [],
+      tags: opts.tag ? [...spec.tags] : (current?.tags ?? []),
+    });
+  }
+  async putTarget(spec: ChangeRuleSpec) {
+    this.writes.push(`PutTargets ${this.region}/${spec.name}`);
+    const r = this.rules.get(spec.name)!;
+    r.targets = [...r.targets.filter((t) => t.id !== spec.target.id), { id: spec.target.id, arn: spec.target.arn, roleArn: spec.target.roleArn }];
+  }
+  async removeTargets(name: string, ids: readonly string[]) {
+    this.writes.push(`RemoveTargets ${this.region}/${name} ${ids.join(',')}`);
+    const r = this.rules.get(name)!;
+    r.targets = r.targets.filter((t) => !ids.includes(t.id));
+  }
+}
+
 export class FakeLock implements LockPort {
   holder: string | undefined;
   constructor(readonly writes: WriteLog) {}
@@ -232,6 +269,7 @@ export const BASE_CONFIG: RuntimeConfigInput = {
   logArchiveAccessRoleArn: 'arn:aws:iam::222233334444:role/OnboardingLogArchiveAccess',
   readerRoleBoundaryArn: 'arn:aws:iam::222233334444:policy/CloudTrailOnboarding-ReaderBoundary',
   tableName: 'status',
+  onboardingBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/cloudtrail-onboarding',
 };
 
 /** A whole fake world of ports. */
@@ -249,6 +287,9 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
   const keyState = new FakeKeyState(writes);
   const rolesOf = (a: string) => memberRoles.get(a) ?? memberRoles.set(a, new FakeRoles(a, writes)).get(a)!;
   const trailsOf = (a: string) => memberTrails.get(a) ?? memberTrails.set(a, new FakeTrails(a, config.homeRegion, writes)).get(a)!;
+  const memberRules = new Map<string, FakeChangeRules>();
+  const rulesOf = (a: string, region: string) =>
+    memberRules.get(`${a}/${region}`) ?? memberRules.set(`${a}/${region}`, new FakeChangeRules(a, region, writes)).get(`${a}/${region}`)!;
   const deps: StepDeps = {
     config,
     status,
@@ -256,6 +297,7 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
     describeAccount: async (id) => org.find((a) => a.id === id) ?? null,
     memberRoles: async (a) => rolesOf(a),
     memberTrails: async (a) => trailsOf(a),
+    memberChangeRules: async (a, region) => rulesOf(a, region),
     logArchiveRoles: async () => logArchiveRoles,
     bucketPolicy: async () => bucket,
     keyPolicy: async () => key,
@@ -266,5 +308,5 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
       sleeps.push(ms);
     },
   };
-  return { deps, writes, sleeps, config, rolesOf, trailsOf, logArchiveRoles, bucket, key, keyState, status, lock };
+  return { deps, writes, sleeps, config, rolesOf, trailsOf, rulesOf, logArchiveRoles, bucket, key, keyState, status, lock };
 }

@@ -1,0 +1,124 @@
+/**
+ * The log-archive account's change rules: EventBridge rules on its default bus that forward changes
+ * to the central bucket's policy, the central key (policy, disable, deletion) and the reader roles to
+ * the orchestrator's bus, where StartFromChange reconciles (handlers/start/changes.ts).
+ *
+ * The bucket and the key live in the home region (LogArchive stack); IAM's events arrive in
+ * us-east-1 only (https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html), so
+ * the reader-role rule is in a stack of its own there (LogArchiveRoleEvents). One forwarder role, made
+ * by the LogArchive stack, serves the three rules: EventBridge may assume it only for them, and it may
+ * only put events on the onboarding bus. The names are fixed (names.ts), so the second stack names
+ * the role by ARN and the role's trust names the rules by ARN.
+ *
+ * These rules see events only while a trail logs write management events in the log-archive account
+ * (its own, or an organization trail): without one, the fleet reconcile is the only detection
+ * (README "Known limits").
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ */
+import { Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ROLE_CHANGE_EVENTS, iamEventsRegion } from '../handlers/domain/change-rules';
+import { AppConfig, onboardingBusArn, PARTITION } from './config';
+import { ROLE_NAME_PREFIX } from './names';
+
+/** The forwarder role of the log-archive account's change rules. */
+export const LOG_ARCHIVE_FORWARDER_ROLE_NAME = `${ROLE_NAME_PREFIX}LogArchiveChangeForwarder`;
+
+/** The rules' names (default bus of the log-archive account). */
+export const LOG_ARCHIVE_CHANGE_RULE_NAMES = {
+  bucketPolicy: 'cloudtrail-onboarding-bucket-policy-changes',
+  key: 'cloudtrail-onboarding-key-changes',
+  readerRoles: 'cloudtrail-onboarding-reader-role-changes',
+} as const;
+
+/** S3 calls that replace or remove the bucket policy. */
+export const BUCKET_POLICY_CHANGE_EVENTS = ['DeleteBucketPolicy', 'PutBucketPolicy'] as const;
+
+/** KMS calls that change what the key allows or whether it works. */
+export const KEY_CHANGE_EVENTS = ['DisableKey', 'PutKeyPolicy', 'ScheduleKeyDeletion'] as const;
+
+const API_CALL = 'AWS API Call via CloudTrail';
+
+/** ARN of a rule on the log-archive account's default bus. */
+function ruleArn(cfg: AppConfig, region: string, name: string): string {
+  return `arn:${PARTITION}:events:${region}:${cfg.logArchiveAccountId}:rule/${name}`;
+}
+
+/** ARN of the forwarder role. */
+export function logArchiveForwarderRoleArn(cfg: Pick<AppConfig, 'logArchiveAccountId'>): string {
+  return `arn:${PARTITION}:iam::${cfg.logArchiveAccountId}:role/${LOG_ARCHIVE_FORWARDER_ROLE_NAME}`;
+}
+
+/** The onboarding bus, as a rule target with the forwarder role (the bus imported once per stack). */
+function busTarget(stack: Stack, cfg: AppConfig, role: iam.IRole): targets.EventBus {
+  const bus = (stack.node.tryFindChild('OnboardingBus') as events.IEventBus | undefined) ?? events.EventBus.fromEventBusArn(stack, 'OnboardingBus', onboardingBusArn(cfg));
+  return new targets.EventBus(bus, { role });
+}
+
+/**
+ * In the LogArchive stack: the forwarder role, and the rules on the bucket policy and the key.
+ * `keyArn`: the key's ARN (a created key's), or undefined when the configuration names it by alias:
+ * KMS events name the key by its ARN in `resources`, so every key of the account is matched then.
+ */
+export function addSharedChangeRules(stack: Stack, cfg: AppConfig, bucketName: string, keyArn: string | undefined): iam.Role {
+  const region = cfg.homeRegion;
+  const role = new iam.Role(stack, 'ChangeForwarderRole', {
+    roleName: LOG_ARCHIVE_FORWARDER_ROLE_NAME,
+    description: 'EventBridge forwards changes to the central bucket policy, key and reader roles to the CloudTrail onboarding bus with this role.',
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': cfg.logArchiveAccountId },
+        ArnEquals: {
+          'aws:SourceArn': [
+            ruleArn(cfg, region, LOG_ARCHIVE_CHANGE_RULE_NAMES.bucketPolicy),
+            ruleArn(cfg, region, LOG_ARCHIVE_CHANGE_RULE_NAMES.key),
+            ruleArn(cfg, iamEventsRegion(PARTITION), LOG_ARCHIVE_CHANGE_RULE_NAMES.readerRoles),
+          ],
+        },
+      },
+    }),
+    inlinePolicies: {
+      PutEventsOnOnboardingBus: new iam.PolicyDocument({
+        statements: [new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [onboardingBusArn(cfg)] })],
+      }),
+    },
+  });
+  new events.Rule(stack, 'BucketPolicyChangesRule', {
+    ruleName: LOG_ARCHIVE_CHANGE_RULE_NAMES.bucketPolicy,
+    description: 'The central bucket\'s policy was replaced or deleted: the CloudTrail onboarding service re-renders its statements.',
+    eventPattern: {
+      source: ['aws.s3'],
+      detailType: [API_CALL],
+      detail: { eventSource: ['s3.amazonaws.com'], eventName: [...BUCKET_POLICY_CHANGE_EVENTS], requestParameters: { bucketName: [bucketName] } },
+    },
+    targets: [busTarget(stack, cfg, role)],
+  });
+  new events.Rule(stack, 'KeyChangesRule', {
+    ruleName: LOG_ARCHIVE_CHANGE_RULE_NAMES.key,
+    description: 'The central key\'s policy was replaced, or the key disabled or scheduled for deletion: the CloudTrail onboarding service repairs it.',
+    eventPattern: {
+      source: ['aws.kms'],
+      detailType: [API_CALL],
+      detail: { eventSource: ['kms.amazonaws.com'], eventName: [...KEY_CHANGE_EVENTS], ...(keyArn ? { resources: { ARN: [keyArn] } } : {}) },
+    },
+    targets: [busTarget(stack, cfg, role)],
+  });
+  return role;
+}
+
+/** In the LogArchiveRoleEvents stack (us-east-1): the rule on the reader roles. */
+export function addReaderRoleChangeRule(stack: Stack, cfg: AppConfig): void {
+  const role = iam.Role.fromRoleArn(stack, 'ChangeForwarderRole', logArchiveForwarderRoleArn(cfg), { mutable: false });
+  new events.Rule(stack, 'ReaderRoleChangesRule', {
+    ruleName: LOG_ARCHIVE_CHANGE_RULE_NAMES.readerRoles,
+    description: 'A CloudTrail log reader role was changed or deleted: the CloudTrail onboarding service repairs it.',
+    eventPattern: {
+      source: ['aws.iam'],
+      detailType: [API_CALL],
+      detail: { eventSource: ['iam.amazonaws.com'], eventName: [...ROLE_CHANGE_EVENTS], requestParameters: { roleName: [{ prefix: cfg.readerRoleNamePrefix }] } },
+    },
+    targets: [busTarget(stack, cfg, role)],
+  });
+}
