@@ -7,7 +7,7 @@
 import './polyfills';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -15,10 +15,11 @@ import { StatusStore } from '../handlers/adapters/status-store';
 import { POLICY_LIMITS } from '../handlers/domain/limits';
 import { isOwnedStatement, type PolicyStatement } from '../handlers/domain/policy-document';
 import { createClient } from '../handlers/shared/clients';
-import { loadAppConfig, type AppConfig } from '../infra/config';
+import { loadAppConfig, orchestratorAccount, type AppConfig } from '../infra/config';
 import { StepName, STEP_TITLES } from '../statemachine/steps';
 import { HistoryEvent, LOCAL_TABLE_NAME, LocalStepFunctions } from './runner';
 import { createDemoWorld, DEMO } from './sim/demo-world';
+import { seedTrailBucket } from './sim/seeds';
 import type { SimWorld } from './sim/world';
 
 const ROOT = path.join(__dirname, '..');
@@ -32,6 +33,7 @@ const RESULT_KEYS: Partial<Record<StepName, string>> = {
   EnsureKeyPolicy: 'keyPolicy',
   EnsureTrail: 'trail',
   EnsureReaderRole: 'readerRole',
+  EnsureChangeRules: 'changeRules',
 };
 
 const color = process.stdout.isTTY ? (c: number, s: string) => `\x1b[${c}m${s}\x1b[0m` : (_c: number, s: string) => s;
@@ -153,29 +155,58 @@ async function main(): Promise<void> {
     }
     console.log(`\nDocuments written to ${path.relative(process.cwd(), OUT_DIR) || OUT_DIR}/`);
 
-    // ---- drift: changed behind the service's back, found by a verification, repaired by a reconcile run
+    // ---- drift: changed behind the service's back, detected by event, repaired, reported
     const tampered = ACCOUNTS[1];
+    await securityAccountTrail(world, config);
     console.log(`\n${bold('Drift')}: ${tampered}'s administrator stops its trail; a stack update rewrites the bucket policy with only its own statements`);
-    await tamper(world, tampered, config);
-    const story = [] as string[];
-    const verify = await sfn.startExecution({ accountId: tampered, mode: 'report' }, `reconcile-${tampered}-report-demo`).result;
-    const found = await store.getAccount(tampered);
-    story.push(`  verification ${verify.status}: ${found?.health} — ${(found?.drift ?? []).map((d) => `${d.resource} ${d.code}`).join(', ')}`);
+    const runsFrom = world.stepFunctions.list().length;
+    const notesFrom = world.events.invocations().length;
+    const onboardingBus = `arn:aws:events:${config.homeRegion}:${orchestratorAccount(config)}:event-bus/cloudtrail-onboarding`;
+    const receivedFrom = world.events.received(onboardingBus).length;
     world.resetCalls();
-    const repair = await sfn.startExecution({ accountId: tampered, mode: 'apply' }, `reconcile-${tampered}-apply-demo`).result;
-    const repaired = await store.getAccount(tampered);
-    const repairWrites = world.writeCalls().filter((c) => c.service !== 'dynamodb').map((c) => `${c.service}:${c.operation}`);
-    story.push(`  reconcile    ${repair.status}: ${repaired?.health} with ${repairWrites.join(', ')}`);
-    const delivers = await world.canCloudTrailDeliver(repaired?.trailArn ?? '');
+    await tamper(world, tampered, config);
+    const tamperWrites = world.writeCalls().length;
+    for (let i = 0; i < 5; i++) {
+      await world.events.drain();
+      await world.stepFunctions.idle();
+    }
+    const story = [] as string[];
+    const changes = world.events
+      .received(onboardingBus)
+      .slice(receivedFrom)
+      .map((r) => r.event)
+      .filter((e) => e['detail-type'] === 'AWS API Call via CloudTrail')
+      .map((e) => {
+        const d = e.detail as { eventName: string; userIdentity?: { arn?: string } };
+        return `${d.eventName} in ${e.account} by ${d.userIdentity?.arn?.split(':').pop() ?? 'unknown'}`;
+      });
+    story.push(`  forwarded to the onboarding bus (the service's own writes are ignored): ${changes.join(', ') || 'nothing'}`);
+    const eventRuns = world.stepFunctions.list().slice(runsFrom).filter((x) => x.name.endsWith('-event'));
+    const repairedItems = [] as { health?: string; drift?: { code: string }[] }[];
+    for (const x of eventRuns) {
+      const rec = await store.getAccount(JSON.parse(x.input).accountId as string);
+      if (rec) repairedItems.push(rec);
+      const found = (rec?.drift ?? []).map((d) => `${d.resource} ${d.code}`).join(', ');
+      story.push(`  ${x.name} ${x.status}: ${rec?.health} — ${found || 'nothing left to repair'}`);
+    }
+    const repairWrites = world.writeCalls().slice(tamperWrites).filter((c) => c.service !== 'dynamodb').map((c) => `${c.service}:${c.operation}`);
+    story.push(`  writes: ${repairWrites.join(', ') || 'none'}`);
+    const notes = world.events.invocations().slice(notesFrom).filter((i) => /:sns:/.test(i.targetArn));
+    story.push(`  notifications sent to the topic: ${notes.length}`);
+    const delivers = await world.canCloudTrailDeliver(`arn:aws:cloudtrail:${config.homeRegion}:${tampered}:trail/${config.trailName}`);
     story.push(`  trail delivers again: bucket ${delivers.bucket ? 'yes' : 'no'}, key ${delivers.key ? 'yes' : 'no'}`);
     console.log(story.join('\n'));
+    const codesRepaired = repairedItems.filter((r) => r.health === 'REPAIRED').flatMap((r) => (r.drift ?? []).map((d) => d.code));
 
     const ok =
       results.every((r) => r.status === 'SUCCEEDED') &&
       rerun.status === 'SUCCEEDED' &&
       rerunWrites === 0 &&
-      found?.health === 'DRIFTED' &&
-      repaired?.health === 'REPAIRED' &&
+      eventRuns.length > 0 &&
+      eventRuns.every((x) => x.status === 'SUCCEEDED') &&
+      codesRepaired.includes('TrailNotLogging') &&
+      codesRepaired.includes('GrantMissing') &&
+      notes.length > 0 &&
       delivers.bucket &&
       delivers.key;
     if (!ok) {
@@ -185,6 +216,20 @@ async function main(): Promise<void> {
   } finally {
     await sfn.stop();
   }
+}
+
+/**
+ * The security team's own trail in the log-archive account (into a bucket of its own): without a
+ * trail logging there, that account's API calls reach no EventBridge bus, and the bucket policy's
+ * change would be found only by the fleet reconcile.
+ */
+async function securityAccountTrail(world: SimWorld, config: AppConfig): Promise<void> {
+  const bucket = `security-account-trail-${DEMO.logArchiveAccountId}`;
+  seedTrailBucket(world, { name: bucket, ownerAccountId: DEMO.logArchiveAccountId, trailAccountId: DEMO.logArchiveAccountId, region: config.homeRegion });
+  const ct = createClient(CloudTrailClient, { region: config.homeRegion, credentials: world.credentialsFor(`arn:aws:sts::${DEMO.logArchiveAccountId}:assumed-role/Administrator/admin`) });
+  await ct.send(new CreateTrailCommand({ Name: 'security-account-trail', S3BucketName: bucket, IsMultiRegionTrail: true }));
+  await ct.send(new StartLoggingCommand({ Name: 'security-account-trail' }));
+  ct.destroy();
 }
 
 /** What an administrator would do: stop the member account's trail, and rewrite the bucket policy without the service's statements. */

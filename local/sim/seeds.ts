@@ -138,3 +138,33 @@ export function seedMember(world: SimWorld, accountId: string, options: MemberSe
     managedPolicyArns: [ADMINISTRATOR_ACCESS],
   });
 }
+
+/**
+ * A bucket of `ownerAccountId` into which `trailAccountId`'s trails may deliver: the bucket policy
+ * AWS documents for a trail (ACL check and PutObject under `AWSLogs/<account>/`, both for that
+ * account's trails only, with the bucket-owner-full-control ACL).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+ */
+export function seedTrailBucket(world: SimWorld, spec: { name: string; ownerAccountId: string; trailAccountId: string; region: string }): void {
+  const arn = `arn:${world.partition}:s3:::${spec.name}`;
+  world.s3.addBucket({
+    name: spec.name,
+    ownerAccountId: spec.ownerAccountId,
+    region: spec.region,
+    policy: {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'AWSCloudTrailAclCheck', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: arn, Condition: { StringEquals: { 'aws:SourceAccount': spec.trailAccountId } } },
+        {
+          Sid: 'AWSCloudTrailWrite',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: `${arn}/AWSLogs/${spec.trailAccountId}/*`,
+          Condition: { StringEquals: { 'aws:SourceAccount': spec.trailAccountId, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        },
+        denyInsecureTransport(arn),
+      ],
+    },
+  });
+}

@@ -29,6 +29,7 @@ import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-s
 import { READER_POLICY_NAME } from '../../../handlers/domain/roles';
 import { isOwnedStatement, type PolicyStatement } from '../../../handlers/domain/policy-document';
 import { createClient, type SdkClient } from '../../../handlers/shared/clients';
+import { seedTrailBucket } from '../../../local/sim/seeds';
 import type { WorldSnapshot } from '../../../local/sim/snapshot';
 import { fakeDateOnly } from '../fake-date';
 import { DEMO, startLocal, type Local } from '../harness';
@@ -84,26 +85,6 @@ const notifications = (since: number) =>
     .filter((i) => /:sns:/.test(i.targetArn))
     .map((i) => String(i.input));
 
-/** A bucket of `owner` that lets `trailAccount`'s trails deliver (the CloudTrail bucket policy AWS documents). */
-const trailBucket = (name: string, owner: string, trailAccount: string) => ({
-  name,
-  ownerAccountId: owner,
-  region: DEMO.region,
-  policy: {
-    Version: '2012-10-17',
-    Statement: [
-      { Sid: 'AclCheck', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: `arn:aws:s3:::${name}`, Condition: { StringEquals: { 'aws:SourceAccount': trailAccount } } },
-      {
-        Sid: 'Write',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:PutObject',
-        Resource: `arn:aws:s3:::${name}/AWSLogs/${trailAccount}/*`,
-        Condition: { StringEquals: { 'aws:SourceAccount': trailAccount, 's3:x-amz-acl': 'bucket-owner-full-control' } },
-      },
-    ],
-  },
-});
 const SECURITY_TRAIL_BUCKET = `security-account-trail-${DEMO.logArchiveAccountId}`;
 const ELSEWHERE = 'somebody-elses-bucket';
 
@@ -111,8 +92,8 @@ beforeAll(async () => {
   fakeDateOnly();
   local = await startLocal({
     prepareWorld: (world) => {
-      world.s3.addBucket(trailBucket(SECURITY_TRAIL_BUCKET, DEMO.logArchiveAccountId, DEMO.logArchiveAccountId));
-      world.s3.addBucket(trailBucket(ELSEWHERE, MEMBER, MEMBER));
+      seedTrailBucket(world, { name: SECURITY_TRAIL_BUCKET, ownerAccountId: DEMO.logArchiveAccountId, trailAccountId: DEMO.logArchiveAccountId, region: DEMO.region });
+      seedTrailBucket(world, { name: ELSEWHERE, ownerAccountId: MEMBER, trailAccountId: MEMBER, region: DEMO.region });
     },
   });
   for (const id of [MEMBER, OTHER]) {
