@@ -8,10 +8,18 @@
  *   maxed across Parallel branches of the definition);
  * - a burst of N onboardings at once (default 200): wall time, bucket- and key-policy writes;
  * - each Lambda bundle's size and cold module-load time, against an unoptimized bundle of the same
- *   handler (no minification, CommonJS builds of the dependencies).
+ *   handler (no minification, CommonJS builds of the dependencies);
+ * - a fleet reconcile of N onboarded accounts with no drift (default 500, BENCH_FLEET_SIZE): AWS
+ *   calls, writes (must be 0: the bench fails otherwise), state transitions, wall time, peak
+ *   member-account calls per second against the configured pacing (scripts/bench-fleet.ts);
+ * - on the simulated clock with AWS's documented delays, the time from the Organizations
+ *   CreateAccountResult event to the new account's first log file in the central bucket
+ *   (scripts/bench-new-account.ts; account readiness BENCH_ACCOUNT_READY_MINUTES, default 3).
+ * The last two run in processes of their own (scripts/bench-child.ts), each with a time limit.
  *
- *   npm run bench                 # everything (burst of 200)
+ *   npm run bench                 # everything (burst of 200, fleet of 500)
  *   npm run bench -- --burst 50   # a smaller burst
+ *   BENCH_FLEET_SIZE=100 npm run bench
  */
 import '../local/polyfills';
 import { execFileSync } from 'node:child_process';
@@ -27,21 +35,32 @@ import { LocalStepFunctions, type ExecutionResult } from '../local/runner';
 import { createDemoWorld, DEMO } from '../local/sim/demo-world';
 import type { SimWorld } from '../local/sim/world';
 import { STEPS, type StepName } from '../statemachine/steps';
+import { runChild } from './bench-child';
+import { fleetSize, type FleetFigures } from './bench-fleet';
+import { readinessMinutes, type NewAccountFigures } from './bench-new-account';
 
 const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
 
-type Definition = { StartAt: string; States: Record<string, { Type: string; Next?: string; End?: boolean; Branches?: Definition[] }> };
+type Definition = {
+  StartAt: string;
+  States: Record<string, { Type: string; Next?: string; End?: boolean; Default?: string; Choices?: { Next: string }[]; Branches?: Definition[] }>;
+};
 
-/** Longest chain of sequential calls through the definition's success path. */
-function criticalPath(def: Definition, callsOf: (state: string) => number): number {
+/**
+ * Longest chain of sequential calls through the definition's success path; at a Choice, the state
+ * the execution entered next (`entered`), else the default.
+ */
+function criticalPath(def: Definition, callsOf: (state: string) => number, entered: ReadonlySet<string>): number {
   let total = 0;
   let name: string | undefined = def.StartAt;
-  while (name) {
+  const seen = new Set<string>();
+  while (name && !seen.has(name)) {
+    seen.add(name);
     const s: Definition['States'][string] = def.States[name];
     if (s.Type === 'Task') total += callsOf(name);
-    if (s.Type === 'Parallel') total += Math.max(...s.Branches!.map((b) => criticalPath(b, callsOf)));
-    name = s.End ? undefined : s.Next;
+    if (s.Type === 'Parallel') total += Math.max(...s.Branches!.map((b) => criticalPath(b, callsOf, entered)));
+    name = s.Type === 'Choice' ? ((s.Choices ?? []).map((c) => c.Next).find((n) => entered.has(n)) ?? s.Default) : s.End ? undefined : s.Next;
   }
   return total;
 }
@@ -86,7 +105,11 @@ async function perOnboarding(world: SimWorld, sfn: LocalStepFunctions) {
         byStep: perStep,
         stateTransitions: r.history.filter((h) => h.type === 'StateEntered').length,
         retries: r.history.filter((h) => h.type === 'StateRetried').length,
-        sequentialRoundTripsOnCriticalPath: criticalPath(def, (state) => perStep[state] ?? 0),
+        sequentialRoundTripsOnCriticalPath: criticalPath(
+          def,
+          (state) => perStep[state] ?? 0,
+          new Set(r.history.filter((h) => h.type === 'StateEntered' && h.state).map((h) => h.state!)),
+        ),
       };
     };
     return { fresh: summary(freshCalls, fresh), rerun: summary(rerunCalls, rerun) };
@@ -160,6 +183,74 @@ async function bundles() {
 
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
 
+/** A child's figures, or why there are none. */
+type Outcome<T> = { ok: true; figures: T } | { ok: false; error: string };
+
+async function child<T>(script: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<Outcome<T>> {
+  try {
+    return { ok: true, figures: await runChild<T>(script, timeoutMs, env) };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+const thousands = (n: number) => n.toLocaleString('en-US');
+const listed = (rec: Record<string, number>) =>
+  Object.entries(rec)
+    .map(([k, v]) => `${k} ${thousands(v)}`)
+    .join(', ');
+
+/** The fleet reconcile's section of the report, and its defects (writes, changes, failed runs). */
+function fleetReport(o: Outcome<FleetFigures>, size: number): { text: string; defects: string[] } {
+  if (!o.ok) return { text: `\nFleet reconcile of ${size} onboarded accounts: NOT MEASURED: ${o.error}`, defects: [`the fleet reconcile was not measured: ${o.error}`] };
+  const f = o.figures;
+  const c = f.awsCalls;
+  const m = f.memberCallsPerSecond;
+  const perRun = f.memberCallsPerRun;
+  const rate = f.config.maxStartsPerSecond;
+  const notSucceeded = f.sweep.runs - (f.sweep.runsByStatus.SUCCEEDED ?? 0);
+  const defects = [
+    ...(f.awsWrites.length ? [`the fleet reconcile with no drift made ${f.awsWrites.length} AWS write calls: ${f.awsWrites.slice(0, 10).join('; ')}`] : []),
+    ...(f.snapshotUnchanged ? [] : ['the fleet reconcile with no drift changed the world (snapshot before != after)']),
+    ...(notSucceeded || f.sweep.runs !== f.accounts ? [`reconcile runs: ${f.sweep.runs} for ${f.accounts} accounts, ${listed(f.sweep.runsByStatus)}`] : []),
+    ...(m.peakAnyOneSecondInterval > m.ceiling ? [`member-account calls per second peaked at ${m.peakAnyOneSecondInterval}, above maxConcurrent x calls per run (${m.ceiling})`] : []),
+  ];
+  const text = `
+Fleet reconcile: ${f.accounts} onboarded accounts, no drift (driftResponse ${f.config.driftResponse}; a process of its own)
+  set-up: ${f.onboarding.succeeded}/${f.accounts} onboarded at once in ${f.onboarding.wallSeconds} s
+  sweep: wall time ${f.sweep.wallSeconds} s; ${f.sweep.invocations} ReconcileFleet invocation${f.sweep.invocations === 1 ? '' : 's'} (${f.sweep.outcomes.join(', ')}: 120 s each locally, the next one start interval later; in AWS 900 s, continued every 5 minutes)
+    ${f.sweep.started} runs started, ${listed(f.sweep.runsByStatus)}; ${runSeconds(f)}; every function's sessions assumed afresh (a daily sweep finds the onboarding's expired)
+  AWS calls: ${thousands(c.total)} = simulated AWS ${thousands(c.simulatedAws)} (${listed(c.byService)}) + Step Functions API ${thousands(c.stepFunctionsApi)} (${listed(c.stepFunctionsByOperation)})
+    by target account: members ${thousands(c.byTarget.memberAccounts)}, log archive ${thousands(c.byTarget.logArchive)}, orchestrator ${thousands(c.byTarget.orchestrator)}${c.byTarget.other ? `, other ${thousands(c.byTarget.other)}` : ''}${Object.keys(c.errors).length ? `; errors: ${listed(c.errors)}` : ''}
+  AWS writes (status table left out): ${f.awsWrites.length}${f.awsWrites.length ? ` <-- DEFECT: ${f.awsWrites.slice(0, 5).join('; ')}` : ''}; status-table writes ${f.statusTableWrites}; world snapshot unchanged: ${f.snapshotUnchanged ? 'yes' : 'NO <-- DEFECT'}
+  state transitions: ${thousands(f.stateTransitions)} (${f.stateTransitionsPerRun} per run)
+  member-account calls per second: peak ${m.peak} in 1-second windows from the sweep's start, ${m.peakAnyOneSecondInterval} in the busiest sliding second, against the cap ${m.oneSecondCap}/s${m.peakAnyOneSecondInterval > m.oneSecondCap ? ' <-- ABOVE THE CAP' : ''}; average ${m.average}/s against ${m.sustainedCap}/s sustained; one account at most ${m.peakSingleAccount} in a second
+    the cap, derived: the configuration bounds run starts (fleetReconcile.maxStartsPerSecond ${rate}) and open runs (maxConcurrent ${f.config.maxConcurrent}), not calls; a run calls only its own member account, ${perRun.min === perRun.max ? perRun.max : `${perRun.min}-${perRun.max}`} times;
+    calls in one second come from runs started within that second plus the longest run (${f.sweep.runSeconds.max} s), starts ${1 / rate} s apart: at most ${m.runsInOneSecond} runs x ${perRun.max} = ${m.oneSecondCap}/s;
+    sustained ${rate} runs/s x ${perRun.max} = ${m.sustainedCap}/s; never more than maxConcurrent x ${perRun.max} = ${m.ceiling}/s (every open run making all its calls in the same second)
+  log-archive account: peak ${f.logArchiveCallsPerSecond.peak} calls/s (${f.logArchiveCallsPerSecond.perRun} per run: the shared policies)`;
+  return { text, defects };
+}
+
+const runSeconds = (f: FleetFigures) => {
+  const r = f.sweep.runSeconds;
+  return r ? `a run lasts ${r.min}-${r.max} s (median ${r.median})` : '';
+};
+
+/** The CreateAccountResult-to-first-log-file section of the report. */
+function newAccountReport(o: Outcome<NewAccountFigures>): { text: string; defects: string[] } {
+  if (!o.ok) return { text: `\nCreateAccountResult to the first log file: NOT MEASURED: ${o.error}`, defects: [`CreateAccountResult to the first log file was not measured: ${o.error}`] };
+  const f = o.figures;
+  const retries = f.retries.map((r) => `${r.state} ${r.error} x${r.attempts} (${r.waitedMinutes} min)`).join(', ') || 'none';
+  const text = `
+CreateAccountResult to the first log file of the new account (simulated clock, AWS's documented delays)
+  ${f.minutes.firstLogFile} min in all: event -> onboarding done (ONBOARDED) ${f.breakdown.eventToOnboarded} min, onboarding done -> first log file ${f.breakdown.onboardedToFirstLogFile} min
+  account ${f.accountId} assumed ready ${f.assumedReadinessMinutes} min after the event (AWS: "a few minutes"; BENCH_ACCOUNT_READY_MINUTES): ${f.refusedAssumeRoles} AssumeRole refused; retries at the definition's intervals without jitter: ${retries}
+  StartLogging at ${f.minutes.startLogging} min; CloudTrail's first log file ~5 min later (then every ~5 min): ${f.firstLogFile.bucket}/${f.firstLogFile.key}
+  not counted: EventBridge's delivery of the event, the Lambda functions' run time`;
+  return { text, defects: [] };
+}
+
 async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -168,6 +259,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { burst: { type: 'string', default: '200' } } });
   const burstSize = Number(values.burst);
   if (!Number.isInteger(burstSize) || burstSize < 1) throw new Error(`--burst must be a positive whole number (received ${values.burst})`);
+  const fleetN = fleetSize();
+  readinessMinutes();
+  // The children's environment: this process's before the local service adds its own to it.
+  const childEnv = { ...process.env };
 
   const ids = burstIds(burstSize);
   const { world, sfn } = await startLocal(ids);
@@ -183,6 +278,10 @@ async function main(): Promise<void> {
   }
   console.log('bundling the step functions...');
   const bundleFigures = await bundles();
+  console.log(`measuring a fleet reconcile of ${fleetN} onboarded accounts (a process of its own; pacing per config, some minutes)...`);
+  const fleet = await child<FleetFigures>('bench-fleet.ts', 600_000 + fleetN * 4_000, childEnv);
+  console.log('measuring CreateAccountResult to the first log file on the simulated clock...');
+  const newAccount = await child<NewAccountFigures>('bench-new-account.ts', 600_000, childEnv);
 
   const results = {
     measuredAt: new Date().toISOString(),
@@ -190,6 +289,8 @@ async function main(): Promise<void> {
     onboarding: one,
     burst: b,
     bundles: bundleFigures,
+    fleetReconcile: fleet.ok ? fleet.figures : { error: fleet.error },
+    createAccountToFirstLogFile: newAccount.ok ? newAccount.figures : { error: newAccount.error },
   };
   mkdirSync(path.dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
@@ -211,8 +312,15 @@ ${Object.entries(bundleFigures as Record<string, Record<string, { bytes: number;
   .join('\n')}
 
 Written to ${path.relative(process.cwd(), RESULTS)}`);
+  const fleetSection = fleetReport(fleet, fleetN);
+  const newAccountSection = newAccountReport(newAccount);
+  console.log(fleetSection.text + '\n' + newAccountSection.text);
   if (r.writeCalls !== 0) {
     console.error('A re-run made write calls: that is a defect.');
+    process.exitCode = 1;
+  }
+  for (const d of [...fleetSection.defects, ...newAccountSection.defects]) {
+    console.error(`\nBENCH FAILED: ${d}`);
     process.exitCode = 1;
   }
 }

@@ -25,6 +25,12 @@ export interface CallRecord {
   /** The step and execution that made the call, when made inside a local Lambda invocation. */
   readonly step?: string;
   readonly executionName?: string;
+  /**
+   * When the request reached the simulated AWS, in epoch milliseconds of the real clock
+   * (`Date.now()`, not the world's clock), for rates such as calls per second. Set on the records of
+   * a log passed to {@link timestampCalls}.
+   */
+  readonly at?: number;
 }
 
 const MUTATING = /^(Create|Put|Update|Attach|Detach|Delete|Tag|Untag|Add|Remove|Start|Stop|Set|Enable|Disable|Schedule|Cancel|Register|Deregister)/;
@@ -42,4 +48,26 @@ export function copyInput(input: unknown): unknown {
   } catch {
     return input;
   }
+}
+
+/**
+ * Stamps `at` (`Date.now()`) on every record appended to `log` from now on, unless it has one: the
+ * world appends each record as it creates it, before the request is handled, so this is the time the
+ * request arrived. Returns the undo.
+ */
+export function timestampCalls(log: CallRecord[]): () => void {
+  const append = Array.prototype.push;
+  Object.defineProperty(log, 'push', {
+    configurable: true,
+    writable: true,
+    enumerable: false,
+    value(this: CallRecord[], ...records: CallRecord[]): number {
+      const now = Date.now();
+      for (const r of records) if (r.at === undefined) (r as { at?: number }).at = now;
+      return append.apply(this, records);
+    },
+  });
+  return () => {
+    delete (log as { push?: unknown }).push;
+  };
 }
