@@ -8,6 +8,9 @@ import { type DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } 
 import { type AwsCall, isAwsError } from './aws-errors';
 import { ACCOUNT_KEY_PREFIX, accountKey, MEMBERS_KEY, TABLE_KEY, tableError } from './status-table';
 
+/** How old `lastVerifiedAt` may get before a run that changed nothing refreshes it (one hour). */
+export const VERIFIED_REFRESH_MS = 3_600_000;
+
 export { ACCOUNT_KEY_PREFIX, accountKey, lockKey, MEMBERS_KEY, TABLE_KEY } from './status-table';
 
 /** Status of an account's onboarding. */
@@ -136,7 +139,9 @@ export class StatusStore {
     const wasOnboarded = current?.status === AccountStatus.Onboarded;
     const health = result.health ?? 'HEALTHY';
     const drift = result.drift ?? [];
-    // A re-run that finds everything as it should be writes nothing, not even this item.
+    // A re-run that finds everything as it should be writes nothing, not even this item -- except the
+    // verification time, when the last one is more than VERIFIED_REFRESH_MS old (so the daily fleet
+    // reconcile leaves a fresh lastVerifiedAt, and back-to-back re-runs write nothing at all).
     if (
       wasOnboarded &&
       current.switchRoleArn === result.switchRoleArn &&
@@ -146,6 +151,13 @@ export class StatusStore {
       drift.length === 0 &&
       !(current.drift?.length)
     ) {
+      const last = current.lastVerifiedAt ? Date.parse(current.lastVerifiedAt) : Number.NaN;
+      if (Number.isNaN(last) || this.now().getTime() - last > VERIFIED_REFRESH_MS) {
+        await this.update(accountId, 'SET lastVerifiedAt = :now, lastVerificationExecutionArn = :exec', {
+          ':now': this.now().toISOString(),
+          ':exec': result.executionArn,
+        }, 'attribute_exists(pk) AND attribute_exists(#status)');
+      }
       return;
     }
     const now = this.now().toISOString();

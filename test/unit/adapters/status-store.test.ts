@@ -115,6 +115,28 @@ describe('StatusStore account status', () => {
     });
   });
 
+  it('a re-run that changed nothing more than an hour after the last verification refreshes only lastVerifiedAt', async () => {
+    await store.markInProgress(ACCOUNT, EXEC_1);
+    clock = new Date('2025-03-01T10:05:00.000Z');
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded });
+    clock = new Date('2025-03-01T11:05:00.000Z');
+    const within = countWrites(table.doc);
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_2, ...onboarded });
+    expect(within()).toBe(0);
+
+    clock = new Date('2025-03-01T11:05:00.001Z');
+    const after = countWrites(table.doc);
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_2, ...onboarded });
+    expect(after()).toBe(1);
+    expect(await store.getAccount(ACCOUNT)).toMatchObject({
+      executionArn: EXEC_1,
+      updatedAt: '2025-03-01T10:05:00.000Z',
+      lastVerifiedAt: '2025-03-01T11:05:00.001Z',
+      lastVerificationExecutionArn: EXEC_2,
+      health: 'HEALTHY',
+    });
+  });
+
   it('rewrites ONBOARDED when a resource changed, keeping the first onboarding time', async () => {
     // prepare
     await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded });
