@@ -166,10 +166,7 @@ async function main(): Promise<void> {
     world.resetCalls();
     await tamper(world, tampered, config);
     const tamperWrites = world.writeCalls().length;
-    for (let i = 0; i < 5; i++) {
-      await world.events.drain();
-      await world.stepFunctions.idle();
-    }
+    await world.settle();
     const story = [] as string[];
     const changes = world.events
       .received(onboardingBus)

@@ -121,6 +121,8 @@ export const LOCAL_TABLE_NAME = 'onboarding-status';
 export class LocalStepFunctions {
   private readonly handlers = new Map<StepName, LambdaHandler>();
   private machine?: StateMachine;
+  /** The definition's Wait states, each waiting 0 ms (made once, like the machine). */
+  private waits?: Record<string, number>;
   /** Handler invocations still running (a Lambda runs to its end even when its state was abandoned). */
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(executionName: string, event: HistoryEvent) => void>();
@@ -272,17 +274,22 @@ export class LocalStepFunctions {
     await this.opts.world.stop();
   }
 
-  /** Every Wait state of the definition, waiting 0 ms. */
-  private waitOverrides(): Record<string, number> {
-    const out: Record<string, number> = {};
+  /** Every state of the definition with its name, recursively (Parallel branches included). */
+  private states(): [string, Record<string, unknown>][] {
+    const out: [string, Record<string, unknown>][] = [];
     const walk = (def: { States: Record<string, Record<string, unknown>> }) => {
       for (const [name, s] of Object.entries(def.States)) {
-        if (s.Type === 'Wait') out[name] = 0;
+        out.push([name, s]);
         if (s.Type === 'Parallel') for (const b of s.Branches as (typeof def)[]) walk(b);
       }
     };
     walk(this.synthesized.definition as { States: Record<string, Record<string, unknown>> });
     return out;
+  }
+
+  /** Every Wait state of the definition, waiting 0 ms. */
+  private waitOverrides(): Record<string, number> {
+    return Object.fromEntries(this.states().filter(([, s]) => s.Type === 'Wait').map(([name]) => [name, 0]));
   }
 
   /** Task states of the definition, recursively (Parallel branches included). */
@@ -292,15 +299,9 @@ export class LocalStepFunctions {
 
   /** Each Task state with the ErrorEquals list of each of its retriers, in order. */
   private taskRetriers(): [string, string[][]][] {
-    const out: [string, string[][]][] = [];
-    const walk = (def: { States: Record<string, Record<string, unknown>> }) => {
-      for (const [name, s] of Object.entries(def.States)) {
-        if (s.Type === 'Task') out.push([name, ((s.Retry as { ErrorEquals: string[] }[] | undefined) ?? []).map((r) => r.ErrorEquals)]);
-        if (s.Type === 'Parallel') for (const b of s.Branches as (typeof def)[]) walk(b);
-      }
-    };
-    walk(this.synthesized.definition as { States: Record<string, Record<string, unknown>> });
-    return out;
+    return this.states()
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([name, s]) => [name, ((s.Retry as { ErrorEquals: string[] }[] | undefined) ?? []).map((r) => r.ErrorEquals)]);
   }
 
   /** StartExecution: runs the definition with `input`; the name defaults to a sequence number. */
@@ -328,7 +329,7 @@ export class LocalStepFunctions {
     }
     const run = machine.run(input as never, {
       // Wait states pass at once: the simulation does not wait for real time (README "Known limits").
-      overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides, waitTimeOverrides: this.waitOverrides() },
+      overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides, waitTimeOverrides: (this.waits ??= this.waitOverrides()) },
       context: {
         Execution: { Id: executionArn, Name: execName, Input: input as never, StartTime: new Date().toISOString() },
         StateMachine: { Id: smArn, Name: smArn.split(':').pop() },

@@ -262,6 +262,11 @@ export class EventsSim implements SimServiceImpl {
   }
 
   /** Waits until every delivery started so far (and those they started) has finished. */
+  /** Whether a delivery is still under way. */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
     const [first] = this.errors.splice(0);

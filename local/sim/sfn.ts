@@ -376,6 +376,11 @@ export class SfnSim {
   }
 
   /** Resolves when no execution is running. */
+  /** Whether an execution is RUNNING. */
+  get busy(): boolean {
+    return this.list().some((x) => x.status === 'RUNNING');
+  }
+
   async idle(): Promise<void> {
     for (const x of this.list()) if (x.status === 'RUNNING') await this.settled(x.executionArn);
   }

@@ -387,6 +387,17 @@ export class SimWorld implements SimDispatcher {
     return canAccessLogs(this, principalArn, action, options);
   }
 
+  /**
+   * Resolves when no event delivery and no execution is under way. Each waits for the other: a
+   * delivery may start an execution (a Lambda target), and an execution's end is an event.
+   */
+  async settle(): Promise<void> {
+    do {
+      await this.events.drain();
+      await this.stepFunctions.idle();
+    } while (this.events.busy || this.stepFunctions.busy);
+  }
+
   /** Deterministic, JSON-serializable view of all state. */
   snapshot(): WorldSnapshot {
     return snapshotOf(this);

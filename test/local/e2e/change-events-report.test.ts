@@ -9,18 +9,12 @@ import { DEMO, startLocal, type Local } from '../harness';
 const MEMBER = DEMO.memberAccountIds[0];
 let local: Local;
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await local.world.events.drain();
-    await local.world.stepFunctions.idle();
-  }
-}
 
 beforeAll(async () => {
   local = await startLocal({ config: { driftResponse: 'report' } });
   const r = await local.run({ accountId: MEMBER }, `onboard-${MEMBER}`);
   if (r.status !== 'SUCCEEDED') throw new Error(`onboarding ended ${r.status}: ${r.error}`);
-  await settle();
+  await local.world.settle();
 });
 afterAll(() => local.stop());
 
@@ -31,7 +25,7 @@ it('a stopped trail: one report run names it, records DRIFTED, notifies, and wri
   await ct.send(new StopLoggingCommand({ Name: DEMO.trailName }));
   ct.destroy();
   local.world.resetCalls();
-  await settle();
+  await local.world.settle();
 
   const runs = local.world.stepFunctions.list().slice(runsFrom);
   expect(runs.map((x) => [x.name.endsWith('-event'), x.status, JSON.parse(x.input).mode])).toEqual([[true, 'SUCCEEDED', 'report']]);

@@ -57,13 +57,6 @@ async function as<C extends SdkClient, Cfg extends object>(Ctor: new (config: Cf
   }
 }
 
-/** Waits until no event delivery and no execution is pending (a run's end is an event too). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await local.world.events.drain();
-    await local.world.stepFunctions.idle();
-  }
-}
 
 /** The snapshot without what a repair cannot give back: nothing of it is left out today. */
 const snapshot = (): WorldSnapshot => local.world.snapshot();
@@ -105,7 +98,7 @@ beforeAll(async () => {
     await ct.send(new CreateTrailCommand({ Name: 'security-account-trail', S3BucketName: SECURITY_TRAIL_BUCKET, IsMultiRegionTrail: true }));
     await ct.send(new StartLoggingCommand({ Name: 'security-account-trail' }));
   });
-  await settle();
+  await local.world.settle();
 }, 60_000);
 afterAll(async () => {
   await local.stop();
@@ -263,12 +256,12 @@ describe.each(CASES)('$title', ({ runAccount, change, drift }) => {
 
   beforeAll(async () => {
     jest.setSystemTime(Date.now() + 120_000);
-    await settle();
+    await local.world.settle();
     before = snapshot();
     runsFrom = local.world.stepFunctions.list().length;
     notesFrom = local.world.events.invocations().length;
     await change();
-    await settle();
+    await local.world.settle();
   });
 
   it('is detected by its event: one reconcile run of the right account, which ends SUCCEEDED', () => {
@@ -300,7 +293,7 @@ describe.each(CASES)('$title, with its event lost', ({ runAccount, change, drift
 
   beforeAll(async () => {
     jest.setSystemTime(Date.now() + 120_000);
-    await settle();
+    await local.world.settle();
     before = snapshot();
     runsFrom = local.world.stepFunctions.list().length;
     // EventBridge delivers API-call events on a best-effort basis: these never arrive.
@@ -308,7 +301,7 @@ describe.each(CASES)('$title, with its event lost', ({ runAccount, change, drift
     await change();
     local.world.events.stopDropping();
     expect(local.world.events.dropped().length).toBeGreaterThan(0);
-    await settle();
+    await local.world.settle();
   });
 
   it('starts no run by event', () => {
@@ -318,7 +311,7 @@ describe.each(CASES)('$title, with its event lost', ({ runAccount, change, drift
   it('is found and repaired by the fleet reconcile; the world is as it was before the change', async () => {
     let result = (await local.sfn.invokeFunction('ReconcileFleet', { action: 'start' })) as { done?: boolean };
     for (let i = 0; i < 10 && !result.done; i++) result = (await local.sfn.invokeFunction('ReconcileFleet', { action: 'continue' })) as { done?: boolean };
-    await settle();
+    await local.world.settle();
     // The fleet runs every account at once. A shared change (the bucket policy, the key) is every account's
     // drift: each run that read it before the first repair names it, a later one finds it repaired.
     const shared = /^(bucketPolicy|keyPolicy|key):/.test(drift[0]);
