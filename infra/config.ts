@@ -8,9 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AccountIdSchema, FLEET_RECONCILE_DEFAULTS, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
+import { AccountIdSchema, FLEET_RECONCILE_DEFAULTS, FLEET_START_DEFAULTS, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
 import { FLEET_CONTINUE_EVERY_MINUTES } from '../handlers/start/fleet';
-import { ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME } from './names';
+import { ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME, SHARED_READER_ROLE_NAME } from './names';
 
 /** Name of the service control policy the ManagementEvents stack creates with `prevention`. */
 export const PREVENTION_POLICY_NAME = 'CloudTrailOnboarding-ProtectTrailAndSwitchRole';
@@ -218,6 +218,59 @@ const FleetReconcileSchema = z
   .default({ schedule: DEFAULT_FLEET_RECONCILE_SCHEDULE, ...FLEET_RECONCILE_DEFAULTS })
   .meta(doc('The fleet reconcile: a reconcile run of every ONBOARDED account on a schedule, catching the drift events miss (README "Fleet reconcile").'));
 
+const fleetStartRuntime = RuntimeConfigSchema.shape.fleetStart.unwrap().shape;
+
+/** Pacing of a fleet start (`onboard start --all`, the orchestrator's backfill: handlers/start/fleet.ts). */
+const FleetStartSchema = z
+  .strictObject({
+    maxConcurrent: fleetStartRuntime.maxConcurrent.meta(
+      doc('Onboardings open at once, at most, while a fleet start runs (`onboard start --all --max-concurrent` overrides it for one CLI run).'),
+    ),
+    maxStartsPerSecond: fleetStartRuntime.maxStartsPerSecond.meta(
+      doc('Onboardings a fleet start begins per second, at most (Step Functions throttles StartExecution well above this).'),
+    ),
+  })
+  .default({ ...FLEET_START_DEFAULTS })
+  .meta(doc('Pacing of a fleet start: onboarding the accounts that already exist (README "Fleet start").'));
+
+const scopeRuntime = RuntimeConfigSchema.shape.scope.unwrap().shape;
+
+/** Which accounts of the organization are onboarded (handlers/domain/scope.ts). */
+const ScopeSchema = z
+  .strictObject({
+    includeOus: scopeRuntime.includeOus.meta(
+      doc('Roots and OUs (`r-xxxx`, `ou-xxxx-yyyyyyyy`) whose accounts, at any depth, are onboarded; empty: the whole organization.'),
+    ),
+    excludeOus: scopeRuntime.excludeOus.meta(doc('OUs whose accounts, at any depth, are never onboarded (wins over `includeOus`).')),
+    excludeAccounts: scopeRuntime.excludeAccounts.meta(doc('Accounts never onboarded, wherever they are.')),
+  })
+  .default({ includeOus: [], excludeOus: [], excludeAccounts: [] })
+  .meta(
+    doc(
+      'With `organizationId`: which accounts the service onboards. An account-created, joined or moved event for an account outside is ' +
+        'recorded SKIPPED with the reason (no alarm); a direct request for one is rejected (AccountOutOfScope). The default is the whole organization.',
+    ),
+  );
+
+const readerAccessRuntime = RuntimeConfigSchema.shape.readerAccess.unwrap().shape;
+
+/** How member accounts read their own logs (handlers/domain/roles.ts). */
+const ReaderAccessSchema = z
+  .strictObject({
+    mode: readerAccessRuntime.mode.meta(
+      doc(
+        '`per-account`: a role `<readerRoleNamePrefix><accountId>` per account in the log-archive account (IAM allows 1,000 roles per account ' +
+          `by default, at most 5,000). \`shared\` (needs \`organizationId\`): one role, \`${SHARED_READER_ROLE_NAME}\`, that each account of the organization ` +
+          'assumes with a session tag naming itself, and whose permissions reach only the tagged account\'s logs.',
+      ),
+    ),
+    removePerAccountRoles: readerAccessRuntime.removePerAccountRoles.meta(
+      doc('With `shared`: delete an account\'s per-account reader role once its access through the shared role is confirmed (otherwise it is left, unmanaged).'),
+    ),
+  })
+  .default({ mode: 'per-account', removePerAccountRoles: false })
+  .meta(doc('How member accounts read their own logs (README "Reader access").'));
+
 /** The deployment configuration as written (a JSON file; see config/onboarding.sample.json). */
 export const AppConfigSchema = z
   .strictObject({
@@ -280,6 +333,9 @@ export const AppConfigSchema = z
       ),
     ),
     fleetReconcile: FleetReconcileSchema,
+    fleetStart: FleetStartSchema,
+    scope: ScopeSchema,
+    readerAccess: ReaderAccessSchema,
     operatorPrincipalArns: z
       .array(IamPrincipalArnSchema)
       .optional()
@@ -542,6 +598,28 @@ function crossKeyProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>)
     }
   }
 
+  const { includeOus, excludeOus, excludeAccounts } = cfg.scope;
+  if (!cfg.organizationId && (includeOus.length || excludeOus.length || excludeAccounts.length)) {
+    problems.push(`scope: OUs and exclusions are read in AWS Organizations, and organizationId is not set (received ${JSON.stringify(cfg.scope)})`);
+  }
+  for (const [key, ids] of [['includeOus', includeOus], ['excludeOus', excludeOus], ['excludeAccounts', excludeAccounts]] as const) {
+    const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (twice.length) problems.push(`scope.${key}: names ${[...new Set(twice)].join(', ')} more than once`);
+  }
+  const both = includeOus.filter((id) => excludeOus.includes(id));
+  if (both.length) problems.push(`scope.excludeOus: ${both.join(', ')} is also in scope.includeOus; name it in one of them`);
+  const rootExcluded = excludeOus.filter((id) => id.startsWith('r-'));
+  if (rootExcluded.length) problems.push(`scope.excludeOus: excluding the root ${rootExcluded.join(', ')} excludes every account; name OUs`);
+  if (cfg.readerAccess.mode === 'shared' && !cfg.organizationId) {
+    problems.push(
+      'readerAccess.mode: "shared" trusts the accounts of the organization (aws:PrincipalOrgID), and organizationId is not set; ' +
+        'use "per-account" without Organizations',
+    );
+  }
+  if (cfg.readerAccess.removePerAccountRoles && cfg.readerAccess.mode !== 'shared') {
+    problems.push('readerAccess.removePerAccountRoles: only with readerAccess.mode "shared" (the per-account roles are the access otherwise)');
+  }
+
   if (cfg.logArchiveAccessRoleName.startsWith(cfg.readerRoleNamePrefix)) {
     problems.push(
       `logArchiveAccessRoleName: must not start with readerRoleNamePrefix ${JSON.stringify(cfg.readerRoleNamePrefix)}, ` +
@@ -581,6 +659,11 @@ export function onboardingBusArn(cfg: Pick<AppConfig, 'homeRegion' | 'management
 /** ARN of the reader roles' permissions boundary (LogArchive stack). */
 export function readerRoleBoundaryArn(cfg: Pick<AppConfig, 'logArchiveAccountId'>): string {
   return `arn:${PARTITION}:iam::${cfg.logArchiveAccountId}:policy/${READER_BOUNDARY_POLICY_NAME}`;
+}
+
+/** ARN of the shared reader role (LogArchive stack, `readerAccess.mode` `shared`). */
+export function sharedReaderRoleArn(cfg: Pick<AppConfig, 'logArchiveAccountId'>): string {
+  return `arn:${PARTITION}:iam::${cfg.logArchiveAccountId}:role/${SHARED_READER_ROLE_NAME}`;
 }
 
 /** ARN of the operators' read-only role in the log-archive account (LogArchive stack). */
@@ -668,5 +751,9 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     policyBatchWindowMs: cfg.policyBatchWindowMs,
     driftResponse: cfg.driftResponse,
     fleetReconcile: { maxConcurrent: cfg.fleetReconcile.maxConcurrent, maxStartsPerSecond: cfg.fleetReconcile.maxStartsPerSecond },
+    fleetStart: { ...cfg.fleetStart },
+    scope: { includeOus: [...cfg.scope.includeOus], excludeOus: [...cfg.scope.excludeOus], excludeAccounts: [...cfg.scope.excludeAccounts] },
+    readerAccess: { ...cfg.readerAccess },
+    ...(cfg.readerAccess.mode === 'shared' ? { sharedReaderRoleArn: sharedReaderRoleArn(cfg) } : {}),
   };
 }

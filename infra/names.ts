@@ -50,6 +50,12 @@ export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
 /** The permissions boundary of every reader role (a managed policy of the LogArchive stack). */
 export const READER_BOUNDARY_POLICY_NAME = `${ROLE_NAME_PREFIX}ReaderBoundary`;
 
+/**
+ * The shared reader role of the LogArchive stack (`readerAccess.mode` `shared`): one role for every
+ * organization account, each reaching only its own logs through its session tag.
+ */
+export const SHARED_READER_ROLE_NAME = `${ROLE_NAME_PREFIX}LogReader`;
+
 /** The read-only role of the LogArchive stack that operators (`onboard plan`) read the shared policies through. */
 export const OPERATOR_READ_ROLE_NAME = `${ROLE_NAME_PREFIX}OperatorRead`;
 

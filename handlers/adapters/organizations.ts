@@ -3,7 +3,14 @@
  * `Account.Status` is being retired; only `Account.State` is read.
  * https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html
  */
-import { DescribeAccountCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
+import {
+  DescribeAccountCommand,
+  ListParentsCommand,
+  type OrganizationsClient,
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
+  paginateListRoots,
+} from '@aws-sdk/client-organizations';
 import { ConfigurationError } from '../shared/errors';
 import { type AwsCall, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 import type { OrgAccount } from './types';
@@ -38,4 +45,90 @@ export async function describeAccount(client: OrganizationsClient, accountId: st
     // State is always present in current responses; 'UNKNOWN' is never ACTIVE, so it fails safe.
     state: account.State ?? 'UNKNOWN',
   };
+}
+
+/**
+ * The account's parents, root first (`['r-ab12', 'ou-ab12-aaaaaaaa', 'ou-ab12-bbbbbbbb']`): ListParents
+ * from the account up to the root, one call per level (an account or OU has exactly one parent).
+ * `null` when the organization does not know the account.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListParents.html
+ */
+export async function accountPath(client: OrganizationsClient, accountId: string): Promise<string[] | null> {
+  const path: string[] = [];
+  let child = accountId;
+  // The OU tree is at most five OUs deep under the root (Organizations quotas), so six levels at most.
+  // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+  for (let depth = 0; depth < 7; depth++) {
+    const call: AwsCall = { service: 'Organizations', operation: 'ListParents', target: child };
+    let parents;
+    try {
+      parents = (await client.send(new ListParentsCommand({ ChildId: child }))).Parents ?? [];
+    } catch (e) {
+      if (child === accountId && (isAwsError(e, 'ChildNotFoundException') || isAwsError(e, 'AccountNotFoundException'))) return null;
+      throw toOnboardingError(e, call);
+    }
+    const parent = parents[0];
+    if (!parent?.Id) return null;
+    path.unshift(parent.Id);
+    if (parent.Type === 'ROOT') return path;
+    child = parent.Id;
+  }
+  throw new ConfigurationError(`Organizations returned a parent chain deeper than AWS allows for account ${accountId}: ${path.join(' / ')}`);
+}
+
+/** An account of the organization, with its place in the OU tree. */
+export interface OrganizationMember {
+  readonly id: string;
+  readonly name?: string;
+  readonly state: string;
+  /** Parents, root first. */
+  readonly path: readonly string[];
+}
+
+/**
+ * Every account of the organization with its OU path, by walking the tree from the roots
+ * (ListRoots, then per parent ListOrganizationalUnitsForParent and ListAccountsForParent, every page):
+ * two paginated calls per OU instead of one ListParents chain per account, which matters at thousands
+ * of accounts under Organizations' request-rate limits. `under` limits the walk to those roots or OUs
+ * (their whole subtrees); the path is always from the root.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html
+ */
+export async function listOrganizationMembers(client: OrganizationsClient, under?: readonly string[]): Promise<OrganizationMember[]> {
+  const roots = await collect(paginateListRoots({ client }, {}), (p) => p.Roots ?? [], { service: 'Organizations', operation: 'ListRoots' });
+  const members = new Map<string, OrganizationMember>();
+  const wanted = under && under.length ? new Set(under) : undefined;
+  const visit = async (parentId: string, pathToHere: string[], inside: boolean): Promise<void> => {
+    const path = [...pathToHere, parentId];
+    const here = inside || !wanted || wanted.has(parentId);
+    if (here) {
+      const accounts = await collect(paginateListAccountsForParent({ client }, { ParentId: parentId }), (p) => p.Accounts ?? [], {
+        service: 'Organizations',
+        operation: 'ListAccountsForParent',
+        target: parentId,
+      });
+      for (const a of accounts) {
+        if (!a.Id) continue;
+        members.set(a.Id, { id: a.Id, ...(a.Name !== undefined ? { name: a.Name } : {}), state: a.State ?? 'UNKNOWN', path });
+      }
+    }
+    const ous = await collect(paginateListOrganizationalUnitsForParent({ client }, { ParentId: parentId }), (p) => p.OrganizationalUnits ?? [], {
+      service: 'Organizations',
+      operation: 'ListOrganizationalUnitsForParent',
+      target: parentId,
+    });
+    for (const ou of ous) if (ou.Id) await visit(ou.Id, path, here);
+  };
+  for (const root of roots) if (root.Id) await visit(root.Id, [], false);
+  return [...members.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Every item of every page, with the adapters' error mapping. */
+async function collect<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[], call: AwsCall): Promise<T[]> {
+  const out: T[] = [];
+  try {
+    for await (const page of pages) out.push(...items(page));
+  } catch (e) {
+    throw toOnboardingError(e, call);
+  }
+  return out;
 }

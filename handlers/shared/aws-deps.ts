@@ -18,7 +18,7 @@ import { EventRulesAdapter } from '../adapters/events';
 import { IamAdapter } from '../adapters/iam';
 import { KeyPolicyAdapter } from '../adapters/kms';
 import { LeaseLock } from '../adapters/lease-lock';
-import { describeAccount } from '../adapters/organizations';
+import { accountPath, describeAccount } from '../adapters/organizations';
 import { BucketPolicyAdapter } from '../adapters/s3';
 import { StatusStore } from '../adapters/status-store';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
@@ -102,6 +102,7 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
     resolveKeyArn,
     lock,
     describeAccount: (accountId) => describeAccount(organizations, accountId),
+    accountPath: (accountId) => accountPath(organizations, accountId),
     memberRoles: async (accountId) => new IamAdapter(withCreds(IAMClient, await member(accountId))),
     memberTrails: async (accountId) => new TrailAdapter(withCreds(CloudTrailClient, await member(accountId))),
     memberChangeRules: async (accountId, r) => new EventRulesAdapter(withCreds(EventBridgeClient, await member(accountId), r)),

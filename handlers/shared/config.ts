@@ -34,6 +34,67 @@ export const FleetReconcileRuntimeSchema = z.strictObject({
 /** Validated fleet pacing. */
 export type FleetReconcileRuntime = z.infer<typeof FleetReconcileRuntimeSchema>;
 
+/** Defaults of the fleet start's pacing (`onboard start --all`, the orchestrator's backfill). */
+export const FLEET_START_DEFAULTS = { maxConcurrent: 20, maxStartsPerSecond: 2 } as const;
+
+/**
+ * Pacing of a fleet start: the onboardings of many existing accounts (`onboard start --all`, the
+ * orchestrator's backfill). Same bounds as the fleet reconcile's; a fresh onboarding writes both shared
+ * policies, which the lease serializes and coalesces, so more open runs mostly wait for the lease.
+ */
+export const FleetStartRuntimeSchema = z.strictObject({
+  maxConcurrent: z.number().int().min(1).max(1000).default(FLEET_START_DEFAULTS.maxConcurrent),
+  maxStartsPerSecond: z.number().min(0.01).max(50).default(FLEET_START_DEFAULTS.maxStartsPerSecond),
+});
+/** Validated fleet-start pacing. */
+export type FleetStartRuntime = z.infer<typeof FleetStartRuntimeSchema>;
+
+/**
+ * An Organizations root id (`r-` + 4-32 lower-case letters or digits) or OU id
+ * (`ou-` + 4-32 of the root's characters + `-` + 8-32 lower-case letters or digits).
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html
+ */
+export const OU_OR_ROOT_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
+const OuOrRootIdSchema = z.string().regex(OU_OR_ROOT_ID, 'must be an Organizations root id (r-xxxx) or OU id (ou-xxxx-yyyyyyyy)');
+
+/**
+ * Which accounts of the organization the service onboards: those under one of `includeOus` (a root
+ * or OU id; empty: the whole organization), not under one of `excludeOus`, and not in
+ * `excludeAccounts`. "Under" is the account's whole parent path, so an OU nested in an excluded one
+ * is excluded too (handlers/domain/scope.ts).
+ */
+export const ScopeRuntimeSchema = z.strictObject({
+  includeOus: z.array(OuOrRootIdSchema).default([]),
+  excludeOus: z.array(OuOrRootIdSchema).default([]),
+  excludeAccounts: z.array(AccountIdSchema).default([]),
+});
+/** Validated scope. */
+export type ScopeRuntime = z.infer<typeof ScopeRuntimeSchema>;
+/** The whole organization. */
+export const SCOPE_DEFAULTS: ScopeRuntime = { includeOus: [], excludeOus: [], excludeAccounts: [] };
+
+/** How member accounts read their own logs: one role per account, or one role the organization shares. */
+export const READER_ACCESS_MODES = ['per-account', 'shared'] as const;
+/** One of {@link READER_ACCESS_MODES}. */
+export type ReaderAccessMode = (typeof READER_ACCESS_MODES)[number];
+
+/**
+ * Reader access. `per-account`: a role `<readerRoleNamePrefix><accountId>` per account in the
+ * log-archive account (IAM's role quota bounds the fleet). `shared` (needs `organizationId`): one
+ * role of the LogArchive stack that every organization account assumes with a session tag naming
+ * itself, its permissions scoped by that tag (handlers/domain/roles.ts). `removePerAccountRoles`:
+ * in `shared` mode, delete an account's per-account role once the shared role is confirmed (else
+ * it is left as it is, no longer managed).
+ */
+export const ReaderAccessRuntimeSchema = z.strictObject({
+  mode: z.enum(READER_ACCESS_MODES).default('per-account'),
+  removePerAccountRoles: z.boolean().default(false),
+});
+/** Validated reader access. */
+export type ReaderAccessRuntime = z.infer<typeof ReaderAccessRuntimeSchema>;
+/** Per-account roles, none removed. */
+export const READER_ACCESS_DEFAULTS: ReaderAccessRuntime = { mode: 'per-account', removePerAccountRoles: false };
+
 /** The configuration model of the steps. Defaults are documented on each key. */
 export const RuntimeConfigSchema = z.strictObject({
   /** AWS partition of every ARN. Default `aws`. */
@@ -111,6 +172,14 @@ export const RuntimeConfigSchema = z.strictObject({
   driftResponse: z.enum(DRIFT_RESPONSES).default('repair'),
   /** Pacing of the fleet reconcile (handlers/start/fleet.ts). */
   fleetReconcile: FleetReconcileRuntimeSchema.default(FLEET_RECONCILE_DEFAULTS),
+  /** Pacing of a fleet start (onboarding many existing accounts). */
+  fleetStart: FleetStartRuntimeSchema.default(FLEET_START_DEFAULTS),
+  /** Which accounts of the organization are onboarded (only with `organizationId`). Default: all. */
+  scope: ScopeRuntimeSchema.default(SCOPE_DEFAULTS),
+  /** How accounts read their own logs. Default: a role per account. */
+  readerAccess: ReaderAccessRuntimeSchema.default(READER_ACCESS_DEFAULTS),
+  /** ARN of the shared reader role (LogArchive stack), with `readerAccess.mode` `shared`. */
+  sharedReaderRoleArn: ArnSchema.optional(),
 });
 
 /** Validated runtime configuration. */

@@ -55,6 +55,12 @@ export class AccountNotActive extends OnboardingError {
   readonly kind = ErrorKind.Validation;
 }
 
+/** The account is outside the configured scope (`scope.includeOus`, `excludeOus`, `excludeAccounts`). */
+export class AccountOutOfScope extends OnboardingError {
+  override readonly name = 'AccountOutOfScope' as const;
+  readonly kind = ErrorKind.Validation;
+}
+
 /** The management or log-archive account, and the configuration does not allow onboarding it. */
 export class AccountNotAllowed extends OnboardingError {
   override readonly name = 'AccountNotAllowed' as const;
@@ -248,6 +254,7 @@ export const VALIDATION_ERRORS = [
   'AccountNotFound',
   'AccountNotActive',
   'AccountNotAllowed',
+  'AccountOutOfScope',
 ] as const;
 
 /**

@@ -88,6 +88,8 @@ export async function resolvedConfig(deps: StepDeps): Promise<RuntimeConfig> {
 export interface StepDeps {
   readonly config: RuntimeConfig;
   describeAccount(accountId: string): Promise<OrgAccount | null>;
+  /** The account's OU path in Organizations, root first; null when the organization does not know it. */
+  accountPath(accountId: string): Promise<string[] | null>;
   memberRoles(accountId: string): Promise<RolePort>;
   memberTrails(accountId: string): Promise<TrailPort>;
   /** The member account's rules in `region` (through the member-access role). */

@@ -1,5 +1,6 @@
 /** Step 0: reject what must not be onboarded before anything is written. */
 import { checkEligibility, parseOnboardingRequest } from '../domain/request';
+import { checkScope, scopeNeedsPath } from '../domain/scope';
 import type { RunMode } from '../domain/drift';
 import type { StepDeps } from './deps';
 
@@ -15,12 +16,17 @@ export interface ValidatedRequest {
 
 /**
  * Validates the raw execution input (shape, id, organization membership and state, management or
- * log-archive account) and marks the account IN_PROGRESS (unless it is already ONBOARDED).
+ * log-archive account, the configured scope) and marks the account IN_PROGRESS (unless it is already ONBOARDED).
  */
 export async function validateRequest(deps: StepDeps, request: unknown, executionArn: string): Promise<ValidatedRequest> {
   const { accountId, mode, notBefore } = parseOnboardingRequest(request);
   const orgAccount = deps.config.organizationId ? await deps.describeAccount(accountId) : undefined;
   checkEligibility(accountId, deps.config, orgAccount);
+  // The scope, once the account is known to be an ACTIVE member: its OU path only when a rule names OUs.
+  if (deps.config.organizationId) {
+    const path = scopeNeedsPath(deps.config.scope) ? ((await deps.accountPath(accountId)) ?? undefined) : undefined;
+    checkScope(accountId, deps.config.scope, path ?? (scopeNeedsPath(deps.config.scope) ? [] : undefined));
+  }
   // A verification changes nothing, the account's status included.
   if (mode === 'apply') await deps.status.markInProgress(accountId, executionArn);
   return { accountId, executionArn, mode, notBefore: notBefore ?? null };

@@ -273,7 +273,7 @@ export const BASE_CONFIG: RuntimeConfigInput = {
 };
 
 /** A whole fake world of ports. */
-export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAccount[] = []) {
+export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAccount[] = [], paths: Record<string, string[]> = {}) {
   const writes: WriteLog = [];
   const sleeps: number[] = [];
   const config: RuntimeConfig = parseRuntimeConfig({ ...BASE_CONFIG, ...overrides });
@@ -295,6 +295,7 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
     status,
     lock,
     describeAccount: async (id) => org.find((a) => a.id === id) ?? null,
+    accountPath: async (id) => paths[id] ?? (org.some((a) => a.id === id) ? ['r-ab12'] : null),
     memberRoles: async (a) => rolesOf(a),
     memberTrails: async (a) => trailsOf(a),
     memberChangeRules: async (a, region) => rulesOf(a, region),
