@@ -15,6 +15,9 @@ import { TABLE_KEY, tableError } from './status-table';
 /** Key of the fleet reconcile's item. */
 export const FLEET_SWEEP_KEY = 'FLEET#reconcile';
 
+/** Key of the backfill's item: the fleet start the orchestrator runs (handlers/start/fleet-start.ts). */
+export const FLEET_BACKFILL_KEY = 'FLEET#backfill';
+
 /** One sweep over the ONBOARDED accounts, as recorded between invocations. */
 export interface FleetSweep {
   /** When the sweep began (ISO-8601); it names the sweep. */
@@ -36,17 +39,19 @@ export interface FleetSweep {
 /** What `acquire` answers. */
 export type SweepLease = { readonly acquired: true; readonly sweep?: FleetSweep } | { readonly acquired: false };
 
-/** Reads and writes the `FLEET#reconcile` item. */
+/** Reads and writes one sweep's item: `FLEET#reconcile` (default) or `FLEET#backfill`. */
 export class FleetSweepStore {
   /**
    * @param doc a DynamoDBDocumentClient with `removeUndefinedValues`.
    * @param tableName the configured `tableName`.
    * @param now the clock that decides lease expiry (epoch ms from it are stored).
+   * @param key the sweep's item.
    */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly key: string = FLEET_SWEEP_KEY,
   ) {}
 
   /**
@@ -60,7 +65,7 @@ export class FleetSweepStore {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { [TABLE_KEY]: FLEET_SWEEP_KEY },
+          Key: { [TABLE_KEY]: this.key },
           UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now OR leaseOwner = :owner',
           ExpressionAttributeValues: { ':owner': owner, ':expires': now + leaseMs, ':now': now },
@@ -90,7 +95,7 @@ export class FleetSweepStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { [TABLE_KEY]: FLEET_SWEEP_KEY },
+          Key: { [TABLE_KEY]: this.key },
           UpdateExpression: expression,
           ConditionExpression: 'leaseOwner = :owner',
           ExpressionAttributeValues: { ':owner': owner, ...(sweep ? { ':sweep': { ...sweep, open: [...sweep.open] } } : {}) },
@@ -104,7 +109,7 @@ export class FleetSweepStore {
   }
 
   private call(): AwsCall {
-    return { service: 'DynamoDB', operation: 'UpdateItem', target: `${this.tableName}/${FLEET_SWEEP_KEY}` };
+    return { service: 'DynamoDB', operation: 'UpdateItem', target: `${this.tableName}/${this.key}` };
   }
 }
 

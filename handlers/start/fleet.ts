@@ -181,7 +181,7 @@ export interface FleetOptions {
 }
 
 /** Why an invocation stopped before the sweep was done. */
-export type FleetStop = 'deadline' | 'throttled' | 'leaseLost';
+export type FleetStop = 'deadline' | 'throttled' | 'leaseLost' | 'aborted';
 
 /** What an invocation did. */
 export type FleetResult =
@@ -220,7 +220,7 @@ export async function reconcileFleet(deps: FleetDeps, opts: FleetOptions): Promi
     const decision = decideSweep(sweep, opts.trigger, opts.mode, deps.now());
     if (decision.action === 'idle') return { outcome: 'idle', reason: decision.reason };
     sweep = decision.sweep;
-    const run = new SweepRun(deps, opts, sweep);
+    const run = new SweepRun(deps, opts, sweep, reconcileWork(deps, sweep.mode));
     const result = await run.go(decision.action === 'begin');
     sweep = run.sweep;
     return result;
@@ -235,8 +235,67 @@ export async function reconcileFleet(deps: FleetDeps, opts: FleetOptions): Promi
   }
 }
 
-/** The state of one invocation's work on a sweep. */
-class SweepRun {
+/** What one start of a sweep did. */
+export interface SweepStart {
+  /** The execution started, or found under the same name. */
+  readonly executionArn?: string;
+  /** True when it counts as started in the sweep (else skipped). */
+  readonly started: boolean;
+  /** True when it may still be open and is this sweep's own (counted against the cap until it closes). */
+  readonly open: boolean;
+}
+
+/**
+ * What a sweep works through: its accounts, how one is started, and which executions count against
+ * `maxConcurrent`. The fleet reconcile (below) and the fleet start (./fleet-start.ts) are two of these
+ * run by one engine, {@link SweepRun}.
+ */
+export interface SweepWork {
+  /** Every account the sweep covers (any order, duplicates allowed); those after `after` are started. */
+  accounts(): Promise<readonly string[]>;
+  /**
+   * Starts one account's run. Throws a Retryable error (throttling) to be retried with back-off, a
+   * Validation error to pass the account over; anything else stops the invocation.
+   */
+  start(accountId: string): Promise<SweepStart>;
+  /** Prefix of the execution names that count as open runs (ListExecutions RUNNING). */
+  readonly openPrefix: string;
+  /** Called after each account (for progress); never throws. */
+  readonly onAccount?: (accountId: string, outcome: SweepStart | { readonly skipped: true; readonly error: unknown }) => void;
+}
+
+/** The reconcile sweep: every ONBOARDED account, a reconcile run each. */
+function reconcileWork(deps: FleetDeps, mode: RunMode): SweepWork {
+  return {
+    openPrefix: RECONCILE_NAME_PREFIX,
+    accounts: async () => (await deps.accounts.listAccounts({ status: 'ONBOARDED' })).map((a) => a.accountId),
+    start: async (accountId) => {
+      const started = await startReconcile(deps.start, accountId, mode, deps.now());
+      // A name taken by a closed run: this minute's run of the account has already finished.
+      return { executionArn: started.executionArn, started: true, open: !started.alreadyStarted };
+    },
+  };
+}
+
+/** What the sweep engine uses: a subset of {@link FleetDeps}. */
+export type SweepEngineDeps = Pick<FleetDeps, 'running' | 'now' | 'sleep'> & {
+  readonly start: { readonly executions: Pick<FleetDeps['start']['executions'], 'describeExecution'> };
+  readonly sweeps: Pick<SweepPort, 'save'>;
+};
+
+/** The limits and stop conditions of one engine run. */
+export interface SweepRunOptions {
+  readonly limits: FleetReconcileRuntime;
+  /** Who holds the lease (progress is saved under it). */
+  readonly owner: string;
+  /** Epoch ms after which nothing is started. */
+  readonly deadline: number;
+  /** Once set, nothing more is started (`stoppedBy: 'aborted'`): Ctrl-C in the CLI. */
+  readonly signal?: { readonly aborted: boolean };
+}
+
+/** The state of one invocation's work on a sweep: the engine of every fleet sweep. */
+export class SweepRun {
   sweep: FleetSweep;
   /** The sweep's runs that may still be open. */
   private own: string[];
@@ -248,20 +307,17 @@ class SweepRun {
   private readonly skipped: string[] = [];
 
   constructor(
-    private readonly deps: FleetDeps,
-    private readonly opts: FleetOptions,
+    private readonly deps: SweepEngineDeps,
+    private readonly opts: SweepRunOptions,
     sweep: FleetSweep,
+    private readonly work: SweepWork,
   ) {
     this.sweep = sweep;
     this.own = [...sweep.open];
   }
 
   async go(began: boolean): Promise<FleetResult> {
-    const accounts = await this.deps.accounts.listAccounts({ status: 'ONBOARDED' });
-    const pending = pendingAccounts(
-      accounts.map((a) => a.accountId),
-      this.sweep.after,
-    );
+    const pending = pendingAccounts(await this.work.accounts(), this.sweep.after);
     let handled = 0;
     let stoppedBy: FleetStop | undefined;
     for (const accountId of pending) {
@@ -295,29 +351,37 @@ class SweepRun {
 
   /** Starts one account's run within the limits; returns why the invocation must stop, if it must. */
   private async startOne(accountId: string): Promise<FleetStop | undefined> {
-    if (!(await this.waitForSlot())) return 'deadline';
+    if (this.opts.signal?.aborted) return 'aborted';
+    const slot = await this.waitForSlot();
+    if (slot) return slot;
     const delay = startDelayMs(this.lastStart, this.nowMs(), this.opts.limits.maxStartsPerSecond);
     if (delay > 0) {
       if (this.nowMs() + delay > this.opts.deadline) return 'deadline';
       await this.deps.sleep(delay);
+      if (this.opts.signal?.aborted) return 'aborted';
     }
     for (let attempt = 1; ; attempt++) {
       this.lastStart = this.nowMs();
       try {
-        const started = await startReconcile(this.deps.start, accountId, this.sweep.mode, this.deps.now());
-        this.executionArns.push(started.executionArn);
-        // A name taken by a closed run: this minute's run of the account has already finished.
-        if (!started.alreadyStarted) {
+        const started = await this.work.start(accountId);
+        if (started.executionArn) this.executionArns.push(started.executionArn);
+        if (started.open && started.executionArn) {
           this.own.push(started.executionArn);
           this.open = (this.open ?? 0) + 1;
         }
-        this.sweep = { ...this.sweep, started: this.sweep.started + 1 };
+        if (started.started) this.sweep = { ...this.sweep, started: this.sweep.started + 1 };
+        else {
+          this.skipped.push(accountId);
+          this.sweep = { ...this.sweep, skipped: this.sweep.skipped + 1 };
+        }
+        this.work.onAccount?.(accountId, started);
         return undefined;
       } catch (e) {
         if (isOnboardingError(e) && e.kind === ErrorKind.Validation) {
-          // An item whose id Step Functions would not take: nothing to reconcile, and no reason to stop.
+          // An id Step Functions would not take: nothing to run, and no reason to stop.
           this.skipped.push(accountId);
           this.sweep = { ...this.sweep, skipped: this.sweep.skipped + 1 };
+          this.work.onAccount?.(accountId, { skipped: true, error: e });
           return undefined;
         }
         if (!(isOnboardingError(e) && e.kind === ErrorKind.Retryable)) throw e;
@@ -330,23 +394,25 @@ class SweepRun {
 
   /**
    * Waits until fewer than `maxConcurrent` reconcile runs are open, counting again every
-   * {@link SLOT_POLL_MS} while the cap is reached. False when the deadline comes first.
+   * {@link SLOT_POLL_MS} while the cap is reached. Why it must stop instead, when the deadline (or an
+   * abort) comes first.
    */
-  private async waitForSlot(): Promise<boolean> {
+  private async waitForSlot(): Promise<FleetStop | undefined> {
     const max = this.opts.limits.maxConcurrent;
     for (;;) {
-      if (this.nowMs() >= this.opts.deadline) return false;
-      if (this.open !== undefined && this.open < max) return true;
+      if (this.nowMs() >= this.opts.deadline) return 'deadline';
+      if (this.opts.signal?.aborted) return 'aborted';
+      if (this.open !== undefined && this.open < max) return undefined;
       this.open = await this.countOpen();
-      if (this.open < max) return true;
-      if (this.nowMs() + SLOT_POLL_MS > this.opts.deadline) return false;
+      if (this.open < max) return undefined;
+      if (this.nowMs() + SLOT_POLL_MS > this.opts.deadline) return 'deadline';
       await this.deps.sleep(SLOT_POLL_MS);
     }
   }
 
-  /** Open reconcile runs: those listed RUNNING, and the sweep's own that DescribeExecution finds RUNNING. */
+  /** Open runs: those listed RUNNING under the work's prefix, and the sweep's own that DescribeExecution finds RUNNING. */
   private async countOpen(): Promise<number> {
-    const listed = (await this.deps.running.listRunningExecutionsByPrefix(RECONCILE_NAME_PREFIX)).map((x) => x.executionArn);
+    const listed = (await this.deps.running.listRunningExecutionsByPrefix(this.work.openPrefix)).map((x) => x.executionArn);
     const listedSet = new Set(listed);
     const still: string[] = [];
     for (const arn of this.own) {
