@@ -7,6 +7,7 @@
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
+  DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
   GetRoleCommand,
@@ -79,7 +80,7 @@ export class IamAdapter {
    * The role with all its policies and tags, or `undefined` when it does not exist. A role deleted
    * while being read -> `ConcurrentModification` (the retry reads a consistent state).
    */
-  async getRole(roleName: string): Promise<ObservedRole | undefined> {
+  async getRole(roleName: string, options: { readonly tagsFromGetRole?: boolean } = {}): Promise<ObservedRole | undefined> {
     let role;
     try {
       role = (await this.client.send(new GetRoleCommand({ RoleName: roleName }))).Role;
@@ -114,11 +115,16 @@ export class IamAdapter {
     }
 
     const tags: Tag[] = [];
-    await this.read('ListRoleTags', roleName, async () => {
-      for await (const page of paginateListRoleTags({ client: this.client }, { RoleName: roleName })) {
-        for (const t of page.Tags ?? []) tags.push({ Key: t.Key ?? '', Value: t.Value ?? '' });
-      }
-    });
+    if (options.tagsFromGetRole) {
+      // GetRole returns the role's tags (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html).
+      for (const t of role.Tags ?? []) tags.push({ Key: t.Key ?? '', Value: t.Value ?? '' });
+    } else {
+      await this.read('ListRoleTags', roleName, async () => {
+        for await (const page of paginateListRoleTags({ client: this.client }, { RoleName: roleName })) {
+          for (const t of page.Tags ?? []) tags.push({ Key: t.Key ?? '', Value: t.Value ?? '' });
+        }
+      });
+    }
 
     return {
       arn: role.Arn,
@@ -232,6 +238,25 @@ export class IamAdapter {
       await this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
     } catch (e) {
       if (isAwsError(e, 'NoSuchEntity')) return;
+      throw iamWriteError(e, call);
+    }
+  }
+
+  /**
+   * Deletes the role (its inline policies deleted and managed policies detached first). Already gone
+   * (NoSuchEntity) counts as done; a policy still attached (DeleteConflict: added since it was read)
+   * -> `ConcurrentModification`, so the retry re-reads it.
+   * https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html
+   */
+  async deleteRole(roleName: string): Promise<void> {
+    const call: AwsCall = { service: 'IAM', operation: 'DeleteRole', target: roleName };
+    try {
+      await this.client.send(new DeleteRoleCommand({ RoleName: roleName }));
+    } catch (e) {
+      if (isAwsError(e, 'NoSuchEntity')) return;
+      if (isAwsError(e, 'DeleteConflict')) {
+        throw mapAwsError(ConcurrentModification, `${describeCall(call)}: the role got a policy since it was read; the retry re-reads it.`, e, call);
+      }
       throw iamWriteError(e, call);
     }
   }

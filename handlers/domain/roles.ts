@@ -240,3 +240,171 @@ export function assertRoleDocumentsWithinLimits(spec: RoleSpec): void {
     document: `inline policies of role ${spec.roleName}`,
   });
 }
+
+// ---------------------------------------------------------------- the shared reader role
+
+/**
+ * The session tag that names the account a shared reader session reads for. The trust policy lets an
+ * account set it only to itself (`${aws:PrincipalAccount}`); the permissions name the prefix and the
+ * trails through `${aws:PrincipalTag/<key>}`. IAM compares tag keys without regard to case when it
+ * stores them ("you cannot have separate Department and department tag keys"), but `aws:TagKeys`
+ * values are compared as written: the trust policy admits exactly this spelling and nothing else.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html
+ */
+export const SHARED_READER_SESSION_TAG = 'CloudTrailLogsAccount';
+
+/** `${aws:PrincipalTag/<SHARED_READER_SESSION_TAG>}`: the tagged account, resolved per request. */
+export const SHARED_READER_ACCOUNT_VARIABLE = `\${aws:PrincipalTag/${SHARED_READER_SESSION_TAG}}`;
+
+/** How the shared role's permissions name the central key. */
+export type SharedReaderKey =
+  /** By key ARN (an existing key by ARN, or the created key's ARN). */
+  | { readonly arn: string }
+  /**
+   * By alias (an existing key configured by alias ARN): every key of the log-archive account in the
+   * home region, narrowed by `kms:ResourceAliases`, as the boundary does; IAM names keys by key ARN only.
+   * https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
+   */
+  | { readonly accountKeysArn: string; readonly alias: string };
+
+/** What the shared role is built from (the LogArchive stack and the step pass the same values). */
+export interface SharedReaderInput {
+  readonly partition: string;
+  readonly organizationId: string;
+  readonly logArchiveAccountId: string;
+  readonly bucketName: string;
+  readonly logPrefix?: string;
+  readonly readerRoleBoundaryArn: string;
+  /** Name of the role (infra/names.ts SHARED_READER_ROLE_NAME). */
+  readonly roleName: string;
+  readonly key: SharedReaderKey;
+}
+
+/** Description of the shared reader role (the step compares it, so the stack and the step share it). */
+export const SHARED_READER_DESCRIPTION =
+  'Reads the CloudTrail logs of the account named by the session tag CloudTrailLogsAccount, which the trust policy lets ' +
+  'each organization account set only to itself. Deployed by the LogArchive stack; checked by cloudtrail-onboarding.';
+
+/**
+ * The shared reader role of `readerAccess.mode` `shared` (LogArchive stack): one role that every
+ * account of the organization may assume, each only for itself, instead of one role per account (IAM
+ * allows 1,000 roles per account by default, 5,000 at most, shared with everything else there:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ *
+ * Trust (one statement, `sts:AssumeRole` and `sts:TagSession`, Principal `*`, all conditions ANDed):
+ * - `StringEquals aws:PrincipalOrgID` = the organization: only its accounts' principals
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid).
+ *   Cross-account, the caller's own IAM policies must also allow `sts:AssumeRole` and `sts:TagSession`.
+ * - `StringNotEquals aws:PrincipalAccount` = the log-archive account: the role's own sessions live in
+ *   that account, so this also closes chaining from the shared role into itself; the log-archive
+ *   account reads its own logs with its own IAM policies (same account), never through this role.
+ * - `StringEquals aws:RequestTag/<key>` = `${aws:PrincipalAccount}`: the tag must be passed and name
+ *   the caller's own account (a missing tag fails StringEquals). Global condition keys may be used as
+ *   policy variables in condition values
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+ * - `ForAllValues:StringEquals aws:TagKeys` = [<key>]: no other session tag, and no other spelling of
+ *   this one (`aws:TagKeys` values are compared case-sensitively by StringEquals).
+ * - `Null aws:PrincipalTag/<key>` = true: the caller has no tag of that key at all -- not as an IAM
+ *   tag of its role or user, and not as a transitive session tag inherited from an earlier session of
+ *   a role chain (STS carries those into the new session, and a request cannot override them:
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_role-chaining).
+ *   Condition key names are case-insensitive, so this covers every spelling of the key. So the new
+ *   session's tag can only be the one the request passed, which names the caller's account.
+ * The management account is no exception: SCPs do not apply to it, but nothing here relies on an SCP;
+ * it too can only name itself.
+ *
+ * Permissions (inline policy `ReadOwnCloudTrailLogs`, as tight as the per-account role's with the
+ * account replaced by `${aws:PrincipalTag/<key>}`, which IAM resolves in Resource and Condition values;
+ * each statement also requires the tag to be present (`Null ... false`), so a session without it is
+ * denied whatever the variable would do). The boundary caps it at reading the logs, as for every
+ * reader role.
+ */
+export function desiredSharedReaderRole(input: SharedReaderInput): RoleSpec {
+  const p = input.partition;
+  const bucket = bucketArn(p, input.bucketName);
+  const prefix = logObjectPrefix(input.logPrefix, SHARED_READER_ACCOUNT_VARIABLE);
+  const tagged = { Null: { [`aws:PrincipalTag/${SHARED_READER_SESSION_TAG}`]: 'false' } };
+  const keyStatement = 'arn' in input.key
+    ? { Resource: input.key.arn, Condition: { ...tagged, StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(p, SHARED_READER_ACCOUNT_VARIABLE) } } }
+    : {
+        Resource: input.key.accountKeysArn,
+        Condition: {
+          ...tagged,
+          StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(p, SHARED_READER_ACCOUNT_VARIABLE) },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [input.key.alias] },
+        },
+      };
+  const policy: PolicyDocument = {
+    Version: POLICY_VERSION,
+    Statement: [
+      { Sid: 'ReadOwnLogFiles', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucket}/${prefix}*`, Condition: tagged },
+      {
+        Sid: 'ListOwnLogFiles',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucket,
+        Condition: { ...tagged, StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+      },
+      { Sid: 'DecryptOwnLogFiles', Effect: 'Allow', Action: 'kms:Decrypt', ...keyStatement },
+    ],
+  };
+  return {
+    roleName: input.roleName,
+    path: '/',
+    description: SHARED_READER_DESCRIPTION,
+    trustPolicy: {
+      Version: POLICY_VERSION,
+      Statement: [
+        {
+          Sid: 'OrganizationAccountsReadOwnLogs',
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Condition: {
+            StringEquals: {
+              'aws:PrincipalOrgID': input.organizationId,
+              [`aws:RequestTag/${SHARED_READER_SESSION_TAG}`]: '${aws:PrincipalAccount}',
+            },
+            StringNotEquals: { 'aws:PrincipalAccount': input.logArchiveAccountId },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [SHARED_READER_SESSION_TAG] },
+            Null: { [`aws:PrincipalTag/${SHARED_READER_SESSION_TAG}`]: 'true' },
+          },
+        },
+      ],
+    },
+    maxSessionDuration: READER_MAX_SESSION_SECONDS,
+    managedPolicyArns: [],
+    inlinePolicies: { [READER_POLICY_NAME]: policy },
+    tags: [{ ...OWNERSHIP_TAG }],
+    permissionsBoundaryArn: input.readerRoleBoundaryArn,
+  };
+}
+
+/** The name of a role from its ARN (`arn:aws:iam::1:role/a/Name` -> `Name`). */
+export function roleNameOfArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/**
+ * The shared role as the runtime configuration describes it (`readerAccess.mode` `shared`): a key
+ * configured by key ARN is named by it; a key configured by alias ARN is either the created key (the
+ * stack names it by key ARN: `resolvedKeyArn`) or an existing one (the stack names it by alias), so
+ * both candidates are returned and the observed role must match one.
+ */
+export function sharedReaderRoleCandidates(config: RuntimeConfig, resolvedKeyArn: string): RoleSpec[] {
+  if (!config.sharedReaderRoleArn || !config.organizationId) return [];
+  const base = {
+    partition: config.partition,
+    organizationId: config.organizationId,
+    logArchiveAccountId: config.logArchiveAccountId,
+    bucketName: config.bucketName,
+    ...(config.logPrefix ? { logPrefix: config.logPrefix } : {}),
+    readerRoleBoundaryArn: config.readerRoleBoundaryArn,
+    roleName: roleNameOfArn(config.sharedReaderRoleArn),
+  };
+  const byArn = desiredSharedReaderRole({ ...base, key: { arn: resolvedKeyArn } });
+  const alias = /^arn:[^:]+:kms:([^:]+):(\d{12}):(alias\/.+)$/.exec(config.keyArn);
+  if (!alias) return [byArn];
+  const accountKeysArn = `arn:${config.partition}:kms:${alias[1]}:${alias[2]}:key/*`;
+  return [byArn, desiredSharedReaderRole({ ...base, key: { accountKeysArn, alias: alias[3] } })];
+}

@@ -161,6 +161,16 @@ export class ReaderRoleConflict extends OnboardingError {
   readonly kind = ErrorKind.Terminal;
 }
 
+/**
+ * `readerAccess.mode` `shared`: the shared reader role of the LogArchive stack is missing, or its
+ * trust, permissions, boundary or settings are not what the stack deploys. The service never writes
+ * that role (the stack owns it): deploy the LogArchive stack again.
+ */
+export class SharedReaderRoleNotDeployed extends OnboardingError {
+  override readonly name = 'SharedReaderRoleNotDeployed' as const;
+  readonly kind = ErrorKind.Terminal;
+}
+
 /** A trail with the configured name exists in the member account and is not owned by this service. */
 export class TrailConflict extends OnboardingError {
   override readonly name = 'TrailConflict' as const;
@@ -247,7 +257,10 @@ export class ExecutionNameTaken extends OnboardingError {
 
 // ---------------------------------------------------------------- the lists the state machine uses
 
-/** Names of errors that reject a request at validation (no write is made, no status recorded). */
+/**
+ * Names of errors that reject a request at validation: nothing is written in AWS. A valid account id that
+ * is refused (AccountNotFound, AccountNotActive, AccountNotAllowed, AccountOutOfScope) is recorded REJECTED.
+ */
 export const VALIDATION_ERRORS = [
   'InvalidRequest',
   'InvalidAccountId',
@@ -280,6 +293,7 @@ export const TERMINAL_ERRORS = [
   'AccessDenied',
   'SwitchRoleConflict',
   'ReaderRoleConflict',
+  'SharedReaderRoleNotDeployed',
   'ChangeRuleConflict',
   'TrailConflict',
   'TrailLimitExceeded',

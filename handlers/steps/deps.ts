@@ -9,7 +9,14 @@ import type { RuntimeConfig } from '../shared/config';
 
 /** IAM operations on one account's roles. */
 export interface RolePort {
-  getRole(name: string): Promise<ObservedRole | undefined>;
+  /**
+   * The role with its policies and tags, or undefined. `tagsFromGetRole`: take the tags GetRole
+   * returns instead of paging ListRoleTags (for a role the caller may only read with GetRole and the
+   * policy listings: the shared reader role).
+   */
+  getRole(name: string, options?: { readonly tagsFromGetRole?: boolean }): Promise<ObservedRole | undefined>;
+  /** DeleteRole (its policies must be gone); a role already gone counts as deleted. */
+  deleteRole(name: string): Promise<void>;
   createRole(input: RoleInput): Promise<string>;
   updateAssumeRolePolicy(name: string, policyText: string): Promise<void>;
   updateRole(name: string, description: string, maxSessionDuration: number): Promise<void>;
@@ -62,6 +69,8 @@ export interface StatusPort {
   /** The account's status item (its status decides whether applied drift was a repair). */
   getAccount(accountId: string): Promise<{ status: string } | undefined>;
   markFailed(accountId: string, failure: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<void>;
+  /** Records a rejection at validation: REJECTED, or a notice on an ONBOARDED account (handlers/adapters/status-store.ts). */
+  markRejected(accountId: string, rejection: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<unknown>;
   members(): Promise<string[]>;
   addMember(accountId: string): Promise<void>;
 }

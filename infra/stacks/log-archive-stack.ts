@@ -21,12 +21,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount } from '../config';
+import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount, PARTITION, readerRoleBoundaryArn } from '../config';
 import { addSharedChangeRules } from '../change-forwarding';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
 import { OWNERSHIP } from '../../handlers/shared/config';
-import { OPERATOR_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, ROLE_NAME_PREFIX } from '../names';
+import { OPERATOR_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, ROLE_NAME_PREFIX, SHARED_READER_ROLE_NAME } from '../names';
+import { desiredSharedReaderRole, READER_POLICY_NAME, type SharedReaderKey } from '../../handlers/domain/roles';
 import { stepsUsingLogArchiveRole } from './orchestrator-stack';
 
 /**
@@ -72,6 +73,15 @@ const KEY_ADMIN_ACTIONS = [
 const READER_ROLE_READ_ACTIONS = ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoleTags'];
 
 /**
+ * What EnsureReaderRole reads of the shared reader role to verify it (`readerAccess.mode` `shared`):
+ * GetRole (trust, settings, boundary and tags) and its policies; nothing else, and no write.
+ */
+const SHARED_READER_ROLE_READ_ACTIONS = ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'];
+
+/** What removing a per-account reader role takes (`removePerAccountRoles`): its policies, then the role. */
+const READER_ROLE_DELETE_ACTIONS = ['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy'];
+
+/**
  * Why the buckets have no event notifications ([CT.S3.PR.4]): nothing in the service consumes object
  * events, and a bucket has one notification configuration, which a log consumer may need to own.
  */
@@ -95,6 +105,8 @@ export class LogArchiveStack extends Stack {
   public readonly accessRole: iam.Role;
   /** The read-only role operators assume (`onboard plan`). */
   public readonly operatorReadRole: iam.Role;
+  /** The shared reader role (`readerAccess.mode` `shared` only). */
+  public readonly sharedReaderRole?: iam.CfnRole;
 
   constructor(scope: Construct, id: string, props: LogArchiveStackProps) {
     super(scope, id, props);
@@ -257,6 +269,42 @@ export class LogArchiveStack extends Stack {
     const orchestrator = orchestratorAccount(cfg);
     const owned = { [`aws:ResourceTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue };
     const withBoundary = { 'iam:PermissionsBoundary': boundary.managedPolicyArn };
+    // ---- readerAccess.mode shared: one reader role for the whole organization (see desiredSharedReaderRole)
+    const shared = cfg.readerAccess.mode === 'shared';
+    if (shared) this.sharedReaderRole = this.addSharedReaderRole(cfg, boundary, keyResource);
+    const sharedReaderRoleArn = `arn:${this.partition}:iam::${cfg.logArchiveAccountId}:role/${SHARED_READER_ROLE_NAME}`;
+    const perAccountWrites = [
+      // A reader role is created only with the boundary and the ownership tag...
+      new iam.PolicyStatement({
+        sid: 'CreateReaderRoles',
+        actions: ['iam:CreateRole'],
+        resources: [readerRoles],
+        conditions: { StringEquals: { ...withBoundary, [`aws:RequestTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue } },
+      }),
+      new iam.PolicyStatement({ sid: 'TagReaderRoles', actions: ['iam:TagRole'], resources: [readerRoles], conditions: { StringEquals: owned } }),
+      // ...its permissions change only while it has the boundary...
+      new iam.PolicyStatement({
+        sid: 'WriteReaderRolePolicies',
+        actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary'],
+        resources: [readerRoles],
+        conditions: { StringEquals: { ...withBoundary, ...owned } },
+      }),
+      // ...and only roles the service owns have their trust or settings changed.
+      new iam.PolicyStatement({
+        sid: 'UpdateReaderRoles',
+        actions: ['iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:UpdateRoleDescription'],
+        resources: [readerRoles],
+        conditions: { StringEquals: owned },
+      }),
+    ];
+    // Shared mode writes no reader role: it reads the shared one, and (removePerAccountRoles) deletes
+    // the per-account roles of ours, nothing else.
+    const sharedModeAccess = [
+      new iam.PolicyStatement({ sid: 'ReadSharedReaderRole', actions: SHARED_READER_ROLE_READ_ACTIONS, resources: [sharedReaderRoleArn] }),
+      ...(cfg.readerAccess.removePerAccountRoles
+        ? [new iam.PolicyStatement({ sid: 'DeletePerAccountReaderRoles', actions: READER_ROLE_DELETE_ACTIONS, resources: [readerRoles], conditions: { StringEquals: owned } })]
+        : []),
+    ];
     this.accessRole = new iam.Role(this, 'LogArchiveAccessRole', {
       roleName: cfg.logArchiveAccessRoleName,
       description:
@@ -290,28 +338,7 @@ export class LogArchiveStack extends Stack {
               conditions: keyResource.conditions,
             }),
             new iam.PolicyStatement({ sid: 'ReadReaderRoles', actions: READER_ROLE_READ_ACTIONS, resources: [readerRoles] }),
-            // A reader role is created only with the boundary and the ownership tag...
-            new iam.PolicyStatement({
-              sid: 'CreateReaderRoles',
-              actions: ['iam:CreateRole'],
-              resources: [readerRoles],
-              conditions: { StringEquals: { ...withBoundary, [`aws:RequestTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue } },
-            }),
-            new iam.PolicyStatement({ sid: 'TagReaderRoles', actions: ['iam:TagRole'], resources: [readerRoles], conditions: { StringEquals: owned } }),
-            // ...its permissions change only while it has the boundary...
-            new iam.PolicyStatement({
-              sid: 'WriteReaderRolePolicies',
-              actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary'],
-              resources: [readerRoles],
-              conditions: { StringEquals: { ...withBoundary, ...owned } },
-            }),
-            // ...and only roles the service owns have their trust or settings changed.
-            new iam.PolicyStatement({
-              sid: 'UpdateReaderRoles',
-              actions: ['iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:UpdateRoleDescription'],
-              resources: [readerRoles],
-              conditions: { StringEquals: owned },
-            }),
+            ...(shared ? sharedModeAccess : perAccountWrites),
           ],
         }),
       },
@@ -332,6 +359,7 @@ export class LogArchiveStack extends Stack {
             new iam.PolicyStatement({ sid: 'BucketPolicy', actions: ['s3:GetBucketPolicy', 's3:GetEncryptionConfiguration'], resources: [this.bucket.bucketArn] }),
             new iam.PolicyStatement({ sid: 'KeyPolicy', actions: ['kms:DescribeKey', 'kms:GetKeyPolicy'], resources: keyResource.arns, conditions: keyResource.conditions }),
             new iam.PolicyStatement({ sid: 'ReaderRoles', actions: READER_ROLE_READ_ACTIONS, resources: [readerRoles] }),
+            ...(shared ? [new iam.PolicyStatement({ sid: 'SharedReaderRole', actions: SHARED_READER_ROLE_READ_ACTIONS, resources: [sharedReaderRoleArn] })] : []),
           ],
         }),
       },
@@ -357,5 +385,47 @@ export class LogArchiveStack extends Stack {
 
     // ---- changes to the bucket policy and the key reach the orchestrator by event (infra/change-forwarding.ts)
     addSharedChangeRules(this, cfg, this.bucket.bucketName, keyResource.conditions ? undefined : keyResource.arns[0]);
+  }
+
+  /**
+   * The shared reader role, exactly as handlers/domain/roles.ts `desiredSharedReaderRole` writes it (a
+   * CfnRole, so the template holds the very documents EnsureReaderRole compares; the L2 Role would
+   * rewrite the trust policy and merge statements). See that function for every condition and why.
+   */
+  private addSharedReaderRole(cfg: AppConfig, boundary: iam.ManagedPolicy, keyResource: { arns: string[]; conditions?: Record<string, unknown> }): iam.CfnRole {
+    const alias = keyResource.conditions ? aliasOfKeyArn(cfg.logKey.create ? '' : cfg.logKey.arn) : undefined;
+    const key: SharedReaderKey = alias ? { accountKeysArn: keyResource.arns[0], alias } : { arn: keyResource.arns[0] };
+    const spec = desiredSharedReaderRole({
+      partition: PARTITION,
+      // The configuration refuses shared mode without an organization (infra/config.ts).
+      organizationId: cfg.organizationId ?? '',
+      logArchiveAccountId: cfg.logArchiveAccountId,
+      bucketName: cfg.logBucket.name,
+      ...(cfg.logPrefix ? { logPrefix: cfg.logPrefix } : {}),
+      readerRoleBoundaryArn: readerRoleBoundaryArn(cfg),
+      roleName: SHARED_READER_ROLE_NAME,
+      key,
+    });
+    const role = new iam.CfnRole(this, 'SharedReaderRole', {
+      roleName: spec.roleName,
+      path: spec.path,
+      description: spec.description,
+      assumeRolePolicyDocument: spec.trustPolicy,
+      maxSessionDuration: spec.maxSessionDuration,
+      permissionsBoundary: boundary.managedPolicyArn,
+      policies: Object.entries(spec.inlinePolicies).map(([policyName, policyDocument]) => ({ policyName, policyDocument })),
+      tags: spec.tags.map((t) => ({ key: t.Key, value: t.Value })),
+    });
+    role.node.addDependency(boundary);
+    const objects = `${spec.inlinePolicies[READER_POLICY_NAME].Statement[0].Resource as string}`;
+    acknowledge(
+      role,
+      wildcardResourceFinding(role, objects),
+      'The objects under one account\'s log prefix; the account is the session tag, which the trust policy lets each organization account set only to itself.',
+    );
+    if (alias) {
+      acknowledge(role, wildcardResourceFinding(role, keyResource.arns[0]), 'The key is configured by alias; narrowed by kms:ResourceAliases to the one alias.');
+    }
+    return role;
   }
 }

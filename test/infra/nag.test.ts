@@ -16,6 +16,12 @@ const variants: [string, () => string | Record<string, unknown>][] = [
     logKey: { create: false, arn: 'arn:aws:kms:eu-west-1:222233334444:alias/org-trails' },
   })],
   ['created bucket with an existing key', () => ({ ...sampleRaw(), logBucket: { create: true, name: 'org-trails-222233334444' } })],
+  ['shared reader role, existing key known by alias', () => ({
+    ...sampleRaw(),
+    logKey: { create: false, arn: 'arn:aws:kms:eu-west-1:222233334444:alias/org-trails' },
+    readerAccess: { mode: 'shared', removePerAccountRoles: true },
+  })],
+  ['shared reader role, created bucket and key', () => ({ ...createSampleRaw(), readerAccess: { mode: 'shared' } })],
   ['without Organizations', () => {
     const raw = createSampleRaw();
     delete raw.organizationId;

@@ -76,6 +76,12 @@ export class FakeRoles implements RolePort {
     this.writes.push(`PutRolePermissionsBoundary ${name}`);
     this.role(name).permissionsBoundaryArn = policyArn;
   }
+  async deleteRole(name: string) {
+    this.writes.push(`DeleteRole ${name}`);
+    const r = this.roles.get(name);
+    if (r && (r.managedPolicyArns.length || Object.keys(r.inlinePolicies).length)) throw new Error(`fake: role ${name} still has policies`);
+    this.roles.delete(name);
+  }
 }
 
 export class FakeTrails implements TrailPort {
@@ -176,6 +182,17 @@ export class FakeStatus implements StatusPort {
   async markFailed(accountId: string, failure: { executionArn: string; error: unknown }) {
     this.writes.push(`Status FAILED ${accountId}`);
     this.records.set(accountId, { status: 'FAILED', ...failure });
+  }
+  async markRejected(accountId: string, rejection: { executionArn: string; error: unknown }) {
+    const current = this.records.get(accountId) as { status?: string } | undefined;
+    if (current?.status === 'ONBOARDED') {
+      this.writes.push(`Status notice REJECTED ${accountId}`);
+      this.records.set(accountId, { ...current, notice: { status: 'REJECTED', ...rejection } });
+      return 'noted';
+    }
+    this.writes.push(`Status REJECTED ${accountId}`);
+    this.records.set(accountId, { status: 'REJECTED', ...rejection });
+    return 'recorded';
   }
   async members() {
     return [...this.memberSet];
