@@ -4,6 +4,7 @@
 import type { AccountStatusItem } from '../handlers/adapters/status-store';
 import type { RuntimeConfig } from '../handlers/shared/config';
 import type { OnboardingView, StepSummary } from '../handlers/start';
+import { isRejection, whatMustChange } from '../handlers/domain/rejection';
 import type { OnboardingPlan, PolicyPlan } from './plan';
 
 /** Where output goes (stdout and stderr in the binary; buffers in tests). */
@@ -47,6 +48,24 @@ export function formatView(v: OnboardingView): string {
     lines.push('  steps');
     for (const s of v.steps) lines.push(`  ${formatStepLine(s)}`);
   }
+  if (r?.notice) {
+    const n = r.notice;
+    lines.push(`  notice       ${n.status} at ${n.at}${n.trigger ? ` (event ${n.trigger})` : ''}, status kept: ${n.name}: ${n.cause}`);
+  }
+  const rejectedName = v.status === 'REJECTED' ? r?.error?.name : v.execution?.status === 'FAILED' && isRejection(v.execution.error) ? v.execution.error : undefined;
+  if (v.status === 'SKIPPED' && r?.error) {
+    lines.push(`  skipped      ${r.trigger ? `event ${r.trigger}: ` : ''}${r.error.name}`);
+    lines.push(`  cause        ${r.error.cause}`);
+    lines.push(`  to onboard   ${whatMustChange('AccountOutOfScope', v.accountId)}; an event of the account (a move into scope) then starts it, or: onboard start ${v.accountId}`);
+    return lines.join('\n');
+  }
+  if (rejectedName && isRejection(rejectedName)) {
+    const cause = (v.status === 'REJECTED' ? r?.error?.cause : undefined) ?? v.execution?.cause;
+    lines.push(`  rejected     ValidateRequest: ${rejectedName}`);
+    if (cause) lines.push(`  cause        ${cause}`);
+    lines.push(`  to onboard   ${whatMustChange(rejectedName, v.accountId)}; then: onboard retry ${v.accountId} --force`);
+    return lines.join('\n');
+  }
   const failed = v.execution?.status === 'FAILED' || v.status === 'FAILED';
   if (failed) {
     const step = r?.error?.step ?? v.steps.find((s) => s.status === 'FAILED')?.state;
@@ -59,16 +78,27 @@ export function formatView(v: OnboardingView): string {
   return lines.join('\n');
 }
 
-/** The status table as a table. */
+/**
+ * Why an account is REJECTED or SKIPPED (the cause, and the event of a skip), or what a rejection or
+ * skip noted on an account that kept its status; empty otherwise (a FAILED account's cause is in `status`).
+ */
+export function causeOf(r: Omit<AccountStatusItem, 'pk'>): string {
+  if ((r.status === 'REJECTED' || r.status === 'SKIPPED') && r.error) return `${r.trigger ? `${r.trigger}: ` : ''}${r.error.cause}`;
+  if (r.notice) return `${r.notice.status} ${r.notice.at} (${r.notice.trigger ?? r.notice.executionArn?.split(':').pop() ?? ''}) ${r.notice.name}: ${r.notice.cause}`;
+  return '';
+}
+
+/** The status table as a table; REJECTED and SKIPPED accounts (and notices) with their cause in the last column. */
 export function formatAccountList(rows: readonly Omit<AccountStatusItem, 'pk'>[]): string {
   if (!rows.length) return 'no accounts';
-  const header = ['ACCOUNT', 'STATUS', 'UPDATED', 'EXECUTION', 'ERROR'];
+  const header = ['ACCOUNT', 'STATUS', 'UPDATED', 'EXECUTION', 'ERROR', 'CAUSE'];
   const table = rows.map((r) => [
     r.accountId,
     r.status,
     r.updatedAt,
-    r.executionArn.split(':').pop() ?? '',
+    r.executionArn?.split(':').pop() ?? '-',
     r.error ? `${r.error.step ? `${r.error.step}: ` : ''}${r.error.name}` : '',
+    causeOf(r),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();

@@ -93,7 +93,8 @@ export class OnboardingWorkflow extends Construct {
       STEP_RETRIES.record,
     );
 
-    // A rejected request records nothing: Lambda's error envelope carries the message in Cause.
+    // A rejected request writes nothing in AWS; ValidateRequest has recorded the account REJECTED (a valid id
+    // refused: handlers/steps/validate-request.ts). Lambda's error envelope carries the message in Cause.
     const describeRejection = new sfn.Pass(this, 'DescribeRejection', {
       stateName: 'DescribeRejection',
       parameters: {

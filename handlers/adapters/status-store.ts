@@ -4,23 +4,53 @@
  * writes nothing.
  */
 import type { DriftItem, Health } from '../domain/drift';
-import { type DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsCall, isAwsError } from './aws-errors';
-import { ACCOUNT_KEY_PREFIX, accountKey, MEMBERS_KEY, TABLE_KEY, tableError } from './status-table';
+import { ACCOUNT_KEY_PREFIX, accountKey, MEMBERS_KEY, STATUS_INDEX_NAME, TABLE_KEY, tableError } from './status-table';
 
 /** How old `lastVerifiedAt` may get before a run that changed nothing refreshes it (one hour). */
 export const VERIFIED_REFRESH_MS = 3_600_000;
 
-export { ACCOUNT_KEY_PREFIX, accountKey, lockKey, MEMBERS_KEY, TABLE_KEY } from './status-table';
+export { ACCOUNT_KEY_PREFIX, accountKey, lockKey, MEMBERS_KEY, STATUS_INDEX_NAME, TABLE_KEY } from './status-table';
 
-/** Status of an account's onboarding. */
+/**
+ * Status of an account's onboarding (docs/DESIGN.md "Status model").
+ * - `REJECTED`: a run was refused at validation (not in the organization, not ACTIVE, not allowed, out of
+ *   scope); `error` names why. Recorded by ValidateRequest.
+ * - `SKIPPED`: an event (account created, joined, moved) named an account outside the configured scope;
+ *   nothing was started, `error` says why and `trigger` which event. Recorded by StartFromEvent.
+ * Neither ever replaces ONBOARDED (the account keeps it, and the item gets a `notice`); SKIPPED does not
+ * replace IN_PROGRESS either (the running execution decides).
+ */
 export const AccountStatus = {
   InProgress: 'IN_PROGRESS',
   Onboarded: 'ONBOARDED',
   Failed: 'FAILED',
+  Rejected: 'REJECTED',
+  Skipped: 'SKIPPED',
 } as const;
 /** One of `AccountStatus`. */
 export type AccountStatus = (typeof AccountStatus)[keyof typeof AccountStatus];
+
+/** Every status, in the order `onboard list --status` offers them. */
+export const ACCOUNT_STATUSES: readonly AccountStatus[] = Object.values(AccountStatus);
+
+/**
+ * A rejection or a skip that did not change the account's status (it is ONBOARDED, or, for a skip,
+ * IN_PROGRESS): what happened and when, kept on the item until the next run records the account again.
+ */
+export interface AccountNotice {
+  /** What the status would have become. */
+  status: typeof AccountStatus.Rejected | typeof AccountStatus.Skipped;
+  /** The error name (`AccountOutOfScope`, `AccountNotActive`, ...). */
+  name: string;
+  cause: string;
+  at: string;
+  /** The rejected execution (a rejection). */
+  executionArn?: string;
+  /** The event (a skip): `MoveAccount`, `CreateAccountResult`, ... */
+  trigger?: string;
+}
 
 /** What a failed execution records. */
 export interface AccountError {
@@ -37,7 +67,8 @@ export interface AccountStatusItem {
   pk: string;
   accountId: string;
   status: AccountStatus;
-  executionArn: string;
+  /** The execution that last recorded the account; absent for an account only ever SKIPPED. */
+  executionArn?: string;
   startedAt: string;
   updatedAt: string;
   onboardedAt?: string;
@@ -51,6 +82,10 @@ export interface AccountStatusItem {
   drift?: DriftItem[];
   /** When the account was last verified (a `report` run, or a run that found something). */
   lastVerifiedAt?: string;
+  /** SKIPPED: the event that named the account (`MoveAccount`, ...). */
+  trigger?: string;
+  /** A rejection or skip that left the status as it was (see {@link AccountNotice}). */
+  notice?: AccountNotice;
 }
 
 /** What `markOnboarded` records. */
@@ -76,6 +111,24 @@ export interface FailedResult {
   executionArn: string;
   error: AccountError;
 }
+
+/** What `markRejected` records. */
+export interface RejectedResult {
+  executionArn: string;
+  /** The validation error: name (`AccountNotActive`, ...), its message, the step (ValidateRequest). */
+  error: AccountError;
+}
+
+/** What `markSkipped` records. */
+export interface SkippedResult {
+  /** Why the account is out of scope (handlers/domain/scope.ts `decideScope`). */
+  reason: string;
+  /** The event that named it (`CreateAccountResult`, `AccountJoinedOrganization`, `MoveAccount`, `CreateManagedAccount`). */
+  trigger: string;
+}
+
+/** What a rejection or skip did to the item: set the status, left a notice on an ONBOARDED (or running) account, or nothing (already so). */
+export type RecordOutcome = 'recorded' | 'noted' | 'unchanged';
 
 /** Filter of `listAccounts`. */
 export interface AccountFilter {
@@ -124,7 +177,7 @@ export class StatusStore {
     const now = this.now().toISOString();
     await this.update(
       accountId,
-      'SET accountId = :id, #status = :status, executionArn = :exec, startedAt = :now, updatedAt = :now REMOVE #error',
+      'SET accountId = :id, #status = :status, executionArn = :exec, startedAt = :now, updatedAt = :now REMOVE #error, #notice, #trigger',
       { ':id': accountId, ':status': AccountStatus.InProgress, ':exec': executionArn, ':now': now, ':onboarded': AccountStatus.Onboarded },
       `attribute_not_exists(${TABLE_KEY}) OR #status <> :onboarded`,
     );
@@ -149,7 +202,8 @@ export class StatusStore {
       current.readerRoleArn === result.readerRoleArn &&
       (current.health ?? 'HEALTHY') === health &&
       drift.length === 0 &&
-      !(current.drift?.length)
+      !(current.drift?.length) &&
+      !current.notice
     ) {
       const last = current.lastVerifiedAt ? Date.parse(current.lastVerifiedAt) : Number.NaN;
       if (Number.isNaN(last) || this.now().getTime() - last > VERIFIED_REFRESH_MS) {
@@ -165,7 +219,7 @@ export class StatusStore {
       accountId,
       'SET accountId = :id, #status = :status, executionArn = :exec, startedAt = if_not_exists(startedAt, :now), ' +
         'updatedAt = :now, onboardedAt = :onboardedAt, switchRoleArn = :switch, trailArn = :trail, ' +
-        'readerRoleArn = :reader, health = :health, drift = :drift, lastVerifiedAt = :now REMOVE #error',
+        'readerRoleArn = :reader, health = :health, drift = :drift, lastVerifiedAt = :now REMOVE #error, #notice, #trigger',
       {
         ':id': accountId,
         ':status': AccountStatus.Onboarded,
@@ -201,11 +255,7 @@ export class StatusStore {
    * already recorded the same error. `error.cause` is cut to `MAX_CAUSE_LENGTH` characters.
    */
   async markFailed(accountId: string, result: FailedResult): Promise<void> {
-    const error: AccountError = {
-      name: result.error.name,
-      cause: result.error.cause.slice(0, MAX_CAUSE_LENGTH),
-      ...(result.error.step !== undefined ? { step: result.error.step } : {}),
-    };
+    const error = trimmedError(result.error);
     const current = await this.getAccount(accountId);
     if (
       current?.status === AccountStatus.Failed &&
@@ -225,8 +275,70 @@ export class StatusStore {
     );
   }
 
-  /** Every account status item (Scan, all pages), optionally of one status, sorted by account id. */
+  /**
+   * Records that a run of the account was rejected at validation: status REJECTED with the error,
+   * unless the account is ONBOARDED, which it stays (a reconcile of an account that has since been
+   * suspended or moved out of scope must not make it look never onboarded): the rejection is then kept
+   * as the item's `notice`. No write when the same execution already recorded the same error.
+   */
+  async markRejected(accountId: string, result: RejectedResult): Promise<RecordOutcome> {
+    const error = trimmedError(result.error);
+    const current = await this.getAccount(accountId);
+    const notice = { status: AccountStatus.Rejected, name: error.name, cause: error.cause, executionArn: result.executionArn } as const;
+    if (current?.status === AccountStatus.Onboarded) return this.note(accountId, current, notice);
+    if (current?.status === AccountStatus.Rejected && current.executionArn === result.executionArn && sameError(current.error, error)) return 'unchanged';
+    const now = this.now().toISOString();
+    const written = await this.update(
+      accountId,
+      'SET accountId = :id, #status = :status, executionArn = :exec, startedAt = if_not_exists(startedAt, :now), updatedAt = :now, #error = :error REMOVE #notice, #trigger',
+      { ':id': accountId, ':status': AccountStatus.Rejected, ':exec': result.executionArn, ':now': now, ':error': error, ':onboarded': AccountStatus.Onboarded },
+      `attribute_not_exists(${TABLE_KEY}) OR #status <> :onboarded`,
+    );
+    if (written) return 'recorded';
+    // It became ONBOARDED since the read: keep that, note the rejection.
+    const after = await this.getAccount(accountId);
+    return after ? this.note(accountId, after, notice) : 'unchanged';
+  }
+
+  /**
+   * Records that an event named an account outside the configured scope and nothing was started:
+   * status SKIPPED with the reason and the event, unless the account is ONBOARDED or IN_PROGRESS, which it
+   * stays (with the skip as its `notice`: an onboarded account moved out of scope is not offboarded).
+   * No write when the item already says so.
+   */
+  async markSkipped(accountId: string, result: SkippedResult): Promise<RecordOutcome> {
+    const error: AccountError = { name: 'AccountOutOfScope', cause: result.reason.slice(0, MAX_CAUSE_LENGTH), step: 'StartFromEvent' };
+    const current = await this.getAccount(accountId);
+    const notice = { status: AccountStatus.Skipped, name: error.name, cause: error.cause, trigger: result.trigger } as const;
+    if (current?.status === AccountStatus.Onboarded || current?.status === AccountStatus.InProgress) return this.note(accountId, current, notice);
+    if (current?.status === AccountStatus.Skipped && current.trigger === result.trigger && sameError(current.error, error)) return 'unchanged';
+    const now = this.now().toISOString();
+    const written = await this.update(
+      accountId,
+      'SET accountId = :id, #status = :status, startedAt = if_not_exists(startedAt, :now), updatedAt = :now, #error = :error, #trigger = :trigger REMOVE #notice',
+      {
+        ':id': accountId,
+        ':status': AccountStatus.Skipped,
+        ':now': now,
+        ':error': error,
+        ':trigger': result.trigger,
+        ':onboarded': AccountStatus.Onboarded,
+        ':inProgress': AccountStatus.InProgress,
+      },
+      `attribute_not_exists(${TABLE_KEY}) OR (#status <> :onboarded AND #status <> :inProgress)`,
+    );
+    if (written) return 'recorded';
+    const after = await this.getAccount(accountId);
+    return after ? this.note(accountId, after, notice) : 'unchanged';
+  }
+
+  /**
+   * Account status items sorted by account id. With a status: a Query of the status index
+   * ({@link STATUS_INDEX_NAME}, every page), which reads only the items of that status, however large
+   * the table; without: a Scan of the table (every account is wanted).
+   */
   async listAccounts(filter: AccountFilter = {}): Promise<AccountStatusItem[]> {
+    if (filter.status) return this.queryStatus(filter.status);
     const call = this.call('Scan');
     const items: AccountStatusItem[] = [];
     try {
@@ -234,9 +346,8 @@ export class StatusStore {
         { client: this.doc },
         {
           TableName: this.tableName,
-          FilterExpression: `begins_with(${TABLE_KEY}, :prefix)${filter.status ? ' AND #status = :status' : ''}`,
-          ExpressionAttributeValues: { ':prefix': ACCOUNT_KEY_PREFIX, ...(filter.status ? { ':status': filter.status } : {}) },
-          ...(filter.status ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          FilterExpression: `begins_with(${TABLE_KEY}, :prefix)`,
+          ExpressionAttributeValues: { ':prefix': ACCOUNT_KEY_PREFIX },
         },
       );
       for await (const page of pages) items.push(...((page.Items ?? []) as AccountStatusItem[]));
@@ -244,6 +355,39 @@ export class StatusStore {
       throw tableError(e, call);
     }
     return items.sort((a, b) => a.accountId.localeCompare(b.accountId));
+  }
+
+  /** The items of one status, from the status index (eventually consistent, as every index read). */
+  private async queryStatus(status: AccountStatus): Promise<AccountStatusItem[]> {
+    const call: AwsCall = { service: 'DynamoDB', operation: 'Query', target: `${this.tableName}/index/${STATUS_INDEX_NAME}` };
+    const items: AccountStatusItem[] = [];
+    try {
+      const pages = paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.tableName,
+          IndexName: STATUS_INDEX_NAME,
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+        },
+      );
+      for await (const page of pages) items.push(...((page.Items ?? []) as AccountStatusItem[]));
+    } catch (e) {
+      throw tableError(e, call);
+    }
+    return items.filter((i) => i.pk.startsWith(ACCOUNT_KEY_PREFIX)).sort((a, b) => a.accountId.localeCompare(b.accountId));
+  }
+
+  /** Keeps the status, records the rejection or skip as the item's notice (no write when it is already there). */
+  private async note(accountId: string, current: AccountStatusItem, notice: Omit<AccountNotice, 'at'>): Promise<RecordOutcome> {
+    const n = current.notice;
+    if (n && n.status === notice.status && n.name === notice.name && n.cause === notice.cause && n.executionArn === notice.executionArn && n.trigger === notice.trigger) {
+      return 'unchanged';
+    }
+    const now = this.now().toISOString();
+    await this.update(accountId, 'SET #notice = :notice, updatedAt = :now', { ':notice': { ...notice, at: now }, ':now': now }, `attribute_exists(${TABLE_KEY})`);
+    return 'noted';
   }
 
   /** Accounts admitted to the shared policies (consistent read of `MEMBERS#shared-policies`), sorted. */
@@ -289,15 +433,16 @@ export class StatusStore {
     condition?: string,
   ): Promise<boolean> {
     const call = this.call('UpdateItem', accountKey(accountId));
-    const names: Record<string, string> = { '#status': 'status' };
-    if (expression.includes('#error')) names['#error'] = 'error';
+    // Every `#name` placeholder of the expressions stands for the attribute of that name.
+    const names: Record<string, string> = {};
+    for (const [, word] of `${expression} ${condition ?? ''}`.matchAll(/#(\w+)/g)) names[`#${word}`] = word;
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [TABLE_KEY]: accountKey(accountId) },
           UpdateExpression: expression,
-          ExpressionAttributeNames: names,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
           ...(condition ? { ConditionExpression: condition } : {}),
         }),
@@ -308,4 +453,13 @@ export class StatusStore {
       throw tableError(e, call);
     }
   }
+}
+
+/** The error as stored: the cause cut to MAX_CAUSE_LENGTH characters, no undefined step. */
+function trimmedError(e: AccountError): AccountError {
+  return { name: e.name, cause: e.cause.slice(0, MAX_CAUSE_LENGTH), ...(e.step !== undefined ? { step: e.step } : {}) };
+}
+
+function sameError(a: AccountError | undefined, b: AccountError): boolean {
+  return a?.name === b.name && a?.cause === b.cause && a?.step === b.step;
 }

@@ -11,6 +11,14 @@ export const TABLE_KEY = 'pk';
 /** Key of the shared-policy member set item. */
 export const MEMBERS_KEY = 'MEMBERS#shared-policies';
 
+/**
+ * The status table's global secondary index on `status` (sort key `accountId`): `onboard list --status`
+ * and the fleet reconcile Query it for one status instead of scanning the table. Sparse: only account
+ * items have a `status`, so the member set, the leases and the sweep item are not in it.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html
+ */
+export const STATUS_INDEX_NAME = 'status-index';
+
 /** Key prefix of account status items. */
 export const ACCOUNT_KEY_PREFIX = 'ACCOUNT#';
 

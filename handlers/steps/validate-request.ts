@@ -2,6 +2,8 @@
 import { checkEligibility, parseOnboardingRequest } from '../domain/request';
 import { checkScope, scopeNeedsPath } from '../domain/scope';
 import type { RunMode } from '../domain/drift';
+import { isOnboardingError } from '../shared/errors';
+import { isRejection } from '../domain/rejection';
 import type { StepDeps } from './deps';
 
 /** The validated request every later step receives. */
@@ -17,15 +19,26 @@ export interface ValidatedRequest {
 /**
  * Validates the raw execution input (shape, id, organization membership and state, management or
  * log-archive account, the configured scope) and marks the account IN_PROGRESS (unless it is already ONBOARDED).
+ * A refused account is recorded REJECTED with the error before the error is rethrown.
  */
 export async function validateRequest(deps: StepDeps, request: unknown, executionArn: string): Promise<ValidatedRequest> {
   const { accountId, mode, notBefore } = parseOnboardingRequest(request);
-  const orgAccount = deps.config.organizationId ? await deps.describeAccount(accountId) : undefined;
-  checkEligibility(accountId, deps.config, orgAccount);
-  // The scope, once the account is known to be an ACTIVE member: its OU path only when a rule names OUs.
-  if (deps.config.organizationId) {
-    const path = scopeNeedsPath(deps.config.scope) ? ((await deps.accountPath(accountId)) ?? undefined) : undefined;
-    checkScope(accountId, deps.config.scope, path ?? (scopeNeedsPath(deps.config.scope) ? [] : undefined));
+  try {
+    const orgAccount = deps.config.organizationId ? await deps.describeAccount(accountId) : undefined;
+    checkEligibility(accountId, deps.config, orgAccount);
+    // The scope, once the account is known to be an ACTIVE member: its OU path only when a rule names OUs.
+    if (deps.config.organizationId) {
+      const path = scopeNeedsPath(deps.config.scope) ? ((await deps.accountPath(accountId)) ?? undefined) : undefined;
+      checkScope(accountId, deps.config.scope, path ?? (scopeNeedsPath(deps.config.scope) ? [] : undefined));
+    }
+  } catch (e) {
+    // A valid id refused (not in the organization, not ACTIVE, not allowed, out of scope): operators see it in
+    // `onboard list` as REJECTED with its cause (an ONBOARDED account keeps its status, with the rejection noted),
+    // in both modes. Then the execution is rejected as before (DescribeRejection -> Rejected).
+    if (isOnboardingError(e) && isRejection(e.name)) {
+      await deps.status.markRejected(accountId, { executionArn, error: { name: e.name, cause: `ValidateRequest: ${e.message}`, step: 'ValidateRequest' } });
+    }
+    throw e;
   }
   // A verification changes nothing, the account's status included.
   if (mode === 'apply') await deps.status.markInProgress(accountId, executionArn);

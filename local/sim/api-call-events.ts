@@ -25,6 +25,7 @@
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html
  */
 import type * as ct from '@aws-sdk/client-cloudtrail';
+import { isWriteOperation } from './calls';
 import type { SimTrail } from './cloudtrail';
 import { DEFAULT_EVENT_SELECTOR } from './cloudtrail';
 import type { SimService } from './errors';
@@ -57,6 +58,20 @@ export const API_CALL_SOURCES: Partial<Record<SimService, { readonly source: str
   kms: { source: 'aws.kms', eventSource: 'kms.amazonaws.com', global: false },
   cloudtrail: { source: 'aws.cloudtrail', eventSource: 'cloudtrail.amazonaws.com', global: false },
 };
+
+/**
+ * Write operations whose names the call log's verb prefixes (calls.ts) do not cover: Organizations'
+ * MoveAccount and handshake operations are recorded as write events ("readOnly": false) like the others.
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_security_incident-response.html
+ */
+const OTHER_WRITES: Partial<Record<SimService, ReadonlySet<string>>> = {
+  organizations: new Set(['MoveAccount', 'InviteAccountToOrganization', 'AcceptHandshake', 'DeclineHandshake', 'LeaveOrganization', 'CloseAccount', 'RegisterDelegatedAdministrator', 'DeregisterDelegatedAdministrator']),
+};
+
+/** Whether a call is a write whose event CloudTrail sends to EventBridge ("AWS API Call via CloudTrail" covers writes only here). */
+export function isRecordedWrite(service: SimService, operation: string): boolean {
+  return isWriteOperation(operation) || OTHER_WRITES[service]?.has(operation) === true;
+}
 
 /**
  * Whether an operation is a management event. S3 object-level operations are data events (a trail

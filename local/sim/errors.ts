@@ -29,14 +29,16 @@ export class SimAwsError extends Error {
   constructor(
     readonly errorName: string,
     message: string,
+    /** Members of the error's shape the response body carries besides the message (Organizations' `Reason`). */
+    readonly fields: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
 }
 
 /** Shorthand for `throw new SimAwsError(...)` in expression position. */
-export function awsError(errorName: string, message: string): never {
-  throw new SimAwsError(errorName, message);
+export function awsError(errorName: string, message: string, fields?: Readonly<Record<string, string>>): never {
+  throw new SimAwsError(errorName, message, fields);
 }
 
 /** Wire protocol of a service: decides the extra fields the SDK puts on its exceptions. */
@@ -192,10 +194,18 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
     module: organizations,
     base: organizations.OrganizationsServiceException as never,
     defaultStatus: 400,
+    // Every Organizations error is "HTTP Status Code: 400" in the API reference except ServiceException (500).
+    // https://docs.aws.amazon.com/organizations/latest/APIReference/CommonErrors.html
     errors: {
       AccountNotFoundException: q(400),
       AccessDeniedException: q(400),
       AWSOrganizationsNotInUseException: q(400),
+      ChildNotFoundException: q(400),
+      DestinationParentNotFoundException: q(400),
+      DuplicateAccountException: q(400),
+      OrganizationalUnitNotFoundException: q(400),
+      ParentNotFoundException: q(400),
+      SourceParentNotFoundException: q(400),
       TooManyRequestsException: q(400),
       UnrecognizedClientException: q(400),
       ExpiredTokenException: q(400),
@@ -270,7 +280,7 @@ export function toSdkException(service: SimService, error: SimAwsError, requestI
   const Modelled = spec.module[name] as (new (options: object) => Error) | undefined;
   const isModelled = typeof Modelled === 'function' && Modelled.prototype instanceof spec.base;
   const exception = isModelled
-    ? new Modelled({ message: error.message, $metadata })
+    ? new Modelled({ message: error.message, $metadata, ...error.fields })
     : new (spec.base as unknown as new (options: object) => Error)({ name, $fault, $metadata, message: error.message });
   // The fields each protocol's deserializer copies from the error body onto the exception.
   const extra = exception as unknown as Record<string, unknown>;

@@ -45,8 +45,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as eb from '@aws-sdk/client-eventbridge';
-import { isWriteOperation } from './calls';
-import { apiCallEvent, API_CALL_SOURCES, eventRegion, isManagementEvent, trailRecords, type RecordingScope, type SimEvent } from './api-call-events';
+import { apiCallEvent, API_CALL_SOURCES, eventRegion, isManagementEvent, isRecordedWrite, trailRecords, type RecordingScope, type SimEvent } from './api-call-events';
 import { awsError, type SimService } from './errors';
 import { InvalidEventPatternError, matchesEventPattern, parseEventPattern, type EventPattern } from './event-patterns';
 import { invalidTargetInput, renderTargetInput } from './event-input';
@@ -182,8 +181,8 @@ export interface PersistedEvents {
 
 /** A write call about to run, whose event is decided once it has succeeded. */
 export interface PendingApiCall {
-  /** Emits the call's event if a trail recorded it (before or after the call). */
-  recorded(output: unknown, requestId: string): void;
+  /** Emits the call's event if a trail recorded it (before or after the call); returns it and what became of it. */
+  recorded(output: unknown, requestId: string): { event: SimEvent; outcome: 'received' | 'dropped' } | undefined;
 }
 
 interface Routed {
@@ -418,7 +417,7 @@ export class EventsSim implements SimServiceImpl {
    */
   beforeApiCall(service: SimService, call: SimCall, accessKeyId: string): PendingApiCall | undefined {
     const names = API_CALL_SOURCES[service];
-    if (!names || !isWriteOperation(call.operation) || !isManagementEvent(service, call.operation)) return undefined;
+    if (!names || !isRecordedWrite(service, call.operation) || !isManagementEvent(service, call.operation)) return undefined;
     const orgId = this.world.orgIdOf(call.accountId);
     const scope: RecordingScope = {
       accountId: call.accountId,
@@ -432,7 +431,7 @@ export class EventsSim implements SimServiceImpl {
     const time = this.world.now();
     return {
       recorded: (output, requestId) => {
-        if (!before && !recording()) return;
+        if (!before && !recording()) return undefined;
         const event = apiCallEvent(
           {
             service,
@@ -448,7 +447,7 @@ export class EventsSim implements SimServiceImpl {
           },
           { id: randomUUID(), eventID: randomUUID() },
         );
-        this.emitAwsEvent(event);
+        return { event, outcome: this.emitAwsEvent(event) };
       },
     };
   }

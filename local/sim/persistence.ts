@@ -10,7 +10,8 @@
  * delivery outcomes (local/sim/delivery.ts), the Step Functions
  * executions with their history, and the switches that are still pending (injected faults, accounts
  * not ready yet, KMS propagation delays), EventBridge's buses, bus policies, rules and targets
- * (with the `dropNext` switches not spent yet). Dates are ISO strings; policy documents are kept as the
+ * (with the `dropNext` switches not spent yet), Organizations' OU tree, each account's parent, SCPs and
+ * delegated administrators. Dates are ISO strings; policy documents are kept as the
  * exact text the service stores. Left out: the call log (`world.calls`, one process's requests) and,
  * unless asked for, the issued credentials (a new process issues its own).
  *
@@ -71,7 +72,7 @@ export interface WorldState {
   /** Injected faults not yet spent (`times` = what is left). */
   readonly faults: FaultSpec[];
   readonly stepFunctions: PersistedStepFunctions;
-  /** Attached SCPs (absent in files written before they were modelled). */
+  /** Attached SCPs, the OU tree and each account's OU (absent in files written before they were modelled; the tree absent: every account in the root). */
   readonly organizations?: PersistedOrganizations;
   /** Stacks deployed into the world (absent in files written before deploys were modelled). */
   readonly stacks?: PersistedStacks;

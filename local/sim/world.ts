@@ -140,7 +140,8 @@ export class SimWorld implements SimDispatcher {
     const org = options.organization;
     if (org) {
       this.organization = { id: org.id, managementAccountId: org.managementAccountId };
-      for (const account of org.accounts) this.accounts.add(account, true, this.now());
+      this.organizations.createOrganizationalUnits(org.organizationalUnits ?? []);
+      this.addMemberAccounts(org.accounts);
       if (!this.accounts.has(org.managementAccountId)) {
         this.accounts.add({ id: org.managementAccountId, name: 'management', state: 'ACTIVE' }, true, this.now());
       }
@@ -153,6 +154,25 @@ export class SimWorld implements SimDispatcher {
   }
 
   // ------------------------------------------------------------------ accounts and callers
+
+  /**
+   * Adds a member account of the organization, in `spec.parentId` (default: the root). For seeding
+   * and tests: no event (`organizations.createAccount` / `inviteAccount` emit what AWS records).
+   */
+  addMemberAccount(spec: AccountSpec): SimAccount {
+    return this.addMemberAccounts([spec])[0];
+  }
+
+  /** Adds many member accounts at once, each in its `parentId` (default: the root); O(n). */
+  addMemberAccounts(specs: readonly AccountSpec[]): SimAccount[] {
+    if (!this.organization) throw new Error('addMemberAccounts: the world has no organization');
+    const now = this.now();
+    return specs.map((spec) => {
+      const account = this.accounts.add(spec, true, now);
+      if (spec.parentId !== undefined) this.organizations.placeAccount(spec.id, spec.parentId);
+      return account;
+    });
+  }
 
   /** Adds an account outside the organization (a standalone account). */
   addAccount(id: string, spec: Partial<Omit<AccountSpec, 'id'>> = {}): SimAccount {

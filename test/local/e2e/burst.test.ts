@@ -138,7 +138,7 @@ describe(`${BURST} onboardings started at once`, () => {
     const items = await Promise.all(ACCOUNTS.map((a) => burst.status.getAccount(a)));
     const wrong = items
       .map((item, i) => [ACCOUNTS[i], item] as const)
-      .filter(([a, item]) => item?.status !== 'ONBOARDED' || !item.executionArn.endsWith(`:onboard-${a}`) || item.trailArn !== `arn:aws:cloudtrail:${DEMO.region}:${a}:trail/${DEMO.trailName}` || item.error !== undefined)
+      .filter(([a, item]) => item?.status !== 'ONBOARDED' || !item.executionArn?.endsWith(`:onboard-${a}`) || item.trailArn !== `arn:aws:cloudtrail:${DEMO.region}:${a}:trail/${DEMO.trailName}` || item.error !== undefined)
       .map(([a, item]) => ({ a, status: item?.status, error: item?.error }));
     expect(wrong).toEqual([]);
   });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TABLE_KEY } from '../../../handlers/adapters/status-store';
+import { STATUS_INDEX_NAME, TABLE_KEY } from '../../../handlers/adapters/status-store';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,7 +19,7 @@ export interface TestTable {
   stop(): Promise<void>;
 }
 
-/** Starts dynalite on a free port and creates `tableName` with the status table's key. */
+/** Starts dynalite on a free port and creates `tableName` with the status table's key and its status index (as the Orchestrator stack defines them). */
 export async function startTable(tableName = 'onboarding-status'): Promise<TestTable> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -33,8 +33,22 @@ export async function startTable(tableName = 'onboarding-status'): Promise<TestT
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: TABLE_KEY, AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: TABLE_KEY, AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+        { AttributeName: 'accountId', AttributeType: 'S' },
+      ],
       KeySchema: [{ AttributeName: TABLE_KEY, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: STATUS_INDEX_NAME,
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'accountId', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
