@@ -71,8 +71,6 @@ export interface StatusPort {
   markFailed(accountId: string, failure: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<void>;
   /** Records a rejection at validation: REJECTED, or a notice on an ONBOARDED account (handlers/adapters/status-store.ts). */
   markRejected(accountId: string, rejection: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<unknown>;
-  /** Records a rejection at validation: REJECTED, or a notice on an ONBOARDED account (handlers/adapters/status-store.ts). */
-  markRejected(accountId: string, rejection: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<unknown>;
   members(): Promise<string[]>;
   addMember(accountId: string): Promise<void>;
 }

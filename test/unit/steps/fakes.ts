@@ -194,17 +194,6 @@ export class FakeStatus implements StatusPort {
     this.records.set(accountId, { status: 'REJECTED', ...rejection });
     return 'recorded';
   }
-  async markRejected(accountId: string, rejection: { executionArn: string; error: unknown }) {
-    const current = this.records.get(accountId) as { status?: string } | undefined;
-    if (current?.status === 'ONBOARDED') {
-      this.writes.push(`Status notice REJECTED ${accountId}`);
-      this.records.set(accountId, { ...current, notice: { status: 'REJECTED', ...rejection } });
-      return 'noted';
-    }
-    this.writes.push(`Status REJECTED ${accountId}`);
-    this.records.set(accountId, { status: 'REJECTED', ...rejection });
-    return 'recorded';
-  }
   async members() {
     return [...this.memberSet];
   }
