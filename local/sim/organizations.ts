@@ -568,18 +568,33 @@ export class OrganizationsSim implements SimServiceImpl {
     if (existing?.inOrganization) throw new Error(`inviteAccount: ${id} is already a member of the organization (AWS: DuplicateAccountException)`);
     const account = existing ?? this.world.addAccount(id, typeof spec === 'string' ? {} : { name: spec.name, state: spec.state, ...(spec.email ? { email: spec.email } : {}) });
     const now = this.world.now();
+    const management = this.world.accounts.require(organization.managementAccountId);
     const handshakeId = `h-${hex(randomUUID()).slice(0, 10)}`;
     const handshake = (state: string) => ({
       Id: handshakeId,
       Arn: `arn:${this.world.partition}:organizations::${organization.managementAccountId}:handshake/${organization.id}/invite/${handshakeId}`,
       Parties: [
-        { Type: 'ORGANIZATION', Id: organization.id.slice(2) },
+        { Type: 'ORGANIZATION', Id: organization.id },
         { Type: 'ACCOUNT', Id: id },
       ],
       State: state,
       RequestedTimestamp: now,
+      // "Invitation to join an organization: 15 days" (quotas page, expiration times for handshakes).
       ExpirationTimestamp: new Date(now.getTime() + 15 * 24 * 3600_000),
       Action: 'INVITE',
+      Resources: [
+        {
+          Type: 'ORGANIZATION',
+          Value: organization.id,
+          Resources: [
+            { Type: 'MASTER_EMAIL', Value: management.email },
+            { Type: 'MASTER_NAME', Value: management.name },
+            { Type: 'ORGANIZATION_FEATURE_SET', Value: 'ALL' },
+          ],
+        },
+        { Type: 'ACCOUNT', Value: id },
+        ...(options.notes ? [{ Type: 'NOTES', Value: options.notes }] : []),
+      ],
     });
     const events: EmittedEvent[] = [];
     const invitedBy = options.invitedBy ?? rootArn(this.world.partition, organization.managementAccountId);

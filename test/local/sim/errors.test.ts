@@ -85,3 +85,29 @@ describe('simulated errors match what the SDK makes of AWS responses', () => {
     expect((simulated as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(errorStatus(service, name));
   });
 });
+
+describe("Organizations' errors of the OU tree and the ways in", () => {
+  const names = ['ChildNotFoundException', 'DestinationParentNotFoundException', 'DuplicateAccountException', 'OrganizationalUnitNotFoundException', 'ParentNotFoundException', 'SourceParentNotFoundException', 'InvalidInputException', 'TooManyRequestsException'];
+
+  it('are all listed, so the table above checks each against the deserializer', () => {
+    expect(Object.keys(SERVICE_ERRORS.organizations.errors)).toEqual(expect.arrayContaining(names));
+  });
+
+  it("InvalidInputException carries its Reason as the deserializer copies it from AWS's body", async () => {
+    const body = JSON.stringify({ __type: 'InvalidInputException', Message: 'm', Reason: 'INVALID_NEXT_TOKEN' });
+    const w: Wire = { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body };
+    const client = new OrganizationsClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 1, requestHandler: handler(w) as never });
+    const real = (await describeAccountFailure(client)) as Error & { Reason?: string };
+    const simulated = toSdkException('organizations', new SimAwsError('InvalidInputException', 'm', { Reason: 'INVALID_NEXT_TOKEN' }), 'r') as Error & { Reason?: string };
+    expect({ name: simulated.name, class: simulated.constructor.name, reason: simulated.Reason }).toEqual({ name: real.name, class: real.constructor.name, reason: real.Reason });
+  });
+});
+
+async function describeAccountFailure(client: OrganizationsClient): Promise<Error> {
+  try {
+    await client.send(new DescribeAccountCommand({ AccountId: '111122223333' }));
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('the SDK did not throw');
+}

@@ -20,12 +20,17 @@ import {
   paginateListChildren,
   type Account,
 } from '@aws-sdk/client-organizations';
+import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { memberAccountSpecs } from '../../../local/sim/accounts';
+import { organizationsEvents } from '../../fixtures';
+import type { SimEvent } from '../../../local/sim/events';
+import { memberAccountSpecs, type AccountSpec, type OrganizationalUnitSpec } from '../../../local/sim/accounts';
 import { exportWorld, importWorld } from '../../../local/sim/persistence';
 import { SimWorld } from '../../../local/sim/world';
 import { createClient, registerClientHook } from '../../../handlers/shared/clients';
 import { caught, DEMO, demoWorld, session, type TestWorld } from './helpers';
+import { onboardTrails } from './trail-setup';
 
 const ROOT = 'r-a1b2';
 const MGMT = DEMO.managementAccountId;
@@ -33,6 +38,18 @@ const [M1, M2, M3, M4, M5] = DEMO.memberAccountIds;
 const WORKLOADS = 'ou-a1b2-workload';
 const PROD = 'ou-a1b2-prod0001';
 const SANDBOX = 'ou-a1b2-sandbox1';
+
+/** Workloads/Prod and Sandbox under the root, parents first. */
+const TREE: OrganizationalUnitSpec[] = [
+  { id: WORKLOADS, name: 'Workloads', parentId: ROOT },
+  { id: PROD, name: 'Prod', parentId: WORKLOADS },
+  { id: SANDBOX, name: 'Sandbox', parentId: ROOT },
+];
+
+/** A world of the demo organization's ids with these accounts and OUs (as an organization spec seeds them). */
+function treeWorld(accounts: AccountSpec[], organizationalUnits: OrganizationalUnitSpec[] = TREE): SimWorld {
+  return new SimWorld({ organization: { id: DEMO.organizationId, managementAccountId: MGMT, organizationalUnits, accounts } });
+}
 
 /** The demo organization with Workloads/Prod (M1, M2) and Sandbox (M3) under the root. */
 function withTree(t: TestWorld): void {
@@ -44,6 +61,18 @@ function withTree(t: TestWorld): void {
   o.placeAccount(M2, PROD);
   o.placeAccount(M3, SANDBOX);
 }
+
+/** The structure of a JSON value: member names with the types of their values. */
+function shape(value: unknown): unknown {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length > 0 ? [shape(value[0])] : [];
+  if (typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((k) => [k, shape((value as Record<string, unknown>)[k])]));
+  return typeof value;
+}
+
+const fixtures = organizationsEvents();
+type Detail = { eventName: string; requestParameters: Record<string, unknown> | null; serviceEventDetails?: Record<string, unknown>; [k: string]: unknown };
+const detailOf = (e: SimEvent) => e.detail as Detail;
 
 async function all<T>(pages: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -160,20 +189,13 @@ describe('simulated Organizations', () => {
     });
 
     it('an organization spec seeds the tree, children listed before their parents included', () => {
-      const world = new SimWorld({
-        organization: {
-          id: DEMO.organizationId,
-          managementAccountId: MGMT,
-          organizationalUnits: [
-            { id: PROD, name: 'Prod', parentId: WORKLOADS },
-            { id: WORKLOADS, name: 'Workloads', parentId: ROOT },
-          ],
-          accounts: [
-            { id: M1, name: 'a', state: 'ACTIVE', parentId: PROD },
-            { id: M2, name: 'b', state: 'ACTIVE' },
-          ],
-        },
-      });
+      const world = treeWorld(
+        [
+          { id: M1, name: 'a', state: 'ACTIVE', parentId: PROD },
+          { id: M2, name: 'b', state: 'ACTIVE' },
+        ],
+        [...TREE].reverse(),
+      );
       expect(world.organizations.pathOf(M1)).toEqual([ROOT, WORKLOADS, PROD]);
       expect(world.organizations.parentOf(M2)).toBe(ROOT);
       expect(world.organizations.parentOf('999999999999')).toBeUndefined();
@@ -391,21 +413,175 @@ describe('simulated Organizations', () => {
     });
   });
 
+  describe('events of the ways in', () => {
+    /** [account, region, source, detail-type, eventName] of every event that reached a bus. */
+    const arrived = () => t.world.events.received().map((r) => [r.event.account, r.event.region, r.event.source, r.event['detail-type'], detailOf(r.event).eventName]);
+    const named = (name: string) => t.world.events.received().map((r) => r.event).filter((e) => detailOf(e).eventName === name);
+
+    /** An organization trail of the management account (multi-region, global service events): it records the management account's Organizations calls in us-east-1. */
+    async function organizationTrail(ownTrails: string[] = []): Promise<void> {
+      await onboardTrails(t, ownTrails, { grant: [MGMT, ...ownTrails] });
+      const ct = t.client(CloudTrailClient, DEMO.operatorPrincipalArn);
+      await ct.send(new CreateTrailCommand({ Name: DEMO.trailName, S3BucketName: DEMO.bucketName, S3KeyPrefix: DEMO.logPrefix, KmsKeyId: DEMO.keyArn, IsOrganizationTrail: true, IsMultiRegionTrail: true }));
+      await ct.send(new StartLoggingCommand({ Name: DEMO.trailName }));
+      t.world.events.resetLogs();
+    }
+
+    it("MoveAccount: an 'AWS API Call via CloudTrail' event of the management account in us-east-1, shaped as the fixture, while a trail logs", async () => {
+      // prepare
+      withTree(t);
+      const org = t.client(OrganizationsClient);
+      await org.send(new MoveAccountCommand({ AccountId: M4, SourceParentId: ROOT, DestinationParentId: SANDBOX }));
+      expect(arrived()).toEqual([]);
+      await organizationTrail();
+
+      // act
+      await org.send(new MoveAccountCommand({ AccountId: M4, SourceParentId: SANDBOX, DestinationParentId: PROD }));
+
+      // assert
+      expect(arrived()).toEqual([[MGMT, 'us-east-1', 'aws.organizations', 'AWS API Call via CloudTrail', 'MoveAccount']]);
+      const [event] = named('MoveAccount');
+      expect(shape(event)).toEqual(shape(fixtures.moveAccount));
+      expect(detailOf(event)).toMatchObject({ requestParameters: { accountId: M4, sourceParentId: SANDBOX, destinationParentId: PROD }, responseElements: null, recipientAccountId: MGMT, awsRegion: 'us-east-1', readOnly: false });
+      expect(t.world.writeCalls().map((c) => c.operation)).not.toContain('ListParents');
+    });
+
+    it('inviteAccount without any trail: only AccountJoinedOrganization (a service event) reaches the management account, in us-east-1; the account is an INVITED member in the root', async () => {
+      // prepare
+      t.world.addAccount('123456789012', { name: 'acquired' });
+
+      // act
+      const result = t.world.organizations.inviteAccount('123456789012', { notes: 'Join the organization.' });
+
+      // assert
+      expect(result.events.map((e) => [detailOf(e.event).eventName, e.outcome])).toEqual([
+        ['InviteAccountToOrganization', 'not recorded'],
+        ['AcceptHandshake', 'not recorded'],
+        ['AccountJoinedOrganization', 'received'],
+      ]);
+      expect(arrived()).toEqual([[MGMT, 'us-east-1', 'aws.organizations', 'AWS Service Event via CloudTrail', 'AccountJoinedOrganization']]);
+      const [joined] = named('AccountJoinedOrganization');
+      expect(shape(joined)).toEqual(shape(fixtures.accountJoinedOrganizationInvited));
+      expect(detailOf(joined).serviceEventDetails).toEqual({ accountId: '123456789012', joinedMethod: 'Invited', joinedTime: expect.stringMatching(/Z$/) });
+      const { Account } = await t.client(OrganizationsClient).send(new DescribeAccountCommand({ AccountId: '123456789012' }));
+      expect(Account).toMatchObject({ JoinedMethod: 'INVITED', Name: 'acquired', State: 'ACTIVE' });
+      expect(t.world.organizations.parentOf('123456789012')).toBe(ROOT);
+      expect(t.world.orgIdOf('123456789012')).toBe(DEMO.organizationId);
+      expect(() => t.world.organizations.inviteAccount('123456789012')).toThrow(/already a member/);
+    });
+
+    it('inviteAccount with trails: InviteAccountToOrganization in the management account, AcceptHandshake in the invited account (its own trail: it is no member yet when it accepts), shaped as the fixtures', async () => {
+      // prepare: the standalone account has a trail of its own (through a role its owner created)
+      t.world.addAccount('123456789012', { name: 'acquired' });
+      t.world.seedMember('123456789012');
+      await organizationTrail(['123456789012']);
+
+      // act
+      const result = t.world.organizations.inviteAccount('123456789012', { invitedBy: DEMO.operatorPrincipalArn, notes: 'Join the organization.' });
+
+      // assert
+      expect(arrived()).toEqual([
+        [MGMT, 'us-east-1', 'aws.organizations', 'AWS API Call via CloudTrail', 'InviteAccountToOrganization'],
+        ['123456789012', 'us-east-1', 'aws.organizations', 'AWS API Call via CloudTrail', 'AcceptHandshake'],
+        [MGMT, 'us-east-1', 'aws.organizations', 'AWS Service Event via CloudTrail', 'AccountJoinedOrganization'],
+      ]);
+      const [invite] = named('InviteAccountToOrganization');
+      expect(shape(invite)).toEqual(shape(fixtures.inviteAccountToOrganization));
+      expect(detailOf(invite).requestParameters).toEqual({ target: { type: 'ACCOUNT', id: '123456789012' }, notes: 'Join the organization.' });
+      const [accept] = named('AcceptHandshake');
+      expect(shape(accept)).toEqual(shape(fixtures.acceptHandshake));
+      expect(detailOf(accept).requestParameters).toEqual({ handshakeId: result.handshakeId });
+      expect(result.handshakeId).toMatch(/^h-[0-9a-z]{8,32}$/);
+    });
+
+    it("the management account's organization trail does not record the AcceptHandshake of an account that was not a member yet", async () => {
+      await organizationTrail();
+      const result = t.world.organizations.inviteAccount({ id: '123456789012', name: 'acquired', state: 'ACTIVE' });
+      expect(result.events.map((e) => [detailOf(e.event).eventName, e.outcome])).toEqual([
+        ['InviteAccountToOrganization', 'received'],
+        ['AcceptHandshake', 'not recorded'],
+        ['AccountJoinedOrganization', 'received'],
+      ]);
+    });
+
+    it('createManagedAccount: CreateAccountResult and AccountJoinedOrganization in us-east-1, then CreateManagedAccount on the default bus of the Control Tower home region, where a rule sees it', async () => {
+      // prepare
+      withTree(t);
+      t.world.organizations.controlTowerHomeRegion = DEMO.region;
+      const seen: unknown[] = [];
+      t.world.onLambdaTarget(async (_fn, input) => {
+        seen.push(input);
+      });
+      const events = t.client(EventBridgeClient, DEMO.operatorPrincipalArn, DEMO.region);
+      await events.send(new PutRuleCommand({ Name: 'AccountFactory', EventPattern: JSON.stringify({ source: ['aws.controltower'], 'detail-type': ['AWS Service Event via CloudTrail'], detail: { eventName: ['CreateManagedAccount'], serviceEventDetails: { createManagedAccountStatus: { state: ['SUCCEEDED'] } } } }) }));
+      await events.send(new PutTargetsCommand({ Rule: 'AccountFactory', Targets: [{ Id: 'Fn', Arn: `arn:aws:lambda:${DEMO.region}:${MGMT}:function:Start`, InputPath: '$.detail.serviceEventDetails.createManagedAccountStatus.account' }] }));
+
+      // act
+      const result = t.world.organizations.createManagedAccount({ accountId: '123456789012', accountName: 'vended-1', organizationalUnitId: PROD });
+      await t.world.settle();
+
+      // assert
+      expect(arrived()).toEqual([
+        [MGMT, 'us-east-1', 'aws.organizations', 'AWS Service Event via CloudTrail', 'CreateAccountResult'],
+        [MGMT, 'us-east-1', 'aws.organizations', 'AWS Service Event via CloudTrail', 'AccountJoinedOrganization'],
+        [MGMT, DEMO.region, 'aws.controltower', 'AWS Service Event via CloudTrail', 'CreateManagedAccount'],
+      ]);
+      expect(seen).toEqual([{ accountName: 'vended-1', accountId: '123456789012' }]);
+      const [created, joined, managed] = result.events.map((e) => e.event);
+      expect(shape(created)).toEqual(shape(fixtures.createAccountResultSucceeded));
+      expect(shape(joined)).toEqual(shape(fixtures.accountJoinedOrganizationInvited));
+      expect(shape(managed)).toEqual(shape(fixtures.createManagedAccountSucceeded));
+      expect(detailOf(managed).serviceEventDetails).toEqual({
+        createManagedAccountStatus: {
+          organizationalUnit: { organizationalUnitName: 'Prod', organizationalUnitId: PROD },
+          account: { accountName: 'vended-1', accountId: '123456789012' },
+          state: 'SUCCEEDED',
+          message: 'AWS Control Tower successfully created a managed account.',
+          requestedTimestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/),
+          completedTimestamp: expect.stringMatching(/\+0000$/),
+        },
+      });
+      expect(managed).toMatchObject({ account: MGMT, region: DEMO.region, detail: { awsRegion: DEMO.region } });
+      expect(detailOf(joined).serviceEventDetails).toMatchObject({ joinedMethod: 'Created' });
+      expect(t.world.organizations.pathOf('123456789012')).toEqual([ROOT, WORKLOADS, PROD]);
+      expect(result.account?.joinedMethod).toBe('CREATED');
+    });
+
+    it('a FAILED CreateManagedAccount is shaped as its fixture; the account exists unless told otherwise; only the lifecycle event then', () => {
+      withTree(t);
+      const failed = t.world.organizations.createManagedAccount({ accountId: '123456789012', accountName: 'vended-1', organizationalUnitId: SANDBOX, state: 'FAILED', organizationsEvents: false });
+      expect(failed.events).toHaveLength(1);
+      expect(shape(failed.events[0].event)).toEqual(shape(fixtures.createManagedAccountFailed));
+      expect(t.world.organizations.parentOf('123456789012')).toBe(SANDBOX);
+      const none = t.world.organizations.createManagedAccount({ accountId: '123456789013', accountName: 'vended-2', organizationalUnitId: SANDBOX, state: 'FAILED', accountCreated: false });
+      expect(none.events.map((e) => detailOf(e.event).eventName)).toEqual(['CreateManagedAccount']);
+      expect(t.world.accounts.get('123456789013')).toBeUndefined();
+    });
+
+    it('updateManagedAccount moves the account to the OU it names, with the UpdateManagedAccount event of the fixture', () => {
+      withTree(t);
+      const result = t.world.organizations.updateManagedAccount({ accountId: M1, organizationalUnitId: SANDBOX });
+      expect(t.world.organizations.parentOf(M1)).toBe(SANDBOX);
+      expect(shape(result.events[0].event)).toEqual(shape(fixtures.updateManagedAccount));
+      expect(detailOf(result.events[0].event).serviceEventDetails).toMatchObject({ updateManagedAccountStatus: { organizationalUnit: { organizationalUnitId: SANDBOX }, account: { accountId: M1 } } });
+    });
+
+    it('a dropNext switch loses a service event too (best effort delivery)', () => {
+      t.world.events.dropNext(1, { eventName: 'AccountJoinedOrganization' });
+      const result = t.world.organizations.inviteAccount({ id: '123456789012', name: 'acquired', state: 'ACTIVE' });
+      expect(result.events.at(-1)?.outcome).toBe('dropped');
+      expect(arrived()).toEqual([]);
+    });
+  });
+
+  it("organizationsEvents() has the shared file's keys and this project's copy's extra ones", () => {
+    expect(Object.keys(fixtures)).toEqual(expect.arrayContaining(['createAccountResultSucceeded', 'createAccountResultFailed', 'createAccountInProgress', 'moveAccount', 'acceptHandshake', 'accountJoinedOrganizationInvited', 'createManagedAccountSucceeded', 'createManagedAccountFailed', 'updateManagedAccount']));
+  });
+
   it('an organization of 2,000 accounts across a few OUs is built in well under a second, and listed in full', async () => {
     // prepare / act
     const started = performance.now();
-    const world = new SimWorld({
-      organization: {
-        id: DEMO.organizationId,
-        managementAccountId: MGMT,
-        organizationalUnits: [
-          { id: WORKLOADS, name: 'Workloads', parentId: ROOT },
-          { id: PROD, name: 'Prod', parentId: WORKLOADS },
-          { id: SANDBOX, name: 'Sandbox', parentId: ROOT },
-        ],
-        accounts: memberAccountSpecs(2000, { parentIds: [ROOT, WORKLOADS, PROD, SANDBOX] }),
-      },
-    });
+    const world = treeWorld(memberAccountSpecs(2000, { parentIds: [ROOT, WORKLOADS, PROD, SANDBOX] }));
     const built = performance.now() - started;
 
     // assert
