@@ -6,6 +6,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toOnboardingError } from '../handlers/adapters/aws-errors';
 import { StatusStore } from '../handlers/adapters/status-store';
@@ -14,6 +15,7 @@ import { loadRuntimeConfig, parseRuntimeConfig, type RuntimeConfig } from '../ha
 import { ConfigurationError } from '../handlers/shared/errors';
 import { createAwsDeps } from '../handlers/shared/aws-deps';
 import { createStartDeps, STATE_MACHINE_ARN_ENV, type StartDeps } from '../handlers/start';
+import type { RunningExecutionsPort } from '../handlers/start/fleet';
 import type { StepDeps } from '../handlers/steps/deps';
 import { STACK_IDS } from '../infra/app-builder';
 import { loadAppConfig, operatorReadRoleArn, orchestratorAccount, runtimeConfigOf, type AppConfig } from '../infra/config';
@@ -44,6 +46,13 @@ export interface Backend {
   stepDeps(): StepDeps;
   /** How often to poll a running execution. */
   readonly pollMs: number;
+  /** Open executions by name prefix (the fleet start's concurrency cap). */
+  readonly running: RunningExecutionsPort;
+  /**
+   * Organizations, for listing the organization (`start --all`, `plan --all`): in us-east-1, as the CLI's
+   * credentials; locally as an administrator of the management account.
+   */
+  organizations(): OrganizationsClient;
   /** Finishes (local: waits for running executions, saves the simulation). */
   close(): Promise<void>;
 }
@@ -100,15 +109,27 @@ async function openAws(opts: GlobalOptions, appConfig: AppConfig): Promise<Backe
     );
   }
   const config = parseRuntimeConfig({ ...runtimeConfigOf(appConfig, tableName), homeRegion: region });
+  const start = createStartDeps(config, stateMachineArn);
   return {
     mode: 'aws',
     config,
-    start: createStartDeps(config, stateMachineArn),
+    start,
     status: statusStore(config),
     stepDeps: () => readOnlyStepDeps(config, appConfig),
     pollMs: 2000,
+    running: start.executions,
+    organizations: lazyOrganizations(),
     close: async () => undefined,
   };
+}
+
+/**
+ * One Organizations client, made on first use. Organizations is a global service whose endpoint lives in
+ * us-east-1 (https://docs.aws.amazon.com/general/latest/gr/ao.html).
+ */
+function lazyOrganizations(credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): () => OrganizationsClient {
+  let client: OrganizationsClient | undefined;
+  return () => (client ??= createClient(OrganizationsClient, { region: 'us-east-1', ...(credentials ? { credentials } : {}) }));
 }
 
 /** Outputs of a CloudFormation stack, by name. */
@@ -140,13 +161,21 @@ async function openLocal(opts: GlobalOptions, appConfig: AppConfig): Promise<Bac
   const config = loadRuntimeConfig();
   const stateMachineArn = process.env[STATE_MACHINE_ARN_ENV];
   if (!stateMachineArn) throw new ConfigurationError('The local session did not set STATE_MACHINE_ARN.');
+  const start = createStartDeps(config, stateMachineArn);
+  // The orchestrator's Administrator lists the organization when the orchestrator is the management
+  // account; otherwise an administrator of the management account does (Organizations answers there only).
+  const management = appConfig.managementAccountId;
+  const orgCredentials =
+    orchestratorAccount(appConfig) === management ? undefined : session.world.credentialsFor(`arn:aws:sts::${management}:assumed-role/Administrator/operator`);
   return {
     mode: 'local',
     config,
-    start: createStartDeps(config, stateMachineArn),
+    start,
     status: statusStore(config),
     stepDeps: () => readOnlyStepDeps(config, appConfig),
     pollMs: 50,
+    running: start.executions,
+    organizations: lazyOrganizations(orgCredentials),
     close: () => session.close(),
   };
 }

@@ -3,7 +3,7 @@
  * `--local`, against the local simulation.
  *
  * Exit codes: 0 success; 1 the onboarding failed, or an AWS/operational error; 2 bad usage or bad
- * input (a malformed account id, an unknown option).
+ * input (a malformed account id, an unknown option); 130 a fleet start interrupted (Ctrl-C).
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -14,6 +14,7 @@ import { loadAppConfig, runtimeConfigOf } from '../infra/config';
 import { configFileOf, LOCAL_DEFAULT_CONFIG, openBackend, type Backend, type GlobalOptions } from './context';
 import { formatAccountList, formatPlan, formatStepLine, formatView, type Io } from './format';
 import { buildPlan } from './plan';
+import { EXIT_INTERRUPTED, type FleetCliEnv, type FleetStartCliOptions, isFleetSelection, runFleetPlan, runFleetStart } from './fleet-start';
 import { parseOnboardingRequest } from '../handlers/domain/request';
 import { startReconcile, waitForExecution } from '../handlers/start/reconcile';
 import type { DriftItem } from '../handlers/domain/drift';
@@ -46,7 +47,7 @@ function formatHealth(rows: readonly { accountId: string; status: string; health
 export type { Io } from './format';
 
 /** Exit codes: 0 success, 1 a run failed (or an AWS error), 2 bad usage or input, 3 drift found and only reported. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, drifted: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, drifted: 3, interrupted: EXIT_INTERRUPTED } as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -97,7 +98,7 @@ function describeStart(r: StartResult | RetryResult): string {
 }
 
 /** Runs `onboard` with `argv` (without `node` and the script). Returns the exit code. */
-export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv = {}): Promise<number> {
   let code: number = EXIT.ok;
   let backend: Backend | undefined;
   const program = new Command('onboard')
@@ -148,13 +149,20 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command('start')
-    .description('start onboarding an account and follow it until it ends')
-    .argument('<account-id>', '12-digit AWS account id')
-    .option('--no-wait', 'return as soon as the execution is started')
+    .description('start onboarding accounts and follow them until they end: one or more ids, --all, or --ou (README "Fleet start")')
+    .argument('[account-id...]', '12-digit AWS account ids')
+    .option('--all', 'every account of the organization (in the configured scope)')
+    .option('--ou <ou-id...>', 'every account under these roots or OUs, at any depth')
+    .option('--exclude <id...>', 'account or OU ids to leave out, on top of the configured scope')
+    .option('--max-concurrent <n>', 'onboardings open at once, at most (default: configuration fleetStart.maxConcurrent)')
+    .option('--no-wait', 'return as soon as the executions are started')
     .option('--json', 'machine-readable output')
-    .action(async (accountId: string, o: { wait: boolean; json?: boolean }) => {
+    .action(async (accountIds: string[], o: FleetStartCliOptions) => {
       const b = await open();
-      code = await report(b, await startOnboarding(b.start, accountId), o);
+      const single = accountIds.length === 1 && !isFleetSelection(o) && !o.exclude?.length && o.maxConcurrent === undefined;
+      if (single) code = await report(b, await startOnboarding(b.start, accountIds[0]), o);
+      else if (!accountIds.length && !isFleetSelection(o)) program.error('error: start needs account ids, --all or --ou <ou-id...>', { exitCode: EXIT.usage, code: 'onboard.startWhat' });
+      else code = await runFleetStart(b, accountIds, o, io, env);
     });
 
   program
@@ -242,13 +250,21 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command('plan')
-    .description('what a run for the accounts would write: the documents, and a diff of both shared policies')
-    .argument('<account-id...>', 'one or more 12-digit AWS account ids')
+    .description('what a run for the accounts would write: the documents, and a diff of both shared policies (--all / --ou: what start --all would start)')
+    .argument('[account-id...]', 'one or more 12-digit AWS account ids')
+    .option('--all', 'the accounts start --all would start (and those it would skip or leave)')
+    .option('--ou <ou-id...>', 'the accounts start --ou would start')
+    .option('--exclude <id...>', 'with --all / --ou: account or OU ids to leave out')
     .option('--bucket-policy <file>', 'current bucket policy (JSON file) instead of reading it from AWS')
     .option('--key-policy <file>', 'current key policy (JSON file) instead of reading it from AWS')
     .option('--bucket-key', 'with --bucket-policy and --key-policy: the bucket uses an S3 Bucket Key (read from AWS otherwise)')
     .option('--json', 'every document in full, as JSON: { bucketPolicy, keyPolicy, accounts }')
-    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; bucketKey?: boolean; json?: boolean }) => {
+    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; bucketKey?: boolean; json?: boolean; all?: boolean; ou?: string[]; exclude?: string[] }) => {
+      if (isFleetSelection(o) || !accountIds.length) {
+        if (!isFleetSelection(o)) program.error('error: plan needs account ids, --all or --ou <ou-id...>', { exitCode: EXIT.usage, code: 'onboard.planWhat' });
+        code = await runFleetPlan(await open(), accountIds, o, io);
+        return;
+      }
       const offline = o.bucketPolicy !== undefined && o.keyPolicy !== undefined;
       let config;
       let bucketText: string | undefined;
@@ -303,8 +319,17 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  runCli(argv, { out: (s) => console.log(s), err: (s) => console.error(s) }).then(
+  // Ctrl-C during a fleet start: start nothing more, print the summary so far (exit 130); a second one exits at once.
+  const signal = { aborted: false };
+  const onSigint = () => {
+    if (signal.aborted) process.exit(EXIT.interrupted);
+    signal.aborted = true;
+    console.error('Interrupted: starting nothing more (Ctrl-C again to exit at once; what was started goes on in Step Functions).');
+  };
+  process.on('SIGINT', onSigint);
+  runCli(argv, { out: (s) => console.log(s), err: (s) => console.error(s) }, { signal }).then(
     (c) => {
+      process.off('SIGINT', onSigint);
       process.exitCode = c;
     },
     (e) => {

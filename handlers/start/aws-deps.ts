@@ -48,7 +48,7 @@ export function createStartDeps(
   stateMachineArn: string,
   now: () => Date = () => new Date(),
   http?: HttpTimeouts,
-): StartDeps & { readonly status: StatusStore } {
+): StartDeps & { readonly status: StatusStore; readonly executions: StepFunctionsAdapter } {
   const limits = http ? { requestHandler: http } : {};
   const sfn = createClient(SFNClient, { region: regionOfStateMachine(stateMachineArn), ...limits });
   const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion, ...limits }), {

@@ -70,21 +70,29 @@ export const FLEET_TRIGGERS = ['start', 'continue'] as const;
 export type FleetTrigger = (typeof FLEET_TRIGGERS)[number];
 
 /**
+ * Every action the function takes: the reconcile's triggers, and `backfill`, which begins a fleet start
+ * (handlers/start/fleet-start.ts). `continue` continues both sweeps.
+ */
+export const FLEET_ACTIONS = [...FLEET_TRIGGERS, 'backfill'] as const;
+/** One of {@link FLEET_ACTIONS}. */
+export type FleetAction = (typeof FLEET_ACTIONS)[number];
+
+/**
  * Reads the function's event: `{}` or `{"action": "start"}` (the sweep schedule, an operator),
- * `{"action": "continue"}` (the continuation schedule).
+ * `{"action": "continue"}` (the continuation schedule), `{"action": "backfill"}` (begin a fleet start).
  *
  * @throws InvalidRequest for anything else.
  */
-export function parseFleetEvent(event: unknown): FleetTrigger {
+export function parseFleetEvent(event: unknown): FleetAction {
   if (event === undefined || event === null) return 'start';
-  if (typeof event !== 'object' || Array.isArray(event)) throw new InvalidRequest(`The fleet reconcile takes {} or {"action": "start" | "continue"}; received ${describe(event)}`);
+  if (typeof event !== 'object' || Array.isArray(event)) throw new InvalidRequest(`The fleet reconcile takes {} or {"action": "start" | "continue" | "backfill"}; received ${describe(event)}`);
   const keys = Object.keys(event);
   const unknown = keys.filter((k) => k !== 'action');
   if (unknown.length) throw new InvalidRequest(`The fleet reconcile takes only "action"; received ${unknown.map((k) => JSON.stringify(k)).join(', ')}`);
   const action = (event as { action?: unknown }).action;
   if (action === undefined) return 'start';
-  if ((FLEET_TRIGGERS as readonly unknown[]).includes(action)) return action as FleetTrigger;
-  throw new InvalidRequest(`action is ${describe(action)}; it must be one of ${FLEET_TRIGGERS.map((t) => `"${t}"`).join(', ')}`);
+  if ((FLEET_ACTIONS as readonly unknown[]).includes(action)) return action as FleetAction;
+  throw new InvalidRequest(`action is ${describe(action)}; it must be one of ${FLEET_ACTIONS.map((t) => `"${t}"`).join(', ')}`);
 }
 
 function describe(v: unknown): string {

@@ -29,6 +29,10 @@ import { Construct } from 'constructs';
 import { CHANGE_FORWARDER_ROLE_NAME, CHANGE_RULE_NAMES } from '../../handlers/domain/change-rules';
 import { AppConfig, ORGANIZATION_ACCESS_ROLE_NAME, orchestratorAccount, PARTITION, PREVENTION_POLICY_NAME } from '../config';
 import { acknowledge, wildcardResourceFinding } from '../nag';
+import { acknowledgeOrganizationsListing, organizationsListingStatements } from '../organizations-listing';
+
+/** The orchestrator's functions that read Organizations through the OrganizationsRead role. */
+const ORGANIZATIONS_READERS = ['ValidateRequest', 'ReconcileFleet'] as const;
 import { notificationsTopic, type NotificationsTopic } from '../notifications-topic';
 import { CREATE_ACCOUNT_SUCCEEDED_PATTERN, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, ROLE_NAME_PREFIX } from '../names';
 
@@ -162,21 +166,25 @@ export class ManagementEventsStack extends Stack {
     if (orchestratorAccount(cfg) !== cfg.managementAccountId && !cfg.organizationsRoleArn && cfg.organizationId) {
       const orchestrator = orchestratorAccount(cfg);
       const accounts = `arn:${this.partition}:organizations::${cfg.managementAccountId}:account/${cfg.organizationId}/*`;
+      const org = { partition: this.partition, managementAccountId: cfg.managementAccountId, organizationId: cfg.organizationId };
       const readRole = new iam.Role(this, 'OrganizationsReadRole', {
         roleName: ORGANIZATIONS_READ_ROLE_NAME,
-        description: 'Assumed by the CloudTrail onboarding service (ValidateRequest) to read the account being onboarded in Organizations.',
-        // Only the ValidateRequest role of the orchestrator (a principal ARN condition: IAM refuses a
-        // trust policy naming a role that does not exist yet, so the stacks deploy in any order).
+        description: 'Assumed by the CloudTrail onboarding service (ValidateRequest, ReconcileFleet) to read the organization in Organizations.',
+        // Only the ValidateRequest role of the orchestrator, and ReconcileFleet's, whose backfill lists the
+        // OU tree (a principal ARN condition: IAM refuses a trust policy naming a role that does not exist
+        // yet, so the stacks deploy in any order).
         assumedBy: new iam.AccountPrincipal(orchestrator).withConditions({
-          ArnEquals: { 'aws:PrincipalArn': `arn:${this.partition}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}ValidateRequest` },
+          ArnEquals: { 'aws:PrincipalArn': ORGANIZATIONS_READERS.map((name) => `arn:${this.partition}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}${name}`) },
         }),
         maxSessionDuration: Duration.hours(1),
         inlinePolicies: {
           DescribeAccounts: new iam.PolicyDocument({
             statements: [new iam.PolicyStatement({ sid: 'DescribeAccounts', actions: ['organizations:DescribeAccount'], resources: [accounts] })],
           }),
+          ListOrganizationTree: new iam.PolicyDocument({ statements: organizationsListingStatements(org) }),
         },
       });
+      acknowledgeOrganizationsListing(readRole, org);
       acknowledge(
         readRole,
         wildcardResourceFinding(readRole, accounts),

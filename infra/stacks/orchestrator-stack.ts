@@ -25,7 +25,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FLEET_SWEEP_KEY } from '../../handlers/adapters/fleet-sweep';
+import { FLEET_BACKFILL_KEY, FLEET_SWEEP_KEY } from '../../handlers/adapters/fleet-sweep';
 import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey } from '../../handlers/adapters/status-table';
 import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../../handlers/domain/drift';
 import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared/config';
@@ -36,6 +36,7 @@ import { LAMBDA_BUNDLING } from '../bundling';
 import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, operatorReadRoleArn, runtimeConfigOf } from '../config';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
+import { acknowledgeOrganizationsListing, organizationsListingStatements } from '../organizations-listing';
 import { notificationsTopic } from '../notifications-topic';
 import {
   CHANGE_EVENT_PATTERN,
@@ -602,9 +603,10 @@ export class OrchestratorStack extends Stack {
         sid: 'FleetSweep',
         actions: ['dynamodb:UpdateItem'],
         resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FLEET_SWEEP_KEY] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FLEET_SWEEP_KEY, FLEET_BACKFILL_KEY] } },
       }),
     );
+    this.grantBackfillListing(role);
 
     // Scheduler assumes this role to invoke the function; the trust is limited to schedules of this
     // account's default group (confused-deputy protection), the policy to invoking this one function.
@@ -660,6 +662,24 @@ export class OrchestratorStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(alarmAction);
     return fn;
+  }
+
+  /**
+   * The backfill (handlers/start/fleet-start.ts) lists the organization's OU tree: directly in the
+   * management account, else through the ManagementEvents stack's OrganizationsRead role (or the
+   * configured `organizationsRoleArn`), which trusts this function's role for it (infra/organizations-listing.ts).
+   */
+  private grantBackfillListing(role: iam.Role): void {
+    const cfg = this.config;
+    if (!cfg.organizationId) return;
+    const organizationsRole = effectiveOrganizationsRoleArn(cfg);
+    if (organizationsRole) {
+      role.addToPolicy(new iam.PolicyStatement({ sid: 'Organizations', actions: ['sts:AssumeRole'], resources: [organizationsRole] }));
+      return;
+    }
+    const org = { partition: this.partition, managementAccountId: cfg.managementAccountId, organizationId: cfg.organizationId };
+    for (const statement of organizationsListingStatements(org)) role.addToPolicy(statement);
+    acknowledgeOrganizationsListing(role, org);
   }
 
   /** The state machine's own role: invoke the step functions, log delivery, X-Ray. */

@@ -34,10 +34,21 @@ function grantsOf(s: Synthesized, roleId: string) {
 
 const getAttArn = (ref: unknown) => (ref as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
 
+/** What the backfill may do in Organizations: walk the tree itself (management account), or through the OrganizationsRead role. */
+const ORG_TREE = [
+  { effect: 'Allow', actions: ['organizations:ListRoots'], resource: '*' },
+  {
+    effect: 'Allow',
+    actions: ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent'],
+    resource: ['arn:aws:organizations::111122223333:root/o-a1b2c3d4e5/*', 'arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/*'],
+  },
+];
+const THROUGH_READ_ROLE = [{ effect: 'Allow', actions: ['sts:AssumeRole'], resource: 'arn:aws:iam::111122223333:role/CloudTrailOnboarding-OrganizationsRead' }];
+
 describe.each([
-  ['existing bucket and key', SAMPLE, '111122223333'],
-  ['created bucket and key', CREATE_SAMPLE, '333344445555'],
-])('the fleet reconcile (%s)', (_name, file, orchestrator) => {
+  ['existing bucket and key', SAMPLE, '111122223333', ORG_TREE],
+  ['created bucket and key', CREATE_SAMPLE, '333344445555', THROUGH_READ_ROLE],
+])('the fleet reconcile (%s)', (_name, file, orchestrator, organizationsGrants) => {
   let s: Synthesized;
   beforeAll(() => {
     s = synth(file);
@@ -45,7 +56,7 @@ describe.each([
   const fn = () => byName(s, 'AWS::Lambda::Function', 'ReconcileFleet');
   const stateMachine = `arn:aws:states:eu-west-1:${orchestrator}:stateMachine:CloudTrailOnboarding`;
 
-  it('ReconcileFleet has its own role and may do exactly this: start, list and describe executions of the state machine, scan the table, update its sweep item', () => {
+  it('ReconcileFleet has its own role and may do exactly this: start, list and describe executions of the state machine, scan the table, update its two sweep items, list the organization\'s OU tree', () => {
     const [, f] = fn();
     const roleId = getAttArn(f.Properties!.Role);
     const logGroup = getAttArn({ 'Fn::GetAtt': [(f.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref, 'Arn'] });
@@ -60,8 +71,9 @@ describe.each([
         effect: 'Allow',
         actions: ['dynamodb:UpdateItem'],
         resource: '<StatusTable0F76785B.Arn>',
-        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FLEET#reconcile'] } },
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FLEET#reconcile', 'FLEET#backfill'] } },
       },
+      ...organizationsGrants,
     ]);
     expect(resourcesOf(s.templates.orchestrator!, 'AWS::IAM::Role')[roleId].Properties!.RoleName).toBe('CloudTrailOnboarding-ReconcileFleet');
   });
@@ -160,5 +172,40 @@ describe('the configuration keys', () => {
     ['an unknown drift response', { driftResponse: 'ignore' }, /^driftResponse: .*"repair".*"report".*\(received "ignore"\)$/],
   ])('refuses %s, naming the key', (_what, patch, problem) => {
     expect(problemsOf(sampleWith(patch))).toEqual([expect.stringMatching(problem)]);
+  });
+});
+
+describe('the OrganizationsRead role of the ManagementEvents stack (dedicated orchestrator)', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synth(CREATE_SAMPLE);
+  });
+  const readRole = () => {
+    const roles = Object.values(resourcesOf(s.templates.managementEvents!, 'AWS::IAM::Role')).filter((r) => r.Properties!.RoleName === 'CloudTrailOnboarding-OrganizationsRead');
+    expect(roles).toHaveLength(1);
+    return roles[0].Properties!;
+  };
+
+  it('trusts exactly ValidateRequest and ReconcileFleet (whose backfill lists the OU tree) of the orchestrator account', () => {
+    const trust = flatten(readRole().AssumeRolePolicyDocument) as { Statement: { Principal: unknown; Condition: unknown }[] };
+    expect(trust.Statement).toHaveLength(1);
+    expect(trust.Statement[0].Condition).toEqual({
+      ArnEquals: { 'aws:PrincipalArn': ['arn:aws:iam::333344445555:role/CloudTrailOnboarding-ValidateRequest', 'arn:aws:iam::333344445555:role/CloudTrailOnboarding-ReconcileFleet'] },
+    });
+  });
+
+  it('may describe the organization\'s accounts and list its roots, OUs and accounts, nothing else', () => {
+    const policies = (readRole().Policies as { PolicyName: string; PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[]).map((p) => ({
+      name: p.PolicyName,
+      statements: flatten(p.PolicyDocument.Statement) as { Action: unknown; Resource: unknown }[],
+    }));
+    expect(policies.flatMap((p) => p.statements.map((st) => ({ actions: list(st.Action as string | string[]).sort(), resource: st.Resource })))).toEqual([
+      { actions: ['organizations:DescribeAccount'], resource: 'arn:aws:organizations::111122223333:account/o-a1b2c3d4e5/*' },
+      { actions: ['organizations:ListRoots'], resource: '*' },
+      {
+        actions: ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent'],
+        resource: ['arn:aws:organizations::111122223333:root/o-a1b2c3d4e5/*', 'arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/*'],
+      },
+    ]);
   });
 });
