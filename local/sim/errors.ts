@@ -106,6 +106,10 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
       ValidationError: q(400),
       MalformedPolicyDocumentException: q(400, 'MalformedPolicyDocument'),
       RegionDisabledException: q(403, 'RegionDisabledException'),
+      // Session tags and policies over the packed-size limit (API_AssumeRole.html, Errors).
+      PackedPolicyTooLargeException: q(400, 'PackedPolicyTooLarge'),
+      // A parameter value STS refuses (duplicate session tag keys, an inherited transitive tag overridden: CommonErrors.html).
+      InvalidParameterValue: q(400),
     },
   },
   s3: {
@@ -116,6 +120,8 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
     errors: {
       NoSuchBucket: q(404),
       NoSuchBucketPolicy: q(404),
+      // GetObject of a key that does not exist (API_GetObject.html).
+      NoSuchKey: q(404),
       ServerSideEncryptionConfigurationNotFoundError: q(404),
       MalformedPolicy: q(400),
       PolicyTooLarge: q(400),
@@ -151,6 +157,9 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
       // A cryptographic operation on a Disabled key ("DisabledException: <key ARN> is disabled.",
       // https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html).
       DisabledException: q(400),
+      // Decrypt: the ciphertext or its encryption context is not what it was encrypted with; another key named (API_Decrypt.html).
+      InvalidCiphertextException: q(400),
+      IncorrectKeyException: q(400),
       ValidationException: q(400),
       KMSInternalException: q(500),
       DependencyTimeoutException: q(503),

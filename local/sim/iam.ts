@@ -201,6 +201,10 @@ export class IamSim implements SimServiceImpl {
     const path = spec.path ?? '/';
     if (!PATH.test(path) || path.length > 512) validation(`Value '${path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)`);
     if (this.getRole(accountId, spec.name)) awsError('EntityAlreadyExistsException', `Role with name ${spec.name} already exists.`);
+    // "Roles per account": 1,000 by default, 5,000 at most (reference_iam-quotas.html); IAM answers
+    // LimitExceeded in its quota wording.
+    const quota = this.world.iamRolesPerAccount;
+    if ((this.roles.get(accountId)?.size ?? 0) >= quota) awsError('LimitExceededException', `Cannot exceed quota for RolesPerAccount: ${quota}`);
     const trustPolicy = this.checkTrustPolicy(docText(spec.trustPolicy));
     const maxSessionDuration = spec.maxSessionDuration ?? 3600;
     checkMaxSessionDuration(maxSessionDuration);

@@ -15,6 +15,20 @@ export interface Principal {
   readonly roleName?: string;
   /** Session name (assumed-role sessions only). */
   readonly sessionName?: string;
+  /**
+   * Session tags of an assumed-role session (AssumeRole `Tags`, plus the transitive tags it inherited
+   * in a role chain): the session's `aws:PrincipalTag/<key>` values, over the role's own tags.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html
+   */
+  readonly sessionTags?: readonly SessionTag[];
+  /** Keys of `sessionTags` that are transitive: they pass into a session this one assumes, unchangeable. */
+  readonly transitiveTagKeys?: readonly string[];
+}
+
+/** One session tag (STS `Tag`). */
+export interface SessionTag {
+  readonly Key: string;
+  readonly Value: string;
 }
 
 /** Credentials as the SDK takes them (`credentials` client option). */

@@ -60,6 +60,9 @@ export interface PersistedKms {
   readonly bypassLockoutCheckUsed: boolean;
 }
 
+/** How a simulated ciphertext starts (`ciphertextFor`). */
+const SIM_CIPHERTEXT_PREFIX = 'sim-kms-ciphertext:';
+
 /** Key policy size limit, bytes. */
 export const KEY_POLICY_MAX_BYTES = 32 * 1024;
 
@@ -244,7 +247,10 @@ export class KmsSim implements SimServiceImpl {
     if (!crossAccount && caller.accountId !== key.accountId) {
       this.accessDenied(caller, action, key, 'because the operation cannot be performed on a KMS key in a different account');
     }
-    const result = await this.world.authorize(caller, action, { arn: key.arn, accountId: key.accountId, policy: this.effectivePolicy(key) }, context);
+    // kms:ResourceAliases: the aliases of the key (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases).
+    const aliases = [...this.aliases].filter(([, target]) => target === key.arn).map(([aliasArn]) => aliasArn.slice(aliasArn.indexOf(':alias/') + 1));
+    const full = aliases.length ? { 'kms:ResourceAliases': aliases, ...context } : context;
+    const result = await this.world.authorize(caller, action, { arn: key.arn, accountId: key.accountId, policy: this.effectivePolicy(key) }, full);
     if (!result.allowed) this.accessDenied(caller, action, key, `because no resource-based policy allows the ${action} action`);
   }
 
@@ -307,7 +313,43 @@ export class KmsSim implements SimServiceImpl {
     };
   }
 
+  /**
+   * A ciphertext of the key under an encryption context, for Decrypt (the simulation encrypts
+   * nothing: the blob names the key and the context, which Decrypt checks as KMS does).
+   */
+  ciphertextFor(keyArn: string, encryptionContext: Record<string, string> = {}): Uint8Array {
+    const context = Object.fromEntries(Object.entries(encryptionContext).sort(([a], [b]) => a.localeCompare(b)));
+    return new TextEncoder().encode(`${SIM_CIPHERTEXT_PREFIX}${JSON.stringify({ keyArn, context })}`);
+  }
+
   readonly operations = {
+    Decrypt: async ({ caller, region, input }) => {
+      // https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html: the key comes from the
+      // ciphertext; KeyId, when given, must name it (IncorrectKeyException); kms:Decrypt is authorized with
+      // the request's encryption context (kms:EncryptionContext:<key>), which must then be the one the
+      // ciphertext was made with (InvalidCiphertextException). Cross-account use is allowed by KMS.
+      const blob = input.CiphertextBlob ? new TextDecoder().decode(input.CiphertextBlob) : '';
+      let parsed: { keyArn: string; context: Record<string, string> } | undefined;
+      try {
+        parsed = blob.startsWith(SIM_CIPHERTEXT_PREFIX) ? JSON.parse(blob.slice(SIM_CIPHERTEXT_PREFIX.length)) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed) awsError('InvalidCiphertextException', '');
+      const key = this.keys.get(parsed.keyArn);
+      if (!key || key.region !== region) awsError('InvalidCiphertextException', '');
+      if (input.KeyId !== undefined) {
+        const named = /(^|:)alias\//.test(input.KeyId) ? this.resolveAlias(input.KeyId, caller.accountId, region) : this.resolve(input.KeyId, caller.accountId, region);
+        if (named?.arn !== key.arn) awsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+      }
+      const context = input.EncryptionContext ?? {};
+      await this.authorizeKey(caller, key, 'kms:Decrypt', true, Object.fromEntries(Object.entries(context).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])));
+      if (key.keyState === 'Disabled') awsError('DisabledException', `${key.arn} is disabled.`);
+      if (key.keyState === 'PendingDeletion') awsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+      const wanted = JSON.stringify(Object.fromEntries(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))));
+      if (wanted !== JSON.stringify(parsed.context)) awsError('InvalidCiphertextException', '');
+      return { KeyId: key.arn, Plaintext: new TextEncoder().encode('simulated plaintext'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+    },
     DescribeKey: async ({ caller, region, input }) => {
       // DescribeKey also takes an alias name or alias ARN; GetKeyPolicy and PutKeyPolicy do not.
       const id = String(input.KeyId);
@@ -378,6 +420,7 @@ export class KmsSim implements SimServiceImpl {
       return { KeyId: key.arn };
     },
   } satisfies {
+    Decrypt: OperationHandler<kms.DecryptCommandInput, kms.DecryptCommandOutput>;
     DescribeKey: OperationHandler<kms.DescribeKeyCommandInput, kms.DescribeKeyCommandOutput>;
     GetKeyPolicy: OperationHandler<kms.GetKeyPolicyCommandInput, kms.GetKeyPolicyCommandOutput>;
     ListKeyPolicies: OperationHandler<kms.ListKeyPoliciesCommandInput, kms.ListKeyPoliciesCommandOutput>;

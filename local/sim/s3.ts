@@ -2,8 +2,15 @@
  * Simulated S3, bucket-level only: buckets with an owner account, a region, a bucket policy and a
  * default encryption configuration (GetBucketEncryption; with an S3 Bucket Key CloudTrail needs
  * kms:Decrypt on a trail's key, see delivery.ts), and records of the objects CloudTrail delivers
- * (no object operations). A change to a bucket first lets CloudTrail deliver what was due under the
- * old state (`world.cloudtrail.beforeChange`).
+ * (written by CloudTrail only; read with ListObjectsV2 and GetObject). A change to a bucket first lets
+ * CloudTrail deliver what was due under the old state (`world.cloudtrail.beforeChange`).
+ *
+ * Object reads: ListObjectsV2 needs `s3:ListBucket` on the bucket with `s3:prefix` (when a Prefix is
+ * given); GetObject needs `s3:GetObject` on the object and, for an SSE-KMS object, `kms:Decrypt` on its
+ * key as the caller, with the object's encryption context (CloudTrail's `aws:cloudtrail:arn`, the
+ * trail): S3 decrypts with the requester's permissions, and a denial is S3's 403 AccessDenied.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
  *
  * Bucket-policy operations follow the PutBucketPolicy API reference: only identities of the bucket
  * owner's account may use them (another account gets 403 AccessDenied, or 405 MethodNotAllowed when
@@ -11,6 +18,7 @@
  * policy denies it. Policies are limited to 20 KB.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
  */
+import { Readable } from 'node:stream';
 import type * as s3 from '@aws-sdk/client-s3';
 import { awsError } from './errors';
 import type { Principal } from './identity';
@@ -173,13 +181,13 @@ export class S3Sim implements SimServiceImpl {
   }
 
   /** Authorization of a bucket-level read such as GetBucketEncryption: the caller's policies and the bucket policy. */
-  private async authorizeBucketRead(caller: Principal, bucket: SimBucket, action: string): Promise<void> {
+  private async authorizeBucketRead(caller: Principal, bucket: SimBucket, action: string, resourceArn = this.bucketArn(bucket.name), context: Record<string, string> = {}): Promise<void> {
     if (caller.accountId === bucket.ownerAccountId && caller.kind === 'root') return;
     const result = await this.world.authorize(caller, action, {
-      arn: this.bucketArn(bucket.name),
+      arn: resourceArn,
       accountId: bucket.ownerAccountId,
       policy: bucket.policy === undefined ? undefined : parsePolicy(bucket.policy),
-    });
+    }, context);
     if (!result.allowed) awsError('AccessDenied', 'Access Denied');
   }
 
@@ -268,6 +276,48 @@ export class S3Sim implements SimServiceImpl {
         },
       };
     },
+    ListObjectsV2: async (call) => {
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html (action s3:ListBucket)
+      const bucket = this.requireBucket(call);
+      const prefix = call.input.Prefix;
+      await this.authorizeBucketRead(call.caller, bucket, 's3:ListBucket', this.bucketArn(bucket.name), prefix !== undefined ? { 's3:prefix': prefix } : {});
+      const all = this.listObjects(bucket.name, prefix ?? '').sort((a, b) => a.key.localeCompare(b.key));
+      const max = call.input.MaxKeys ?? 1000;
+      const start = call.input.ContinuationToken ? Number(Buffer.from(call.input.ContinuationToken, 'base64').toString('utf8')) : 0;
+      const page = all.slice(start, start + max);
+      const truncated = start + max < all.length;
+      return {
+        Name: bucket.name,
+        ...(prefix !== undefined ? { Prefix: prefix } : {}),
+        KeyCount: page.length,
+        MaxKeys: max,
+        IsTruncated: truncated,
+        ...(truncated ? { NextContinuationToken: Buffer.from(String(start + max)).toString('base64') } : {}),
+        Contents: page.map((o) => ({ Key: o.key, LastModified: o.lastModified, Size: 0, StorageClass: 'STANDARD' })),
+      };
+    },
+    GetObject: async (call) => {
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html: s3:GetObject on the object;
+      // without s3:ListBucket a missing key is AccessDenied, as S3 answers.
+      const bucket = this.requireBucket(call);
+      const key = String(call.input.Key);
+      await this.authorizeBucketRead(call.caller, bucket, 's3:GetObject', `${this.bucketArn(bucket.name)}/${key}`);
+      const object = this.listObjects(bucket.name, key).find((o) => o.key === key);
+      if (!object) awsError('NoSuchKey', 'The specified key does not exist.');
+      if (object.sseKmsKeyId) {
+        const kmsKey = this.world.kms.resolve(object.sseKmsKeyId, bucket.ownerAccountId, bucket.region);
+        const context: Record<string, string> = object.sourceArn ? { 'kms:EncryptionContext:aws:cloudtrail:arn': object.sourceArn } : {};
+        const allowed = kmsKey !== undefined && (await this.world.authorize(call.caller, 'kms:Decrypt', { arn: kmsKey.arn, accountId: kmsKey.accountId, policy: this.world.kms.effectivePolicy(kmsKey) }, context)).allowed;
+        if (!allowed) awsError('AccessDenied', 'Access Denied');
+      }
+      return {
+        Body: Readable.from([Buffer.from('{"Records":[]}')]) as never,
+        ContentLength: 14,
+        ContentType: 'application/json',
+        LastModified: object.lastModified,
+        ...(object.sseKmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: object.sseKmsKeyId } : {}),
+      };
+    },
     HeadBucket: async ({ caller, input }) => {
       // A HEAD answer has no body: the SDK names a 404 `NotFound` and a 403 `Unknown`.
       const bucket = this.buckets.get(String(input.Bucket));
@@ -286,5 +336,7 @@ export class S3Sim implements SimServiceImpl {
     DeleteBucketPolicy: OperationHandler<s3.DeleteBucketPolicyCommandInput, s3.DeleteBucketPolicyCommandOutput>;
     GetBucketEncryption: OperationHandler<s3.GetBucketEncryptionCommandInput, s3.GetBucketEncryptionCommandOutput>;
     HeadBucket: OperationHandler<s3.HeadBucketCommandInput, s3.HeadBucketCommandOutput>;
+    ListObjectsV2: OperationHandler<s3.ListObjectsV2CommandInput, s3.ListObjectsV2CommandOutput>;
+    GetObject: OperationHandler<s3.GetObjectCommandInput, s3.GetObjectCommandOutput>;
   };
 }

@@ -21,7 +21,7 @@ import { awsError, SimAwsError, toSdkException, type SimService } from './errors
 import { EventsSim } from './events';
 import { FaultInjector } from './faults';
 import { IamSim, type SimRole } from './iam';
-import { CredentialStore, parseCallerArn, parseRoleArn, roleArn, type PersistedCredentials, type Principal, type SimCredentials } from './identity';
+import { CredentialStore, parseCallerArn, parseRoleArn, roleArn, type PersistedCredentials, type Principal, type SessionTag, type SimCredentials } from './identity';
 import { KmsSim } from './kms';
 import { createSimulationHook, type RoutedService, type SdkAnswer, type SdkRequest, type SimDispatcher } from './middleware';
 import { OrganizationsSim } from './organizations';
@@ -57,6 +57,11 @@ export interface SimWorldOptions {
   readonly iamPageSize?: number;
   /** Clock of the world (dates of roles, sessions, logging). Default: the real clock. */
   readonly clock?: () => Date;
+  /**
+   * IAM roles an account may have (IAM's "Roles per account" quota: 1,000 by default, raisable to
+   * 5,000; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). Default 1,000.
+   */
+  readonly iamRolesPerAccount?: number;
 }
 
 const UNKNOWN_KEY: Record<RoutedService, [string, string]> = {
@@ -112,6 +117,8 @@ export class SimWorld implements SimDispatcher {
   readonly hook: ClientHook;
   /** IAM page size when MaxItems is not given. */
   iamPageSize: number;
+  /** IAM's roles-per-account quota (CreateRole past it fails with LimitExceeded). */
+  iamRolesPerAccount: number;
   /** The log archive set up by `seedLogArchive`, used as default by `canAccessLogs`. */
   logArchive?: LogArchiveSeed;
 
@@ -125,6 +132,7 @@ export class SimWorld implements SimDispatcher {
   constructor(options: SimWorldOptions = {}) {
     this.partition = options.partition ?? 'aws';
     this.iamPageSize = options.iamPageSize ?? 100;
+    this.iamRolesPerAccount = options.iamRolesPerAccount ?? 1000;
     this.clock = options.clock ?? (() => new Date());
     this.iam = new IamSim(this);
     this.s3 = new S3Sim(this);
@@ -191,8 +199,14 @@ export class SimWorld implements SimDispatcher {
   }
 
   /** Issues session credentials (the simulated STS). */
-  issueCredentials(principalArn: string, expiration: Date): SimCredentials {
-    return this.credentials.issue(parseCallerArn(principalArn), expiration);
+  issueCredentials(principalArn: string, expiration: Date, session: { sessionTags?: readonly SessionTag[]; transitiveTagKeys?: readonly string[] } = {}): SimCredentials {
+    const principal = parseCallerArn(principalArn);
+    const tags = session.sessionTags ?? [];
+    const transitive = session.transitiveTagKeys ?? [];
+    return this.credentials.issue(
+      { ...principal, ...(tags.length ? { sessionTags: tags.map((t) => ({ ...t })) } : {}), ...(transitive.length ? { transitiveTagKeys: [...transitive] } : {}) },
+      expiration,
+    );
   }
 
   /** The credentials issued so far (expired ones left out), as plain JSON (local/sim/persistence.ts). */
@@ -227,7 +241,7 @@ export class SimWorld implements SimDispatcher {
       'aws:PrincipalArn': this.principalArnOf(caller),
       'aws:PrincipalAccount': caller.accountId,
       ...(orgId ? { 'aws:PrincipalOrgID': orgId } : {}),
-      ...Object.fromEntries((role?.tags ?? []).map((t) => [`aws:PrincipalTag/${t.Key}`, t.Value ?? ''])),
+      ...principalTagContext(role?.tags ?? [], caller.sessionTags ?? []),
       'aws:SecureTransport': 'true',
     };
   }
@@ -281,15 +295,34 @@ export class SimWorld implements SimDispatcher {
     return { 'aws:ResourceAccount': accountId, ...(orgId ? { 'aws:ResourceOrgID': orgId } : {}) };
   }
 
-  /** Whether the role's trust policy (and, across accounts, the caller's own policies) let the caller assume it. */
-  async evaluateTrust(caller: Principal, role: SimRole, options: { externalId?: string; sessionName?: string } = {}): Promise<boolean> {
+  /**
+   * Whether the role's trust policy (and, across accounts, the caller's own policies) let the caller
+   * assume it. With session tags (or transitive tag keys) the request also needs `sts:TagSession`, and
+   * both actions are evaluated with `aws:RequestTag/<key>`, `aws:TagKeys` and `sts:TransitiveTagKeys`
+   * in the context (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required).
+   */
+  async evaluateTrust(
+    caller: Principal,
+    role: SimRole,
+    options: { externalId?: string; sessionName?: string; tags?: readonly SessionTag[]; transitiveTagKeys?: readonly string[] } = {},
+  ): Promise<boolean> {
     const trust = parsePolicy(role.trustPolicy);
     if (!trust) return false;
-    const result = await this.authorize(caller, 'sts:AssumeRole', { arn: role.arn, accountId: role.accountId, policy: trust }, {
+    const tags = options.tags ?? [];
+    const transitive = options.transitiveTagKeys ?? [];
+    const context: RequestContext = {
       ...(options.externalId !== undefined ? { 'sts:ExternalId': options.externalId } : {}),
       ...(options.sessionName !== undefined ? { 'sts:RoleSessionName': options.sessionName } : {}),
-    });
-    return result.allowed;
+      ...(tags.length ? { 'aws:TagKeys': tags.map((t) => t.Key) } : {}),
+      ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])),
+      ...(transitive.length ? { 'sts:TransitiveTagKeys': [...transitive] } : {}),
+    };
+    const resource = { arn: role.arn, accountId: role.accountId, policy: trust };
+    const actions = tags.length || transitive.length ? ['sts:AssumeRole', 'sts:TagSession'] : ['sts:AssumeRole'];
+    for (const action of actions) {
+      if (!(await this.authorize(caller, action, resource, context)).allowed) return false;
+    }
+    return true;
   }
 
   /**
@@ -559,6 +592,19 @@ function environmentCallerOf(ambient: string | undefined): Principal {
   const arn = inv?.principalArn ?? ambient;
   if (!arn) throw new Error('A request used the environment credentials outside any function invocation, and no ambient principal is set (world.setAmbientPrincipal)');
   return parseCallerArn(arn);
+}
+
+/**
+ * `aws:PrincipalTag/<key>` of a session: its role's tags, and its session tags over them (a session tag
+ * overrides a role tag of the same key, compared without regard to case, as IAM stores tag keys).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html
+ */
+function principalTagContext(roleTags: readonly { Key?: string; Value?: string }[], sessionTags: readonly SessionTag[]): RequestContext {
+  const overridden = new Set(sessionTags.map((t) => t.Key.toLowerCase()));
+  return Object.fromEntries([
+    ...roleTags.filter((t) => !overridden.has(String(t.Key).toLowerCase())).map((t) => [`aws:PrincipalTag/${t.Key}`, t.Value ?? '']),
+    ...sessionTags.map((t) => [`aws:PrincipalTag/${t.Key}`, t.Value]),
+  ]);
 }
 
 /** Error name of an identity-based denial, by service. */
