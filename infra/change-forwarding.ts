@@ -21,7 +21,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ROLE_CHANGE_EVENTS, iamEventsRegion } from '../handlers/domain/change-rules';
 import { AppConfig, onboardingBusArn, PARTITION } from './config';
-import { ROLE_NAME_PREFIX } from './names';
+import { ROLE_NAME_PREFIX, SHARED_READER_ROLE_NAME } from './names';
 
 /** The forwarder role of the log-archive account's change rules. */
 export const LOG_ARCHIVE_FORWARDER_ROLE_NAME = `${ROLE_NAME_PREFIX}LogArchiveChangeForwarder`;
@@ -117,7 +117,13 @@ export function addReaderRoleChangeRule(stack: Stack, cfg: AppConfig): void {
     eventPattern: {
       source: ['aws.iam'],
       detailType: [API_CALL],
-      detail: { eventSource: ['iam.amazonaws.com'], eventName: [...ROLE_CHANGE_EVENTS], requestParameters: { roleName: [{ prefix: cfg.readerRoleNamePrefix }] } },
+      // The per-account roles by prefix; in shared mode also the shared reader role by name (any change
+      // to it is found by the next run's verification, which reports or fails on it).
+      detail: {
+        eventSource: ['iam.amazonaws.com'],
+        eventName: [...ROLE_CHANGE_EVENTS],
+        requestParameters: { roleName: [{ prefix: cfg.readerRoleNamePrefix }, ...(cfg.readerAccess.mode === 'shared' ? [SHARED_READER_ROLE_NAME] : [])] },
+      },
     },
     targets: [busTarget(stack, cfg, role)],
   });

@@ -118,6 +118,9 @@ export function decideChange(config: RuntimeConfig, event: unknown): ChangeDecis
   if (change.account === config.logArchiveAccountId) {
     if (change.eventSource === 'iam.amazonaws.com') {
       const role = change.resource;
+      // The shared reader role serves every account: a change to it is a shared change (one reconcile,
+      // whose EnsureReaderRole reports it or fails with SharedReaderRoleNotDeployed).
+      if (config.sharedReaderRoleArn && role === config.sharedReaderRoleArn.slice(config.sharedReaderRoleArn.lastIndexOf('/') + 1)) return { kind: 'shared', change };
       const accountId = role.startsWith(config.readerRoleNamePrefix) ? role.slice(config.readerRoleNamePrefix.length) : '';
       if (/^\d{12}$/.test(accountId)) return { kind: 'account', accountId, change };
       return { kind: 'ignore', reason: `role ${role} is not a reader role`, change };

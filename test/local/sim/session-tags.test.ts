@@ -116,7 +116,7 @@ describe('simulated STS session tags', () => {
     ['two keys differing only in case', 'InvalidParameterValue', { Tags: [{ Key: 'Team', Value: 'a' }, { Key: 'team', Value: 'b' }] }],
     ['a transitive key that is not a tag of the request', 'InvalidParameterValue', { Tags: [{ Key: 'Team', Value: 'a' }], TransitiveTagKeys: ['Other'] }],
     ['tags over the packed size', 'PackedPolicyTooLargeException', { Tags: Array.from({ length: 10 }, (_, i) => ({ Key: `k${i}`.padEnd(128, 'k'), Value: 'v'.repeat(256) })) }],
-  ] as const)('refuses %s with %s', async (_what, name, input) => {
+  ] as [string, string, Partial<AssumeRoleCommandInput>][])('refuses %s with %s', async (_what, name, input) => {
     const err = await caught(() => assume(ADMIN_A, { RoleArn: role('Tagged'), ...input }));
     expect(err.name).toBe(name);
   });
