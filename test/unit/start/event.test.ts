@@ -11,11 +11,11 @@ function transformed(event: typeof events.createAccountResultSucceeded): unknown
 
 describe('readEvent', () => {
   it('starts the account of the transformer output', () => {
-    expect(readEvent(transformed(events.createAccountResultSucceeded))).toEqual({ kind: 'start', accountId: '444455556666', source: 'input-transformer' });
+    expect(readEvent(transformed(events.createAccountResultSucceeded))).toEqual({ kind: 'start', accountId: '444455556666', source: 'input-transformer', trigger: 'CreateAccountResult' });
   });
 
   it('starts the account of a raw SUCCEEDED CreateAccountResult (rule without transformer)', () => {
-    expect(readEvent(events.createAccountResultSucceeded)).toEqual({ kind: 'start', accountId: '444455556666', source: 'raw-event' });
+    expect(readEvent(events.createAccountResultSucceeded)).toEqual({ kind: 'start', accountId: '444455556666', source: 'raw-event', trigger: 'CreateAccountResult' });
   });
 
   it('ignores a FAILED account creation, naming the reason', () => {
@@ -23,8 +23,8 @@ describe('readEvent', () => {
     expect(r).toEqual({ kind: 'ignore', reason: expect.stringMatching(/FAILED \(EMAIL_ALREADY_EXISTS\)/) });
   });
 
-  it('ignores an event that is not a CreateAccountResult', () => {
-    expect(readEvent(events.createAccountInProgress)).toEqual({ kind: 'ignore', reason: expect.stringMatching(/not a CreateAccountResult/) });
+  it('ignores an event that starts nothing (the CreateAccount call itself), naming what it is', () => {
+    expect(readEvent(events.createAccountInProgress)).toEqual({ kind: 'ignore', reason: expect.stringMatching(/not an event that starts an onboarding .*eventName CreateAccount$/) });
   });
 
   it.each<[string, unknown, string]>([
