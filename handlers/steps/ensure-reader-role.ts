@@ -63,7 +63,9 @@ export async function ensureSharedReaderAccess(iam: RolePort, config: RuntimeCon
     throw new SharedReaderRoleNotDeployed(
       `The shared reader role ${roleName} in the log-archive account ${config.logArchiveAccountId} ` +
         `${observed ? `differs from what the LogArchive stack deploys (${drift.map((d) => d.code).join(', ')})` : 'does not exist'}. ` +
-        'This service never writes it: deploy the CloudTrailOnboarding-LogArchive stack (with readerAccess.mode "shared"), then re-run the onboarding.',
+        'This service never writes it: deploy the CloudTrailOnboarding-LogArchive stack (with readerAccess.mode "shared"); a deploy of an ' +
+        'unchanged template does not undo a change made outside CloudFormation, so then restore the role as the template has it ' +
+        '(CloudFormation drift detection on the stack shows what differs). Then re-run the onboarding.',
       { accountId, roleName, drift: drift.map((d) => d.code) },
     );
   }
