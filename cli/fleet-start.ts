@@ -109,7 +109,8 @@ export async function selectFleet(backend: Backend, accountIds: readonly string[
   const ous = parseOus(o.ou ?? []);
   if (isFleetSelection(o) && accountIds.length) throw new InvalidRequest('Give account ids, or --all / --ou, not both.');
   if (o.all && ous.length) throw new InvalidRequest('--all and --ou exclude each other: --all is every account of the organization.');
-  const onboarded = onboardedIds(await backend.status.listAccounts({ status: 'ONBOARDED' }));
+  // One Scan of the account items (the status index may not exist in an older deployment's table).
+  const onboarded = onboardedIds(await backend.status.listAccounts({}));
   const config = backend.config;
   if (!isFleetSelection(o)) {
     for (const id of accountIds) if (!/^\d{12}$/.test(id)) throw new InvalidRequest(`${JSON.stringify(id)} is not a 12-digit AWS account id`);

@@ -262,7 +262,7 @@ export interface BackfillOptions {
  */
 export async function backfillAccounts(deps: Pick<BackfillDeps, 'members' | 'accounts'>, config: FleetStartInput['config']): Promise<string[]> {
   const under = config.scope.includeOus.length ? config.scope.includeOus : undefined;
-  const [members, onboarded] = await Promise.all([deps.members(under), deps.accounts.listAccounts({ status: 'ONBOARDED' })]);
+  const [members, onboarded] = await Promise.all([deps.members(under), deps.accounts.listAccounts({})]);
   return [...planFleetStart({ members, onboarded: onboardedIds(onboarded), config }).start];
 }
 
