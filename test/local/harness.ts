@@ -44,12 +44,17 @@ export interface StartLocalOptions {
    * change starts a reconcile run by itself: for tests that start their runs themselves.
    */
   readonly loseApiCallEvents?: boolean;
+  /**
+   * The world to deploy into instead of a new demo organization (e.g. one a previous deployment left,
+   * read back with local/sim/persistence.ts importWorld): the stacks are deployed over what it holds.
+   */
+  readonly world?: SimWorld;
 }
 
 /** Starts the demo organization with optional extra member accounts and config overrides. */
 export async function startLocal(opts: StartLocalOptions = {}): Promise<Local> {
   const config = parseAppConfig({ ...(opts.baseConfig ?? sample), ...opts.config }, 'test configuration');
-  const world = createDemoWorld({ existingLogArchive: !config.logBucket.create, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const world = opts.world ?? createDemoWorld({ existingLogArchive: !config.logBucket.create, ...(opts.clock ? { clock: opts.clock } : {}) });
   for (const id of opts.extraMembers ?? []) {
     world.accounts.add({ id, name: `member-${id}`, state: 'ACTIVE' }, true, world.now());
     world.seedMember(id);
