@@ -12,9 +12,9 @@
  */
 import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createClient } from '../../../handlers/shared/clients';
-import { exportWorld, importWorld, type WorldState } from '../../../local/sim/persistence';
+import { importWorld, type WorldState } from '../../../local/sim/persistence';
 import { DEMO, startLocal, type Local } from '../harness';
-import { assumeRole, logReader, ownTag, principalCredentials, putLogFile, sharedRoleArn, type SessionCredentials } from './reader-access';
+import { assumeRole, logReader, ownTag, principalCredentials, sharedRoleArn, type SessionCredentials } from './reader-access';
 
 const LA = DEMO.logArchiveAccountId;
 const [M, Q] = DEMO.memberAccountIds;
