@@ -606,6 +606,15 @@ export class OrchestratorStack extends Stack {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FLEET_SWEEP_KEY, FLEET_BACKFILL_KEY] } },
       }),
     );
+    // The backfill's startOnboarding reads the status item of an account whose onboarding has ended.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'BackfillAccountItems',
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ACCOUNT_KEY_PREFIX}*`] } },
+      }),
+    );
     this.grantBackfillListing(role);
 
     // Scheduler assumes this role to invoke the function; the trust is limited to schedules of this

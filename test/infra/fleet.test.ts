@@ -73,6 +73,12 @@ describe.each([
         resource: '<StatusTable0F76785B.Arn>',
         condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FLEET#reconcile', 'FLEET#backfill'] } },
       },
+      {
+        effect: 'Allow',
+        actions: ['dynamodb:GetItem'],
+        resource: '<StatusTable0F76785B.Arn>',
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ACCOUNT#*'] } },
+      },
       ...organizationsGrants,
     ]);
     expect(resourcesOf(s.templates.orchestrator!, 'AWS::IAM::Role')[roleId].Properties!.RoleName).toBe('CloudTrailOnboarding-ReconcileFleet');
