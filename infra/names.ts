@@ -44,6 +44,53 @@ export const CREATE_ACCOUNT_SUCCEEDED_PATTERN: events.EventPattern = {
 /** Where the new account's id is in that event. */
 export const CREATED_ACCOUNT_ID_PATH = '$.detail.serviceEventDetails.createAccountStatus.accountId';
 
+/**
+ * An account joined the organization (AccountJoinedOrganization: by invitation, or created). Organizations
+ * logs it as a service event of the management account, "available only in the management account's
+ * event history" (us-east-1, like CreateAccountResult); joinedMethod is not matched (its spelling is not
+ * documented, and a created account's second start is harmless: same execution name and input).
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_AcceptHandshake.html
+ */
+export const ACCOUNT_JOINED_PATTERN: events.EventPattern = {
+  source: ['aws.organizations'],
+  detailType: ['AWS Service Event via CloudTrail'],
+  detail: { eventName: ['AccountJoinedOrganization'] },
+};
+
+/**
+ * An account was moved to another root or OU (MoveAccount, an API call of the management account, in
+ * us-east-1): EventBridge has it only while a trail logs the management account's write management
+ * events there. StartFromEvent decides with the account's path after the move.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_MoveAccount.html
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-organizations.html
+ */
+export const ACCOUNT_MOVED_PATTERN: events.EventPattern = {
+  source: ['aws.organizations'],
+  detailType: ['AWS API Call via CloudTrail'],
+  detail: { eventSource: ['organizations.amazonaws.com'], eventName: ['MoveAccount'] },
+};
+
+/**
+ * Control Tower's Account Factory vended an account (the CreateManagedAccount lifecycle event, SUCCEEDED),
+ * delivered on the management account's default bus in Control Tower's home region.
+ * https://docs.aws.amazon.com/controltower/latest/userguide/lifecycle-events.html
+ */
+export const MANAGED_ACCOUNT_CREATED_PATTERN: events.EventPattern = {
+  source: ['aws.controltower'],
+  detailType: ['AWS Service Event via CloudTrail'],
+  detail: { eventName: ['CreateManagedAccount'], serviceEventDetails: { createManagedAccountStatus: { state: ['SUCCEEDED'] } } },
+};
+
+/**
+ * The forwarding rules of the ManagementEvents stack (us-east-1) besides {@link FORWARD_RULE_NAME}, one per
+ * way in, each with its pattern; the forwarder role's trust names each of them.
+ */
+export const FORWARD_ACCOUNT_EVENT_RULES = [
+  { id: 'ForwardAccountJoinedRule', ruleName: 'CloudTrailOnboarding-ForwardAccountJoined', pattern: ACCOUNT_JOINED_PATTERN, what: 'AccountJoinedOrganization' },
+  { id: 'ForwardAccountMovedRule', ruleName: 'CloudTrailOnboarding-ForwardMoveAccount', pattern: ACCOUNT_MOVED_PATTERN, what: 'MoveAccount' },
+  { id: 'ForwardManagedAccountCreatedRule', ruleName: 'CloudTrailOnboarding-ForwardCreateManagedAccount', pattern: MANAGED_ACCOUNT_CREATED_PATTERN, what: "Control Tower's CreateManagedAccount SUCCEEDED" },
+] as const;
+
 /** Environment variable with the state machine's ARN (the API and the event starter read it). */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
 

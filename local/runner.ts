@@ -5,7 +5,7 @@
  */
 import './polyfills';
 import * as path from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { StateMachine, ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import { orchestratorAccount, type AppConfig } from '../infra/config';
 import { createClient, registerClientHook, type ClientHook } from '../handlers/shared/clients';
@@ -176,18 +176,18 @@ export class LocalStepFunctions {
     // The status table is the Orchestrator stack's: created as its deploy would, with the account's own
     // authority (the root user stands for CloudFormation acting for the deployer), not as the ambient principal.
     const ddb = createClient(DynamoDBClient, { region: config.homeRegion, credentials: world.credentialsFor(`arn:aws:iam::${orchestratorAccount(config)}:root`) });
+    // Keys, attributes and global secondary indexes as the template defines the table (AWS::DynamoDB::Table).
+    const table = statusTableOf(synthesized);
     try {
-      await ddb.send(
-        new CreateTableCommand({
-          TableName: LOCAL_TABLE_NAME,
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await ddb.send(new CreateTableCommand({ TableName: LOCAL_TABLE_NAME, BillingMode: 'PAY_PER_REQUEST', ...table }));
     } catch (e) {
-      // The table of an earlier process, kept in `dynamoPath`: use it as it is.
+      // The table of an earlier process, kept in `dynamoPath`: use it, adding an index the template has since gained.
       if (!(e instanceof ResourceInUseException)) throw e;
+      const existing = (await ddb.send(new DescribeTableCommand({ TableName: LOCAL_TABLE_NAME }))).Table;
+      for (const index of table.GlobalSecondaryIndexes ?? []) {
+        if (existing?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
+        await ddb.send(new UpdateTableCommand({ TableName: LOCAL_TABLE_NAME, AttributeDefinitions: table.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
+      }
     } finally {
       ddb.destroy();
     }
@@ -445,6 +445,27 @@ export function deploySynthesizedStack(
       ...(tableIds.length ? { physicalNames: Object.fromEntries(tableIds.map((id) => [id, synthesized.tableName])) } : {}),
     });
   }
+}
+
+/**
+ * The status table's definition in the Orchestrator template (its one AWS::DynamoDB::Table): key schema,
+ * attribute definitions and global secondary indexes, as CreateTable takes them.
+ */
+export function statusTableOf(synthesized: SynthesizedOnboarding): Pick<CreateTableCommandInput, 'KeySchema' | 'AttributeDefinitions' | 'GlobalSecondaryIndexes'> {
+  for (const stack of synthesized.stacks) {
+    const resources = (stack.template as { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> }).Resources ?? {};
+    const table = Object.values(resources).find((r) => r.Type === 'AWS::DynamoDB::Table');
+    if (!table?.Properties) continue;
+    const p = table.Properties as Pick<CreateTableCommandInput, 'KeySchema' | 'AttributeDefinitions' | 'GlobalSecondaryIndexes'>;
+    return {
+      KeySchema: p.KeySchema,
+      AttributeDefinitions: p.AttributeDefinitions,
+      ...(p.GlobalSecondaryIndexes?.length
+        ? { GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection })) }
+        : {}),
+    };
+  }
+  throw new Error('The synthesized app has no AWS::DynamoDB::Table (the status table)');
 }
 
 /** Lambda's error envelope for an error thrown by a Node.js handler. */

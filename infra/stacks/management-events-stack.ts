@@ -32,9 +32,10 @@ import { acknowledge, wildcardResourceFinding } from '../nag';
 import { acknowledgeOrganizationsListing, organizationsListingStatements } from '../organizations-listing';
 
 /** The orchestrator's functions that read Organizations through the OrganizationsRead role. */
-const ORGANIZATIONS_READERS = ['ValidateRequest', 'ReconcileFleet'] as const;
+const ORGANIZATIONS_READERS = ['ValidateRequest', 'ReconcileFleet', 'StartFromEvent'] as const;
 import { notificationsTopic, type NotificationsTopic } from '../notifications-topic';
-import { CREATE_ACCOUNT_SUCCEEDED_PATTERN, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, ROLE_NAME_PREFIX } from '../names';
+import { CREATE_ACCOUNT_SUCCEEDED_PATTERN, FORWARD_ACCOUNT_EVENT_RULES, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, ROLE_NAME_PREFIX } from '../names';
+import { acknowledgeAccountPath, accountPathStatements } from '../scope-grants';
 
 /**
  * Maximum size of a service control policy document: 5,120 characters, every character counted
@@ -149,11 +150,13 @@ export class ManagementEventsStack extends Stack {
 
     // Known before the rule exists, so the role's trust can name it (confused-deputy protection).
     const ruleArn = `arn:${this.partition}:events:${this.region}:${this.account}:rule/${FORWARD_RULE_NAME}`;
+    // The other ways in (an account joined, moved, vended by Control Tower) have a rule each (infra/names.ts).
+    const ruleArns = [ruleArn, ...FORWARD_ACCOUNT_EVENT_RULES.map((r) => `arn:${this.partition}:events:${this.region}:${this.account}:rule/${r.ruleName}`)];
     const role = new iam.Role(this, 'ForwarderRole', {
       roleName: FORWARDER_ROLE_NAME,
       description: 'EventBridge forwards the Organizations account-created event to the CloudTrail onboarding bus with this role.',
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': ruleArn } },
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': ruleArns } },
       }),
       inlinePolicies: {
         PutEventsOnOnboardingBus: new iam.PolicyDocument({
@@ -182,9 +185,14 @@ export class ManagementEventsStack extends Stack {
             statements: [new iam.PolicyStatement({ sid: 'DescribeAccounts', actions: ['organizations:DescribeAccount'], resources: [accounts] })],
           }),
           ListOrganizationTree: new iam.PolicyDocument({ statements: organizationsListingStatements(org) }),
+          // The scope check of ValidateRequest and StartFromEvent (only when the scope names OUs: infra/scope-grants.ts).
+          ...(accountPathStatements({ ...org, scope: cfg.scope }).length
+            ? { ReadAccountPath: new iam.PolicyDocument({ statements: accountPathStatements({ ...org, scope: cfg.scope }) }) }
+            : {}),
         },
       });
       acknowledgeOrganizationsListing(readRole, org);
+      if (accountPathStatements({ ...org, scope: cfg.scope }).length) acknowledgeAccountPath(readRole, { ...org, scope: cfg.scope });
       acknowledge(
         readRole,
         wildcardResourceFinding(readRole, accounts),
@@ -214,6 +222,16 @@ export class ManagementEventsStack extends Stack {
       eventPattern: CREATE_ACCOUNT_SUCCEEDED_PATTERN,
       targets: [new targets.EventBus(bus, { role, deadLetterQueue: dlq })],
     });
+    // The other ways in, from this account's default bus in us-east-1. Control Tower's lifecycle events come
+    // in its home region: this rule sees them only when that is us-east-1 (README "Known limits").
+    for (const r of FORWARD_ACCOUNT_EVENT_RULES) {
+      new events.Rule(this, r.id, {
+        ruleName: r.ruleName,
+        description: `Forwards ${r.what} to the CloudTrail onboarding bus in the orchestrator account.`,
+        eventPattern: r.pattern,
+        targets: [new targets.EventBus(bus, { role, deadLetterQueue: dlq })],
+      });
+    }
 
     // ---- an event in the dead-letter queue is a new account that will not be onboarded: tell people.
     // The alarm publishes to a topic of this account and region (an alarm's SNS action is a topic of its

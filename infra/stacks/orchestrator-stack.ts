@@ -26,7 +26,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FLEET_BACKFILL_KEY, FLEET_SWEEP_KEY } from '../../handlers/adapters/fleet-sweep';
-import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey } from '../../handlers/adapters/status-table';
+import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey, STATUS_INDEX_NAME } from '../../handlers/adapters/status-table';
+import { scopeNeedsPath } from '../../handlers/domain/scope';
+import { grantAccountPath } from '../scope-grants';
 import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../../handlers/domain/drift';
 import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared/config';
 import { FLEET_CONTINUE_EVERY_MINUTES, FLEET_FUNCTION_TIMEOUT_SECONDS, type FleetTrigger } from '../../handlers/start/fleet';
@@ -39,6 +41,9 @@ import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag'
 import { acknowledgeOrganizationsListing, organizationsListingStatements } from '../organizations-listing';
 import { notificationsTopic } from '../notifications-topic';
 import {
+  ACCOUNT_JOINED_PATTERN,
+  ACCOUNT_MOVED_PATTERN,
+  MANAGED_ACCOUNT_CREATED_PATTERN,
   CHANGE_EVENT_PATTERN,
   CREATE_ACCOUNT_SUCCEEDED_PATTERN,
   CREATED_ACCOUNT_ID_PATH,
@@ -185,6 +190,14 @@ export class OrchestratorStack extends Stack {
       // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    // `onboard list --status` and the fleet reconcile read one status through this index (a Query), not the
+    // whole table (a Scan). Sparse: only account items have a status. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html
+    this.table.addGlobalSecondaryIndex({
+      indexName: STATUS_INDEX_NAME,
+      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'accountId', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
 
     const runtimeConfig = this.toJsonString(runtimeConfigOf(cfg, this.table.tableName));
 
@@ -254,6 +267,8 @@ export class OrchestratorStack extends Stack {
           role.addToPolicy(
             new iam.PolicyStatement({ sid: 'Organizations', actions: ['organizations:DescribeAccount'], resources: [orgAccounts] }),
           );
+          // The scope check's OU path (ListParents), only when the scope names OUs.
+          grantAccountPath(role, { partition: this.partition, managementAccountId: cfg.managementAccountId, organizationId: cfg.organizationId, scope: cfg.scope });
           acknowledge(
             role,
             wildcardResourceFinding(role, orgAccounts),
@@ -394,6 +409,7 @@ export class OrchestratorStack extends Stack {
     if (cfg.organizationId) {
       const fn = this.nodeFunction('StartFromEvent', ENTRIES.StartFromEvent, starterEnv);
       grantStarter(fn, { redrive: false });
+      this.grantScopeCheck(fn.role as iam.Role);
       const dlq = this.queue('StartFromEventDeadLetters');
       // Errors inside the function (after its own two retries) land in the same queue as events
       // EventBridge could not deliver.
@@ -411,6 +427,20 @@ export class OrchestratorStack extends Stack {
           }),
         ],
       });
+      // The other ways in: an account joined (invitation), moved (MoveAccount), or was vended by Control Tower.
+      // The event is delivered whole: StartFromEvent reads which one it is (handlers/start-from-event/event.ts).
+      for (const [ruleId, what, eventPattern] of [
+        ['AccountJoinedRule', 'An account joined the organization (AccountJoinedOrganization)', ACCOUNT_JOINED_PATTERN],
+        ['AccountMovedRule', 'An account was moved to another OU (MoveAccount)', ACCOUNT_MOVED_PATTERN],
+        ['ManagedAccountCreatedRule', "Control Tower's Account Factory created an account (CreateManagedAccount SUCCEEDED)", MANAGED_ACCOUNT_CREATED_PATTERN],
+      ] as const) {
+        new events.Rule(this, ruleId, {
+          eventBus: this.bus,
+          description: `${what}: onboard it if it is in scope, else record it SKIPPED.`,
+          eventPattern,
+          targets: [new targets.LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(24) })],
+        });
+      }
       this.startFromEventFunction = fn;
       this.deadLettersAlarm('StartFromEventDeadLettersAlarm', dlq, 'An Organizations account-creation event could not start an onboarding (see the dead-letter queue).', alarmAction);
     }
@@ -598,6 +628,8 @@ export class OrchestratorStack extends Stack {
     // and the function writes none of them.
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ListAccounts', actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }));
+    // The ONBOARDED accounts of a sweep come from the status index (a Query of that status alone).
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'ListOnboardedAccounts', actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${STATUS_INDEX_NAME}`] }));
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'FleetSweep',
@@ -689,6 +721,31 @@ export class OrchestratorStack extends Stack {
     const org = { partition: this.partition, managementAccountId: cfg.managementAccountId, organizationId: cfg.organizationId };
     for (const statement of organizationsListingStatements(org)) role.addToPolicy(statement);
     acknowledgeOrganizationsListing(role, org);
+  }
+
+  /**
+   * StartFromEvent checks the scope before it starts anything: it reads the account's OU path when the
+   * scope names OUs (directly in the management account, else through `organizationsRoleArn`, whose trust
+   * admits it: the ManagementEvents stack's OrganizationsRead role does), and records an out-of-scope
+   * account SKIPPED (UpdateItem on account items only).
+   */
+  private grantScopeCheck(role: iam.Role): void {
+    const cfg = this.config;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordSkipped',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ACCOUNT_KEY_PREFIX}*`] } },
+      }),
+    );
+    if (!cfg.organizationId || !scopeNeedsPath(cfg.scope)) return;
+    const organizationsRole = effectiveOrganizationsRoleArn(cfg);
+    if (organizationsRole) {
+      role.addToPolicy(new iam.PolicyStatement({ sid: 'Organizations', actions: ['sts:AssumeRole'], resources: [organizationsRole] }));
+      return;
+    }
+    grantAccountPath(role, { partition: this.partition, managementAccountId: cfg.managementAccountId, organizationId: cfg.organizationId, scope: cfg.scope });
   }
 
   /** The state machine's own role: invoke the step functions, log delivery, X-Ray. */
@@ -910,6 +967,8 @@ export class OrchestratorStack extends Stack {
           actions: ['dynamodb:GetItem', 'dynamodb:Scan'],
           resources: [this.table.tableArn],
         }),
+        // `onboard list --status`: the status index only.
+        new iam.PolicyStatement({ sid: 'AccountsByStatus', actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${STATUS_INDEX_NAME}`] }),
         new iam.PolicyStatement({ sid: 'SharedPolicies', actions: ['sts:AssumeRole'], resources: [operatorReadRoleArn(this.config)] }),
       ],
     });

@@ -122,7 +122,12 @@ const dynamodb: Authorizer = (world, { operation, input, accountId, region }) =>
     const names: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
     return items.flatMap((t) => Object.entries(t).map(([kind, req]) => item(names[kind] ?? kind, req)));
   }
-  if (operation === 'CreateTable' || operation === 'DescribeTable' || operation === 'Scan') {
+  // A Query or Scan of a global secondary index is authorized on the index: `table/<name>/index/<index>`.
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+  if ((operation === 'Query' || operation === 'Scan') && typeof input.IndexName === 'string') {
+    return { action: `dynamodb:${operation}`, resource: `${table(input.TableName)}/index/${input.IndexName}` };
+  }
+  if (operation === 'CreateTable' || operation === 'DescribeTable' || operation === 'Scan' || operation === 'UpdateTable') {
     return { action: `dynamodb:${operation}`, resource: table(input.TableName) };
   }
   return item(operation, input);

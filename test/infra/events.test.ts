@@ -4,7 +4,7 @@
  * bus policy and the forwarder in the management account.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME, STATE_MACHINE_NAME } from '../../infra/names';
+import { FORWARD_ACCOUNT_EVENT_RULES, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, ONBOARDING_BUS_NAME, STATE_MACHINE_NAME } from '../../infra/names';
 import { applyInputTransformer, matchesPattern, UnsupportedPattern } from './event-pattern';
 import { createSampleRaw, flatten, onlyResource, organizationsEvents, SAMPLE, sampleRaw, synth, Synthesized } from './helpers';
 
@@ -57,7 +57,8 @@ beforeAll(() => {
 const fixtures = organizationsEvents();
 
 describe('the account-created rule on the onboarding bus', () => {
-  const rule = () => onlyResource(s.templates.orchestrator!, 'AWS::Events::Rule', { EventBusName: Match.anyValue(), EventPattern: { source: ['aws.organizations'] } })[1].Properties!;
+  const rule = () =>
+    onlyResource(s.templates.orchestrator!, 'AWS::Events::Rule', { EventBusName: Match.anyValue(), EventPattern: Match.objectLike({ source: ['aws.organizations'], detail: Match.objectLike({ eventName: ['CreateAccountResult'] }) }) })[1].Properties!;
 
   it('matches the real CreateAccountResult SUCCEEDED event, and neither the FAILED nor the IN_PROGRESS one', () => {
     const pattern = rule().EventPattern;
@@ -118,7 +119,7 @@ describe('the forwarder in the management account (us-east-1)', () => {
   it('forwards the same event pattern to the orchestrator bus in the home region', () => {
     expect(s.built.managementEvents!.region).toBe('us-east-1');
     expect(s.built.managementEvents!.account).toBe('111122223333');
-    const [, rule] = onlyResource(s.templates.managementEvents!, 'AWS::Events::Rule');
+    const [, rule] = onlyResource(s.templates.managementEvents!, 'AWS::Events::Rule', { Name: FORWARD_RULE_NAME });
     const p = rule.Properties!;
     expect(p.Name).toBe(FORWARD_RULE_NAME);
     expect(p.EventBusName).toBeUndefined(); // the default bus, where Organizations events arrive
@@ -144,7 +145,8 @@ describe('the forwarder in the management account (us-east-1)', () => {
           Condition: {
             StringEquals: {
               'aws:SourceAccount': '111122223333',
-              'aws:SourceArn': `arn:aws:events:us-east-1:111122223333:rule/${FORWARD_RULE_NAME}`,
+              // Each forwarding rule of the ways in (infra/names.ts FORWARD_ACCOUNT_EVENT_RULES), and no other.
+              'aws:SourceArn': [FORWARD_RULE_NAME, ...FORWARD_ACCOUNT_EVENT_RULES.map((r) => r.ruleName)].map((n) => `arn:aws:events:us-east-1:111122223333:rule/${n}`),
             },
           },
         },
@@ -164,7 +166,7 @@ describe('the forwarder in the management account (us-east-1)', () => {
   it('is deployed also when the orchestrator is the management account in us-east-1, targeting the bus beside it', () => {
     const raw = { ...sampleRaw(), homeRegion: 'us-east-1', logKey: { create: true } };
     const local = synth(raw);
-    const [, rule] = onlyResource(local.templates.managementEvents!, 'AWS::Events::Rule');
+    const [, rule] = onlyResource(local.templates.managementEvents!, 'AWS::Events::Rule', { Name: FORWARD_RULE_NAME });
     const [target] = rule.Properties!.Targets as { Arn: unknown }[];
     expect(flatten(target.Arn)).toBe(`arn:aws:events:us-east-1:111122223333:event-bus/${ONBOARDING_BUS_NAME}`);
   });

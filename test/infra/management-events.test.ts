@@ -78,9 +78,12 @@ describe.each([
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: f.topicId }],
     });
-    // The queue is the forwarding rule's dead-letter queue.
-    const [, rule] = onlyResource(f.t, 'AWS::Events::Rule');
-    expect((rule.Properties!.Targets as { DeadLetterConfig: unknown }[])[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [f.queueId, 'Arn'] } });
+    // The queue is the dead-letter queue of every forwarding rule (CreateAccountResult and the other ways in).
+    const rules = Object.values(resourcesOf(f.t, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(4);
+    for (const rule of rules) {
+      expect((rule.Properties!.Targets as { DeadLetterConfig: unknown }[])[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [f.queueId, 'Arn'] } });
+    }
   });
 
   it('publishes to a KMS-encrypted topic of the management account', () => {
