@@ -14,12 +14,17 @@
  *   member-account calls per second against the configured pacing (scripts/bench-fleet.ts);
  * - on the simulated clock with AWS's documented delays, the time from the Organizations
  *   CreateAccountResult event to the new account's first log file in the central bucket
- *   (scripts/bench-new-account.ts; account readiness BENCH_ACCOUNT_READY_MINUTES, default 3).
- * The last two run in processes of their own (scripts/bench-child.ts), each with a time limit.
+ *   (scripts/bench-new-account.ts; account readiness BENCH_ACCOUNT_READY_MINUTES, default 3);
+ * - a fleet start, `onboard start --all` over N existing accounts in OUs (default 2000,
+ *   BENCH_FLEET_START_SIZE), interrupted halfway and run again: exactly the in-scope accounts ONBOARDED
+ *   and nothing started twice (the bench fails otherwise), wall time, peak open executions, StartExecution
+ *   rate, state transitions, shared-policy writes (scripts/bench-fleet-start.ts).
+ * The last three run in processes of their own (scripts/bench-child.ts), each with a time limit.
  *
  *   npm run bench                 # everything (burst of 200, fleet of 500)
  *   npm run bench -- --burst 50   # a smaller burst
  *   BENCH_FLEET_SIZE=100 npm run bench
+ *   BENCH_FLEET_START_SIZE=200 npm run bench   # a smaller organization for the fleet start
  */
 import '../local/polyfills';
 import { execFileSync } from 'node:child_process';
@@ -37,6 +42,7 @@ import type { SimWorld } from '../local/sim/world';
 import { STEPS, type StepName } from '../statemachine/steps';
 import { runChild } from './bench-child';
 import { fleetSize, type FleetFigures } from './bench-fleet';
+import { fleetStartSize, type FleetStartFigures } from './bench-fleet-start';
 import { readinessMinutes, type NewAccountFigures } from './bench-new-account';
 
 const ROOT = path.join(__dirname, '..');
@@ -251,6 +257,18 @@ CreateAccountResult to the first log file of the new account (simulated clock, A
   return { text, defects: [] };
 }
 
+/** The fleet start's section of the report, and its defects (an account not onboarded or started twice). */
+function fleetStartReport(o: Outcome<FleetStartFigures>, size: number): { text: string; defects: string[] } {
+  if (!o.ok) return { text: `\nFleet start over ${size} existing accounts: NOT MEASURED: ${o.error}`, defects: [`the fleet start was not measured: ${o.error}`] };
+  const f = o.figures;
+  const text = `
+Fleet start: onboard start --all over ${f.accounts.organization} existing accounts in 4 OUs (${f.accounts.excluded} excluded by --exclude <OU>, ${f.accounts.suspended} suspended; a process of its own)
+  ${f.onboarded}/${f.accounts.inScope} in-scope accounts ONBOARDED; runs: ${f.runs.map((r) => `${r.started} started in ${r.wallSeconds} s (exit ${r.exitCode}${r.interrupted ? ', interrupted halfway' : ''})`).join(', then ')}; wall time ${f.wallSeconds} s
+  pacing maxStartsPerSecond ${f.config.maxStartsPerSecond}, maxConcurrent ${f.config.maxConcurrent}: peak ${f.peakOpenExecutions} open executions; StartExecution ${f.startExecution.calls} calls, peak ${f.startExecution.peakPerSecond}/s, mean ${f.startExecution.meanPerSecond}/s
+  ${f.stateTransitions} state transitions (${f.stateTransitionsPerOnboarding} per onboarding); shared-policy writes: PutBucketPolicy ${f.writesPerSharedPolicy.PutBucketPolicy}, PutKeyPolicy ${f.writesPerSharedPolicy.PutKeyPolicy}; started twice: ${f.startedTwice.length}`;
+  return { text, defects: [...f.defects] };
+}
+
 async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -282,6 +300,9 @@ async function main(): Promise<void> {
   const fleet = await child<FleetFigures>('bench-fleet.ts', 600_000 + fleetN * 4_000, childEnv);
   console.log('measuring CreateAccountResult to the first log file on the simulated clock...');
   const newAccount = await child<NewAccountFigures>('bench-new-account.ts', 600_000, childEnv);
+  const fleetStartN = fleetStartSize();
+  console.log(`measuring a fleet start (onboard start --all) over ${fleetStartN} existing accounts, interrupted halfway and run again (a process of its own, minutes)...`);
+  const fleetStart = await child<FleetStartFigures>('bench-fleet-start.ts', 300_000 + fleetStartN * 1_000, childEnv);
 
   const results = {
     measuredAt: new Date().toISOString(),
@@ -291,6 +312,7 @@ async function main(): Promise<void> {
     bundles: bundleFigures,
     fleetReconcile: fleet.ok ? fleet.figures : { error: fleet.error },
     createAccountToFirstLogFile: newAccount.ok ? newAccount.figures : { error: newAccount.error },
+    fleetStart: fleetStart.ok ? fleetStart.figures : { error: fleetStart.error },
   };
   mkdirSync(path.dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
@@ -314,12 +336,13 @@ ${Object.entries(bundleFigures as Record<string, Record<string, { bytes: number;
 Written to ${path.relative(process.cwd(), RESULTS)}`);
   const fleetSection = fleetReport(fleet, fleetN);
   const newAccountSection = newAccountReport(newAccount);
-  console.log(fleetSection.text + '\n' + newAccountSection.text);
+  const fleetStartSection = fleetStartReport(fleetStart, fleetStartN);
+  console.log(fleetSection.text + '\n' + newAccountSection.text + '\n' + fleetStartSection.text);
   if (r.writeCalls !== 0) {
     console.error('A re-run made write calls: that is a defect.');
     process.exitCode = 1;
   }
-  for (const d of [...fleetSection.defects, ...newAccountSection.defects]) {
+  for (const d of [...fleetSection.defects, ...newAccountSection.defects, ...fleetStartSection.defects]) {
     console.error(`\nBENCH FAILED: ${d}`);
     process.exitCode = 1;
   }
