@@ -4,7 +4,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { renderKeyPolicy } from '../../handlers/domain/key-policy';
-import { CREATE_SAMPLE, createSampleRaw, flatten, onlyResource, resourcesOf, SAMPLE, synth, Synthesized } from './helpers';
+import { CREATE_SAMPLE, createSampleRaw, flatten, onlyResource, resourcesOf, SAMPLE, sampleRaw, synth, Synthesized } from './helpers';
 
 /** The key-policy statement Control Tower requires ([CT.KMS.PR.3]): grants only for AWS services. */
 const DENY_GRANTS_NOT_FOR_AWS_RESOURCES = {
@@ -119,6 +119,64 @@ describe('with an existing bucket and key', () => {
       'AWS::IAM::Role',
       'AWS::IAM::Role',
       'AWS::IAM::Role',
+    ]);
+  });
+});
+
+describe('with readerAccess.mode shared', () => {
+  const config = (removePerAccountRoles: boolean) => ({ ...sampleRaw(), readerAccess: { mode: 'shared', removePerAccountRoles } });
+  const accessStatements = (s: Synthesized) => {
+    const [, role] = onlyResource(s.templates.logArchive!, 'AWS::IAM::Role', { RoleName: 'OnboardingLogArchiveAccess' });
+    return ((role.Properties!.Policies as { PolicyDocument: { Statement: { Sid: string; Action: unknown; Resource: unknown; Condition?: unknown }[] } }[])[0]!.PolicyDocument.Statement).map((st) => flatten(st));
+  };
+
+  it('deploys the shared reader role exactly as desiredSharedReaderRole writes it, with the readers\' boundary', () => {
+    const s = synth(config(false));
+    const [, role] = onlyResource(s.templates.logArchive!, 'AWS::IAM::Role', { RoleName: 'CloudTrailOnboarding-LogReader' });
+    const p = flatten(role.Properties) as Record<string, any>;
+    expect(p.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'aws:RequestTag/CloudTrailLogsAccount': '${aws:PrincipalAccount}' },
+      StringNotEquals: { 'aws:PrincipalAccount': '222233334444' },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['CloudTrailLogsAccount'] },
+      Null: { 'aws:PrincipalTag/CloudTrailLogsAccount': 'true' },
+    });
+    expect(p.Policies[0].PolicyDocument.Statement.map((st: { Resource: unknown }) => st.Resource)).toEqual([
+      'arn:aws:s3:::org-cloudtrail-logs-222233334444/cloudtrail/AWSLogs/${aws:PrincipalTag/CloudTrailLogsAccount}/*',
+      'arn:aws:s3:::org-cloudtrail-logs-222233334444',
+      'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    ]);
+    expect(JSON.stringify(p.PermissionsBoundary)).toContain('ReaderBoundary');
+  });
+
+  it('lets the access role only read the shared role, write no reader role, and (removePerAccountRoles) delete only reader roles of ours', () => {
+    const keep = accessStatements(synth(config(false))) as { Sid: string; Action: unknown; Resource: unknown; Condition?: unknown }[];
+    const remove = accessStatements(synth(config(true))) as typeof keep;
+    for (const statements of [keep, remove]) {
+      expect(statements.map((st) => st.Sid)).not.toEqual(expect.arrayContaining(['CreateReaderRoles']));
+      expect(statements.filter((st) => ['CreateReaderRoles', 'TagReaderRoles', 'WriteReaderRolePolicies', 'UpdateReaderRoles'].includes(st.Sid))).toEqual([]);
+      expect(statements.find((st) => st.Sid === 'ReadSharedReaderRole')).toEqual({
+        Sid: 'ReadSharedReaderRole',
+        Effect: 'Allow',
+        Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'],
+        Resource: 'arn:aws:iam::222233334444:role/CloudTrailOnboarding-LogReader',
+      });
+    }
+    expect(keep.find((st) => st.Sid === 'DeletePerAccountReaderRoles')).toBeUndefined();
+    expect(remove.find((st) => st.Sid === 'DeletePerAccountReaderRoles')).toEqual({
+      Sid: 'DeletePerAccountReaderRoles',
+      Effect: 'Allow',
+      Action: ['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: 'arn:aws:iam::222233334444:role/CloudTrailLogReader-*',
+      Condition: { StringEquals: { 'aws:ResourceTag/managed-by': 'cloudtrail-onboarding' } },
+    });
+  });
+
+  it('forwards changes to the shared role too (the reader-role rule names it)', () => {
+    const s = synth(config(false));
+    const [, rule] = onlyResource(s.templates.logArchiveRoleEvents!, 'AWS::Events::Rule');
+    expect((rule.Properties!.EventPattern as { detail: { requestParameters: { roleName: unknown[] } } }).detail.requestParameters.roleName).toEqual([
+      { prefix: 'CloudTrailLogReader-' },
+      'CloudTrailOnboarding-LogReader',
     ]);
   });
 });
