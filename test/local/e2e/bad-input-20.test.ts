@@ -100,8 +100,9 @@ describe.each(CASES)('%s', (_label, input, errorName, hints) => {
     // ... rejected at validation, nothing else ran
     expect(r.history.filter((h) => h.type === 'StateEntered').map((h) => h.state)).toEqual(['ValidateRequest', 'DescribeRejection', 'Rejected']);
     expect(r.history.filter((h) => h.type === 'StateRetried')).toEqual([]);
-    // ... and wrote nothing, anywhere
-    expect(writes(local.world)).toEqual([]);
+    // ... and wrote nothing in AWS; a valid id refused is recorded REJECTED (one status item write), nothing else
+    const refused = ['AccountNotFound', 'AccountNotActive', 'AccountNotAllowed'].includes(errorName);
+    expect(writes(local.world)).toEqual(refused ? ['dynamodb:UpdateItem'] : []);
   });
 });
 
@@ -129,9 +130,10 @@ describe('the table', () => {
     expect(new Set(CASES.map((c) => c[2]))).toEqual(new Set(['InvalidRequest', 'InvalidAccountId', 'AccountNotFound', 'AccountNotActive', 'AccountNotAllowed']));
   });
 
-  it('no rejected request left a status item, a member or a lease', async () => {
+  it('no rejected request left a member or a lease; a refused valid id is REJECTED with its error, a malformed one left nothing', async () => {
     expect(await local.status.members()).toEqual([]);
-    const ids = [MEMBER, OUTSIDE, CLOSED, PENDING_CLOSURE, UNKNOWN_ANYWHERE, DEMO.managementAccountId, DEMO.logArchiveAccountId, DEMO.suspendedAccountId];
-    for (const id of ids) expect(await local.status.getAccount(id)).toBeUndefined();
+    expect(await local.status.getAccount(MEMBER)).toBeUndefined();
+    const refused = [OUTSIDE, CLOSED, PENDING_CLOSURE, UNKNOWN_ANYWHERE, DEMO.managementAccountId, DEMO.logArchiveAccountId, DEMO.suspendedAccountId];
+    for (const id of refused) expect(await local.status.getAccount(id)).toMatchObject({ status: 'REJECTED', error: { step: 'ValidateRequest' } });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Bad input ends FAILED at validation with a named error and a cause a person can act on, and no
- * write call is made anywhere (not even to the status table).
+ * write call is made in AWS; a valid account id that is refused is recorded REJECTED in the status
+ * table (one UpdateItem), a malformed request writes nothing at all.
  */
 import { DEMO, startLocal, writes, type Local } from '../harness';
 
@@ -32,6 +33,11 @@ describe.each(CASES)('%s', (_label, input, errorName, causeHint) => {
     expect({ status: r.status, error: r.error }).toEqual({ status: 'FAILED', error: errorName });
     expect(r.cause).toMatch(causeHint);
     expect(r.history.filter((h) => h.type === 'StateEntered').map((h) => h.state)).toEqual(['ValidateRequest', 'DescribeRejection', 'Rejected']);
-    expect(writes(local.world)).toEqual([]);
+    const refused = ['AccountNotFound', 'AccountNotActive', 'AccountNotAllowed'].includes(errorName);
+    expect(writes(local.world)).toEqual(refused ? ['dynamodb:UpdateItem'] : []);
+    if (refused) {
+      const id = (input as { accountId: string }).accountId;
+      expect(await local.status.getAccount(id)).toMatchObject({ status: 'REJECTED', error: { name: errorName, step: 'ValidateRequest', cause: expect.stringMatching(causeHint) } });
+    }
   });
 });
