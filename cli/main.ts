@@ -5,7 +5,6 @@
  * Exit codes: 0 success; 1 the onboarding failed, or an AWS/operational error; 2 bad usage or bad
  * input (a malformed account id, an unknown option); 130 a fleet start interrupted (Ctrl-C).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigurationError, ErrorKind, isOnboardingError } from '../handlers/shared/errors';
 import { describeOnboarding, isOpen, retryOnboarding, startOnboarding, type OnboardingView, type RetryResult, type StartResult } from '../handlers/start';
@@ -14,6 +13,9 @@ import { loadAppConfig, runtimeConfigOf } from '../infra/config';
 import { configFileOf, LOCAL_DEFAULT_CONFIG, openBackend, type Backend, type GlobalOptions } from './context';
 import { formatAccountList, formatPlan, formatStepLine, formatView, type Io } from './format';
 import { buildPlan } from './plan';
+import { cliMessage, readJsonFile, retryCannotHelp, statusExitCode, UsageError } from './operator';
+import { ACCOUNT_STATUSES, type AccountStatus } from '../handlers/adapters/status-store';
+import { InvalidConfiguration } from '../infra/config';
 import { EXIT_INTERRUPTED, type FleetCliEnv, type FleetStartCliOptions, isFleetSelection, runFleetPlan, runFleetStart } from './fleet-start';
 import { parseOnboardingRequest } from '../handlers/domain/request';
 import { startReconcile, waitForExecution } from '../handlers/start/reconcile';
@@ -182,15 +184,16 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
     .action(async (accountId: string, o: { json?: boolean }) => {
       const view = await describeOnboarding((await open()).start, accountId);
       io.out(o.json ? JSON.stringify(view, null, 2) : formatView(view));
-      if (view.status === 'FAILED') code = EXIT.failed;
+      // The same exit code with and without --json (cli/operator.ts).
+      code = statusExitCode(view);
     });
 
   program
     .command('list')
     .description('accounts in the status table')
-    .addOption(new Option('--status <status>', 'only accounts with this status').choices(['IN_PROGRESS', 'ONBOARDED', 'FAILED']))
+    .addOption(new Option('--status <status>', 'only accounts with this status (read from the status index)').choices([...ACCOUNT_STATUSES]))
     .option('--json', 'machine-readable output')
-    .action(async (o: { status?: 'IN_PROGRESS' | 'ONBOARDED' | 'FAILED'; json?: boolean }) => {
+    .action(async (o: { status?: AccountStatus; json?: boolean }) => {
       const items = await (await open()).status.listAccounts(o.status ? { status: o.status } : {});
       const rows = items.map(({ pk: _pk, ...rest }) => rest).sort((a, b) => a.accountId.localeCompare(b.accountId));
       io.out(o.json ? JSON.stringify(rows, null, 2) : formatAccountList(rows));
@@ -243,8 +246,18 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
     .argument('<account-id>', '12-digit AWS account id')
     .option('--no-wait', 'return as soon as the execution is started')
     .option('--json', 'machine-readable output')
-    .action(async (accountId: string, o: { wait: boolean; json?: boolean }) => {
+    .option('--force', 'retry a REJECTED account anyway (after what rejected it has changed)')
+    .action(async (accountId: string, o: { wait: boolean; json?: boolean; force?: boolean }) => {
       const b = await open();
+      // A rejection a run cannot get past (suspended, out of scope, not in the organization, not allowed):
+      // say what would have to change, start nothing.
+      const cannot = o.force ? undefined : retryCannotHelp(await b.status.getAccount(parseOnboardingRequest({ accountId }).accountId));
+      if (cannot) {
+        if (o.json) io.out(JSON.stringify({ outcome: 'not-retried', accountId, reason: cannot }, null, 2));
+        else for (const line of cannot) io.out(line);
+        code = EXIT.failed;
+        return;
+      }
       code = await report(b, await retryOnboarding(b.start, accountId), o);
     });
 
@@ -283,8 +296,8 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
         if (o.keyPolicy === undefined) keyText = await (await deps.keyPolicy()).get();
         bucketKeyEnabled = await (await deps.bucketPolicy()).bucketKeyEnabled();
       }
-      if (o.bucketPolicy !== undefined) bucketText = readFileSync(o.bucketPolicy, 'utf8');
-      if (o.keyPolicy !== undefined) keyText = readFileSync(o.keyPolicy, 'utf8');
+      if (o.bucketPolicy !== undefined) bucketText = readJsonFile('--bucket-policy', o.bucketPolicy);
+      if (o.keyPolicy !== undefined) keyText = readJsonFile('--key-policy', o.keyPolicy);
       const plan = buildPlan({ config, accountIds, currentBucketPolicy: bucketText, currentKeyPolicy: keyText, bucketKeyEnabled });
       io.out(o.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, config));
     });
@@ -305,8 +318,13 @@ function exitCodeOf(e: unknown, io: Io): number {
     // Help and version end with exit code 0; everything else commander refuses is a usage error.
     return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (isOnboardingError(e)) {
+  // A missing or malformed input file (--config, plan's policy files) is bad input: the message names the file.
+  if (e instanceof UsageError || e instanceof InvalidConfiguration) {
     io.err(`error: ${e.name}: ${e.message}`);
+    return EXIT.usage;
+  }
+  if (isOnboardingError(e)) {
+    io.err(`error: ${e.name}: ${cliMessage(e)}`);
     return e.kind === ErrorKind.Validation ? EXIT.usage : EXIT.failed;
   }
   const err = e as Error;

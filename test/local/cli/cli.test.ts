@@ -97,7 +97,7 @@ describe('onboard status and list', () => {
 
   it('list shows every account as a table, and --status filters', async () => {
     const all = await onboard('list');
-    expect(all.out.split('\n')[0]).toMatch(/^ACCOUNT\s+STATUS\s+UPDATED\s+EXECUTION\s+ERROR$/);
+    expect(all.out.split('\n')[0]).toMatch(/^ACCOUNT\s+STATUS\s+UPDATED\s+EXECUTION\s+ERROR\s+CAUSE$/);
     expect(all.out).toMatch(new RegExp(`${OK}\\s+ONBOARDED`));
     expect(all.out).toMatch(new RegExp(`${FAILING}\\s+FAILED.*EnsureSwitchRole: AccessDenied`));
     const failed = JSON.parse((await onboard('list', '--status', 'FAILED', '--json')).out);
