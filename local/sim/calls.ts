@@ -33,7 +33,7 @@ export interface CallRecord {
   readonly at?: number;
 }
 
-const MUTATING = /^(Create|Put|Update|Attach|Detach|Delete|Tag|Untag|Add|Remove|Start|Stop|Set|Enable|Disable|Schedule|Cancel|Register|Deregister)/;
+const MUTATING = /^(Create|Put|Update|Attach|Detach|Delete|Tag|Untag|Add|Remove|Start|Stop|Set|Enable|Disable|Schedule|Cancel|Register|Deregister|Move|Invite|Accept|Decline|Leave|Close)/;
 const DYNAMODB_WRITES = new Set(['BatchWriteItem', 'TransactWriteItems']);
 
 /** Whether an operation mutates state (PutItem, UpdateItem, DeleteItem are covered by the prefixes). */

@@ -13,7 +13,7 @@
  * - `AWS::KMS::Key` (key policy; KMS refuses a policy naming a principal that does not exist:
  *   https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html) and `AWS::KMS::Alias`;
  * - `AWS::Organizations::Policy` of type SERVICE_CONTROL_POLICY: its content attached to each of its
- *   `TargetIds` (the root or an account: see {@link scpTargetProblem}), which the world then evaluates
+ *   `TargetIds` (the root, an OU or an account: see {@link scpTargetProblem}), which the world then evaluates
  *   for the principals of the member accounts under them. Other policy types are recorded only.
  *
  * Like CloudFormation, a re-deploy of an unchanged resource changes nothing, and a changed one is
@@ -69,19 +69,14 @@ const SCP_MAX_CHARACTERS = 5120;
  * Why Organizations (or the simulation) would refuse to attach a policy to `targetId`, or undefined.
  * TargetId patterns: https://docs.aws.amazon.com/organizations/latest/APIReference/API_AttachPolicy.html
  *
- * OUs are not simulated (an account sits directly under the root; organizations.ts), so an OU target
- * fails the deploy rather than being approximated: attaching to the root instead would deny accounts
- * outside that OU, and ignoring it would allow what AWS denies -- either way a test would pass for the
- * wrong reason.
+ * An OU must exist in the organization's tree (organizations.ts): an unknown one is
+ * TargetNotFoundException, as AWS answers.
  */
 export function scpTargetProblem(world: SimWorld, targetId: string): string | undefined {
   const root = world.organizations.rootId();
   const notFound = "TargetNotFoundException: You specified a target that doesn't exist";
   if (/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(targetId)) {
-    return (
-      `organizational units are not simulated (the simulation has no OUs: accounts sit directly under the root ${root ?? '(none)'}); ` +
-      `target the root or the accounts instead (received ${targetId})`
-    );
+    return world.organizations.getOrganizationalUnit(targetId) ? undefined : `${notFound} (OU ${targetId} is not in the organization)`;
   }
   if (/^r-[0-9a-z]{4,32}$/.test(targetId)) return targetId === root ? undefined : `${notFound} (${targetId}; the root is ${root ?? '(none)'})`;
   if (/^\d{12}$/.test(targetId)) return world.accounts.get(targetId)?.inOrganization ? undefined : `${notFound} (account ${targetId} is not in the organization)`;

@@ -2,7 +2,7 @@
  * The simulated CloudFormation deploy of `AWS::Organizations::Policy` (local/sim/cloudformation.ts):
  * a service control policy is attached to its TargetIds, the world then evaluates it for the
  * principals of the member accounts under them; what Organizations would refuse fails the deploy
- * before anything is attached; OUs, which the simulation does not model, fail it with a clear reason.
+ * before anything is attached; an OU target denies the accounts under it (at any depth) and no other.
  */
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { StackDeployError } from '../../../local/sim/cloudformation';
@@ -61,6 +61,17 @@ describe('a service control policy deployed by a stack of the management account
     await expect(iam.send(new CreateRoleCommand({ RoleName: 'Probe', AssumeRolePolicyDocument: trust }))).resolves.toBeDefined();
   });
 
+  it('attached to an OU (a stack such as the prevention SCP targets OUs): accounts under it, nested ones too, are denied; others are not', async () => {
+    const root = t.world.organizations.rootId()!;
+    const ou = t.world.organizations.createOrganizationalUnit(root, 'Workloads');
+    const nested = t.world.organizations.createOrganizationalUnit(ou.id, 'Prod');
+    t.world.organizations.placeAccount(MEMBER, nested.id);
+    deployPolicy({ TargetIds: [ou.id] });
+    expect(Object.keys(attachments())).toEqual([ou.id]);
+    expect(await mayCreateRole(MEMBER)).toBe(false);
+    expect(await mayCreateRole(OTHER)).toBe(true);
+  });
+
   it('an update that drops a target detaches the policy there; re-deploying it unchanged changes nothing', async () => {
     deployPolicy({ TargetIds: [MEMBER, OTHER] });
     deployPolicy({ TargetIds: [OTHER] });
@@ -78,10 +89,10 @@ describe('a service control policy deployed by a stack of the management account
 });
 
 describe('what fails the deploy, attaching nothing', () => {
-  it('an OU target: organizational units are not simulated (neither mapped to the root nor ignored)', async () => {
+  it('an OU the organization does not have: TargetNotFoundException', async () => {
     const error = await caught(async () => deployPolicy({ TargetIds: [MEMBER, 'ou-a1b2-abcdefgh'] }));
     expect(error).toBeInstanceOf(StackDeployError);
-    expect(error.message).toMatch(/Guardrail \(AWS::Organizations::Policy\) CREATE_FAILED: organizational units are not simulated .*target the root or the accounts instead \(received ou-a1b2-abcdefgh\)/);
+    expect(error.message).toMatch(/Guardrail \(AWS::Organizations::Policy\) CREATE_FAILED: TargetNotFoundException: .*OU ou-a1b2-abcdefgh is not in the organization/);
     // The account target beside it is not attached either: a failed deploy writes nothing.
     expect(attachments()).toEqual({});
     expect(await mayCreateRole(MEMBER)).toBe(true);
