@@ -80,6 +80,30 @@ export class FleetSweepStore {
     }
   }
 
+  /**
+   * Records `sweep` as requested, for the next invocation to resume (the API's `POST /fleet/onboard`: it
+   * cannot run a sweep itself within its 29 s). Only when no sweep is open (none yet, or the last one
+   * finished) and no invocation holds the lease; false otherwise (nothing written).
+   */
+  async request(sweep: FleetSweep): Promise<boolean> {
+    const now = this.now().getTime();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_KEY]: this.key },
+          UpdateExpression: 'SET sweep = :sweep',
+          ConditionExpression: '(attribute_not_exists(sweep) OR attribute_exists(sweep.finishedAt)) AND (attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now)',
+          ExpressionAttributeValues: { ':sweep': { ...sweep, open: [...sweep.open] }, ':now': now },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isAwsError(e, 'ConditionalCheckFailedException')) return false;
+      throw tableError(e, this.call());
+    }
+  }
+
   /** Records the sweep, keeping the lease. False when `owner` no longer holds it (nothing written). */
   async save(owner: string, sweep: FleetSweep): Promise<boolean> {
     return this.write(owner, sweep, 'SET sweep = :sweep');

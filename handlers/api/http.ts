@@ -7,6 +7,7 @@
  * | POST /accounts {"accountId"}     | 202 started; 200 already running / already onboarded; 409 previously failed |
  * | GET /accounts/{accountId}        | 200 status (status table) + the latest execution and its steps         |
  * | POST /accounts/{accountId}/retry | 202 redriven / restarted; 200 already running                          |
+ * | POST /fleet/onboard              | 202 a backfill requested (./fleet.ts); 200 one is already open          |
  * | bad input                        | 400 with the error's name and what to change                           |
  * | account never onboarded          | 404 OnboardingNotFound                                                  |
  * | execution name used otherwise    | 409 ExecutionNameTaken                                                  |
@@ -22,16 +23,21 @@ import { ErrorKind, InvalidRequest, isOnboardingError } from '../shared/errors';
 import type { ExecutionRef, OnboardingView, RetryResult, StartResult } from '../start';
 
 /** A route of the API. */
-export type Route = { readonly kind: 'start' } | { readonly kind: 'get'; readonly accountId: string } | { readonly kind: 'retry'; readonly accountId: string };
+export type Route =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'get'; readonly accountId: string }
+  | { readonly kind: 'retry'; readonly accountId: string }
+  | { readonly kind: 'fleet-onboard' };
 
 /** The routes, as API Gateway names their resources, and the method each answers. */
 const RESOURCES = [
   { resource: '/accounts', method: 'POST', path: /^\/accounts\/?$/ },
   { resource: '/accounts/{accountId}', method: 'GET', path: /^\/accounts\/([^/]+)\/?$/ },
   { resource: '/accounts/{accountId}/retry', method: 'POST', path: /^\/accounts\/([^/]+)\/retry\/?$/ },
+  { resource: '/fleet/onboard', method: 'POST', path: /^\/fleet\/onboard\/?$/ },
 ] as const;
 
-const ROUTES_TEXT = 'POST /accounts, GET /accounts/{accountId}, POST /accounts/{accountId}/retry';
+const ROUTES_TEXT = 'POST /accounts, GET /accounts/{accountId}, POST /accounts/{accountId}/retry, POST /fleet/onboard';
 
 /** Seconds a client should wait after a 503 (AWS throttling passes in seconds). */
 export const RETRY_AFTER_SECONDS = 5;
@@ -52,6 +58,7 @@ export function matchRoute(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'res
     return json(405, errorBody('MethodNotAllowed', `${method} is not allowed on ${r.resource}; use ${r.method}.`, requestId), requestId, { Allow: r.method });
   }
   if (r.resource === '/accounts') return { kind: 'start' };
+  if (r.resource === '/fleet/onboard') return { kind: 'fleet-onboard' };
   const raw = event.pathParameters?.accountId ?? (match as RegExpExecArray | null)?.[1] ?? '';
   let accountId: string;
   try {

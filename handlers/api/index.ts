@@ -6,6 +6,12 @@
  * Environment: `ONBOARDING_CONFIG` (tableName, homeRegion) and `STATE_MACHINE_ARN`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FLEET_BACKFILL_KEY, FleetSweepStore } from '../adapters/fleet-sweep';
+import { createClient } from '../shared/clients';
+import { requestBackfill } from '../start/fleet-start';
+import { backfillResponse } from './fleet';
 import { parseOnboardingRequest } from '../domain/request';
 import { loadRuntimeConfig } from '../shared/config';
 import { isOnboardingError } from '../shared/errors';
@@ -16,7 +22,15 @@ import { deadlineResponse, errorResponse, isResponse, matchRoute, parseJsonBody,
 
 // Every SDK call is bounded (connection and request timeouts, one retry): a stalled connection is
 // abandoned and retried within the request's time budget instead of holding it to the deadline.
-const deps = createStartDeps(loadRuntimeConfig(), loadStateMachineArn(), undefined, API_HTTP_TIMEOUTS);
+const config = loadRuntimeConfig();
+const deps = createStartDeps(config, loadStateMachineArn(), undefined, API_HTTP_TIMEOUTS);
+/** The backfill's record (POST /fleet/onboard only requests one). */
+const backfills = new FleetSweepStore(
+  DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion, requestHandler: API_HTTP_TIMEOUTS }), { marshallOptions: { removeUndefinedValues: true } }),
+  config.tableName,
+  () => new Date(),
+  FLEET_BACKFILL_KEY,
+);
 
 /** Handles one API request; never throws (every failure is a JSON response), and answers before the function's timeout. */
 export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
@@ -43,6 +57,7 @@ async function respond(event: APIGatewayProxyEvent, requestId: string): Promise<
   try {
     const route = matchRoute(event, requestId);
     if (isResponse(route)) return route;
+    if (route.kind === 'fleet-onboard') return backfillResponse(await requestBackfill(backfills, new Date()), requestId);
     if (route.kind === 'start') {
       const { accountId } = parseOnboardingRequest(parseJsonBody(event));
       logger.appendKeys({ accountId });

@@ -296,3 +296,19 @@ export async function backfillFleet(deps: BackfillDeps, opts: BackfillOptions): 
     else await release;
   }
 }
+
+/** What `POST /fleet/onboard` answers. */
+export type BackfillRequest = { readonly outcome: 'requested'; readonly requestedAt: string } | { readonly outcome: 'already-open' };
+
+/**
+ * Records a requested backfill (an unfinished, not yet begun sweep in `FLEET#backfill`), which the next
+ * continuation tick (every FLEET_CONTINUE_EVERY_MINUTES minutes) resumes as if `{"action": "backfill"}`
+ * had begun it: the API cannot run a sweep within its time limit, and the simulation has no Lambda service
+ * for an asynchronous self-invocation, so this runs the same in AWS and locally. `already-open` when a
+ * backfill is open or an invocation is working on one.
+ */
+export async function requestBackfill(sweeps: { request(sweep: FleetSweep): Promise<boolean> }, now: Date): Promise<BackfillRequest> {
+  const requestedAt = now.toISOString();
+  const recorded = await sweeps.request({ startedAt: requestedAt, mode: 'apply', open: [], started: 0, skipped: 0 });
+  return recorded ? { outcome: 'requested', requestedAt } : { outcome: 'already-open' };
+}

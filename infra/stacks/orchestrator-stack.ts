@@ -363,6 +363,15 @@ export class OrchestratorStack extends Stack {
     // ---- way in 1: the REST API (IAM-authorized)
     this.apiFunction = this.nodeFunction('Api', ENTRIES.Api, starterEnv, API_FUNCTION_TIMEOUT);
     grantStarter(this.apiFunction, { redrive: true });
+    // POST /fleet/onboard records a requested backfill, which the fleet function's continuation tick runs.
+    this.apiFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RequestBackfill',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FLEET_BACKFILL_KEY] } },
+      }),
+    );
     this.api = this.restApi(this.apiFunction);
 
     // What the operator CLI reads (cli/context.ts) to find the state machine and the status table.
@@ -881,6 +890,8 @@ export class OrchestratorStack extends Stack {
     account
       .addResource('retry')
       .addMethod('POST', integration, { requestParameters: accountIdParameter, requestValidator: parameterValidator });
+    // No body: the backfill covers the configured scope (README "Fleet start").
+    api.root.addResource('fleet').addResource('onboard').addMethod('POST', integration);
     // [CT.LAMBDA.PR.2] https://docs.aws.amazon.com/controltower/latest/controlreference/lambda-rules.html
     for (const permission of api.node.findAll()) {
       if (!(permission instanceof lambda.CfnPermission) || permission.principal !== 'apigateway.amazonaws.com') continue;

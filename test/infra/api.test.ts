@@ -38,9 +38,9 @@ function methods(): Record<string, Record<string, unknown>> {
 }
 
 describe('the onboarding REST API', () => {
-  it('has exactly the three methods, each with AWS_IAM authorization and a Lambda proxy integration with the Api function', () => {
+  it('has exactly the four methods, each with AWS_IAM authorization and a Lambda proxy integration with the Api function', () => {
     const m = methods();
-    expect(Object.keys(m).sort()).toEqual(['GET /accounts/{accountId}', 'POST /accounts', 'POST /accounts/{accountId}/retry']);
+    expect(Object.keys(m).sort()).toEqual(['GET /accounts/{accountId}', 'POST /accounts', 'POST /accounts/{accountId}/retry', 'POST /fleet/onboard']);
     for (const [name, props] of Object.entries(m)) {
       expect({ name, auth: props.AuthorizationType }).toEqual({ name, auth: 'AWS_IAM' });
       const integration = props.Integration as { Type: string; Uri: unknown };
@@ -136,6 +136,7 @@ describe('the onboarding REST API', () => {
       'GET/accounts/*',
       'POST/accounts',
       'POST/accounts/*/retry',
+      'POST/fleet/onboard',
     ]);
   });
 });

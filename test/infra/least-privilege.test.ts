@@ -184,6 +184,8 @@ describe('what each step may do', () => {
         { actions: ['dynamodb:GetItem'], resource: table, condition: accountItems },
         // StartFromEvent records an out-of-scope account SKIPPED (account items only).
         ...(name === 'StartFromEvent' ? [{ actions: ['dynamodb:UpdateItem'], resource: table, condition: accountItems }] : []),
+        // POST /fleet/onboard records a requested backfill (its own item only).
+        ...(name === 'Api' ? [{ actions: ['dynamodb:UpdateItem'], resource: table, condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FLEET#backfill'] } } }] : []),
       ]);
     }
   });

@@ -92,4 +92,20 @@ describe('a backfill begun with {"action": "backfill"}', () => {
     expect(again).toMatchObject({ outcome: 'finished', began: true, sweep: { started: 0, skipped: 1 } });
     expect(local.world.stepFunctions.list()).toHaveLength(before);
   }, 60_000);
+
+  it('POST /fleet/onboard (IAM-authorized, as the Api role) records a backfill that the next continuation tick runs; a second request while it is open changes nothing', async () => {
+    const post = async () => {
+      const r = (await local.sfn.invokeFunction('Api', { httpMethod: 'POST', resource: '/fleet/onboard', path: '/fleet/onboard', pathParameters: null, body: null, isBase64Encoded: false, headers: {}, requestContext: { requestId: 'fleet-onboard' } })) as { statusCode: number; body: string };
+      return { statusCode: r.statusCode, body: JSON.parse(r.body) as { outcome: string } };
+    };
+    expect(await post()).toMatchObject({ statusCode: 202, body: { outcome: 'requested' } });
+    expect(await post()).toMatchObject({ statusCode: 200, body: { outcome: 'already-open' } });
+    const before = local.world.stepFunctions.list().length;
+    const tick = await invoke({ action: 'continue' });
+    // Resumed, not begun: the request began it. Everything is onboarded by now (the failed account answers previously failed).
+    expect(tick.backfill).toMatchObject({ outcome: 'finished', began: false, sweep: { started: 0, skipped: 1 } });
+    expect(local.world.stepFunctions.list()).toHaveLength(before);
+    // The second request is the conditional write refused; nothing was denied.
+    expect(local.world.calls.filter((c) => c.step === 'Api' && c.error !== undefined).map((c) => c.error)).toEqual(['ConditionalCheckFailedException']);
+  }, 60_000);
 });

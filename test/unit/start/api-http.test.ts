@@ -28,6 +28,8 @@ describe('matchRoute', () => {
     ['POST', '/{proxy+}', '/accounts/444455556666/retry', null, { kind: 'retry', accountId: '444455556666' }],
     ['POST', '/{proxy+}', '/accounts/', null, { kind: 'start' }],
     ['GET', '/{proxy+}', '/accounts/%20444455556666', null, { kind: 'get', accountId: ' 444455556666' }],
+    ['POST', '/fleet/onboard', '/fleet/onboard', null, { kind: 'fleet-onboard' }],
+    ['POST', '/{proxy+}', '/fleet/onboard/', null, { kind: 'fleet-onboard' }],
   ])('%s %s (%s) -> %j', (httpMethod, resource, path, pathParameters, route) => {
     expect(matchRoute({ httpMethod, resource, path, pathParameters }, RID)).toEqual(route);
   });

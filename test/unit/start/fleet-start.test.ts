@@ -125,3 +125,20 @@ describe('startFleet', () => {
     expect(f.fake.started()).toHaveLength(ids.length); // StartExecution created each execution once
   });
 });
+
+describe('POST /fleet/onboard', () => {
+  it('records a requested backfill (202) unless one is open (200), and says what happens next', async () => {
+    const { requestBackfill } = await import('../../../handlers/start/fleet-start');
+    const { backfillResponse } = await import('../../../handlers/api/fleet');
+    const recorded: unknown[] = [];
+    let open = false;
+    const sweeps = { request: async (sweep: unknown) => (open ? false : (recorded.push(sweep), (open = true))) };
+    const now = new Date(Date.UTC(2026, 11, 1, 10));
+    const first = backfillResponse(await requestBackfill(sweeps, now), 'r1');
+    expect(first.statusCode).toBe(202);
+    expect(JSON.parse(first.body)).toMatchObject({ outcome: 'requested', requestedAt: now.toISOString(), message: expect.stringMatching(/within 5 minutes/) });
+    expect(recorded).toEqual([{ startedAt: now.toISOString(), mode: 'apply', open: [], started: 0, skipped: 0 }]);
+    const second = backfillResponse(await requestBackfill(sweeps, now), 'r2');
+    expect([second.statusCode, JSON.parse(second.body).outcome]).toEqual([200, 'already-open']);
+  });
+});
