@@ -223,6 +223,13 @@ const fleetStartRuntime = RuntimeConfigSchema.shape.fleetStart.unwrap().shape;
 /** Pacing of a fleet start (`onboard start --all`, the orchestrator's backfill: handlers/start/fleet.ts). */
 const FleetStartSchema = z
   .strictObject({
+    schedule: ScheduleExpressionSchema.optional().meta(
+      doc(
+        'When a backfill begins on its own (an EventBridge Scheduler expression, UTC): the onboarding of every in-scope, ACTIVE account that is not ' +
+          `ONBOARDED, continued every ${FLEET_CONTINUE_EVERY_MINUTES} minutes until each has been started. Absent: only \`onboard start --all\`, ` +
+          '`POST /fleet/onboard` or an invocation with `{"action": "backfill"}` begins one (e.g. `rate(1 day)` also catches accounts no event announced).',
+      ),
+    ),
     maxConcurrent: fleetStartRuntime.maxConcurrent.meta(
       doc('Onboardings open at once, at most, while a fleet start runs (`onboard start --all --max-concurrent` overrides it for one CLI run).'),
     ),
@@ -751,7 +758,7 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     policyBatchWindowMs: cfg.policyBatchWindowMs,
     driftResponse: cfg.driftResponse,
     fleetReconcile: { maxConcurrent: cfg.fleetReconcile.maxConcurrent, maxStartsPerSecond: cfg.fleetReconcile.maxStartsPerSecond },
-    fleetStart: { ...cfg.fleetStart },
+    fleetStart: { maxConcurrent: cfg.fleetStart.maxConcurrent, maxStartsPerSecond: cfg.fleetStart.maxStartsPerSecond },
     scope: { includeOus: [...cfg.scope.includeOus], excludeOus: [...cfg.scope.excludeOus], excludeAccounts: [...cfg.scope.excludeAccounts] },
     readerAccess: { ...cfg.readerAccess },
     ...(cfg.readerAccess.mode === 'shared' ? { sharedReaderRoleArn: sharedReaderRoleArn(cfg) } : {}),

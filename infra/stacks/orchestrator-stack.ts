@@ -31,7 +31,7 @@ import { scopeNeedsPath } from '../../handlers/domain/scope';
 import { grantAccountPath } from '../scope-grants';
 import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../../handlers/domain/drift';
 import { CONFIG_ENV, STEP_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/shared/config';
-import { FLEET_CONTINUE_EVERY_MINUTES, FLEET_FUNCTION_TIMEOUT_SECONDS, type FleetTrigger } from '../../handlers/start/fleet';
+import { FLEET_CONTINUE_EVERY_MINUTES, FLEET_FUNCTION_TIMEOUT_SECONDS, type FleetAction } from '../../handlers/start/fleet';
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { LAMBDA_BUNDLING } from '../bundling';
@@ -120,6 +120,9 @@ const ENTRIES = {
   ReconcileFleet: path.join(HANDLERS_DIR, 'reconcile-fleet', 'index.ts'),
   StartFromChange: path.join(HANDLERS_DIR, 'start-from-change', 'index.ts'),
 } as const;
+
+/** Name of the backfill's schedule (with `fleetStart.schedule`; default schedule group). */
+export const FLEET_START_SCHEDULE_NAME = 'cloudtrail-onboarding-fleet-start';
 
 /** Names of the fleet reconcile's schedules (default schedule group). */
 export const FLEET_RECONCILE_SCHEDULE_NAMES = {
@@ -678,7 +681,7 @@ export class OrchestratorStack extends Stack {
     // skip a day: the continuation tick never begins a sweep), a continuation tick only within its own
     // period (the next one comes anyway).
     // https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-retry-policy.html
-    const target = (action: FleetTrigger, maximumEventAgeInSeconds: number): scheduler.IScheduleTarget => ({
+    const target = (action: FleetAction, maximumEventAgeInSeconds: number): scheduler.IScheduleTarget => ({
       bind: () => ({
         arn: fn.functionArn,
         role: scheduleRole,
@@ -698,6 +701,15 @@ export class OrchestratorStack extends Stack {
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(FLEET_CONTINUE_EVERY_MINUTES)),
       target: target('continue', Duration.minutes(FLEET_CONTINUE_EVERY_MINUTES).toSeconds()),
     });
+    // Optional: a backfill (the fleet start, handlers/start/fleet-start.ts) on its own schedule; the same tick continues it.
+    if (this.config.fleetStart.schedule && this.config.organizationId) {
+      new scheduler.Schedule(this, 'FleetStartSchedule', {
+        scheduleName: FLEET_START_SCHEDULE_NAME,
+        description: 'CloudTrail onboarding: begin a backfill (onboard every in-scope, ACTIVE account that is not ONBOARDED).',
+        schedule: scheduler.ScheduleExpression.expression(this.config.fleetStart.schedule),
+        target: target('backfill', Duration.hours(6).toSeconds()),
+      });
+    }
     // Scheduler invokes the function asynchronously, and Lambda's defaults for that stay: a failed
     // invocation is retried twice (a passing DynamoDB or Step Functions fault before the sweep was
     // recorded would otherwise lose a day's start); a retry that overlaps a tick is harmless (the

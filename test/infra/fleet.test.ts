@@ -3,7 +3,7 @@
  * function and exactly what it may do, the two EventBridge Scheduler schedules and the role they invoke
  * it through; and its configuration keys.
  */
-import { FLEET_RECONCILE_SCHEDULE_NAMES } from '../../infra/stacks/orchestrator-stack';
+import { FLEET_RECONCILE_SCHEDULE_NAMES, FLEET_START_SCHEDULE_NAME } from '../../infra/stacks/orchestrator-stack';
 import { parseRuntimeConfig } from '../../handlers/shared/config';
 import { FLEET_CONTINUE_EVERY_MINUTES, FLEET_FUNCTION_TIMEOUT_SECONDS } from '../../handlers/start/fleet';
 import { parseAppConfig, runtimeConfigOf } from '../../infra/config';
@@ -152,6 +152,26 @@ describe('a configured fleet reconcile', () => {
     const start = Object.values(resourcesOf(s.templates.orchestrator!, 'AWS::Scheduler::Schedule')).find((r) => r.Properties!.Name === FLEET_RECONCILE_SCHEDULE_NAMES.start)!;
     expect(start.Properties!.ScheduleExpression).toBe('cron(0 3 * * ? *)');
     expect(parseRuntimeConfig(runtimeConfigOf(s.config, 'status'))).toMatchObject({ driftResponse: 'report', fleetReconcile: { maxConcurrent: 25, maxStartsPerSecond: 0.5 } });
+  });
+});
+
+describe('fleetStart.schedule', () => {
+  const schedules = (s: Synthesized) => Object.values(resourcesOf(s.templates.orchestrator!, 'AWS::Scheduler::Schedule')).map((r) => r.Properties!);
+  it('absent (the default): no backfill schedule, only the reconcile\'s two', () => {
+    expect(schedules(synth(SAMPLE)).map((p) => p.Name).sort()).toEqual([FLEET_RECONCILE_SCHEDULE_NAMES.start, FLEET_RECONCILE_SCHEDULE_NAMES.continue].sort());
+  });
+
+  it('set: a third schedule invokes ReconcileFleet with {"action":"backfill"} on it (the continuation tick goes on with it); the runtime keeps only the pacing', () => {
+    const s = synth(sampleWith({ fleetStart: { schedule: 'rate(1 day)', maxConcurrent: 30, maxStartsPerSecond: 1 } }));
+    const backfill = schedules(s).find((p) => p.Name === FLEET_START_SCHEDULE_NAME)!;
+    expect(backfill).toMatchObject({ ScheduleExpression: 'rate(1 day)', Target: { Input: JSON.stringify({ action: 'backfill' }), RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 21_600 } } });
+    const start = schedules(s).find((p) => p.Name === FLEET_RECONCILE_SCHEDULE_NAMES.start)!;
+    expect((backfill.Target as { Arn: unknown }).Arn).toEqual((start.Target as { Arn: unknown }).Arn);
+    expect(parseRuntimeConfig(runtimeConfigOf(s.config, 'status')).fleetStart).toEqual({ maxConcurrent: 30, maxStartsPerSecond: 1 });
+  });
+
+  it('refuses an expression Scheduler would not take', () => {
+    expect(problemsOf(sampleWith({ fleetStart: { schedule: 'every day' } }))).toEqual([expect.stringMatching(/fleetStart\.schedule/)]);
   });
 });
 
