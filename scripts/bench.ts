@@ -15,7 +15,7 @@
  * - on the simulated clock with AWS's documented delays, the time from the Organizations
  *   CreateAccountResult event to the new account's first log file in the central bucket
  *   (scripts/bench-new-account.ts; account readiness BENCH_ACCOUNT_READY_MINUTES, default 3);
- * - a fleet start, `onboard start --all` over N existing accounts in OUs (default 2000,
+ * - a fleet start, `onboard start --all` over N existing accounts in OUs (default 200,
  *   BENCH_FLEET_START_SIZE), interrupted halfway and run again: exactly the in-scope accounts ONBOARDED
  *   and nothing started twice (the bench fails otherwise), wall time, peak open executions, StartExecution
  *   rate, state transitions, shared-policy writes (scripts/bench-fleet-start.ts).
@@ -24,7 +24,7 @@
  *   npm run bench                 # everything (burst of 200, fleet of 500)
  *   npm run bench -- --burst 50   # a smaller burst
  *   BENCH_FLEET_SIZE=100 npm run bench
- *   BENCH_FLEET_START_SIZE=200 npm run bench   # a smaller organization for the fleet start
+ *   BENCH_FLEET_START_SIZE=2000 npm run bench  # the fleet start over 2,000 accounts (15-20 minutes)
  */
 import '../local/polyfills';
 import { execFileSync } from 'node:child_process';
