@@ -17,12 +17,10 @@ import type { IConstruct } from 'constructs';
 import { scopeNeedsPath } from '../handlers/domain/scope';
 import type { ScopeRuntime } from '../handlers/shared/config';
 import { acknowledge, wildcardResourceFinding } from './nag';
+import type { OrganizationRef } from './organizations-listing';
 
-/** The organization whose tree is read. */
-export interface ScopeOrganization {
-  readonly partition: string;
-  readonly managementAccountId: string;
-  readonly organizationId: string;
+/** The organization whose tree is read, and the configured scope. */
+export interface ScopeOrganization extends OrganizationRef {
   readonly scope: ScopeRuntime;
 }
 

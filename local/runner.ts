@@ -188,6 +188,15 @@ export class LocalStepFunctions {
         if (existing?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
         await ddb.send(new UpdateTableCommand({ TableName: LOCAL_TABLE_NAME, AttributeDefinitions: table.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
       }
+    }
+    try {
+      // dynalite makes a table and its indexes ACTIVE on a timer (createTableMs 0): wait for it, or a session
+      // closed at once would keep a table that is still CREATING (and unusable) in its data directory.
+      for (let i = 0; i < 500; i++) {
+        const t = (await ddb.send(new DescribeTableCommand({ TableName: LOCAL_TABLE_NAME }))).Table;
+        if (t?.TableStatus === 'ACTIVE' && (t.GlobalSecondaryIndexes ?? []).every((x) => x.IndexStatus === 'ACTIVE')) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
     } finally {
       ddb.destroy();
     }

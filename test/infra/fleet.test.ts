@@ -67,6 +67,8 @@ describe.each([
       { effect: 'Allow', actions: ['states:DescribeExecution'], resource: `arn:aws:states:eu-west-1:${orchestrator}:execution:CloudTrailOnboarding:*` },
       // Scan takes no dynamodb:LeadingKeys condition: the whole table, read only.
       { effect: 'Allow', actions: ['dynamodb:Scan'], resource: '<StatusTable0F76785B.Arn>' },
+      // The ONBOARDED accounts of a sweep: a Query of the status index.
+      { effect: 'Allow', actions: ['dynamodb:Query'], resource: '<StatusTable0F76785B.Arn>/index/status-index' },
       {
         effect: 'Allow',
         actions: ['dynamodb:UpdateItem'],
@@ -216,7 +218,14 @@ describe('the OrganizationsRead role of the ManagementEvents stack (dedicated or
     const trust = flatten(readRole().AssumeRolePolicyDocument) as { Statement: { Principal: unknown; Condition: unknown }[] };
     expect(trust.Statement).toHaveLength(1);
     expect(trust.Statement[0].Condition).toEqual({
-      ArnEquals: { 'aws:PrincipalArn': ['arn:aws:iam::333344445555:role/CloudTrailOnboarding-ValidateRequest', 'arn:aws:iam::333344445555:role/CloudTrailOnboarding-ReconcileFleet'] },
+      // StartFromEvent too: its scope check reads the account's OU path (test/infra/ways-in.test.ts).
+      ArnEquals: {
+        'aws:PrincipalArn': [
+          'arn:aws:iam::333344445555:role/CloudTrailOnboarding-ValidateRequest',
+          'arn:aws:iam::333344445555:role/CloudTrailOnboarding-ReconcileFleet',
+          'arn:aws:iam::333344445555:role/CloudTrailOnboarding-StartFromEvent',
+        ],
+      },
     });
   });
 

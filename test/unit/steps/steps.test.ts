@@ -180,10 +180,11 @@ describe('validation', () => {
     ['an account outside the organization', { accountId: '123412341234' }, 'AccountNotFound'],
     ['a suspended account', { accountId: '999900001111' }, 'AccountNotActive'],
     ['the management account', { accountId: IDS.management }, 'AccountNotAllowed'],
-  ])('rejects %s (%j) with %s and writes nothing', async (_label, request, errorName) => {
+  ])('rejects %s (%j) with %s and writes nothing in AWS (a refused valid id: only its REJECTED status)', async (_label, request, errorName) => {
     const w = fakeDeps({}, org);
     await expect(validateRequest(w.deps, request, EXEC)).rejects.toMatchObject({ name: errorName });
-    expect(w.writes).toEqual([]);
+    const refused = ['AccountNotFound', 'AccountNotActive', 'AccountNotAllowed'].includes(errorName);
+    expect(w.writes).toEqual(refused ? [`Status REJECTED ${(request as { accountId: string }).accountId}`] : []);
   });
 
   it('marks a valid account IN_PROGRESS', async () => {
