@@ -33,12 +33,12 @@ import { OU_OR_ROOT_ID, type FleetStartRuntime, type RuntimeConfig } from '../sh
 import { InvalidRequest, isOnboardingError } from '../shared/errors';
 import type { StartDeps } from './deps';
 import {
-  decideSweep,
   type FleetDeps,
   type FleetResult,
   type FleetStop,
   type FleetTrigger,
   type SweepEngineDeps,
+  runLeasedSweep,
   type SweepPort,
   SweepRun,
   type SweepStart,
@@ -273,28 +273,11 @@ export async function backfillAccounts(deps: Pick<BackfillDeps, 'members' | 'acc
  * longer started, and the id-order cursor carries the sweep over invocations.
  */
 export async function backfillFleet(deps: BackfillDeps, opts: BackfillOptions): Promise<FleetResult> {
-  const sweeps = deps.backfillSweeps;
-  const lease = await sweeps.acquire(opts.owner, opts.leaseMs);
-  if (!lease.acquired) return { outcome: 'busy', reason: 'another invocation holds the backfill lease' };
-  let sweep: FleetSweep | undefined = lease.sweep;
-  let failed = false;
-  try {
-    const decision = decideSweep(sweep, opts.trigger, 'apply', deps.now());
-    if (decision.action === 'idle') return { outcome: 'idle', reason: decision.reason.replace('sweep', 'backfill') };
-    sweep = decision.sweep;
-    const work = onboardingWork(deps.start, () => backfillAccounts(deps, opts.config));
-    const run = new SweepRun({ ...deps, sweeps }, { limits: opts.config.fleetStart, owner: opts.owner, deadline: opts.deadline }, sweep, work);
-    const result = await run.go(decision.action === 'begin');
-    sweep = run.sweep;
-    return result;
-  } catch (e) {
-    failed = true;
-    throw e;
-  } finally {
-    const release = sweeps.release(opts.owner, sweep);
-    if (failed) await release.catch(() => undefined);
-    else await release;
-  }
+  return runLeasedSweep(
+    { ...deps, sweeps: deps.backfillSweeps },
+    { name: 'backfill', trigger: opts.trigger, mode: 'apply', limits: opts.config.fleetStart, owner: opts.owner, deadline: opts.deadline, leaseMs: opts.leaseMs },
+    () => onboardingWork(deps.start, () => backfillAccounts(deps, opts.config)),
+  );
 }
 
 /** What `POST /fleet/onboard` answers. */

@@ -219,8 +219,28 @@ export type FleetResult =
  * not throttling (AccessDenied, a missing state machine) is rethrown after the progress is recorded.
  */
 export async function reconcileFleet(deps: FleetDeps, opts: FleetOptions): Promise<FleetResult> {
+  return runLeasedSweep(
+    { ...deps, sweeps: deps.sweeps },
+    { ...opts, name: 'fleet reconcile' },
+    (sweep) => reconcileWork(deps, sweep.mode),
+  );
+}
+
+/** What {@link runLeasedSweep} runs: one invocation's share of a recorded sweep ({@link FleetOptions}, named). */
+export interface LeasedSweepOptions extends FleetOptions {
+  /** What the sweep is called in messages (`fleet reconcile`, `backfill`). */
+  readonly name: string;
+}
+
+/**
+ * One invocation of a recorded sweep (the fleet reconcile's, the backfill's): takes its lease (another
+ * invocation holding it -> `busy`), begins or resumes the sweep, runs the engine over `workOf(sweep)` until
+ * done or the deadline, and records where it stopped. The lease is released whatever happens; an error that
+ * is not throttling (AccessDenied, a missing state machine) is rethrown after the progress is recorded.
+ */
+export async function runLeasedSweep(deps: SweepEngineDeps & { readonly sweeps: SweepPort }, opts: LeasedSweepOptions, workOf: (sweep: FleetSweep) => SweepWork): Promise<FleetResult> {
   const lease = await deps.sweeps.acquire(opts.owner, opts.leaseMs);
-  if (!lease.acquired) return { outcome: 'busy', reason: 'another invocation holds the fleet reconcile lease' };
+  if (!lease.acquired) return { outcome: 'busy', reason: `another invocation holds the ${opts.name} lease` };
 
   let sweep: FleetSweep | undefined = lease.sweep;
   let failed = false;
@@ -228,7 +248,7 @@ export async function reconcileFleet(deps: FleetDeps, opts: FleetOptions): Promi
     const decision = decideSweep(sweep, opts.trigger, opts.mode, deps.now());
     if (decision.action === 'idle') return { outcome: 'idle', reason: decision.reason };
     sweep = decision.sweep;
-    const run = new SweepRun(deps, opts, sweep, reconcileWork(deps, sweep.mode));
+    const run = new SweepRun(deps, opts, sweep, workOf(sweep));
     const result = await run.go(decision.action === 'begin');
     sweep = run.sweep;
     return result;
