@@ -159,12 +159,11 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
     .option('--max-concurrent <n>', 'onboardings open at once, at most (default: configuration fleetStart.maxConcurrent)')
     .option('--no-wait', 'return as soon as the executions are started')
     .option('--json', 'machine-readable output')
-    .action(async (accountIds: string[], o: FleetStartCliOptions) => {
+    .action(async (accountIds: string[], o: FleetStartCliOptions, cmd: Command) => {
+      if (!accountIds.length && !isFleetSelection(o)) cmd.error("error: missing required argument 'account-id' (or --all, or --ou <ou-id...>)", { exitCode: EXIT.usage, code: 'onboard.startWhat' });
       const b = await open();
       const single = accountIds.length === 1 && !isFleetSelection(o) && !o.exclude?.length && o.maxConcurrent === undefined;
-      if (single) code = await report(b, await startOnboarding(b.start, accountIds[0]), o);
-      else if (!accountIds.length && !isFleetSelection(o)) program.error('error: start needs account ids, --all or --ou <ou-id...>', { exitCode: EXIT.usage, code: 'onboard.startWhat' });
-      else code = await runFleetStart(b, accountIds, o, io, env);
+      code = single ? await report(b, await startOnboarding(b.start, accountIds[0]), o) : await runFleetStart(b, accountIds, o, io, env);
     });
 
   program
@@ -272,9 +271,9 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
     .option('--key-policy <file>', 'current key policy (JSON file) instead of reading it from AWS')
     .option('--bucket-key', 'with --bucket-policy and --key-policy: the bucket uses an S3 Bucket Key (read from AWS otherwise)')
     .option('--json', 'every document in full, as JSON: { bucketPolicy, keyPolicy, accounts }')
-    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; bucketKey?: boolean; json?: boolean; all?: boolean; ou?: string[]; exclude?: string[] }) => {
+    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; bucketKey?: boolean; json?: boolean; all?: boolean; ou?: string[]; exclude?: string[] }, cmd: Command) => {
       if (isFleetSelection(o) || !accountIds.length) {
-        if (!isFleetSelection(o)) program.error('error: plan needs account ids, --all or --ou <ou-id...>', { exitCode: EXIT.usage, code: 'onboard.planWhat' });
+        if (!isFleetSelection(o)) cmd.error("error: missing required argument 'account-id' (or --all, or --ou <ou-id...>)", { exitCode: EXIT.usage, code: 'onboard.planWhat' });
         code = await runFleetPlan(await open(), accountIds, o, io);
         return;
       }

@@ -115,6 +115,11 @@ describe('onboard plan --all', () => {
     expect(json.fleet.start).toEqual(EXPECTED);
     expect(Object.keys(json.accounts).sort()).toEqual(EXPECTED);
   }, 60_000);
+
+  it('--ou selects the accounts under those OUs at any depth (Workloads holds Prod): the suspended left out', async () => {
+    const json = JSON.parse((await onboard(['plan', '--ou', WORKLOADS, '--exclude', DEV, '--json'])).out) as { fleet: { start: string[] } };
+    expect(json.fleet.start).toEqual([...prod.slice(3), ...workloads.slice(1)].map((a) => a.id).sort());
+  }, 60_000);
 });
 
 describe('onboard start --all, interrupted and run again', () => {
