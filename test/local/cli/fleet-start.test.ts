@@ -1,6 +1,6 @@
 /**
  * `onboard start --all` / `--ou`, several ids, and `plan --all` against the local simulation (issue 11,
- * the backfill), in process as the binary runs: an organization of 70 accounts in OUs, some excluded by
+ * the backfill), in process as the binary runs: an organization of 38 accounts in OUs (28 in four OUs), some excluded by
  * the configured scope and by --exclude, some suspended, two onboarded before. The pacing runs on the
  * test's own clock (the CLI's `sleep` moves it and yields a moment), so nothing waits in real time.
  */
@@ -20,10 +20,10 @@ const WORKLOADS = 'ou-a1b2-workload';
 const PROD = 'ou-a1b2-prod0001';
 const DEV = 'ou-a1b2-dev00001';
 const SANDBOX = 'ou-a1b2-sandbox1';
-const prod = memberAccountSpecs(20, { firstId: '100000000100', parentIds: [PROD], namePrefix: 'prod' });
-const dev = memberAccountSpecs(15, { firstId: '100000000200', parentIds: [DEV], namePrefix: 'dev' });
-const workloads = memberAccountSpecs(10, { firstId: '100000000300', parentIds: [WORKLOADS], namePrefix: 'wl' });
-const sandbox = memberAccountSpecs(10, { firstId: '100000000400', parentIds: [SANDBOX], namePrefix: 'sbx' });
+const prod = memberAccountSpecs(12, { firstId: '100000000100', parentIds: [PROD], namePrefix: 'prod' });
+const dev = memberAccountSpecs(6, { firstId: '100000000200', parentIds: [DEV], namePrefix: 'dev' });
+const workloads = memberAccountSpecs(6, { firstId: '100000000300', parentIds: [WORKLOADS], namePrefix: 'wl' });
+const sandbox = memberAccountSpecs(4, { firstId: '100000000400', parentIds: [SANDBOX], namePrefix: 'sbx' });
 const SUSPENDED = prod.slice(0, 3).map((a) => a.id);
 const SCOPE_EXCLUDED = workloads[0].id;
 const CLI_EXCLUDED = prod[3].id;
@@ -123,12 +123,12 @@ describe('onboard plan --all', () => {
 });
 
 describe('onboard start --all, interrupted and run again', () => {
-  const INTERRUPT_AFTER = 8;
+  const INTERRUPT_AFTER = 6;
   let first: { code: number; out: string };
   let second: { code: number; out: string };
   let report: FleetStartReport;
   beforeAll(async () => {
-    // Ctrl-C after the 8th start (main.ts aborts the same signal on SIGINT).
+    // Ctrl-C after the 6th start (main.ts aborts the same signal on SIGINT).
     const signal = { aborted: false };
     let starts = 0;
     first = await onboard(['start', '--all', ...EXCLUDES], env(signal), (line) => {
