@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AccountIdSchema, FLEET_RECONCILE_DEFAULTS, FLEET_START_DEFAULTS, RuntimeConfigInput, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
+import { AccountIdSchema, DEFAULT_ORGANIZATION_TRAIL_NAME, FLEET_RECONCILE_DEFAULTS, TRAIL_ARN, FLEET_START_DEFAULTS, RuntimeConfigInput, TrailNameSchema, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
 import { FLEET_CONTINUE_EVERY_MINUTES } from '../handlers/start/fleet';
 import { ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME, SHARED_READER_ROLE_NAME } from './names';
 
@@ -278,6 +278,32 @@ const ReaderAccessSchema = z
   .default({ mode: 'per-account', removePerAccountRoles: false })
   .meta(doc('How member accounts read their own logs (README "Reader access").'));
 
+const organizationTrailRuntime = RuntimeConfigSchema.shape.organizationTrail.unwrap().shape;
+
+/** The organization trail of `trailMode` `organization` (handlers/domain/organization-trail.ts). */
+const OrganizationTrailSchema = z
+  .strictObject({
+    name: TrailNameSchema.optional().meta(
+      doc('Name of the organization trail the service creates in the management account (not with `arn`).', `\`${DEFAULT_ORGANIZATION_TRAIL_NAME}\``),
+    ),
+    arn: organizationTrailRuntime.arn.meta(
+      doc(
+        'An existing organization trail (Control Tower\'s, another team\'s), owned by the management account: the service only verifies it ' +
+          '(organization trail, all regions, logging, delivering to the central bucket) and never writes to it; the shared policies pin it by ARN.',
+        'none (the service creates and keeps the trail `name`)',
+      ),
+    ),
+    delegatedAdministratorAccountId: organizationTrailRuntime.delegatedAdministratorAccountId.meta(
+      doc(
+        'The CloudTrail delegated administrator account to create the trail from, instead of the management account (not with `arn`). ' +
+          'The trail is still owned by the management account.',
+        'none (the management account)',
+      ),
+    ),
+  })
+  .optional()
+  .meta(doc('With `trailMode` `organization`: the organization trail.', `the service's own trail \`${DEFAULT_ORGANIZATION_TRAIL_NAME}\`, created from the management account`));
+
 /** The deployment configuration as written (a JSON file; see config/onboarding.sample.json). */
 export const AppConfigSchema = z
   .strictObject({
@@ -311,7 +337,23 @@ export const AppConfigSchema = z
     logBucket: LogBucketSchema,
     logKey: LogKeySchema,
     logPrefix: runtime.logPrefix.meta(doc('S3 key prefix for every trail, without slashes at either end.', 'none (logs under `AWSLogs/` at the bucket root)')),
-    trailName: runtime.trailName.describe('Name of the trail created in each member account.'),
+    trailName: runtime.trailName.describe(
+      'Name of the trail created in each member account (`trailMode` `account`; with `organization`, the per-account trail migrated from).',
+    ),
+    trailMode: runtime.trailMode.meta(
+      doc(
+        '`account`: a trail of the service in each member account. `organization` (needs `organizationId`): one organization trail of the ' +
+          'management account logs every member account into `[logPrefix/]AWSLogs/<organizationId>/<accountId>/`; no per-account trail, ' +
+          'no per-account statements in the shared policies.',
+      ),
+    ),
+    organizationTrail: OrganizationTrailSchema,
+    migrateAccountTrails: runtime.migrateAccountTrails.meta(
+      doc(
+        'With `trailMode` `organization`: delete an account\'s per-account trail of the service once the organization trail is confirmed to ' +
+          'deliver that account\'s logs (otherwise the old trail is left as it is, still logging, and still billed).',
+      ),
+    ),
     switchRole: SwitchRoleSchema,
     readerRoleNamePrefix: runtime.readerRoleNamePrefix.describe('Reader roles in the log-archive account, one per member account, are named `<prefix><accountId>`.'),
     memberAccessRoleName: runtime.memberAccessRoleName.describe(
@@ -627,6 +669,8 @@ function crossKeyProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>)
     problems.push('readerAccess.removePerAccountRoles: only with readerAccess.mode "shared" (the per-account roles are the access otherwise)');
   }
 
+  problems.push(...trailModeProblems(cfg));
+
   if (cfg.logArchiveAccessRoleName.startsWith(cfg.readerRoleNamePrefix)) {
     problems.push(
       `logArchiveAccessRoleName: must not start with readerRoleNamePrefix ${JSON.stringify(cfg.readerRoleNamePrefix)}, ` +
@@ -638,6 +682,50 @@ function crossKeyProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>)
       `switchRole.name: must differ from memberAccessRoleName, the role the orchestrator itself uses in each member account ` +
         `(received ${JSON.stringify(cfg.switchRole.name)})`,
     );
+  }
+  return problems;
+}
+
+/** The checks of `trailMode`, `organizationTrail` and `migrateAccountTrails` across keys. */
+function trailModeProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>): string[] {
+  const problems: string[] = [];
+  const org = cfg.organizationTrail;
+  if (cfg.trailMode !== 'organization') {
+    if (org) problems.push(`organizationTrail: is used only with trailMode "organization" (received ${JSON.stringify(org)}, trailMode ${JSON.stringify(cfg.trailMode)})`);
+    if (cfg.migrateAccountTrails) problems.push('migrateAccountTrails: is used only with trailMode "organization" (received true)');
+    return problems;
+  }
+  if (!cfg.organizationId) {
+    problems.push(
+      'trailMode: "organization" logs every member into AWSLogs/<organizationId>/ and needs an organization, and organizationId is not set ' +
+        '(received "organization")',
+    );
+  }
+  if (!org) return problems;
+  const mgmt = cfg.managementAccountId;
+  if (org.arn) {
+    const [, , account, name] = TRAIL_ARN.exec(org.arn) ?? [];
+    if (account && account !== mgmt) {
+      // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html
+      problems.push(`organizationTrail.arn: an organization trail is owned by the management account ${mgmt} (received ${org.arn})`);
+    }
+    if (org.name !== undefined && name !== undefined && org.name !== name) {
+      problems.push(`organizationTrail.name: an existing trail is named by organizationTrail.arn; leave name out (received ${JSON.stringify(org.name)}, arn names ${JSON.stringify(name)})`);
+    }
+    if (org.delegatedAdministratorAccountId) {
+      problems.push(
+        `organizationTrail.delegatedAdministratorAccountId: the trail of organizationTrail.arn exists and is used read-only, nothing is created; leave it out ` +
+          `(received ${JSON.stringify(org.delegatedAdministratorAccountId)})`,
+      );
+    }
+  }
+  if (org.delegatedAdministratorAccountId === mgmt) {
+    problems.push(`organizationTrail.delegatedAdministratorAccountId: the management account ${mgmt} cannot be its own delegated administrator; leave it out to create the trail from it`);
+  }
+  const orgTrailName = org.arn ? TRAIL_ARN.exec(org.arn)?.[3] : (org.name ?? DEFAULT_ORGANIZATION_TRAIL_NAME);
+  if (orgTrailName === cfg.trailName) {
+    // Member accounts see the organization trail under its name: a per-account trail of that name could not be told apart during a migration.
+    problems.push(`organizationTrail: the organization trail must not have the per-account trail's name trailName ${JSON.stringify(cfg.trailName)}`);
   }
   return problems;
 }
@@ -747,6 +835,9 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     keyArn: cfg.keyArn,
     logPrefix: cfg.logPrefix,
     trailName: cfg.trailName,
+    trailMode: cfg.trailMode,
+    ...(cfg.organizationTrail ? { organizationTrail: { ...cfg.organizationTrail } } : {}),
+    migrateAccountTrails: cfg.migrateAccountTrails,
     switchRole: cfg.switchRole,
     readerRoleNamePrefix: cfg.readerRoleNamePrefix,
     memberAccessRoleName: cfg.memberAccessRoleName,

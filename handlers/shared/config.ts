@@ -95,6 +95,43 @@ export type ReaderAccessRuntime = z.infer<typeof ReaderAccessRuntimeSchema>;
 /** Per-account roles, none removed. */
 export const READER_ACCESS_DEFAULTS: ReaderAccessRuntime = { mode: 'per-account', removePerAccountRoles: false };
 
+/**
+ * Where the member accounts' logs come from: `account` (default), a trail of the service's in each
+ * member account; `organization`, one organization trail of the management account that logs every
+ * member into `[prefix/]AWSLogs/<org-id>/<account-id>/` (needs `organizationId`).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+ */
+export const TRAIL_MODES = ['account', 'organization'] as const;
+/** One of {@link TRAIL_MODES}. */
+export type TrailMode = (typeof TRAIL_MODES)[number];
+
+/** Name of the organization trail the service creates, unless configured. */
+export const DEFAULT_ORGANIZATION_TRAIL_NAME = 'cloudtrail-onboarding-org';
+
+/** A trail name: 3-128 of [A-Za-z0-9._-], starting with a letter or digit. */
+export const TrailNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, 'must be a valid trail name (3-128 of [A-Za-z0-9._-])');
+
+/** `arn:<partition>:cloudtrail:<region>:<account>:trail/<name>`. */
+export const TRAIL_ARN = /^arn:[a-z-]+:cloudtrail:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):trail\/([A-Za-z0-9][A-Za-z0-9._-]{2,127})$/;
+
+/**
+ * The organization trail of `trailMode` `organization`. `name`: the trail the service creates and
+ * keeps (default {@link DEFAULT_ORGANIZATION_TRAIL_NAME}). `arn`: an existing organization trail
+ * (Control Tower's, another team's), used read-only: verified on every run, never written to.
+ * `delegatedAdministratorAccountId`: the CloudTrail delegated administrator the service creates the
+ * trail from instead of the management account (the trail is still owned by the management account:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html).
+ */
+export const OrganizationTrailRuntimeSchema = z.strictObject({
+  name: TrailNameSchema.default(DEFAULT_ORGANIZATION_TRAIL_NAME),
+  arn: z.string().regex(TRAIL_ARN, 'must be a trail ARN (arn:aws:cloudtrail:<region>:<management account>:trail/<name>)').optional(),
+  delegatedAdministratorAccountId: AccountIdSchema.optional(),
+});
+/** Validated organization trail settings. */
+export type OrganizationTrailRuntime = z.infer<typeof OrganizationTrailRuntimeSchema>;
+/** The service's own organization trail, created from the management account. */
+export const ORGANIZATION_TRAIL_DEFAULTS: OrganizationTrailRuntime = { name: DEFAULT_ORGANIZATION_TRAIL_NAME };
+
 /** The configuration model of the steps. Defaults are documented on each key. */
 export const RuntimeConfigSchema = z.strictObject({
   /** AWS partition of every ARN. Default `aws`. */
@@ -122,8 +159,17 @@ export const RuntimeConfigSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, 'must be a key prefix without leading or trailing slash')
     .optional(),
-  /** Name of the trail created in each member account. */
-  trailName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, 'must be a valid trail name (3-128 of [A-Za-z0-9._-])'),
+  /** Name of the trail created in each member account (`trailMode` `account`; in `organization`, the trail migrated from). */
+  trailName: TrailNameSchema,
+  /** Per-account trails (`account`, default) or one organization trail (`organization`, needs `organizationId`). */
+  trailMode: z.enum(TRAIL_MODES).default('account'),
+  /** The organization trail (`trailMode` `organization`). */
+  organizationTrail: OrganizationTrailRuntimeSchema.default(ORGANIZATION_TRAIL_DEFAULTS),
+  /**
+   * In `organization` mode: delete an account's per-account trail of ours once the organization trail
+   * is confirmed to deliver that account's logs. Default false (the old trail is left as it is).
+   */
+  migrateAccountTrails: z.boolean().default(false),
   /** The switch role created in every member account for the security account. */
   switchRole: z.strictObject({
     name: RoleNameSchema,
@@ -198,6 +244,12 @@ export function parseRuntimeConfig(raw: unknown): RuntimeConfig {
   const result = RuntimeConfigSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigurationError(`Invalid onboarding configuration: ${problems.join('; ')}`, { problems });
+  }
+  // The one check across keys the steps cannot do without: the organization trail logs into
+  // AWSLogs/<org-id>/, so organization mode cannot work without the organization's id.
+  if (result.data.trailMode === 'organization' && result.data.organizationId === undefined) {
+    const problems = ['trailMode: "organization" needs organizationId'];
     throw new ConfigurationError(`Invalid onboarding configuration: ${problems.join('; ')}`, { problems });
   }
   return result.data;

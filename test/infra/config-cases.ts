@@ -65,5 +65,22 @@ export const INVALID_CONFIGS: readonly [what: string, raw: () => unknown, proble
   ['an operator that is not an IAM principal ARN', () => sampleWith({ operatorPrincipalArns: ['ops'] }), /^operatorPrincipalArns\.0: must be an IAM principal ARN .*\(received "ops"\)$/],
   ['a bad lease length', () => sampleWith({ lockLeaseSeconds: 5 }), /^lockLeaseSeconds: .*\(received 5\)$/],
   ['a lease that could expire while its holder still runs', () => sampleWith({ lockLeaseSeconds: 120 }), /^lockLeaseSeconds: must be longer than the step functions' timeout of 120 s \(received 120\)$/],
+  ['organization mode without an organization', () => sampleWith({ trailMode: 'organization', organizationId: undefined }), /^trailMode: "organization" logs every member into AWSLogs\/<organizationId>\/ .*organizationId is not set/],
+  ['an unknown trail mode', () => sampleWith({ trailMode: 'org' }), /^trailMode: .*\(received "org"\)$/],
+  ['an organization trail in account mode', () => sampleWith({ organizationTrail: { name: 'org-trail' } }), /^organizationTrail: is used only with trailMode "organization"/],
+  ['a trail migration in account mode', () => sampleWith({ migrateAccountTrails: true }), /^migrateAccountTrails: is used only with trailMode "organization"/],
+  ['an organization trail that is not a trail ARN', () => sampleWith({ trailMode: 'organization', organizationTrail: { arn: 'arn:aws:s3:::bucket' } }), /^organizationTrail\.arn: must be a trail ARN .*\(received "arn:aws:s3:::bucket"\)$/],
+  [
+    'an existing organization trail outside the management account',
+    () => sampleWith({ trailMode: 'organization', organizationTrail: { arn: 'arn:aws:cloudtrail:eu-west-1:333344445555:trail/aws-controltower-BaselineCloudTrail' } }),
+    /^organizationTrail\.arn: an organization trail is owned by the management account 111122223333/,
+  ],
+  [
+    'an existing organization trail with a delegated administrator to create it',
+    () => sampleWith({ trailMode: 'organization', organizationTrail: { arn: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/aws-controltower-BaselineCloudTrail', delegatedAdministratorAccountId: '333344445555' } }),
+    /^organizationTrail\.delegatedAdministratorAccountId: the trail of organizationTrail\.arn exists and is used read-only/,
+  ],
+  ['the management account as delegated administrator', () => sampleWith({ trailMode: 'organization', organizationTrail: { delegatedAdministratorAccountId: '111122223333' } }), /^organizationTrail\.delegatedAdministratorAccountId: the management account 111122223333 cannot be its own delegated administrator/],
+  ['an organization trail named like the per-account trail', () => sampleWith({ trailMode: 'organization', organizationTrail: { name: 'org-member-trail' } }), /^organizationTrail: the organization trail must not have the per-account trail's name/],
   ['a bad notification e-mail', () => sampleWith({ notifications: { emails: ['security-team'] } }), /^notifications\.emails\.0: must be an e-mail address \(received "security-team"\)$/],
 ];

@@ -10,7 +10,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { COMPUTED_DEFAULT } from '../../infra/config';
 import { annotatedSchema, README_FILE, readmeWithReference, referenceBlock, referenceRows, SCHEMA_FILE, schemaFileText, type JsonSchema } from '../../scripts/config-reference';
 import { INVALID_CONFIGS, problemsOf } from './config-cases';
-import { createSampleRaw, sampleRaw } from './helpers';
+import { createSampleRaw, organizationSampleRaw, sampleRaw } from './helpers';
 
 /**
  * The invalid configurations of INVALID_CONFIGS that are wrong only in how keys relate
@@ -29,6 +29,13 @@ const CROSS_KEY_ONLY = [
   'an Organizations role outside the management account',
   'a dedicated orchestrator with OrganizationAccountAccessRole (it trusts only the management account)',
   'a lease that could expire while its holder still runs',
+  'organization mode without an organization',
+  'an organization trail in account mode',
+  'a trail migration in account mode',
+  'an existing organization trail outside the management account',
+  'an existing organization trail with a delegated administrator to create it',
+  'the management account as delegated administrator',
+  'an organization trail named like the per-account trail',
 ];
 
 const schemaFile = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as JsonSchema;
@@ -73,6 +80,7 @@ describe('the JSON Schema validates configurations as written', () => {
   it.each([
     ['config/onboarding.sample.json', sampleRaw],
     ['config/onboarding.create-resources.sample.json', createSampleRaw],
+    ['config/onboarding.organization-trail.sample.json', organizationSampleRaw],
   ])('accepts %s', (_file, raw) => {
     expect(schemaErrors(raw())).toEqual([]);
   });

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { parseRuntimeConfig } from '../../handlers/shared/config';
 import { loadAppConfig, nearestKey, orchestratorAccount, parseAppConfig, runtimeConfigOf } from '../../infra/config';
 import { INVALID_CONFIGS, problemsOf, sampleWith } from './config-cases';
-import { CREATE_SAMPLE, createSampleRaw, SAMPLE, sampleRaw } from './helpers';
+import { CREATE_SAMPLE, createSampleRaw, ORGANIZATION_SAMPLE, SAMPLE, sampleRaw } from './helpers';
 
 describe('valid configurations', () => {
   it('the sample: an existing bucket and key, which the runtime configuration names as they are', () => {
@@ -36,6 +36,32 @@ describe('valid configurations', () => {
     expect(orchestratorAccount(cfg)).toBe('333344445555');
     expect(cfg.keyArn).toBe('arn:aws:kms:eu-west-1:222233334444:alias/cloudtrail-onboarding');
     expect(parseRuntimeConfig(runtimeConfigOf(cfg, 'status-table')).keyArn).toBe('arn:aws:kms:eu-west-1:222233334444:alias/cloudtrail-onboarding');
+  });
+
+  it('account mode is the default: a configuration without trailMode runs per-account trails, as before', () => {
+    const runtime = parseRuntimeConfig(runtimeConfigOf(loadAppConfig(SAMPLE), 'status-table'));
+    expect(runtime).toMatchObject({ trailMode: 'account', migrateAccountTrails: false, organizationTrail: { name: 'cloudtrail-onboarding-org' } });
+  });
+
+  it('the organization-trail sample: organization mode, the service\'s own organization trail, handed to the steps', () => {
+    const cfg = loadAppConfig(ORGANIZATION_SAMPLE);
+    expect(cfg).toMatchObject({ trailMode: 'organization', organizationId: 'o-a1b2c3d4e5', migrateAccountTrails: false });
+    const runtime = parseRuntimeConfig(runtimeConfigOf(cfg, 'status-table'));
+    expect(runtime).toMatchObject({ trailMode: 'organization', organizationTrail: { name: 'cloudtrail-onboarding-org' }, migrateAccountTrails: false });
+    expect(runtime.organizationTrail.arn).toBeUndefined();
+  });
+
+  it('an existing organization trail by ARN (Control Tower\'s) and a delegated administrator are handed to the steps as given', () => {
+    const ct = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/aws-controltower-BaselineCloudTrail';
+    const byArn = parseRuntimeConfig(runtimeConfigOf(parseAppConfig(sampleWith({ trailMode: 'organization', organizationTrail: { arn: ct } })), 'status-table'));
+    expect(byArn.organizationTrail).toMatchObject({ arn: ct });
+    const delegated = parseRuntimeConfig(runtimeConfigOf(parseAppConfig(sampleWith({ trailMode: 'organization', organizationTrail: { delegatedAdministratorAccountId: '333344445555' } })), 'status-table'));
+    expect(delegated.organizationTrail).toEqual({ name: 'cloudtrail-onboarding-org', delegatedAdministratorAccountId: '333344445555' });
+  });
+
+  it('the runtime refuses organization mode without an organization id (a configuration not written by the app)', () => {
+    const runtime = runtimeConfigOf(loadAppConfig(ORGANIZATION_SAMPLE), 'status-table');
+    expect(() => parseRuntimeConfig({ ...runtime, organizationId: undefined })).toThrow(/trailMode: "organization" needs organizationId/);
   });
 
   it('accepts a top-level $schema (the samples name their JSON Schema) and leaves it out of the model', () => {

@@ -17,6 +17,14 @@ export function sampleRaw(): Record<string, unknown> {
   return JSON.parse(readFileSync(SAMPLE, 'utf8')) as Record<string, unknown>;
 }
 
+/** The organization-trail sample (`trailMode` `organization`). */
+export const ORGANIZATION_SAMPLE = path.join(CONFIG_DIR, 'onboarding.organization-trail.sample.json');
+
+/** The raw organization-trail sample configuration. */
+export function organizationSampleRaw(): Record<string, unknown> {
+  return JSON.parse(readFileSync(ORGANIZATION_SAMPLE, 'utf8')) as Record<string, unknown>;
+}
+
 /** The raw create-resources sample configuration. */
 export function createSampleRaw(): Record<string, unknown> {
   return JSON.parse(readFileSync(CREATE_SAMPLE, 'utf8')) as Record<string, unknown>;
