@@ -89,6 +89,7 @@ export const MIDDLEWARE_NAME = 'simulatedAws';
 export function createSimulationHook(dispatcher: SimDispatcher): ClientHook {
   return (client) => {
     const config = client.config as ResolvedConfig;
+    widenDynamoSockets(client);
     const middleware: FinalizeRequestMiddleware<object, object> =
       (next: FinalizeHandler<object, object>, context: HandlerExecutionContext) =>
       async (args: FinalizeHandlerArguments<object>): Promise<FinalizeHandlerOutput<object>> => {
@@ -118,6 +119,23 @@ export function createSimulationHook(dispatcher: SimDispatcher): ClientHook {
     };
     client.middlewareStack.use(plugin);
   };
+}
+
+/** Sockets one local DynamoDB client may open (the SDK's default is 50). */
+const LOCAL_DYNAMO_MAX_SOCKETS = 1024;
+
+/**
+ * DynamoDB requests really go over HTTP, to dynalite. In AWS each Lambda container has its own client
+ * and its own 50 sockets; in the simulation one process stands for every container, and one module's
+ * client serves them all, so the SDK's default cap queues requests that AWS would send at once (and
+ * warns "socket usage at capacity=50"). The client gets a handler of the same class with a larger pool.
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-configuring-maxsockets.html
+ */
+function widenDynamoSockets(client: { config: unknown }): void {
+  type Handler = { constructor: new (options: object) => Handler };
+  const config = client.config as { serviceId?: string; requestHandler?: Handler };
+  if (config.serviceId !== 'DynamoDB' || !config.requestHandler) return;
+  config.requestHandler = new config.requestHandler.constructor({ httpAgent: { maxSockets: LOCAL_DYNAMO_MAX_SOCKETS } });
 }
 
 /** Points a signed DynamoDB request at dynalite (the signature is not checked there). */

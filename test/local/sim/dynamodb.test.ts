@@ -30,6 +30,24 @@ describe('DynamoDB pass-through to dynalite', () => {
     expect(t.world.writeCalls()).toHaveLength(2);
   });
 
+  it('gives one client the sockets of many Lambda containers: 200 requests at once are not queued behind 50 sockets', async () => {
+    const warnings: string[] = [];
+    const warn = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      warnings.push(args.map(String).join(' '));
+    });
+    try {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => doc.send(new PutCommand({ TableName: 'status', Item: { pk: `ACCOUNT#${i}` } }))));
+    } finally {
+      warn.mockRestore();
+    }
+    expect(warnings.filter((w) => /socket usage at capacity/.test(w))).toEqual([]);
+    // The pool itself: the agent the handler sends with allows more than the SDK's default 50 sockets.
+    const client = t.client(DynamoDBClient);
+    await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: 'status', Key: { pk: 'ACCOUNT#0' } }));
+    const handler = (client.config as unknown as { requestHandler: { config?: { httpAgent?: { maxSockets?: number } } } }).requestHandler;
+    expect(handler.config?.httpAgent?.maxSockets).toBeGreaterThan(200);
+  });
+
   it('passes DynamoDB errors through and records them', async () => {
     await doc.send(new PutCommand({ TableName: 'status', Item: { pk: 'LOCK#bucket-policy', owner: 'a' } }));
     const err = await caught(() => doc.send(new PutCommand({ TableName: 'status', Item: { pk: 'LOCK#bucket-policy', owner: 'b' }, ConditionExpression: 'attribute_not_exists(pk)' })));
