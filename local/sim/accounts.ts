@@ -34,13 +34,23 @@ export interface OrganizationalUnitSpec {
   readonly parentId: string;
 }
 
-/** The organization the world models (all features enabled). */
+/**
+ * The organization's feature set (`Organization.FeatureSet`): all features, or consolidated billing
+ * only. https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html
+ */
+export type FeatureSet = 'ALL' | 'CONSOLIDATED_BILLING';
+
+/** The organization the world models. */
 export interface OrganizationSpec {
   readonly id: string;
   readonly managementAccountId: string;
   readonly accounts: readonly AccountSpec[];
   /** The OU tree below the root. Default: none (every account directly under the root). */
   readonly organizationalUnits?: readonly OrganizationalUnitSpec[];
+  /** Default ALL. */
+  readonly featureSet?: FeatureSet;
+  /** Service principals with trusted access (EnableAWSServiceAccess) from the start. Default: none. */
+  readonly enabledServicePrincipals?: readonly string[];
 }
 
 /** An account known to the world. */

@@ -61,6 +61,9 @@ const cloudtrail: Authorizer = (world, { operation, input, accountId, region }) 
   switch (operation) {
     case 'DescribeTrails':
     case 'ListTrails':
+    // No resource type for the delegated administrator's registration (list_awscloudtrail.html).
+    case 'RegisterOrganizationDelegatedAdmin':
+    case 'DeregisterOrganizationDelegatedAdmin':
       return { action: `cloudtrail:${operation}`, resource: '*' };
     case 'AddTags':
     case 'RemoveTags':

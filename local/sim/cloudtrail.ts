@@ -28,10 +28,59 @@
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_EventSelector.html
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
+ *
+ * ## Organization trails
+ * CreateTrail / UpdateTrail with IsOrganizationTrail true "cannot be true unless the call is made on
+ * behalf of an AWS account that is the management account or delegated administrator account for an
+ * organization", checked in this order: the caller's account in an organization (else
+ * OrganizationsNotInUseException), the management account or a registered CloudTrail delegated
+ * administrator (else NotOrganizationMasterAccountException), all features enabled (else
+ * OrganizationNotInAllFeaturesModeException), trusted access for cloudtrail.amazonaws.com (else
+ * CloudTrailAccessNotEnabledException), and the caller allowed organizations:DescribeOrganization and
+ * organizations:ListAWSServiceAccessForOrganization, the Organizations permissions the prepare page lists
+ * for creating an organization trail (else InsufficientDependencyServiceAccessPermissionException).
+ * Nothing is created when one fails. Converting an organization trail back (IsOrganizationTrail false)
+ * is for the same accounts ("Only the management account for the organization can convert").
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_UpdateTrail.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html
+ *
+ * Owner: "The management account remains the owner of any CloudTrail organization resources the
+ * delegated administrator creates": a trail a delegated administrator creates has the management
+ * account's ARN, counts against the management account's 5 trails per region, and its name is taken
+ * there (TrailAlreadyExistsException names the management account).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html
+ *
+ * Members: "a trail with the name that you give it is created in every AWS account that belongs to your
+ * organization. Users with CloudTrail permissions in member accounts can see this trail ... However,
+ * users in member accounts do not have sufficient permissions to delete the organization trail, turn
+ * logging on or off, change what types of events are logged, or otherwise change the organization
+ * trail". So DescribeTrails of a member lists it (its ARN the management account's, IsOrganizationTrail
+ * true); GetTrail, GetTrailStatus, GetEventSelectors and ListTags find it by ARN (by name a member finds
+ * only its own trails, as DescribeTrails documents for names); UpdateTrail, DeleteTrail, StartLogging,
+ * StopLogging, PutEventSelectors, AddTags and RemoveTags on it from a member are
+ * NotOrganizationMasterAccountException (the error these operations list for "not the management
+ * account"); the delegated administrator may do them, by ARN. It counts against no member's quota.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+ *
+ * RegisterOrganizationDelegatedAdmin / DeregisterOrganizationDelegatedAdmin: from the management
+ * account only (NotOrganizationManagementAccountException), with all features and trusted access,
+ * the member an account of the organization (AccountNotFoundException), not the management account
+ * (CannotDelegateManagementAccountException), not already registered (AccountRegisteredException) /
+ * registered (AccountNotRegisteredException); the registration is Organizations' delegated
+ * administrator for cloudtrail.amazonaws.com (ListDelegatedAdministrators shows it). The caller also
+ * needs organizations:RegisterDelegatedAdministrator (DeregisterDelegatedAdministrator) and
+ * organizations:ListAWSServiceAccessForOrganization (the dependent actions of the authorization
+ * reference), else InsufficientDependencyServiceAccessPermissionException. At most
+ * {@link MAX_CLOUDTRAIL_DELEGATED_ADMINISTRATORS} accounts (DelegatedAdminAccountLimitExceededException).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_RegisterOrganizationDelegatedAdmin.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DeregisterOrganizationDelegatedAdmin.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html
  */
 import type * as ct from '@aws-sdk/client-cloudtrail';
 import { checkDelivery, DeliverySchedule, type DeliveredFile, type DeliveryStatus, type PersistedDeliveries } from './delivery';
 import { awsError } from './errors';
+import { CLOUDTRAIL_SERVICE_PRINCIPAL } from './organizations';
 import type { Principal } from './identity';
 import type { OperationHandler, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
@@ -80,6 +129,8 @@ export interface DeliveryFilter {
   readonly keyArn?: string;
   /** Trails of this account. */
   readonly accountId?: string;
+  /** Organization trails only (they change when the organization's membership or settings do). */
+  readonly organizationTrails?: boolean;
 }
 
 /** Which delivered files `deliveredFiles` returns. */
@@ -98,6 +149,11 @@ export type PersistedTrail = Omit<SimTrail, 'startLoggingTime' | 'stopLoggingTim
 
 /** Trails per region per account (CloudTrail quotas); a multi-region trail counts in every region. */
 export const MAX_TRAILS_PER_REGION = 5;
+/**
+ * CloudTrail delegated administrators per organization. The quota is not on the quotas page the
+ * simulation could read; three is what the CloudTrail console's settings page allows (a modelling choice).
+ */
+export const MAX_CLOUDTRAIL_DELEGATED_ADMINISTRATORS = 3;
 const MAX_TAGS = 50;
 
 const TRAIL_ARN = /^arn:[a-z-]+:cloudtrail:([a-z0-9-]+):(\d{12}):trail\/(.+)$/;
@@ -229,7 +285,8 @@ export class CloudTrailSim implements SimServiceImpl {
       if (filter.trailArn !== undefined && trail.arn !== filter.trailArn) continue;
       if (filter.bucket !== undefined && trail.s3BucketName !== filter.bucket) continue;
       if (filter.keyArn !== undefined && trail.kmsKeyId !== filter.keyArn) continue;
-      if (filter.accountId !== undefined && trail.accountId !== filter.accountId) continue;
+      if (filter.accountId !== undefined && trail.accountId !== filter.accountId && !trail.isOrganizationTrail) continue;
+      if (filter.organizationTrails && !trail.isOrganizationTrail) continue;
       this.schedule.collect(trail, until);
     }
   }
@@ -255,9 +312,19 @@ export class CloudTrailSim implements SimServiceImpl {
       if (filter.bucket !== undefined && bucket !== filter.bucket) continue;
       for (const o of this.world.s3.listObjects(bucket)) {
         const m = o.sourceArn === undefined ? null : TRAIL_ARN.exec(o.sourceArn);
-        const path = /AWSLogs\/(?:o-[a-z0-9]+\/)?\d{12}\/(CloudTrail|CloudTrail-Digest)\/([a-z0-9-]+)\//.exec(o.key);
+        const path = /AWSLogs\/(?:(o-[a-z0-9]+)\/)?(\d{12})\/(CloudTrail|CloudTrail-Digest)\/([a-z0-9-]+)\//.exec(o.key);
         if (!m || !path) continue;
-        const file: DeliveredFile = { bucket, key: o.key, kind: path[1] === 'CloudTrail' ? 'log' : 'digest', trailArn: o.sourceArn as string, accountId: m[2], region: path[2], deliveredAt: o.lastModified };
+        const file: DeliveredFile = {
+          bucket,
+          key: o.key,
+          kind: path[3] === 'CloudTrail' ? 'log' : 'digest',
+          trailArn: o.sourceArn as string,
+          accountId: path[2],
+          region: path[4],
+          deliveredAt: o.lastModified,
+          ...(path[1] ? { organizationId: path[1] } : {}),
+          ...(o.encryptionContext ? { encryptionContext: { ...o.encryptionContext } } : {}),
+        };
         if (filter.accountId !== undefined && file.accountId !== filter.accountId) continue;
         if (filter.trailArn !== undefined && file.trailArn !== filter.trailArn) continue;
         if (filter.kind !== undefined && file.kind !== filter.kind) continue;
@@ -344,9 +411,117 @@ export class CloudTrailSim implements SimServiceImpl {
     }
   }
 
-  /** Trails of an account that exist in a region: its own, and multi-region ones homed elsewhere. */
-  private visible(accountId: string, region: string): SimTrail[] {
+  /**
+   * Adds a trail as it exists already (seeding, e.g. an organization trail Control Tower created): no
+   * checks of names, quotas or policies; its deliveries start now if it logs.
+   */
+  addTrail(trail: SimTrail): SimTrail {
+    if (this.trails.has(trail.arn)) throw new Error(`Trail ${trail.arn} already exists`);
+    const copy: SimTrail = { ...structuredClone(trail) };
+    this.trails.set(copy.arn, copy);
+    this.schedule.created(copy);
+    return copy;
+  }
+
+  /** The organization trails (of the management account), by ARN. */
+  organizationTrails(): SimTrail[] {
+    const mgmt = this.world.organization?.managementAccountId;
+    return this.list().filter((t) => t.isOrganizationTrail && t.accountId === mgmt);
+  }
+
+  /**
+   * Whether an organization trail covers an account now: the trail is an organization trail, logging,
+   * and the account an ACTIVE member (or the management account) of the organization.
+   */
+  organizationTrailCovers(trailArn: string, accountId: string): boolean {
+    const trail = this.trails.get(trailArn);
+    const account = this.world.accounts.get(accountId);
+    return trail !== undefined && trail.isOrganizationTrail && trail.accountId === this.world.organization?.managementAccountId && account?.inOrganization === true && account.state === 'ACTIVE';
+  }
+
+  /** Trusted access for CloudTrail was disabled: its organization trails become trails of the management account only. */
+  trustedAccessDisabled(): void {
+    for (const trail of this.organizationTrails()) {
+      this.beforeChange({ trailArn: trail.arn });
+      trail.isOrganizationTrail = false;
+    }
+  }
+
+  /** Trails an account owns that exist in a region: homed there, or multi-region ones homed elsewhere. */
+  private owned(accountId: string, region: string): SimTrail[] {
     return this.list().filter((t) => t.accountId === accountId && (t.homeRegion === region || t.isMultiRegionTrail));
+  }
+
+  /** Trails visible to an account in a region: its own, and, for a member, the organization trails that apply there. */
+  private visible(accountId: string, region: string): SimTrail[] {
+    const mgmt = this.world.organization?.managementAccountId;
+    const member = mgmt !== undefined && accountId !== mgmt && this.world.accounts.get(accountId)?.inOrganization === true;
+    return this.list().filter((t) => (t.homeRegion === region || t.isMultiRegionTrail) && (t.accountId === accountId || (member && t.isOrganizationTrail && t.accountId === mgmt)));
+  }
+
+  /** Whether the caller's account is the organization's management account or a CloudTrail delegated administrator. */
+  private administersOrganization(accountId: string): boolean {
+    return accountId === this.world.organization?.managementAccountId || this.world.organizations.isDelegatedAdministrator(accountId, CLOUDTRAIL_SERVICE_PRINCIPAL);
+  }
+
+  /** A trail the caller may change: its own, or an organization trail when it is the delegated administrator (see the file comment). */
+  private requireChangeable(trail: SimTrail, caller: Principal): SimTrail {
+    if (trail.accountId !== caller.accountId && !this.administersOrganization(caller.accountId)) {
+      awsError('NotOrganizationMasterAccountException', `The organization trail ${trail.arn} can be changed only from the management account ${trail.accountId} or a CloudTrail delegated administrator account.`);
+    }
+    return trail;
+  }
+
+  /** The checks of an organization trail's creation or conversion, in the order of the file comment; returns the management account. */
+  private async requireOrganizationTrailAllowed(caller: Principal): Promise<string> {
+    const organization = this.world.organization;
+    if (!organization || !this.world.accounts.get(caller.accountId)?.inOrganization) {
+      awsError('OrganizationsNotInUseException', 'This account is not a member of an organization.');
+    }
+    if (!this.administersOrganization(caller.accountId)) {
+      awsError('NotOrganizationMasterAccountException', `Account ${caller.accountId} is neither the management account of organization ${organization.id} nor a CloudTrail delegated administrator.`);
+    }
+    this.requireOrganizationReady();
+    await this.requireDependencyAccess(caller, ['organizations:DescribeOrganization', 'organizations:ListAWSServiceAccessForOrganization']);
+    return organization.managementAccountId;
+  }
+
+  /** All features and trusted access for CloudTrail. */
+  private requireOrganizationReady(): void {
+    if (this.world.organizations.featureSet !== 'ALL') {
+      awsError('OrganizationNotInAllFeaturesModeException', 'All features must be enabled in Organizations to support creating an organization trail.');
+    }
+    if (!this.world.organizations.isServiceAccessEnabled(CLOUDTRAIL_SERVICE_PRINCIPAL)) {
+      awsError('CloudTrailAccessNotEnabledException', 'Trusted access has not been enabled between CloudTrail and Organizations (aws organizations enable-aws-service-access --service-principal cloudtrail.amazonaws.com).');
+    }
+  }
+
+  /** The caller's own permissions for the Organizations calls CloudTrail makes on its behalf. */
+  private async requireDependencyAccess(caller: Principal, actions: readonly string[]): Promise<void> {
+    for (const action of actions) {
+      const decision = await this.world.authorize(caller, action, { arn: '*', accountId: caller.accountId });
+      if (!decision.allowed) {
+        awsError('InsufficientDependencyServiceAccessPermissionException', `${caller.arn} is not authorized to perform ${action}, which CloudTrail needs for organization resources.`);
+      }
+    }
+  }
+
+  /** RegisterOrganizationDelegatedAdmin / Deregister...: the management account, all features, trusted access, permissions. */
+  private async requireDelegationChange(caller: Principal, accountId: unknown, dependency: string): Promise<string> {
+    const organization = this.world.organization;
+    if (!organization || !this.world.accounts.get(caller.accountId)?.inOrganization) {
+      awsError('OrganizationsNotInUseException', 'This account is not a member of an organization.');
+    }
+    if (caller.accountId !== organization.managementAccountId) {
+      awsError('NotOrganizationManagementAccountException', `Account ${caller.accountId} is not the management account of organization ${organization.id}.`);
+    }
+    this.requireOrganizationReady();
+    await this.requireDependencyAccess(caller, [dependency, 'organizations:ListAWSServiceAccessForOrganization']);
+    const id = String(accountId ?? '');
+    if (!/^\d{12}$/.test(id)) awsError('InvalidParameterException', `Invalid account id: ${id}`);
+    if (id === organization.managementAccountId) awsError('CannotDelegateManagementAccountException', 'The management account of an organization cannot be registered as the CloudTrail delegated administrator.');
+    if (!this.world.accounts.get(id)?.inOrganization) awsError('AccountNotFoundException', `Account ${id} is not found or not part of organization ${organization.id}.`);
+    return id;
   }
 
   /**
@@ -357,7 +532,8 @@ export class CloudTrailSim implements SimServiceImpl {
     const id = String(nameOrArn);
     const candidates = this.visible(caller.accountId, region);
     if (TRAIL_ARN.test(id)) return candidates.find((t) => t.arn === id);
-    return candidates.find((t) => t.name === id && t.homeRegion === region);
+    // By name, only the caller's own trails (an organization trail's copy in a member needs its ARN).
+    return candidates.find((t) => t.name === id && t.homeRegion === region && t.accountId === caller.accountId);
   }
 
   private require(nameOrArn: unknown, caller: Principal, region: string): SimTrail {
@@ -370,9 +546,9 @@ export class CloudTrailSim implements SimServiceImpl {
     return trail;
   }
 
-  /** A trail that may be changed from this region: mutations must be sent to the home region. */
+  /** A trail that may be changed from this region by the caller: mutations must be sent to the home region. */
   private requireHome(nameOrArn: unknown, caller: Principal, region: string): SimTrail {
-    const trail = this.require(nameOrArn, caller, region);
+    const trail = this.requireChangeable(this.require(nameOrArn, caller, region), caller);
     if (trail.homeRegion !== region) {
       awsError('InvalidHomeRegionException', `This operation must be called from the trail's home region, ${trail.homeRegion}.`);
     }
@@ -387,7 +563,15 @@ export class CloudTrailSim implements SimServiceImpl {
 
   /** CreateTrail/UpdateTrail's check that CloudTrail can write to the bucket with the key. */
   private async requireDelivery(trail: SimTrail): Promise<void> {
-    const result = await checkDelivery(this.world, trail);
+    let result = await checkDelivery(this.world, trail);
+    // An organization trail writes the management account's files under the organization prefix; the
+    // policy AWS documents for it also grants the account's own prefix ("in the event that the trail is
+    // changed from an organization trail to a trail for that account only"). Which file CloudTrail's
+    // creation check writes is not documented: either is accepted here, deliveries then use the former.
+    if (trail.isOrganizationTrail && result.bucket === 'denied') {
+      const own = await checkDelivery(this.world, { ...trail, isOrganizationTrail: false });
+      if (own.bucket === 'ok') result = { ...own, key: result.key };
+    }
     if (result.bucket === 'missing') awsError('S3BucketDoesNotExistException', `S3 bucket ${trail.s3BucketName} does not exist.`);
     if (result.bucket === 'denied') awsError('InsufficientS3BucketPolicyException', `Incorrect S3 bucket policy is detected for bucket: ${trail.s3BucketName}`);
     if (result.key === 'missing') {
@@ -459,18 +643,17 @@ export class CloudTrailSim implements SimServiceImpl {
       const name = String(input.Name);
       const invalid = invalidTrailName(name);
       if (invalid) awsError('InvalidTrailNameException', invalid);
-      const visible = this.visible(caller.accountId, region);
-      if (visible.some((t) => t.name === name)) awsError('TrailAlreadyExistsException', `Trail ${name} already exists for customer: ${caller.accountId}`);
-      if (visible.length >= MAX_TRAILS_PER_REGION) {
-        awsError('MaximumNumberOfTrailsExceededException', `User: ${caller.accountId} already has ${MAX_TRAILS_PER_REGION} trails in ${region}.`);
-      }
-      if (input.IsOrganizationTrail && caller.accountId !== this.world.organization?.managementAccountId) {
-        awsError('NotOrganizationMasterAccountException', 'This account is not the management account of an organization.');
+      // An organization trail belongs to the management account, whoever creates it.
+      const owner = input.IsOrganizationTrail ? await this.requireOrganizationTrailAllowed(caller) : caller.accountId;
+      const owned = this.owned(owner, region);
+      if (owned.some((t) => t.name === name)) awsError('TrailAlreadyExistsException', `Trail ${name} already exists for customer: ${owner}`);
+      if (owned.length >= MAX_TRAILS_PER_REGION) {
+        awsError('MaximumNumberOfTrailsExceededException', `User: ${owner} already has ${MAX_TRAILS_PER_REGION} trails in ${region}.`);
       }
       const trail: SimTrail = {
         name,
-        arn: this.trailArn(caller.accountId, region, name),
-        accountId: caller.accountId,
+        arn: this.trailArn(owner, region, name),
+        accountId: owner,
         homeRegion: region,
         s3BucketName: String(input.S3BucketName),
         includeGlobalServiceEvents: true,
@@ -492,7 +675,18 @@ export class CloudTrailSim implements SimServiceImpl {
       const current = this.requireHome(input.Name, caller, region);
       const updated: SimTrail = { ...current, tags: current.tags };
       this.apply(updated, input);
-      const touchesDelivery = input.S3BucketName !== undefined || input.S3KeyPrefix !== undefined || input.KmsKeyId !== undefined;
+      const converts = input.IsOrganizationTrail !== undefined && input.IsOrganizationTrail !== current.isOrganizationTrail;
+      if (converts) {
+        // Converting either way is for the management account or the delegated administrator; a trail of
+        // another account cannot become an organization trail.
+        if (input.IsOrganizationTrail) await this.requireOrganizationTrailAllowed(caller);
+        else if (!this.administersOrganization(caller.accountId)) awsError('NotOrganizationMasterAccountException', `Only the management account can convert the organization trail ${current.arn}.`);
+        if (current.accountId !== this.world.organization?.managementAccountId) {
+          awsError('NotOrganizationMasterAccountException', `Trail ${current.arn} is not a trail of the management account.`);
+        }
+        updated.isOrganizationTrail = input.IsOrganizationTrail === true;
+      }
+      const touchesDelivery = converts || input.S3BucketName !== undefined || input.S3KeyPrefix !== undefined || input.KmsKeyId !== undefined;
       if (touchesDelivery) await this.requireDelivery(updated);
       // What was due until now went where the trail pointed until now.
       this.beforeChange({ trailArn: current.arn });
@@ -509,7 +703,7 @@ export class CloudTrailSim implements SimServiceImpl {
       if (names.length === 0) return { trailList: all.map((t) => this.output(t)) };
       // Names that match no trail are ignored, not an error; a name matches only a trail homed in
       // this region, an ARN any trail visible here (DescribeTrails API reference).
-      const chosen = this.visible(caller.accountId, region).filter((t) => names.includes(t.arn) || (t.homeRegion === region && names.includes(t.name)));
+      const chosen = this.visible(caller.accountId, region).filter((t) => names.includes(t.arn) || (t.homeRegion === region && t.accountId === caller.accountId && names.includes(t.name)));
       return { trailList: chosen.map((t) => this.output(t)) };
     },
     GetTrailStatus: async ({ caller, region, input }) => {
@@ -582,7 +776,7 @@ export class CloudTrailSim implements SimServiceImpl {
       })),
     }),
     AddTags: ({ caller, region, input }) => {
-      const trail = this.requireTagged(input.ResourceId, caller, region);
+      const trail = this.requireChangeable(this.requireTagged(input.ResourceId, caller, region), caller);
       const merged = new Map(trail.tags.map((t) => [t.Key, t.Value] as const));
       for (const t of input.TagsList ?? []) merged.set(t.Key, t.Value);
       if (merged.size > MAX_TAGS) awsError('TagsLimitExceededException', `The number of tags exceeds the limit of ${MAX_TAGS}.`);
@@ -590,12 +784,32 @@ export class CloudTrailSim implements SimServiceImpl {
       return {};
     },
     RemoveTags: ({ caller, region, input }) => {
-      const trail = this.requireTagged(input.ResourceId, caller, region);
+      const trail = this.requireChangeable(this.requireTagged(input.ResourceId, caller, region), caller);
       const remove = new Set((input.TagsList ?? []).map((t) => t.Key));
       trail.tags = trail.tags.filter((t) => !remove.has(t.Key));
       return {};
     },
+    RegisterOrganizationDelegatedAdmin: async ({ caller, input }) => {
+      const id = await this.requireDelegationChange(caller, input.MemberAccountId, 'organizations:RegisterDelegatedAdministrator');
+      const registered = this.world.organizations.delegatedAdministratorsFor(CLOUDTRAIL_SERVICE_PRINCIPAL);
+      if (registered.includes(id)) awsError('AccountRegisteredException', `Account ${id} is already registered as the CloudTrail delegated administrator.`);
+      if (registered.length >= MAX_CLOUDTRAIL_DELEGATED_ADMINISTRATORS) {
+        awsError('DelegatedAdminAccountLimitExceededException', `The organization already has ${registered.length} CloudTrail delegated administrators.`);
+      }
+      this.world.organizations.registerDelegatedAdministrator(id, CLOUDTRAIL_SERVICE_PRINCIPAL);
+      return {};
+    },
+    DeregisterOrganizationDelegatedAdmin: async ({ caller, input }) => {
+      const id = await this.requireDelegationChange(caller, input.DelegatedAdminAccountId, 'organizations:DeregisterDelegatedAdministrator');
+      if (!this.world.organizations.isDelegatedAdministrator(id, CLOUDTRAIL_SERVICE_PRINCIPAL)) {
+        awsError('AccountNotRegisteredException', `Account ${id} is not registered as the CloudTrail delegated administrator.`);
+      }
+      this.world.organizations.deregisterDelegatedAdministrator(id, CLOUDTRAIL_SERVICE_PRINCIPAL);
+      return {};
+    },
   } satisfies {
+    RegisterOrganizationDelegatedAdmin: OperationHandler<ct.RegisterOrganizationDelegatedAdminCommandInput, ct.RegisterOrganizationDelegatedAdminCommandOutput>;
+    DeregisterOrganizationDelegatedAdmin: OperationHandler<ct.DeregisterOrganizationDelegatedAdminCommandInput, ct.DeregisterOrganizationDelegatedAdminCommandOutput>;
     CreateTrail: OperationHandler<ct.CreateTrailCommandInput, ct.CreateTrailCommandOutput>;
     UpdateTrail: OperationHandler<ct.UpdateTrailCommandInput, ct.UpdateTrailCommandOutput>;
     GetTrail: OperationHandler<ct.GetTrailCommandInput, ct.GetTrailCommandOutput>;

@@ -48,6 +48,33 @@
  * is pending deletion.`; `NotFoundException`, `AccessDeniedException`) prefixed with `KMS.`, the form
  * in which S3 reports a KMS failure (`KMS.DisabledException`, `KMS.KMSInvalidStateException`).
  *
+ * ## Organization trails
+ * An organization trail writes every account's files under the organization's id: "For organization
+ * trails, the log file object name includes the organization unit ID in the path, as follows:
+ * bucket_name/prefix_name/AWSLogs/O-ID/Account ID/CloudTrail/Region/YYYY/MM/DD/file_name.json.gz"
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-find-log-files.html). The
+ * management account's own files go there too (`AWSLogs/<o-id>/<management>/`): the bucket policy AWS
+ * documents for an organization trail grants `AWSLogs/<management>/*` only "in the event that the trail
+ * is changed from an organization trail to a trail for that account only"
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-create-and-update-an-organizational-trail-by-using-the-aws-cli.html).
+ * Digest files likewise (`AWSLogs/<o-id>/<account>/CloudTrail-Digest/...`, named by the account).
+ * The accounts covered are the organization's ACTIVE members and the management account at the time
+ * of each delivery (a member added later is covered from then on, one that left no more). CloudTrail's
+ * requests for every account's files carry the organization trail as source: aws:SourceArn its ARN,
+ * aws:SourceAccount the management account ("the management account ID for organization trails",
+ * create-kms-key-policy-for-cloudtrail.html), aws:SourceOrgID the organization. Whether CloudTrail may
+ * write (GetBucketAcl, the key) is decided once per delivery with the management account's file; each
+ * member's PutObject is decided on its own key (members the bucket policy does not name literally share
+ * one decision); a member whose file is refused gets no file, and LatestDeliveryError says AccessDenied.
+ *
+ * Encryption context: CloudTrail's GenerateDataKey "includes the following information for the
+ * encryption context: The ARN of the CloudTrail trail; The ARN of the S3 bucket and path where the
+ * CloudTrail log files are delivered" (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/how-kms-works-with-cloudtrail.html):
+ * `aws:cloudtrail:arn` (the organization trail's ARN in the management account, for every member's file
+ * too) and `aws:s3:arn` (`arn:aws:s3:::<bucket>/<object key>`). Each object records that context, and
+ * GetObject decrypts with it (s3.ts), so a key policy or identity policy conditioned on
+ * `kms:EncryptionContext:aws:s3:arn` scopes a reader to one account's prefix.
+ *
  * Files are written in the trail's home region only (a multi-region trail also writes one set per
  * other region with activity; not modelled), named as CloudTrail names them:
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html
@@ -77,6 +104,15 @@ export interface DeliveryTarget {
   readonly s3BucketName: string;
   readonly s3KeyPrefix?: string;
   readonly kmsKeyId?: string;
+  /** An organization trail (of the management account) delivers every member's files. */
+  readonly isOrganizationTrail?: boolean;
+}
+
+/** The accounts an organization trail delivers for, as a delivery saw them. */
+export interface OrganizationScope {
+  readonly id: string;
+  /** ACTIVE members and the management account; `records`: whether the trail recorded events of the account. */
+  readonly accounts: readonly { readonly id: string; readonly records: boolean }[];
 }
 
 /** Outcome per resource: `none` means the trail does not use a key. */
@@ -116,7 +152,10 @@ export interface DeliveryEnvironment {
   readonly target: DeliveryTarget & { readonly name: string };
   readonly bucket?: SimBucket;
   readonly key?: FrozenKey;
+  /** Whether the trail recorded any event (for an organization trail: of any account it covers). */
   readonly recordsEvents: boolean;
+  /** For an organization trail: the organization and the accounts covered. */
+  readonly organization?: OrganizationScope;
 }
 
 const iso = (t: number | Date): string => new Date(t).toISOString();
@@ -136,10 +175,16 @@ const datePath = (when: Date): string => when.toISOString().slice(0, 10).replace
  * <acct>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<UniqueString>.json.gz`, the time being "when the log
  * file was delivered" (cloudtrail-log-file-examples.html).
  */
-export function logObjectKey(target: DeliveryTarget, when: Date, unique = uniqueString(`${target.arn}|${when.getTime()}`)): string {
+export function logObjectKey(target: DeliveryTarget, when: Date, unique?: string, organizationId?: string, accountId: string = target.accountId): string {
   const stamp = when.toISOString().slice(0, 16).replace(/[-:]/g, '');
-  const file = `${target.accountId}_CloudTrail_${target.homeRegion}_${stamp}Z_${unique}.json.gz`;
-  return `${prefixOf(target)}AWSLogs/${target.accountId}/CloudTrail/${target.homeRegion}/${datePath(when)}/${file}`;
+  const u = unique ?? uniqueString(`${target.arn}|${accountId}|${when.getTime()}`);
+  const file = `${accountId}_CloudTrail_${target.homeRegion}_${stamp}Z_${u}.json.gz`;
+  return `${accountPath(target, organizationId, accountId)}/CloudTrail/${target.homeRegion}/${datePath(when)}/${file}`;
+}
+
+/** `[prefix/]AWSLogs/<acct>`, or `[prefix/]AWSLogs/<o-id>/<acct>` for an organization trail. */
+function accountPath(target: DeliveryTarget, organizationId: string | undefined, accountId: string): string {
+  return `${prefixOf(target)}AWSLogs/${organizationId ? `${organizationId}/` : ''}${accountId}`;
 }
 
 /**
@@ -147,16 +192,36 @@ export function logObjectKey(target: DeliveryTarget, when: Date, unique = unique
  * <acct>_CloudTrail-Digest_<region>_<trail-name>_<home-region>_<YYYYMMDDTHHmmssZ>.json.gz`, dated by
  * the end of the hour it covers (cloudtrail-log-file-validation-digest-file-structure.html).
  */
-export function digestObjectKey(target: DeliveryTarget & { readonly name: string }, digestEnd: Date): string {
+export function digestObjectKey(target: DeliveryTarget & { readonly name: string }, digestEnd: Date, organizationId?: string, accountId: string = target.accountId): string {
   const stamp = digestEnd.toISOString().slice(0, 19).replace(/[-:]/g, '');
-  const file = `${target.accountId}_CloudTrail-Digest_${target.homeRegion}_${target.name}_${target.homeRegion}_${stamp}Z.json.gz`;
-  return `${prefixOf(target)}AWSLogs/${target.accountId}/CloudTrail-Digest/${target.homeRegion}/${datePath(digestEnd)}/${file}`;
+  const file = `${accountId}_CloudTrail-Digest_${target.homeRegion}_${target.name}_${target.homeRegion}_${stamp}Z.json.gz`;
+  return `${accountPath(target, organizationId, accountId)}/CloudTrail-Digest/${target.homeRegion}/${datePath(digestEnd)}/${file}`;
 }
 
-/** Copies what a delivery of `target` depends on, from the world as it is now. */
-export function freezeEnvironment(world: SimWorld, target: DeliveryTarget & { readonly name: string }, recordsEvents: boolean): DeliveryEnvironment {
+/** The encryption context CloudTrail encrypts an object with (see the file comment). */
+export function encryptionContextOf(partition: string, target: DeliveryTarget, objectKey: string): Record<string, string> {
+  return { 'aws:cloudtrail:arn': target.arn, 'aws:s3:arn': `arn:${partition}:s3:::${target.s3BucketName}/${objectKey}` };
+}
+
+/**
+ * The organization an organization trail delivers for now: its id and the accounts covered (ACTIVE
+ * members and the management account). `records(accountId)`: whether the trail records events of it.
+ */
+export function organizationScopeOf(world: SimWorld, target: DeliveryTarget, records: (accountId: string) => boolean = () => true): OrganizationScope | undefined {
+  const organization = world.organization;
+  if (!target.isOrganizationTrail || !organization || target.accountId !== organization.managementAccountId) return undefined;
+  const accounts = world.accounts.list().filter((a) => a.inOrganization && a.state === 'ACTIVE');
+  return { id: organization.id, accounts: accounts.map((a) => ({ id: a.id, records: records(a.id) })) };
+}
+
+/**
+ * Copies what a delivery of `target` depends on, from the world as it is now. `accountRecords`: for
+ * an organization trail, whether it records events of a covered account (default `recordsEvents`).
+ */
+export function freezeEnvironment(world: SimWorld, target: DeliveryTarget & { readonly name: string }, recordsEvents: boolean, accountRecords: (accountId: string) => boolean = () => recordsEvents): DeliveryEnvironment {
   const bucket = world.s3.getBucket(target.s3BucketName);
   const key = target.kmsKeyId === undefined ? undefined : world.kms.resolve(target.kmsKeyId, target.accountId, target.homeRegion);
+  const organization = organizationScopeOf(world, target, accountRecords);
   return {
     target: {
       arn: target.arn,
@@ -166,10 +231,12 @@ export function freezeEnvironment(world: SimWorld, target: DeliveryTarget & { re
       s3BucketName: target.s3BucketName,
       ...(target.s3KeyPrefix !== undefined ? { s3KeyPrefix: target.s3KeyPrefix } : {}),
       ...(target.kmsKeyId !== undefined ? { kmsKeyId: target.kmsKeyId } : {}),
+      ...(target.isOrganizationTrail ? { isOrganizationTrail: true } : {}),
     },
     ...(bucket ? { bucket: { ...bucket, ...(bucket.encryption ? { encryption: { ...bucket.encryption } } : {}) } } : {}),
     ...(key ? { key: { arn: key.arn, accountId: key.accountId, region: key.region, keyState: key.keyState, policy: key.policy } } : {}),
-    recordsEvents,
+    recordsEvents: organization ? organization.accounts.some((a) => a.records) : recordsEvents,
+    ...(organization ? { organization } : {}),
   };
 }
 
@@ -192,6 +259,8 @@ export async function checkDeliveryIn(world: SimWorld, env: DeliveryEnvironment,
   // requests also carry the organization id (aws:SourceOrgID, which organization-wide bucket
   // statements use); its KMS requests are given only what CloudTrail documents for them.
   const orgId = world.orgIdOf(target.accountId);
+  const objectKey = options.objectKey ?? logObjectKey(target, world.now(), undefined, env.organization?.id);
+  const s3Arn = encryptionContextOf(world.partition, target, objectKey)['aws:s3:arn'];
   const kmsSource: RequestContext = {
     'aws:SourceArn': target.arn,
     'aws:SourceAccount': target.accountId,
@@ -206,7 +275,7 @@ export async function checkDeliveryIn(world: SimWorld, env: DeliveryEnvironment,
     const ask = (action: string, resourceArn: string, context: RequestContext) =>
       evaluate({ principal: CLOUDTRAIL_PRINCIPAL, action, resourceArn, resourceAccount: bucket.ownerAccountId, context, resourcePolicy: policy });
     decisions['s3:GetBucketAcl'] = await ask('s3:GetBucketAcl', bucketArn, source);
-    decisions['s3:PutObject'] = await ask('s3:PutObject', `${bucketArn}/${options.objectKey ?? logObjectKey(target, world.now())}`, {
+    decisions['s3:PutObject'] = await ask('s3:PutObject', `${bucketArn}/${objectKey}`, {
       ...source,
       's3:x-amz-acl': 'bucket-owner-full-control',
     });
@@ -226,17 +295,40 @@ export async function checkDeliveryIn(world: SimWorld, env: DeliveryEnvironment,
       decisions['kms:GenerateDataKey'] = await ask('kms:GenerateDataKey', {
         ...kmsSource,
         'kms:EncryptionContext:aws:cloudtrail:arn': target.arn,
+        'kms:EncryptionContext:aws:s3:arn': s3Arn,
       });
       if (purpose === 'configure') {
         decisions['kms:DescribeKey'] = await ask('kms:DescribeKey', kmsSource);
         if (bucket && usesBucketKey(bucket)) {
-          decisions['kms:Decrypt'] = await ask('kms:Decrypt', { ...kmsSource, 'kms:EncryptionContext:aws:cloudtrail:arn': target.arn });
+          decisions['kms:Decrypt'] = await ask('kms:Decrypt', { ...kmsSource, 'kms:EncryptionContext:aws:cloudtrail:arn': target.arn, 'kms:EncryptionContext:aws:s3:arn': s3Arn });
         }
       }
       keyState = Object.entries(decisions).every(([action, d]) => !action.startsWith('kms:') || d.allowed) ? 'ok' : 'denied';
     }
   }
   return { bucket: bucketState, key: keyState, decisions };
+}
+
+/** Whether CloudTrail's PutObject of `objectKey` is allowed by the environment's bucket policy (a member's file of an organization trail). */
+export async function canWriteObject(world: SimWorld, env: DeliveryEnvironment, objectKey: string): Promise<boolean> {
+  const { target, bucket } = env;
+  if (!bucket) return false;
+  const orgId = world.orgIdOf(target.accountId);
+  const result = await evaluate({
+    principal: CLOUDTRAIL_PRINCIPAL,
+    action: 's3:PutObject',
+    resourceArn: `${world.s3.bucketArn(bucket.name)}/${objectKey}`,
+    resourceAccount: bucket.ownerAccountId,
+    context: {
+      'aws:SourceArn': target.arn,
+      'aws:SourceAccount': target.accountId,
+      'aws:SecureTransport': 'true',
+      ...(orgId ? { 'aws:SourceOrgID': orgId } : {}),
+      's3:x-amz-acl': 'bucket-owner-full-control',
+    },
+    resourcePolicy: bucket.policy === undefined ? undefined : parsePolicy(bucket.policy),
+  });
+  return result.allowed;
 }
 
 /** The text GetTrailStatus reports for a failed delivery (see the file comment), or undefined when it works. */
@@ -275,6 +367,10 @@ export interface DeliveredFile {
   readonly accountId: string;
   readonly region: string;
   readonly deliveredAt: Date;
+  /** The organization's id, for a file of an organization trail (in its path). */
+  readonly organizationId?: string;
+  /** The encryption context the file was encrypted with (SSE-KMS). */
+  readonly encryptionContext?: Readonly<Record<string, string>>;
 }
 
 /** What GetTrailStatus reports of a trail's deliveries. */
@@ -445,8 +541,9 @@ export class DeliverySchedule {
     }
     st.computedUntil = until;
     if (logTimes.length === 0 && digestTimes.length === 0) return;
-    const records = this.selectsEvents(trail.arn) && !this.idle.has(trail.accountId);
-    const env = freezeEnvironment(this.world, trail, records);
+    const selects = this.selectsEvents(trail.arn);
+    const records = selects && !this.idle.has(trail.accountId);
+    const env = freezeEnvironment(this.world, trail, records, (accountId) => selects && !this.idle.has(accountId));
     if (logTimes.length > 0) st.pending.push({ kind: 'log', times: logTimes, env });
     if (digestTimes.length > 0) st.pending.push({ kind: 'digest', times: digestTimes, env });
   }
@@ -478,7 +575,9 @@ export class DeliverySchedule {
     const schedule = kind === 'log' ? st.log : st.digest;
     // A log file exists only when the trail recorded events; a waiting one is retried all the same.
     if (kind === 'log' && !env.recordsEvents && st.log.backlog.length === 0) return [];
-    const objectKey = kind === 'log' ? logObjectKey(env.target, new Date(last)) : digestObjectKey(env.target, new Date(last));
+    const orgId = env.organization?.id;
+    const keyOf = (accountId: string, at: number) => (kind === 'log' ? logObjectKey(env.target, new Date(at), undefined, orgId, accountId) : digestObjectKey(env.target, new Date(at), orgId, accountId));
+    const objectKey = keyOf(env.target.accountId, last);
     const error = deliveryErrorOf(await checkDeliveryIn(this.world, env, { purpose: 'deliver', objectKey }));
     if (error !== undefined) {
       if (kind === 'digest' || env.recordsEvents) schedule.backlog.push(...times);
@@ -487,30 +586,75 @@ export class DeliverySchedule {
       else st.latestDigestDeliveryError = error;
       return [];
     }
+    // The accounts whose files this trail writes: its own, or every account an organization trail covers
+    // whose file the bucket policy lets CloudTrail write.
+    const accounts = env.organization ? await this.writableAccounts(env, keyOf, last) : { allowed: [{ id: env.target.accountId, records: env.recordsEvents }], refused: false };
     const delivered: DeliveredFile[] = [];
     for (const t of times) {
       const waiting = schedule.backlog.filter((b) => b > t - REDELIVERY_WINDOW_MS);
       schedule.backlog = [];
-      const due = kind === 'digest' || env.recordsEvents ? [...waiting, t] : waiting;
-      due.forEach((dueAt, i) => {
-        // A log file is named by its delivery time, a digest by the end of the hour it covers.
-        const key = kind === 'log' ? logObjectKey(env.target, new Date(t), uniqueString(`${env.target.arn}|${t}|${i}`)) : digestObjectKey(env.target, new Date(dueAt));
-        if (!this.world.s3.getBucket(env.target.s3BucketName)) return;
-        this.world.s3.putObject(env.target.s3BucketName, {
-          key,
-          lastModified: new Date(t),
-          ...(env.target.kmsKeyId !== undefined ? { sseKmsKeyId: env.key?.arn ?? env.target.kmsKeyId } : {}),
-          sourceArn: env.target.arn,
+      let any = false;
+      for (const account of accounts.allowed) {
+        const due = kind === 'digest' || account.records ? [...waiting, t] : waiting;
+        due.forEach((dueAt, i) => {
+          // A log file is named by its delivery time, a digest by the end of the hour it covers.
+          const key = kind === 'log' ? logObjectKey(env.target, new Date(t), uniqueString(`${env.target.arn}|${account.id}|${t}|${i}`), orgId, account.id) : keyOf(account.id, dueAt);
+          if (!this.world.s3.getBucket(env.target.s3BucketName)) return;
+          const encryptionContext = env.target.kmsKeyId !== undefined ? encryptionContextOf(this.world.partition, env.target, key) : undefined;
+          this.world.s3.putObject(env.target.s3BucketName, {
+            key,
+            lastModified: new Date(t),
+            ...(env.target.kmsKeyId !== undefined ? { sseKmsKeyId: env.key?.arn ?? env.target.kmsKeyId } : {}),
+            sourceArn: env.target.arn,
+            ...(encryptionContext ? { encryptionContext } : {}),
+          });
+          delivered.push({
+            bucket: env.target.s3BucketName,
+            key,
+            kind,
+            trailArn: env.target.arn,
+            accountId: account.id,
+            region: env.target.homeRegion,
+            deliveredAt: new Date(t),
+            ...(orgId ? { organizationId: orgId } : {}),
+            ...(encryptionContext ? { encryptionContext } : {}),
+          });
+          any = true;
         });
-        delivered.push({ bucket: env.target.s3BucketName, key, kind, trailArn: env.target.arn, accountId: env.target.accountId, region: env.target.homeRegion, deliveredAt: new Date(t) });
-      });
-      if (due.length === 0) continue;
+      }
+      if (!any) continue;
       if (kind === 'log') st.latestDeliveryTime = t;
       else st.latestDigestDeliveryTime = t;
     }
-    if (kind === 'log') delete st.latestDeliveryError;
+    if (accounts.refused) {
+      if (kind === 'log') st.latestDeliveryError = 'AccessDenied';
+      else st.latestDigestDeliveryError = 'AccessDenied';
+    } else if (kind === 'log') delete st.latestDeliveryError;
     else delete st.latestDigestDeliveryError;
     return delivered;
+  }
+
+  /**
+   * The accounts of an organization trail's delivery whose file the bucket policy allows (the
+   * management account's was decided with the trail). Accounts the policy does not name share one
+   * decision: the policy can tell them apart only by a pattern over the account id, which no documented
+   * policy uses.
+   */
+  private async writableAccounts(env: DeliveryEnvironment, keyOf: (accountId: string, at: number) => string, at: number): Promise<{ allowed: { id: string; records: boolean }[]; refused: boolean }> {
+    const org = env.organization as OrganizationScope;
+    const policy = env.bucket?.policy ?? '';
+    let shared: boolean | undefined;
+    const allowed: { id: string; records: boolean }[] = [];
+    let refused = false;
+    for (const account of org.accounts) {
+      let ok: boolean;
+      if (account.id === env.target.accountId) ok = true;
+      else if (policy.includes(account.id)) ok = await canWriteObject(this.world, env, keyOf(account.id, at));
+      else ok = shared ??= await canWriteObject(this.world, env, keyOf(account.id, at));
+      if (ok) allowed.push(account);
+      else refused = true;
+    }
+    return { allowed, refused };
   }
 
   /** The delivery fields of GetTrailStatus (as decided so far: collect and drain first). */

@@ -7,6 +7,8 @@
  * and DenyInsecureTransport) and key with its administrators. Nothing of the onboarding service is
  * here: the local runner deploys the synthesized stacks into this world (local/runner.ts).
  */
+import type { FeatureSet } from './accounts';
+import { CLOUDTRAIL_SERVICE_PRINCIPAL } from './organizations';
 import { denyInsecureTransport, seedAdministrator } from './seeds';
 import { SimWorld, type SimWorldOptions } from './world';
 
@@ -42,11 +44,18 @@ export interface DemoWorldOptions extends Omit<SimWorldOptions, 'organization' |
    * true; false for a configuration whose LogArchive stack creates them.
    */
   readonly existingLogArchive?: boolean;
+  /** The organization's feature set. Default ALL; `CONSOLIDATED_BILLING` for an organization that never enabled all features. */
+  readonly featureSet?: FeatureSet;
+  /**
+   * Service principals with trusted access. Default `['cloudtrail.amazonaws.com']` (the organization
+   * trail another team runs needs it); `[]` for an organization without trusted access for CloudTrail.
+   */
+  readonly enabledServicePrincipals?: readonly string[];
 }
 
 /** Builds the demo organization. */
 export function createDemoWorld(options: DemoWorldOptions = {}): SimWorld {
-  const { existingLogArchive = true, ...worldOptions } = options;
+  const { existingLogArchive = true, featureSet = 'ALL', enabledServicePrincipals = [CLOUDTRAIL_SERVICE_PRINCIPAL], ...worldOptions } = options;
   const d = DEMO;
   const world = new SimWorld({
     ...worldOptions,
@@ -54,6 +63,8 @@ export function createDemoWorld(options: DemoWorldOptions = {}): SimWorld {
     organization: {
       id: d.organizationId,
       managementAccountId: d.managementAccountId,
+      featureSet,
+      enabledServicePrincipals: featureSet === 'ALL' ? enabledServicePrincipals : [],
       accounts: [
         { id: d.managementAccountId, name: 'management', state: 'ACTIVE' },
         { id: d.logArchiveAccountId, name: 'log-archive', state: 'ACTIVE' },

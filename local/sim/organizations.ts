@@ -35,10 +35,33 @@
  * root; an organization holds at most 2,000 OUs (quotas page). An account not placed anywhere sits in
  * the root.
  * https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateOrganizationalUnit.html
+ *
+ * Feature set and trusted access. DescribeOrganization returns the FeatureSet (`setFeatureSet`; default
+ * ALL) and AvailablePolicyTypes (deprecated by AWS, "doesn't provide complete information": the SCP type
+ * ENABLED with all features, none with consolidated billing only, as SCPs need all features).
+ * EnableAWSServiceAccess / DisableAWSServiceAccess "can only [be called] from the organization's
+ * management account and only if the organization has enabled all features": another account gets
+ * AccessDeniedException; without all features ConstraintViolationException, Reason
+ * ORGANIZATION_NOT_IN_ALL_FEATURES_MODE; a ServicePrincipal that is not an AWS service principal
+ * InvalidInputException, Reason UNRECOGNIZED_SERVICE_PRINCIPAL (the simulation recognizes any
+ * `<name>.amazonaws.com`, not only the services that integrate). ListAWSServiceAccessForOrganization
+ * "from the management account or a member account that is a delegated administrator", paginated.
+ * Disabling trusted access for CloudTrail turns its organization trails into trails of the management
+ * account only (what Landing Zone Accelerator's maintainers reported AWS Support confirming:
+ * https://github.com/aws-samples/landing-zone-accelerator-on-aws-for-tse-se/issues/13).
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_EnableAWSServiceAccess.html
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_DisableAWSServiceAccess.html
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAWSServiceAccessForOrganization.html
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html
+ *
+ * Delegated administrators: registered by a service (CloudTrail's RegisterOrganizationDelegatedAdmin,
+ * cloudtrail.ts) or by `registerDelegatedAdministrator`; ListDelegatedAdministrators (optionally for one
+ * ServicePrincipal, paginated) shows each account with its DelegationEnabledDate.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListDelegatedAdministrators.html
  */
 import { randomUUID } from 'node:crypto';
 import type * as org from '@aws-sdk/client-organizations';
-import type { AccountSpec, AccountState, JoinedMethod, OrganizationalUnitSpec, SimAccount } from './accounts';
+import type { AccountSpec, AccountState, FeatureSet, JoinedMethod, OrganizationalUnitSpec, SimAccount } from './accounts';
 import { awsTimestamp, type SimEvent } from './api-call-events';
 import { awsError } from './errors';
 import { parseCallerArn, rootArn, type Principal } from './identity';
@@ -101,7 +124,19 @@ export interface PersistedOrganizations {
   readonly pageLimit?: number;
   /** `returnEmptyPages` not spent yet. */
   readonly emptyPages?: number;
+  /** The feature set (absent in files written before it was modelled: ALL). */
+  readonly featureSet?: FeatureSet;
+  /** Service principals with trusted access -> when it was enabled (ISO). */
+  readonly enabledServicePrincipals?: Record<string, string>;
+  /** Delegated administrator account -> service principal -> when it was registered (ISO). */
+  readonly delegationDates?: Record<string, Record<string, string>>;
 }
+
+/** CloudTrail's service principal, whose trusted access organization trails need. */
+export const CLOUDTRAIL_SERVICE_PRINCIPAL = 'cloudtrail.amazonaws.com';
+
+/** What the simulation takes for an AWS service principal (EnableAWSServiceAccess' ServicePrincipal). */
+const SERVICE_PRINCIPAL = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com$/;
 
 /** An event a world helper emitted, and what EventBridge did with it (`dropped`: lost by a `dropNext` switch). */
 export interface EmittedEvent {
@@ -168,6 +203,8 @@ export const FULL_AWS_ACCESS: SimScp = {
 
 /** The operations member accounts may call as delegated administrators (the read-only ones). */
 const READ_OPERATIONS = new Set([
+  'ListAWSServiceAccessForOrganization',
+  'ListDelegatedAdministrators',
   'DescribeAccount',
   'DescribeOrganizationalUnit',
   'ListAccounts',
@@ -191,6 +228,11 @@ export class OrganizationsSim implements SimServiceImpl {
   /** Account id -> its OU (absent: the root). */
   private readonly parents = new Map<string, string>();
   private readonly delegated = new Map<string, Set<string>>();
+  /** `<account> <service principal>` -> when it was registered. */
+  private readonly delegationDates = new Map<string, Date>();
+  /** Service principals with trusted access -> when it was enabled. */
+  private readonly serviceAccess = new Map<string, Date>();
+  private features: FeatureSet = 'ALL';
   private ouSequence = 0;
   private emptyPages = 0;
   /**
@@ -303,7 +345,72 @@ export class OrganizationsSim implements SimServiceImpl {
     }
     let set = this.delegated.get(accountId);
     if (!set) this.delegated.set(accountId, (set = new Set()));
+    if (!set.has(servicePrincipal)) this.delegationDates.set(`${accountId} ${servicePrincipal}`, this.world.now());
     set.add(servicePrincipal);
+  }
+
+  /** Removes an account's registration as delegated administrator for a service (DeregisterDelegatedAdministrator). */
+  deregisterDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
+    this.delegated.get(accountId)?.delete(servicePrincipal);
+    this.delegationDates.delete(`${accountId} ${servicePrincipal}`);
+  }
+
+  /** Whether an account is a registered delegated administrator for the service. */
+  isDelegatedAdministrator(accountId: string, servicePrincipal: string): boolean {
+    return this.delegated.get(accountId)?.has(servicePrincipal) === true && this.world.accounts.get(accountId)?.inOrganization === true;
+  }
+
+  /** The accounts registered as delegated administrators for a service, sorted. */
+  delegatedAdministratorsFor(servicePrincipal: string): string[] {
+    return [...this.delegated].filter(([id, set]) => set.has(servicePrincipal) && this.world.accounts.get(id)?.inOrganization).map(([id]) => id).sort();
+  }
+
+  /** The organization's feature set. */
+  get featureSet(): FeatureSet {
+    return this.features;
+  }
+
+  /** Sets the feature set (seeding: what EnableAllFeatures and every member's approval would do, or an organization that never did). */
+  setFeatureSet(featureSet: FeatureSet): void {
+    this.world.cloudtrail.beforeChange({ organizationTrails: true });
+    this.features = featureSet;
+  }
+
+  /** Enables trusted access for a service principal (seeding; EnableAWSServiceAccess without its checks and event). */
+  enableServiceAccess(servicePrincipal: string): void {
+    if (!this.serviceAccess.has(servicePrincipal)) this.serviceAccess.set(servicePrincipal, this.world.now());
+  }
+
+  /** Disables trusted access (seeding; DisableAWSServiceAccess without its checks and event, with its effect on organization trails). */
+  disableServiceAccess(servicePrincipal: string): void {
+    if (!this.serviceAccess.delete(servicePrincipal)) return;
+    if (servicePrincipal === CLOUDTRAIL_SERVICE_PRINCIPAL) this.world.cloudtrail.trustedAccessDisabled();
+  }
+
+  /** Whether a service principal has trusted access. */
+  isServiceAccessEnabled(servicePrincipal: string): boolean {
+    return this.serviceAccess.has(servicePrincipal);
+  }
+
+  /**
+   * A member account leaves the organization (what RemoveAccountFromOrganization or the member's
+   * LeaveOrganization does; seeding: no checks, no event): it is standalone from now on, its place in
+   * the tree and its delegated-administrator registrations are gone, and organization trails stop
+   * logging it (what they delivered until now is delivered first).
+   * https://docs.aws.amazon.com/organizations/latest/APIReference/API_RemoveAccountFromOrganization.html
+   */
+  removeAccount(accountId: string): void {
+    const account = this.world.accounts.get(accountId);
+    if (!account?.inOrganization || accountId === this.world.organization?.managementAccountId) {
+      throw new Error(`removeAccount: ${accountId} is not a member account of the organization`);
+    }
+    this.world.cloudtrail.beforeChange({ organizationTrails: true });
+    const parent = this.parents.get(accountId);
+    if (parent) this.accountsIn.get(parent)?.delete(accountId);
+    this.parents.delete(accountId);
+    for (const p of this.delegated.get(accountId) ?? []) this.delegationDates.delete(`${accountId} ${p}`);
+    this.delegated.delete(accountId);
+    account.inOrganization = false;
   }
 
   /** The next `n` List calls that still have results return an empty page with a NextToken (AWS may do that). */
@@ -344,6 +451,11 @@ export class OrganizationsSim implements SimServiceImpl {
       controlTowerHomeRegion: this.controlTowerHomeRegion,
       ...(this.pageLimit !== undefined ? { pageLimit: this.pageLimit } : {}),
       ...(this.emptyPages > 0 ? { emptyPages: this.emptyPages } : {}),
+      featureSet: this.features,
+      enabledServicePrincipals: Object.fromEntries([...this.serviceAccess].sort(([a], [b]) => a.localeCompare(b)).map(([p, d]) => [p, d.toISOString()])),
+      delegationDates: Object.fromEntries(
+        delegated.map(([a, set]) => [a, Object.fromEntries([...set].sort().map((p) => [p, (this.delegationDates.get(`${a} ${p}`) ?? new Date(0)).toISOString()]))]),
+      ),
     };
   }
 
@@ -364,7 +476,19 @@ export class OrganizationsSim implements SimServiceImpl {
     }
     if (state?.delegatedAdministrators) {
       this.delegated.clear();
-      for (const [accountId, services] of Object.entries(state.delegatedAdministrators)) this.delegated.set(accountId, new Set(services));
+      this.delegationDates.clear();
+      for (const [accountId, services] of Object.entries(state.delegatedAdministrators)) {
+        this.delegated.set(accountId, new Set(services));
+        for (const p of services) {
+          const at = state.delegationDates?.[accountId]?.[p];
+          if (at) this.delegationDates.set(`${accountId} ${p}`, new Date(at));
+        }
+      }
+    }
+    if (state?.featureSet) this.features = state.featureSet;
+    if (state?.enabledServicePrincipals) {
+      this.serviceAccess.clear();
+      for (const [p, at] of Object.entries(state.enabledServicePrincipals)) this.serviceAccess.set(p, new Date(at));
     }
     if (state?.controlTowerHomeRegion) this.controlTowerHomeRegion = state.controlTowerHomeRegion;
     if (state?.pageLimit !== undefined) this.pageLimit = state.pageLimit;
@@ -379,9 +503,15 @@ export class OrganizationsSim implements SimServiceImpl {
    * MoveAccount also names its source and destination parents: the operation authorizes those.
    * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
    */
-  actionFor(operation: string, input: Record<string, unknown>): { action: string; resource: string } {
+  actionFor(operation: string, input: Record<string, unknown>): { action: string; resource: string; context?: Record<string, string> } {
     const action = `organizations:${operation}`;
     switch (operation) {
+      // No resource type; the condition key organizations:ServicePrincipal (list_awsorganizations.html).
+      case 'EnableAWSServiceAccess':
+      case 'DisableAWSServiceAccess':
+        return { action, resource: '*', context: { 'organizations:ServicePrincipal': String(input.ServicePrincipal ?? '') } };
+      case 'ListDelegatedAdministrators':
+        return { action, resource: '*', ...(input.ServicePrincipal ? { context: { 'organizations:ServicePrincipal': String(input.ServicePrincipal) } } : {}) };
       case 'DescribeAccount':
       case 'MoveAccount':
         return { action, resource: this.arnOf(String(input.AccountId)) };
@@ -434,12 +564,40 @@ export class OrganizationsSim implements SimServiceImpl {
         Organization: {
           Id: organization.id,
           Arn: `arn:${this.world.partition}:organizations::${management.id}:organization/${organization.id}`,
-          FeatureSet: 'ALL',
+          FeatureSet: this.features,
           MasterAccountArn: this.arnOf(management.id),
           MasterAccountId: management.id,
           MasterAccountEmail: management.email,
+          AvailablePolicyTypes: this.features === 'ALL' ? [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }] : [],
         },
       };
+    },
+    EnableAWSServiceAccess: ({ caller, input }) => {
+      const principal = this.requireServiceAccessChange(caller, 'EnableAWSServiceAccess', input.ServicePrincipal);
+      this.enableServiceAccess(principal);
+      return {};
+    },
+    DisableAWSServiceAccess: ({ caller, input }) => {
+      const principal = this.requireServiceAccessChange(caller, 'DisableAWSServiceAccess', input.ServicePrincipal);
+      this.disableServiceAccess(principal);
+      return {};
+    },
+    ListAWSServiceAccessForOrganization: ({ caller, input }) => {
+      this.requireAccess(caller, 'ListAWSServiceAccessForOrganization');
+      const page = this.page('ListAWSServiceAccessForOrganization', '', [...this.serviceAccess], ([p]) => p, input);
+      return { EnabledServicePrincipals: page.items.map(([ServicePrincipal, DateEnabled]) => ({ ServicePrincipal, DateEnabled })), ...page.next };
+    },
+    ListDelegatedAdministrators: ({ caller, input }) => {
+      this.requireAccess(caller, 'ListDelegatedAdministrators');
+      const principal = input.ServicePrincipal;
+      if (principal !== undefined && !SERVICE_PRINCIPAL.test(principal)) {
+        awsError('InvalidInputException', `You specified an unrecognized service principal: ${principal}.`, { Reason: 'UNRECOGNIZED_SERVICE_PRINCIPAL' });
+      }
+      const accounts = [...this.delegated]
+        .filter(([id, set]) => (principal === undefined ? set.size > 0 : set.has(principal)) && this.world.accounts.get(id)?.inOrganization)
+        .map(([id, set]) => ({ account: this.world.accounts.require(id), since: Math.min(...[...set].filter((p) => principal === undefined || p === principal).map((p) => this.delegationDates.get(`${id} ${p}`)?.getTime() ?? 0)) }));
+      const page = this.page('ListDelegatedAdministrators', principal ?? '', accounts, (a) => a.account.id, input);
+      return { DelegatedAdministrators: page.items.map(({ account, since }) => ({ ...this.accountOutput(account), DelegationEnabledDate: new Date(since) })), ...page.next };
     },
     DescribeOrganizationalUnit: ({ caller, input }) => {
       this.requireAccess(caller, 'DescribeOrganizationalUnit');
@@ -519,6 +677,10 @@ export class OrganizationsSim implements SimServiceImpl {
   } satisfies {
     DescribeAccount: OperationHandler<org.DescribeAccountCommandInput, org.DescribeAccountCommandOutput>;
     DescribeOrganization: OperationHandler<org.DescribeOrganizationCommandInput, org.DescribeOrganizationCommandOutput>;
+    EnableAWSServiceAccess: OperationHandler<org.EnableAWSServiceAccessCommandInput, org.EnableAWSServiceAccessCommandOutput>;
+    DisableAWSServiceAccess: OperationHandler<org.DisableAWSServiceAccessCommandInput, org.DisableAWSServiceAccessCommandOutput>;
+    ListAWSServiceAccessForOrganization: OperationHandler<org.ListAWSServiceAccessForOrganizationCommandInput, org.ListAWSServiceAccessForOrganizationCommandOutput>;
+    ListDelegatedAdministrators: OperationHandler<org.ListDelegatedAdministratorsCommandInput, org.ListDelegatedAdministratorsCommandOutput>;
     DescribeOrganizationalUnit: OperationHandler<org.DescribeOrganizationalUnitCommandInput, org.DescribeOrganizationalUnitCommandOutput>;
     ListRoots: OperationHandler<org.ListRootsCommandInput, org.ListRootsCommandOutput>;
     ListAccounts: OperationHandler<org.ListAccountsCommandInput, org.ListAccountsCommandOutput>;
@@ -589,7 +751,7 @@ export class OrganizationsSim implements SimServiceImpl {
           Resources: [
             { Type: 'MASTER_EMAIL', Value: management.email },
             { Type: 'MASTER_NAME', Value: management.name },
-            { Type: 'ORGANIZATION_FEATURE_SET', Value: 'ALL' },
+            { Type: 'ORGANIZATION_FEATURE_SET', Value: this.features },
           ],
         },
         { Type: 'ACCOUNT', Value: id },
@@ -603,6 +765,7 @@ export class OrganizationsSim implements SimServiceImpl {
     );
     const acceptedBy = options.acceptedBy ?? rootArn(this.world.partition, id);
     const accept = this.pendingApiCall(acceptedBy, id, 'AcceptHandshake', { HandshakeId: handshakeId });
+    this.world.cloudtrail.beforeChange({ organizationTrails: true });
     account.inOrganization = true;
     account.joinedTimestamp = now;
     account.joinedMethod = 'INVITED';
@@ -840,6 +1003,18 @@ export class OrganizationsSim implements SimServiceImpl {
     if (caller.accountId === organization.managementAccountId) return organization;
     if (READ_OPERATIONS.has(operation) && (this.delegated.get(caller.accountId)?.size ?? 0) > 0) return organization;
     awsError('AccessDeniedException', "You don't have permissions to access this resource.");
+  }
+
+  /** EnableAWSServiceAccess / DisableAWSServiceAccess: the management account, a recognized principal, all features. */
+  private requireServiceAccessChange(caller: Principal, operation: string, value: unknown): string {
+    this.requireAccess(caller, operation);
+    if (value === undefined || value === null || value === '') awsError('InvalidInputException', 'You must specify servicePrincipal.', { Reason: 'INPUT_REQUIRED' });
+    const principal = String(value);
+    if (!SERVICE_PRINCIPAL.test(principal)) awsError('InvalidInputException', `You specified an unrecognized service principal: ${principal}.`, { Reason: 'UNRECOGNIZED_SERVICE_PRINCIPAL' });
+    if (this.features !== 'ALL') {
+      awsError('ConstraintViolationException', 'This operation requires that the organization has all features enabled.', { Reason: 'ORGANIZATION_NOT_IN_ALL_FEATURES_MODE' });
+    }
+    return principal;
   }
 
   private invalidPattern(member: string): never {

@@ -67,6 +67,11 @@ export interface SimObject {
   readonly sseKmsKeyId?: string;
   /** `aws:SourceArn` of the service request that wrote it (the trail's ARN for CloudTrail). */
   readonly sourceArn?: string;
+  /**
+   * The encryption context of an SSE-KMS object (CloudTrail's: `aws:cloudtrail:arn` and `aws:s3:arn`,
+   * delivery.ts). Absent in objects written before it was modelled: `aws:cloudtrail:arn` = `sourceArn`.
+   */
+  readonly encryptionContext?: Readonly<Record<string, string>>;
 }
 
 /** An object as persisted (local/sim/persistence.ts): the date as an ISO string. */
@@ -306,7 +311,8 @@ export class S3Sim implements SimServiceImpl {
       if (!object) awsError('NoSuchKey', 'The specified key does not exist.');
       if (object.sseKmsKeyId) {
         const kmsKey = this.world.kms.resolve(object.sseKmsKeyId, bucket.ownerAccountId, bucket.region);
-        const context: Record<string, string> = object.sourceArn ? { 'kms:EncryptionContext:aws:cloudtrail:arn': object.sourceArn } : {};
+        const encryption = object.encryptionContext ?? (object.sourceArn ? { 'aws:cloudtrail:arn': object.sourceArn } : {});
+        const context: Record<string, string> = Object.fromEntries(Object.entries(encryption).map(([k, v]) => [`kms:EncryptionContext:${k}`, v]));
         const allowed = kmsKey !== undefined && (await this.world.authorize(call.caller, 'kms:Decrypt', { arn: kmsKey.arn, accountId: kmsKey.accountId, policy: this.world.kms.effectivePolicy(kmsKey) }, context)).allowed;
         if (!allowed) awsError('AccessDenied', 'Access Denied');
       }

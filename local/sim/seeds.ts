@@ -2,9 +2,11 @@
  * Ready-made starting states: the log-archive account as another team left it, and member
  * accounts as Organizations creates them. They write state directly (no requests are logged).
  */
+import type { SimTrail } from './cloudtrail';
 import type { SimRole } from './iam';
 import { rootArn } from './identity';
 import { defaultKeyPolicy } from './kms';
+import { CLOUDTRAIL_SERVICE_PRINCIPAL } from './organizations';
 import type { SimBucketEncryption } from './s3';
 import type { SimWorld } from './world';
 
@@ -166,5 +168,116 @@ export function seedTrailBucket(world: SimWorld, spec: { name: string; ownerAcco
         denyInsecureTransport(arn),
       ],
     },
+  });
+}
+
+/** What {@link seedOrganizationTrail} creates. */
+export interface OrganizationTrailSeedSpec {
+  /** Trail name, e.g. Control Tower's `aws-controltower-BaselineCloudTrail`. */
+  readonly name: string;
+  /** Bucket the trail delivers into (must exist). */
+  readonly bucket: string;
+  /** Key ARN for SSE-KMS (must exist); none: SSE-S3. */
+  readonly keyArn?: string;
+  readonly prefix?: string;
+  /**
+   * Who created it: the management account (default) or a member account id, which is then registered
+   * as CloudTrail delegated administrator. Either way the management account owns the trail.
+   */
+  readonly createdBy?: 'management' | string;
+  /** Home region. Default: the bucket's. */
+  readonly region?: string;
+  /** Default true (Control Tower's is multi-region). */
+  readonly isMultiRegionTrail?: boolean;
+  /** Default true. */
+  readonly logFileValidation?: boolean;
+  /** Default true: logging since now. */
+  readonly logging?: boolean;
+  /**
+   * Add the bucket and key statements the trail needs, pinned to its ARN (what whoever created it
+   * wrote; the bucket statements are appended to the bucket policy, the key statements to the key
+   * policy). Default true.
+   */
+  readonly policyStatements?: boolean;
+  readonly tags?: readonly { Key: string; Value?: string }[];
+}
+
+/**
+ * An organization trail that exists already (Control Tower's, another team's): the organization has
+ * all features (else a plain Error: no such trail can exist) and trusted access for CloudTrail, the
+ * trail is the management account's (`arn:<p>:cloudtrail:<region>:<management>:trail/<name>`), logging,
+ * with its bucket and key statements. Writes state directly (no requests, no events).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+ */
+export function seedOrganizationTrail(world: SimWorld, spec: OrganizationTrailSeedSpec): SimTrail {
+  const organization = world.organization;
+  if (!organization) throw new Error('seedOrganizationTrail: the world has no organization');
+  if (world.organizations.featureSet !== 'ALL') throw new Error('seedOrganizationTrail: an organization trail needs all features (world.organizations.setFeatureSet("ALL"))');
+  const bucket = world.s3.getBucket(spec.bucket);
+  if (!bucket) throw new Error(`seedOrganizationTrail: bucket ${spec.bucket} does not exist`);
+  const region = spec.region ?? bucket.region;
+  const mgmt = organization.managementAccountId;
+  world.organizations.enableServiceAccess(CLOUDTRAIL_SERVICE_PRINCIPAL);
+  if (spec.createdBy !== undefined && spec.createdBy !== 'management' && !world.organizations.isDelegatedAdministrator(spec.createdBy, CLOUDTRAIL_SERVICE_PRINCIPAL)) {
+    world.organizations.registerDelegatedAdministrator(spec.createdBy, CLOUDTRAIL_SERVICE_PRINCIPAL);
+  }
+  const arn = world.cloudtrail.trailArn(mgmt, region, spec.name);
+  const key = spec.keyArn === undefined ? undefined : world.kms.resolve(spec.keyArn, mgmt, region);
+  if (spec.keyArn !== undefined && !key) throw new Error(`seedOrganizationTrail: key ${spec.keyArn} does not exist`);
+
+  if (spec.policyStatements !== false) {
+    const bucketArn = world.s3.bucketArn(bucket.name);
+    const prefix = spec.prefix ? `${spec.prefix}/` : '';
+    const doc = (bucket.policy ? JSON.parse(bucket.policy) : { Version: '2012-10-17', Statement: [] }) as { Statement: object[] | object };
+    const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    const source = { 'aws:SourceArn': arn };
+    statements.push(
+      { Sid: `${spec.name}AclCheck`, Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: bucketArn, Condition: { StringEquals: source } },
+      {
+        Sid: `${spec.name}Write`,
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `${bucketArn}/${prefix}AWSLogs/${organization.id}/*`,
+        Condition: { StringEquals: { ...source, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+      },
+    );
+    world.cloudtrail.beforeChange({ bucket: bucket.name });
+    bucket.policy = JSON.stringify({ ...doc, Statement: statements });
+    if (key) {
+      const keyDoc = JSON.parse(key.policy) as { Statement: object[] };
+      keyDoc.Statement.push(
+        {
+          Sid: `${spec.name}Encrypt`,
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 'kms:GenerateDataKey*',
+          Resource: '*',
+          Condition: { StringEquals: source, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': arn } },
+        },
+        { Sid: `${spec.name}Describe`, Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey', Resource: '*', Condition: { StringEquals: source } },
+      );
+      world.cloudtrail.beforeChange({ keyArn: key.arn });
+      key.policy = JSON.stringify(keyDoc);
+    }
+  }
+
+  const now = world.now();
+  const logging = spec.logging !== false;
+  return world.cloudtrail.addTrail({
+    name: spec.name,
+    arn,
+    accountId: mgmt,
+    homeRegion: region,
+    s3BucketName: bucket.name,
+    ...(spec.prefix ? { s3KeyPrefix: spec.prefix } : {}),
+    includeGlobalServiceEvents: true,
+    isMultiRegionTrail: spec.isMultiRegionTrail !== false,
+    logFileValidationEnabled: spec.logFileValidation !== false,
+    ...(key ? { kmsKeyId: key.arn } : {}),
+    isOrganizationTrail: true,
+    tags: (spec.tags ?? []).map((t) => ({ ...t })),
+    isLogging: logging,
+    ...(logging ? { startLoggingTime: now } : {}),
   });
 }

@@ -148,6 +148,8 @@ export class SimWorld implements SimDispatcher {
     const org = options.organization;
     if (org) {
       this.organization = { id: org.id, managementAccountId: org.managementAccountId };
+      if (org.featureSet) this.organizations.setFeatureSet(org.featureSet);
+      for (const p of org.enabledServicePrincipals ?? []) this.organizations.enableServiceAccess(p);
       this.organizations.createOrganizationalUnits(org.organizationalUnits ?? []);
       this.addMemberAccounts(org.accounts);
       if (!this.accounts.has(org.managementAccountId)) {
@@ -174,6 +176,8 @@ export class SimWorld implements SimDispatcher {
   /** Adds many member accounts at once, each in its `parentId` (default: the root); O(n). */
   addMemberAccounts(specs: readonly AccountSpec[]): SimAccount[] {
     if (!this.organization) throw new Error('addMemberAccounts: the world has no organization');
+    // Organization trails log a new member from now on, not before (what was due is delivered first).
+    if (specs.length > 0) this.cloudtrail.beforeChange({ organizationTrails: true });
     const now = this.now();
     return specs.map((spec) => {
       const account = this.accounts.add(spec, true, now);
