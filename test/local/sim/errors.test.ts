@@ -94,14 +94,45 @@ describe("Organizations' errors of the OU tree and the ways in", () => {
   });
 
   it("InvalidInputException carries its Reason as the deserializer copies it from AWS's body", async () => {
-    const body = JSON.stringify({ __type: 'InvalidInputException', Message: 'm', Reason: 'INVALID_NEXT_TOKEN' });
-    const w: Wire = { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body };
-    const client = new OrganizationsClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 1, requestHandler: handler(w) as never });
-    const real = (await describeAccountFailure(client)) as Error & { Reason?: string };
-    const simulated = toSdkException('organizations', new SimAwsError('InvalidInputException', 'm', { Reason: 'INVALID_NEXT_TOKEN' }), 'r') as Error & { Reason?: string };
-    expect({ name: simulated.name, class: simulated.constructor.name, reason: simulated.Reason }).toEqual({ name: real.name, class: real.constructor.name, reason: real.Reason });
+    const { simulated, real } = await withReason('InvalidInputException', 'INVALID_NEXT_TOKEN');
+    expect(simulated).toEqual(real);
   });
 });
+
+describe('errors of organization trails and trusted access', () => {
+  const cloudtrailNames = [
+    'OrganizationsNotInUseException',
+    'OrganizationNotInAllFeaturesModeException',
+    'CloudTrailAccessNotEnabledException',
+    'InsufficientDependencyServiceAccessPermissionException',
+    'NotOrganizationMasterAccountException',
+    'NotOrganizationManagementAccountException',
+    'CannotDelegateManagementAccountException',
+    'AccountNotFoundException',
+    'AccountRegisteredException',
+    'AccountNotRegisteredException',
+    'DelegatedAdminAccountLimitExceededException',
+  ];
+
+  it('are all listed, so the table above checks each against the deserializer', () => {
+    expect(Object.keys(SERVICE_ERRORS.cloudtrail.errors)).toEqual(expect.arrayContaining(cloudtrailNames));
+    expect(Object.keys(SERVICE_ERRORS.organizations.errors)).toEqual(expect.arrayContaining(['ConstraintViolationException']));
+  });
+
+  it("ConstraintViolationException carries its Reason as the deserializer copies it from AWS's body", async () => {
+    const { simulated, real } = await withReason('ConstraintViolationException', 'ORGANIZATION_NOT_IN_ALL_FEATURES_MODE');
+    expect(simulated).toEqual(real);
+  });
+});
+
+/** An Organizations error with a Reason, as the real deserializer and the simulation make it (name, class, Reason, fault). */
+async function withReason(name: string, reason: string): Promise<{ simulated: unknown; real: unknown }> {
+  const body = JSON.stringify({ __type: name, Message: 'm', Reason: reason });
+  const w: Wire = { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body };
+  const client = new OrganizationsClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 1, requestHandler: handler(w) as never });
+  const view = (e: Error & { Reason?: string; $fault?: string }) => ({ name: e.name, class: e.constructor.name, reason: e.Reason, fault: e.$fault });
+  return { real: view(await describeAccountFailure(client)), simulated: view(toSdkException('organizations', new SimAwsError(name, 'm', { Reason: reason }), 'r')) };
+}
 
 async function describeAccountFailure(client: OrganizationsClient): Promise<Error> {
   try {

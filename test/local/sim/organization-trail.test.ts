@@ -26,13 +26,12 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createClient, registerClientHook, type SdkClient } from '../../../handlers/shared/clients';
-import { createDemoWorld, DEMO, type DemoWorldOptions } from '../../../local/sim/demo-world';
+import { DEMO, type DemoWorldOptions } from '../../../local/sim/demo-world';
 import { exportWorld, importWorld } from '../../../local/sim/persistence';
 import { seedAdministrator, seedOrganizationTrail } from '../../../local/sim/seeds';
 import type { SimWorld } from '../../../local/sim/world';
 import { manualClock, type ManualClock } from './clock';
-import { caught, session } from './helpers';
+import { caught, demoWorld, session, type TestWorld } from './helpers';
 
 const MGMT = DEMO.managementAccountId;
 const ORG = DEMO.organizationId;
@@ -43,31 +42,8 @@ const TRAIL_ARN = DEMO.organizationTrailArn;
 const asAdmin = (accountId: string) => session(accountId, 'Administrator');
 const asMember = (accountId: string) => session(accountId, 'OrganizationAccountAccessRole');
 
-interface World {
-  readonly world: SimWorld;
-  client<C extends SdkClient>(Ctor: new (config: never) => C, principalArn?: string): C;
-  dispose(): Promise<void>;
-}
-
-/** The demo organization (with the options of createDemoWorld) behind the SDK. */
-function world(options: DemoWorldOptions = {}): World {
-  const w = createDemoWorld(options);
-  const unregister = registerClientHook(w.hook);
-  const clients: SdkClient[] = [];
-  return {
-    world: w,
-    client(Ctor, principalArn = DEMO.operatorPrincipalArn) {
-      const c = createClient(Ctor, { region: DEMO.region, credentials: w.credentialsFor(principalArn) });
-      clients.push(c);
-      return c;
-    },
-    async dispose() {
-      unregister();
-      for (const c of clients) c.destroy();
-      await w.stop();
-    },
-  };
-}
+/** The demo organization with createDemoWorld's options (feature set, trusted access) behind the SDK. */
+const world = (options: DemoWorldOptions = {}): TestWorld => demoWorld(options);
 
 /** The key statements an organization trail needs (the bucket's come with the demo: another team's, pinned to DEMO.organizationTrailArn). */
 function grantKey(w: SimWorld, trailArn = TRAIL_ARN): void {
@@ -92,7 +68,7 @@ function grantKey(w: SimWorld, trailArn = TRAIL_ARN): void {
 const orgTrailInput = { Name: TRAIL, S3BucketName: DEMO.bucketName, KmsKeyId: DEMO.keyArn, IsOrganizationTrail: true, IsMultiRegionTrail: true, EnableLogFileValidation: true };
 
 describe('Organizations: feature set and trusted access', () => {
-  let t: World;
+  let t: TestWorld;
   afterEach(() => t.dispose());
 
   it('DescribeOrganization returns the feature set and, with all features, the SCP policy type', async () => {
@@ -144,7 +120,7 @@ describe('Organizations: feature set and trusted access', () => {
 });
 
 describe('CloudTrail delegated administrator', () => {
-  let t: World;
+  let t: TestWorld;
   afterEach(() => t.dispose());
 
   it('RegisterOrganizationDelegatedAdmin shows in ListDelegatedAdministrators for cloudtrail.amazonaws.com; Deregister removes it', async () => {
@@ -181,7 +157,7 @@ describe('CloudTrail delegated administrator', () => {
 });
 
 describe('creating an organization trail', () => {
-  let t: World;
+  let t: TestWorld;
   afterEach(() => t.dispose());
 
   it('from the management account: its ARN, IsOrganizationTrail true', async () => {
@@ -249,7 +225,7 @@ describe('creating an organization trail', () => {
 });
 
 describe('an organization trail in a member account', () => {
-  let t: World;
+  let t: TestWorld;
   afterEach(() => t.dispose());
 
   beforeEach(async () => {
@@ -292,7 +268,7 @@ describe('an organization trail in a member account', () => {
 });
 
 describe("an organization trail's deliveries", () => {
-  let t: World;
+  let t: TestWorld;
   let clock: ManualClock;
   afterEach(() => t.dispose());
 
@@ -370,7 +346,7 @@ describe("an organization trail's deliveries", () => {
 });
 
 describe('seedOrganizationTrail (a Control Tower-style existing organization trail)', () => {
-  let t: World;
+  let t: TestWorld;
   afterEach(() => t.dispose());
 
   it('created by a delegated administrator: owned by the management account, with its own bucket and key statements, delivering', async () => {
