@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AccountIdSchema, DEFAULT_ORGANIZATION_TRAIL_NAME, FLEET_RECONCILE_DEFAULTS, TRAIL_ARN, FLEET_START_DEFAULTS, RuntimeConfigInput, TrailNameSchema, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
+import { organizationTrailArn } from '../handlers/domain/arns';
 import { FLEET_CONTINUE_EVERY_MINUTES } from '../handlers/start/fleet';
 import { ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME, SHARED_READER_ROLE_NAME } from './names';
 
@@ -739,6 +740,16 @@ export function effectiveOrganizationsRoleArn(cfg: Pick<AppConfig, 'organization
   if (cfg.organizationsRoleArn) return cfg.organizationsRoleArn;
   if (!cfg.organizationId || orchestratorAccount(cfg) === cfg.managementAccountId) return undefined;
   return `arn:${PARTITION}:iam::${cfg.managementAccountId}:role/${ORGANIZATIONS_READ_ROLE_NAME}`;
+}
+
+/**
+ * ARN of the organization trail in `trailMode` `organization` (the configured existing one, or the
+ * service's own in the management account's home region); undefined in `account` mode.
+ */
+export function organizationTrailArnOf(cfg: Pick<AppConfig, 'trailMode' | 'organizationTrail' | 'homeRegion' | 'managementAccountId'>): string | undefined {
+  if (cfg.trailMode !== 'organization') return undefined;
+  const name = cfg.organizationTrail?.name ?? DEFAULT_ORGANIZATION_TRAIL_NAME;
+  return organizationTrailArn({ partition: PARTITION, homeRegion: cfg.homeRegion, managementAccountId: cfg.managementAccountId, organizationTrail: { name, arn: cfg.organizationTrail?.arn } });
 }
 
 /** Whether the app deploys the member-access role (a StackSet template): any role other than OrganizationAccountAccessRole. */

@@ -42,6 +42,32 @@ export function logObjectPrefix(logPrefix: string | undefined, accountId: string
 }
 
 /**
+ * Key prefix under which an organization trail writes one member account's logs:
+ * `[<prefix>/]AWSLogs/<org-id>/<account>/` (the management account's own logs go to
+ * `[<prefix>/]AWSLogs/<management-account>/`, as for any trail).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-find-log-files.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+ */
+export function organizationLogObjectPrefix(logPrefix: string | undefined, organizationId: string, accountId: string): string {
+  return `${logObjectPrefix(logPrefix, organizationId)}${accountId}/`;
+}
+
+/**
+ * ARN of the organization trail of `trailMode` `organization`: the configured existing trail
+ * (`organizationTrail.arn`), else the service's own, `arn:<p>:cloudtrail:<homeRegion>:<management>:trail/<name>`.
+ * An organization trail belongs to the management account even when a delegated administrator
+ * created it: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html
+ */
+export function organizationTrailArn(config: {
+  readonly partition: string;
+  readonly homeRegion: string;
+  readonly managementAccountId: string;
+  readonly organizationTrail: { readonly name: string; readonly arn?: string | undefined };
+}): string {
+  return config.organizationTrail.arn ?? trailArn(config.partition, config.homeRegion, config.managementAccountId, config.organizationTrail.name);
+}
+
+/**
  * The account id an ARN names, or `undefined` when the text is not an ARN or names no 12-digit
  * account (S3 ARNs, AWS managed policies such as `arn:aws:iam::aws:policy/...`).
  * Wildcards elsewhere in the ARN (`arn:aws:cloudtrail:*:<account>:trail/*`) are fine.

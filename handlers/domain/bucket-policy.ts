@@ -13,7 +13,7 @@
  */
 import { OWNERSHIP } from '../shared/config';
 import { bucketArn, logObjectPrefix } from './arns';
-import type { LogDestination } from './log-destination';
+import type { LogDestination, OrganizationTrailDestination } from './log-destination';
 import { canonicalStatement, isOwnedStatement, type PolicyDocument, type PolicyRender, type PolicyStatement } from './policy-document';
 import {
   accountsInOwnedConditions,
@@ -21,6 +21,8 @@ import {
   asList,
   CLOUDTRAIL_SERVICE_PRINCIPAL,
   grants,
+  organizationTrailGranted,
+  renderOrganizationTrailPolicy,
   renderSharedPolicy,
   SharingMode,
   SOURCE_ACCOUNT_VARIABLE,
@@ -37,6 +39,14 @@ export const BUCKET_POLICY_SIDS = {
   delivery: `${OWNERSHIP.sidPrefix}Delivery`,
   /** Every log file CloudTrail writes must carry `bucket-owner-full-control`. */
   requireOwnerAcl: `${OWNERSHIP.sidPrefix}RequireOwnerAcl`,
+} as const;
+
+/** Sids of the owned statements of `trailMode` `organization` (the organization trail's). */
+export const ORGANIZATION_BUCKET_POLICY_SIDS = {
+  /** CloudTrail checks the bucket ACL for the organization trail. */
+  aclCheck: `${OWNERSHIP.sidPrefix}OrganizationAclCheck`,
+  /** The organization trail writes the management account's and the members' log files. */
+  write: `${OWNERSHIP.sidPrefix}OrganizationWrite`,
 } as const;
 
 /** Sids of the earlier explicit encoding, recognised (and replaced) when found. */
@@ -102,6 +112,42 @@ export function ownedBucketStatements(grantees: Grantees | readonly string[], de
 }
 
 /**
+ * The owned statements of `trailMode` `organization`, AWS's documented bucket policy for an
+ * organization trail (seed 000/003) pinned to that one trail:
+ * - `OrganizationAclCheck`: Allow CloudTrail `s3:GetBucketAcl` on the bucket;
+ * - `OrganizationWrite`: Allow CloudTrail `s3:PutObject` on `[<prefix>/]AWSLogs/<management-account>/*`
+ *   (the management account's own logs) and `[<prefix>/]AWSLogs/<org-id>/*` (every member's), only
+ *   with `s3:x-amz-acl` = `bucket-owner-full-control`.
+ * Both with `StringEquals aws:SourceArn` = the organization trail's ARN (the confused-deputy guard AWS
+ * recommends; for an organization trail `aws:SourceAccount` would be the management account, so the
+ * ARN is the tighter key). No account is listed: the organization trail is the only writer.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html#org-trail-bucket-policy
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html#cloudtrail-s3-bucket-policy-confused-deputy
+ */
+export function organizationBucketStatements(dest: LogDestination, trail: OrganizationTrailDestination): PolicyStatement[] {
+  const bucket = bucketArn(dest.partition, dest.bucketName);
+  const source = { [SOURCE_KEYS.arn]: trail.arn };
+  return [
+    canonicalStatement({
+      Sid: ORGANIZATION_BUCKET_POLICY_SIDS.aclCheck,
+      Effect: 'Allow',
+      Principal: { Service: CLOUDTRAIL_SERVICE_PRINCIPAL },
+      Action: 's3:GetBucketAcl',
+      Resource: bucket,
+      Condition: { StringEquals: source },
+    }),
+    canonicalStatement({
+      Sid: ORGANIZATION_BUCKET_POLICY_SIDS.write,
+      Effect: 'Allow',
+      Principal: { Service: CLOUDTRAIL_SERVICE_PRINCIPAL },
+      Action: 's3:PutObject',
+      Resource: [`${bucket}/${logObjectPrefix(dest.logPrefix, trail.managementAccountId)}*`, `${bucket}/${logObjectPrefix(dest.logPrefix, trail.organizationId)}*`],
+      Condition: { StringEquals: { ...source, 's3:x-amz-acl': BUCKET_OWNER_FULL_CONTROL } },
+    }),
+  ];
+}
+
+/**
  * Accounts the owned statements list now: `aws:SourceAccount` (this encoding), plus, from the
  * earlier explicit encoding, the trail ARNs in `aws:SourceArn` and the per-account PutObject
  * resources of this bucket. The union, so that a half-edited statement is repaired on the next
@@ -127,6 +173,7 @@ export function accountsInBucketPolicy(doc: PolicyDocument, dest: LogDestination
  * organization-wide for the configured organization (see `grants` in shared-policy.ts).
  */
 export function bucketPolicyGrants(doc: PolicyDocument, accountId: string, dest: LogDestination): boolean {
+  if (dest.organizationTrail) return organizationTrailGranted(doc, organizationBucketStatements(dest, dest.organizationTrail));
   return grants(doc, accountId, dest, accountsInBucketPolicy);
 }
 
@@ -136,11 +183,24 @@ export function bucketPolicyGrants(doc: PolicyDocument, accountId: string, dest:
  *
  * @param currentText - the policy as GetBucketPolicy returned it; `undefined` when there is none.
  * @param accounts - every account to grant (usually current ∪ member set); sorted and de-duplicated.
+ * In `trailMode` `organization` (`dest.organizationTrail`), the organization trail's statements
+ * instead (`organizationBucketStatements`, `renderOrganizationTrailPolicy`): `accounts` adds nothing.
+ *
  * @throws PolicyTooLarge when a write is due, the account list does not fit 20 KB and no organization
  *   id is configured; the message names the limit and how many accounts fit. Nothing is written.
  * @throws InvalidPolicyDocument when the current text is not a policy.
  */
 export function renderBucketPolicy(currentText: string | undefined, accounts: readonly string[], dest: LogDestination): PolicyRender {
+  if (dest.organizationTrail) {
+    // Organization mode: the organization trail's statements; `accounts` adds nothing (no per-account statement).
+    return renderOrganizationTrailPolicy({
+      kind: 'bucketPolicy',
+      what: `bucket policy of ${dest.bucketName}`,
+      currentText,
+      statements: organizationBucketStatements(dest, dest.organizationTrail),
+      accountsIn: (doc) => accountsInBucketPolicy(doc, dest),
+    });
+  }
   return renderSharedPolicy({
     kind: 'bucketPolicy',
     what: `bucket policy of ${dest.bucketName}`,

@@ -11,7 +11,7 @@
  */
 import { OWNERSHIP } from '../shared/config';
 import { InvalidPolicyDocument } from '../shared/errors';
-import type { LogDestination } from './log-destination';
+import type { LogDestination, OrganizationTrailDestination } from './log-destination';
 import {
   canonicalize,
   canonicalStatement,
@@ -26,6 +26,8 @@ import {
   accountsInSourceAccount,
   CLOUDTRAIL_SERVICE_PRINCIPAL,
   grants,
+  organizationTrailGranted,
+  renderOrganizationTrailPolicy,
   renderSharedPolicy,
   SharingMode,
   SOURCE_ACCOUNT_VARIABLE,
@@ -41,6 +43,14 @@ export const KEY_POLICY_SIDS = {
   encrypt: `${OWNERSHIP.sidPrefix}Encrypt`,
   /** CloudTrail checks the key when a trail is created or updated. */
   describe: `${OWNERSHIP.sidPrefix}Describe`,
+} as const;
+
+/** Sids of the owned key-policy statements of `trailMode` `organization` (the organization trail's). */
+export const ORGANIZATION_KEY_POLICY_SIDS = {
+  /** The organization trail generates a data key per log file (and, with an S3 Bucket Key, may decrypt). */
+  encrypt: `${OWNERSHIP.sidPrefix}OrganizationEncrypt`,
+  /** CloudTrail checks the key when the organization trail is created or updated. */
+  describe: `${OWNERSHIP.sidPrefix}OrganizationDescribe`,
 } as const;
 
 /**
@@ -116,6 +126,39 @@ export function ownedKeyStatements(grantees: Grantees | readonly string[], dest:
 }
 
 /**
+ * The owned statements of `trailMode` `organization`, for the one organization trail:
+ * - `OrganizationEncrypt`: Allow CloudTrail `kms:GenerateDataKey*` only for that trail
+ *   (`StringEquals aws:SourceArn`) and only with its encryption context
+ *   (`kms:EncryptionContext:aws:cloudtrail:arn` = the trail's ARN: CloudTrail names the trail that
+ *   writes, which for an organization trail is the management account's trail, for every member's
+ *   files); with an S3 Bucket Key on the bucket also `kms:Decrypt`, as in account mode;
+ * - `OrganizationDescribe`: Allow CloudTrail `kms:DescribeKey` for that trail.
+ * No account list and no per-account statement.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+ */
+export function organizationKeyStatements(dest: LogDestination, trail: OrganizationTrailDestination): PolicyStatement[] {
+  const source = { [SOURCE_KEYS.arn]: trail.arn };
+  return [
+    canonicalStatement({
+      Sid: ORGANIZATION_KEY_POLICY_SIDS.encrypt,
+      Effect: 'Allow',
+      Principal: { Service: CLOUDTRAIL_SERVICE_PRINCIPAL },
+      Action: dest.bucketKeyEnabled === true ? ['kms:Decrypt', 'kms:GenerateDataKey*'] : 'kms:GenerateDataKey*',
+      Resource: '*',
+      Condition: { StringEquals: { ...source, [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: trail.arn } },
+    }),
+    canonicalStatement({
+      Sid: ORGANIZATION_KEY_POLICY_SIDS.describe,
+      Effect: 'Allow',
+      Principal: { Service: CLOUDTRAIL_SERVICE_PRINCIPAL },
+      Action: 'kms:DescribeKey',
+      Resource: '*',
+      Condition: { StringEquals: source },
+    }),
+  ];
+}
+
+/**
  * Accounts the owned statements list now: `aws:SourceAccount` (this encoding), plus, from the
  * earlier explicit encoding, the encryption-context patterns and the trail ARNs in `aws:SourceArn`
  * (the union, for the same reasons as the bucket policy). An organization-wide policy lists none.
@@ -130,6 +173,7 @@ export function accountsInKeyPolicy(doc: PolicyDocument, _dest: LogDestination):
  * organization-wide for the configured organization (see `grants` in shared-policy.ts).
  */
 export function keyPolicyGrants(doc: PolicyDocument, accountId: string, dest: LogDestination): boolean {
+  if (dest.organizationTrail) return organizationTrailGranted(doc, organizationKeyStatements(dest, dest.organizationTrail));
   return grants(doc, accountId, dest, accountsInKeyPolicy);
 }
 
@@ -180,6 +224,17 @@ export function assertKeyPolicyKeepsAdministration(current: PolicyDocument, desi
  *   id is configured; the message names the limit and how many accounts fit. Nothing is written.
  */
 export function renderKeyPolicy(currentText: string | undefined, accounts: readonly string[], dest: LogDestination): PolicyRender {
+  if (dest.organizationTrail) {
+    // Organization mode: the organization trail's statements; `accounts` adds nothing (no per-account statement).
+    return renderOrganizationTrailPolicy({
+      kind: 'keyPolicy',
+      what: `key policy of ${dest.keyArn}`,
+      currentText,
+      statements: organizationKeyStatements(dest, dest.organizationTrail),
+      accountsIn: (doc) => accountsInKeyPolicy(doc, dest),
+      guard: assertKeyPolicyKeepsAdministration,
+    });
+  }
   return renderSharedPolicy({
     kind: 'keyPolicy',
     what: `key policy of ${dest.keyArn}`,

@@ -3,6 +3,7 @@
  * bucket- and key-policy renderers take this instead of the whole configuration.
  */
 import type { RuntimeConfig } from '../shared/config';
+import { organizationTrailArn } from './arns';
 
 /** The central log destination and the trail name that identifies each account's writer. */
 export interface LogDestination {
@@ -33,6 +34,21 @@ export interface LogDestination {
    * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
    */
   bucketKeyEnabled?: boolean;
+  /**
+   * Set in `trailMode` `organization`: the one organization trail that delivers every member's logs.
+   * The shared policies then grant that trail (pinned by its ARN) and no account.
+   */
+  organizationTrail?: OrganizationTrailDestination;
+}
+
+/** The organization trail as the shared policies and reader roles name it. */
+export interface OrganizationTrailDestination {
+  /** The trail's ARN (home region, management account): `aws:SourceArn` and its encryption context. */
+  arn: string;
+  /** The organization (`o-...`): CloudTrail writes member accounts' logs under `AWSLogs/<org-id>/<account-id>/`. */
+  organizationId: string;
+  /** The management account: the trail's own account, whose logs go to `AWSLogs/<management-account>/`. */
+  managementAccountId: string;
 }
 
 /** The destination described by a validated configuration. */
@@ -47,5 +63,15 @@ export function logDestinationFromConfig(config: RuntimeConfig): LogDestination 
   };
   if (config.logPrefix !== undefined) dest.logPrefix = config.logPrefix;
   if (config.organizationId !== undefined) dest.organizationId = config.organizationId;
+  const organizationTrail = organizationTrailOf(config);
+  if (organizationTrail) dest.organizationTrail = organizationTrail;
   return dest;
+}
+
+/** The organization trail of `trailMode` `organization`; `undefined` in `account` mode. */
+export function organizationTrailOf(
+  config: Pick<RuntimeConfig, 'trailMode' | 'organizationId' | 'organizationTrail' | 'partition' | 'homeRegion' | 'managementAccountId'>,
+): OrganizationTrailDestination | undefined {
+  if (config.trailMode !== 'organization' || config.organizationId === undefined) return undefined;
+  return { arn: organizationTrailArn(config), organizationId: config.organizationId, managementAccountId: config.managementAccountId };
 }

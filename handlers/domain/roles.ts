@@ -6,11 +6,11 @@
  * A role with the right name but without the ownership tag belongs to someone else: a conflict.
  */
 import { OWNERSHIP, type RuntimeConfig } from '../shared/config';
-import { accountRootArn, bucketArn, logObjectPrefix, parseArn } from './arns';
+import { accountRootArn, bucketArn, logObjectPrefix, organizationLogObjectPrefix, organizationTrailArn, parseArn } from './arns';
 import { accountTrailsPattern, CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY } from './key-policy';
 import { assertWithinLimit } from './limits';
 import { isOwnedByService, missingTags, OWNERSHIP_TAG, type Tag } from './ownership';
-import { canonicalize, parsePolicy, POLICY_VERSION, serializePolicy, type PolicyDocument } from './policy-document';
+import { canonicalize, parsePolicy, POLICY_VERSION, serializePolicy, type PolicyCondition, type PolicyDocument } from './policy-document';
 
 /** Ownership by tag, shared with trails (see ownership.ts); re-exported as part of the roles API. */
 export { isOwnedByService, OWNERSHIP_TAG, type Tag } from './ownership';
@@ -117,6 +117,64 @@ export function readerRoleName(config: RuntimeConfig, accountId: string): string
 }
 
 /**
+ * Encryption-context key S3 passes to KMS for an SSE-KMS object: the object's ARN (the bucket's ARN
+ * when S3 itself made the data key under an S3 Bucket Key); S3 hands the stored context back to KMS
+ * with the Decrypt of a GetObject.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
+ */
+export const S3_ENCRYPTION_CONTEXT_KEY = 'kms:EncryptionContext:aws:s3:arn';
+
+/**
+ * `kms:ViaService` of a request S3 makes to KMS for a caller (`s3.<region>.amazonaws.com`, the
+ * bucket's region): a Decrypt allowed only so happens only inside a GetObject S3 authorized.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+ */
+export function s3ViaService(region: string): string {
+  return `s3.${region}.amazonaws.com`;
+}
+
+/** What a reader's decrypt is scoped by in `trailMode` `organization`. */
+export interface OrganizationReaderScope {
+  /** The organization trail's ARN: the encryption context of every file it writes. */
+  readonly trailArn: string;
+  /** The organization (`o-...`): members' logs are under `AWSLogs/<org-id>/<account-id>/`. */
+  readonly organizationId: string;
+  /** Region of the central bucket (`kms:ViaService` = `s3.<region>.amazonaws.com`). */
+  readonly bucketRegion: string;
+}
+
+/**
+ * The decrypt condition of a reader in `trailMode` `organization`. The encryption context of an
+ * organization trail's files names the organization trail (the management account's), not the member,
+ * so `aws:cloudtrail:arn` alone would let every member's reader decrypt every member's files. So:
+ * - `StringEquals kms:ViaService` = `s3.<bucket region>.amazonaws.com`: KMS decrypts only for a request
+ *   S3 makes on the reader's behalf, i.e. inside a GetObject S3 has already authorized, and the
+ *   reader's GetObject reaches only `[prefix/]AWSLogs/<org-id>/<account>/` (the same role's
+ *   ReadOwnLogFiles, capped by the boundary); a ciphertext taken elsewhere cannot be decrypted directly;
+ * - `StringEquals kms:EncryptionContext:aws:cloudtrail:arn` = the organization trail: only its files;
+ * - `StringLikeIfExists kms:EncryptionContext:aws:s3:arn` = the account's own objects: where the
+ *   stored context names the object (S3 does for SSE-KMS objects, CloudTrail documents both keys
+ *   for its log files), decrypt is pinned to the account's prefix by KMS as well. `IfExists`: a file
+ *   whose context carries no object ARN still decrypts, scoped by the two conditions above, rather
+ *   than the reader losing its own logs.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html#create-kms-key-policy-for-cloudtrail-decrypt
+ */
+export function organizationDecryptCondition(scope: OrganizationReaderScope, ownObjectsArnPattern: string): PolicyCondition {
+  return {
+    StringEquals: { 'kms:ViaService': s3ViaService(scope.bucketRegion), [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: scope.trailArn },
+    StringLikeIfExists: { [S3_ENCRYPTION_CONTEXT_KEY]: ownObjectsArnPattern },
+  };
+}
+
+/** The organization scope of a configuration in `trailMode` `organization`; `undefined` in `account` mode. */
+export function organizationReaderScopeOf(config: RuntimeConfig): OrganizationReaderScope | undefined {
+  if (config.trailMode !== 'organization' || config.organizationId === undefined) return undefined;
+  return { trailArn: organizationTrailArn(config), organizationId: config.organizationId, bucketRegion: config.homeRegion };
+}
+
+/**
  * The reader role (in the log-archive account) of one member account: assumable by that account
  * (as delegated by its own IAM policies) and able to read only that account's log files.
  * - `s3:ListBucket` is limited with `s3:prefix`:
@@ -125,11 +183,18 @@ export function readerRoleName(config: RuntimeConfig, accountId: string): string
  *   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html#create-kms-key-policy-for-cloudtrail-decrypt
  * The key policy's foreign `arn:<p>:iam::<logArchive>:root` statement is what lets this identity
  * policy count for KMS.
+ * In `trailMode` `organization`: the prefix is `[<prefix>/]AWSLogs/<org-id>/<acct>/` and decrypt is
+ * scoped by `organizationDecryptCondition` (the organization trail's files name no member).
  */
 export function desiredReaderRole(config: RuntimeConfig, accountId: string): RoleSpec {
   const p = config.partition;
   const bucket = bucketArn(p, config.bucketName);
-  const prefix = logObjectPrefix(config.logPrefix, accountId);
+  // In organization mode the organization trail writes the account's logs under AWSLogs/<org-id>/<account>/.
+  const org = organizationReaderScopeOf(config);
+  const prefix = org ? organizationLogObjectPrefix(config.logPrefix, org.organizationId, accountId) : logObjectPrefix(config.logPrefix, accountId);
+  const decryptCondition = org
+    ? organizationDecryptCondition(org, `${bucket}/${prefix}*`)
+    : { StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(p, accountId) } };
   const policy: PolicyDocument = {
     Version: POLICY_VERSION,
     Statement: [
@@ -146,7 +211,7 @@ export function desiredReaderRole(config: RuntimeConfig, accountId: string): Rol
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: config.keyArn,
-        Condition: { StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(p, accountId) } },
+        Condition: decryptCondition,
       },
     ],
   };
@@ -278,6 +343,8 @@ export interface SharedReaderInput {
   /** Name of the role (infra/names.ts SHARED_READER_ROLE_NAME). */
   readonly roleName: string;
   readonly key: SharedReaderKey;
+  /** `trailMode` `organization`: the organization prefix and decrypt scope (`organizationDecryptCondition`). */
+  readonly organizationTrail?: { readonly trailArn: string; readonly bucketRegion: string };
 }
 
 /** Description of the shared reader role (the step compares it, so the stack and the step share it). */
@@ -322,15 +389,21 @@ export const SHARED_READER_DESCRIPTION =
 export function desiredSharedReaderRole(input: SharedReaderInput): RoleSpec {
   const p = input.partition;
   const bucket = bucketArn(p, input.bucketName);
-  const prefix = logObjectPrefix(input.logPrefix, SHARED_READER_ACCOUNT_VARIABLE);
+  const org = input.organizationTrail;
+  const prefix = org
+    ? organizationLogObjectPrefix(input.logPrefix, input.organizationId, SHARED_READER_ACCOUNT_VARIABLE)
+    : logObjectPrefix(input.logPrefix, SHARED_READER_ACCOUNT_VARIABLE);
   const tagged = { Null: { [`aws:PrincipalTag/${SHARED_READER_SESSION_TAG}`]: 'false' } };
+  const decrypt: PolicyCondition = org
+    ? organizationDecryptCondition({ ...org, organizationId: input.organizationId }, `${bucket}/${prefix}*`)
+    : { StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(p, SHARED_READER_ACCOUNT_VARIABLE) } };
   const keyStatement = 'arn' in input.key
-    ? { Resource: input.key.arn, Condition: { ...tagged, StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(p, SHARED_READER_ACCOUNT_VARIABLE) } } }
+    ? { Resource: input.key.arn, Condition: { ...tagged, ...decrypt } }
     : {
         Resource: input.key.accountKeysArn,
         Condition: {
           ...tagged,
-          StringLike: { [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: accountTrailsPattern(p, SHARED_READER_ACCOUNT_VARIABLE) },
+          ...decrypt,
           'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [input.key.alias] },
         },
       };
@@ -401,10 +474,17 @@ export function sharedReaderRoleCandidates(config: RuntimeConfig, resolvedKeyArn
     ...(config.logPrefix ? { logPrefix: config.logPrefix } : {}),
     readerRoleBoundaryArn: config.readerRoleBoundaryArn,
     roleName: roleNameOfArn(config.sharedReaderRoleArn),
+    ...organizationTrailOfShared(config),
   };
   const byArn = desiredSharedReaderRole({ ...base, key: { arn: resolvedKeyArn } });
   const alias = /^arn:[^:]+:kms:([^:]+):(\d{12}):(alias\/.+)$/.exec(config.keyArn);
   if (!alias) return [byArn];
   const accountKeysArn = `arn:${config.partition}:kms:${alias[1]}:${alias[2]}:key/*`;
   return [byArn, desiredSharedReaderRole({ ...base, key: { accountKeysArn, alias: alias[3] } })];
+}
+
+/** The shared role's `organizationTrail` input for a configuration (none in `account` mode). */
+export function organizationTrailOfShared(config: RuntimeConfig): { organizationTrail?: { trailArn: string; bucketRegion: string } } {
+  const org = organizationReaderScopeOf(config);
+  return org ? { organizationTrail: { trailArn: org.trailArn, bucketRegion: org.bucketRegion } } : {};
 }

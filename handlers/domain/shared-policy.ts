@@ -57,6 +57,11 @@ export const SharingMode = {
   accounts: 'accounts',
   /** Any account of the configured organization (`aws:SourceOrgID`): used once the list no longer fits. */
   organization: 'organization',
+  /**
+   * `trailMode` `organization`: the one organization trail, pinned by its ARN; no account is added
+   * (statements of per-account trails that still deliver are kept until they are migrated).
+   */
+  organizationTrail: 'organization-trail',
 } as const;
 /** One of `SharingMode`'s values. */
 export type SharingMode = (typeof SharingMode)[keyof typeof SharingMode];
@@ -281,6 +286,65 @@ export function renderSharedPolicy(input: SharedPolicyRenderInput): PolicyRender
   assertWithinLimit(input.kind, listed.text, { accounts: accounts.length, document: input.what, fit });
   // Unreachable: the listed document is over the limit, so the assertion above throws.
   return result(listed, SharingMode.accounts);
+}
+
+/** Inputs of `renderOrganizationTrailPolicy`. */
+export interface OrganizationTrailRenderInput {
+  /** Which limit applies. */
+  kind: 'bucketPolicy' | 'keyPolicy';
+  /** The document's name in messages. */
+  what: string;
+  /** The current policy text, `undefined` when there is none. */
+  currentText: string | undefined;
+  /** The owned statements the organization trail needs (their Sids: `ownedSids`). */
+  statements: PolicyStatement[];
+  /** Accounts the kept per-account statements list (reported, not rendered). */
+  accountsIn: (doc: PolicyDocument) => string[];
+  /** Extra safety check of a document about to be written (the key policy's administrators). */
+  guard?: (current: PolicyDocument, desired: PolicyDocument) => void;
+}
+
+/**
+ * Renders a shared policy for `trailMode` `organization`: the organization trail's owned statements
+ * merged in (replacing their namesakes in place, else appended), every other statement kept as it
+ * is -- foreign ones, and the service's own per-account statements too: a per-account trail they
+ * grant may still be delivering, and only the migration (once the organization trail is confirmed
+ * to deliver that account's logs) may retire them. No account is ever added.
+ *
+ * The same checks as `renderSharedPolicy` apply when a write is due: the size limit, the Version
+ * upgrade, stale principals and the guard.
+ */
+export function renderOrganizationTrailPolicy(input: OrganizationTrailRenderInput): PolicyRender {
+  const current = parsePolicy(input.currentText, input.what);
+  const ours = new Set(input.statements.map((st) => st.Sid));
+  const kept = current.Statement.filter((st) => isOwnedStatement(st) && !ours.has(st.Sid));
+  const document = mergeOwnedStatements(current, [...kept, ...input.statements]);
+  const text = serializePolicy(document);
+  const changed = canonicalize(current) !== canonicalize(document);
+  if (changed) {
+    assertWithinLimit(input.kind, text, { document: `${input.what} (organization trail)`, advice: 'Shorten or move the foreign statements.' });
+    assertVersionUpgradeKeepsMeaning(current, document, input.what);
+    assertNoStalePrincipals(document, input.kind, input.what);
+    input.guard?.(current, document);
+  }
+  return {
+    document,
+    text,
+    bytes: policySize(text),
+    limit: POLICY_LIMITS[input.kind].max,
+    changed,
+    accounts: input.accountsIn(current),
+    mode: SharingMode.organizationTrail,
+  };
+}
+
+/**
+ * True when every statement of `statements` (the organization trail's, as rendered) is in the
+ * document exactly as rendered: the organization trail may deliver, whatever the account.
+ */
+export function organizationTrailGranted(doc: PolicyDocument, statements: readonly PolicyStatement[]): boolean {
+  const have = new Map(doc.Statement.filter(isOwnedStatement).map((st) => [st.Sid as string, canonicalize({ Version: '', Statement: [st] })]));
+  return statements.every((st) => have.get(st.Sid as string) === canonicalize({ Version: '', Statement: [st] }));
 }
 
 /**

@@ -21,7 +21,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount, PARTITION, readerRoleBoundaryArn } from '../config';
+import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount, organizationTrailArnOf, PARTITION, readerRoleBoundaryArn } from '../config';
 import { addSharedChangeRules } from '../change-forwarding';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
@@ -395,6 +395,7 @@ export class LogArchiveStack extends Stack {
   private addSharedReaderRole(cfg: AppConfig, boundary: iam.ManagedPolicy, keyResource: { arns: string[]; conditions?: Record<string, unknown> }): iam.CfnRole {
     const alias = keyResource.conditions ? aliasOfKeyArn(cfg.logKey.create ? '' : cfg.logKey.arn) : undefined;
     const key: SharedReaderKey = alias ? { accountKeysArn: keyResource.arns[0], alias } : { arn: keyResource.arns[0] };
+    const orgTrailArn = organizationTrailArnOf(cfg);
     const spec = desiredSharedReaderRole({
       partition: PARTITION,
       // The configuration refuses shared mode without an organization (infra/config.ts).
@@ -405,6 +406,8 @@ export class LogArchiveStack extends Stack {
       readerRoleBoundaryArn: readerRoleBoundaryArn(cfg),
       roleName: SHARED_READER_ROLE_NAME,
       key,
+      // trailMode organization: the organization prefix, and decrypt scoped through S3 (roles.ts organizationDecryptCondition).
+      ...(orgTrailArn ? { organizationTrail: { trailArn: orgTrailArn, bucketRegion: cfg.homeRegion } } : {}),
     });
     const role = new iam.CfnRole(this, 'SharedReaderRole', {
       roleName: spec.roleName,

@@ -4,7 +4,10 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { renderKeyPolicy } from '../../handlers/domain/key-policy';
-import { CREATE_SAMPLE, createSampleRaw, flatten, onlyResource, resourcesOf, SAMPLE, sampleRaw, synth, Synthesized } from './helpers';
+import { READER_POLICY_NAME, sharedReaderRoleCandidates } from '../../handlers/domain/roles';
+import { parseRuntimeConfig } from '../../handlers/shared/config';
+import { runtimeConfigOf } from '../../infra/config';
+import { CREATE_SAMPLE, createSampleRaw, flatten, onlyResource, organizationSampleRaw, resourcesOf, SAMPLE, sampleRaw, synth, Synthesized } from './helpers';
 
 /** The key-policy statement Control Tower requires ([CT.KMS.PR.3]): grants only for AWS services. */
 const DENY_GRANTS_NOT_FOR_AWS_RESOURCES = {
@@ -146,6 +149,22 @@ describe('with readerAccess.mode shared', () => {
       'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     ]);
     expect(JSON.stringify(p.PermissionsBoundary)).toContain('ReaderBoundary');
+  });
+
+  it('in trailMode organization (the organization-trail sample), deploys the shared role with the organization prefix and decrypt through S3, as the step expects it', () => {
+    const s = synth(organizationSampleRaw());
+    const [, role] = onlyResource(s.templates.logArchive!, 'AWS::IAM::Role', { RoleName: 'CloudTrailOnboarding-LogReader' });
+    const p = flatten(role.Properties) as Record<string, any>;
+    const runtime = parseRuntimeConfig(runtimeConfigOf(s.config, 'status-table'));
+    const [expected] = sharedReaderRoleCandidates(runtime, 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    expect(p.Policies[0].PolicyDocument).toEqual(expected!.inlinePolicies[READER_POLICY_NAME]);
+    expect(p.Policies[0].PolicyDocument.Statement[0].Resource).toBe(
+      'arn:aws:s3:::org-cloudtrail-logs-222233334444/cloudtrail/AWSLogs/o-a1b2c3d4e5/${aws:PrincipalTag/CloudTrailLogsAccount}/*',
+    );
+    expect(p.Policies[0].PolicyDocument.Statement[2].Condition.StringEquals).toEqual({
+      'kms:ViaService': 's3.eu-west-1.amazonaws.com',
+      'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/cloudtrail-onboarding-org',
+    });
   });
 
   it('lets the access role only read the shared role, write no reader role, and (removePerAccountRoles) delete only reader roles of ours', () => {

@@ -103,7 +103,11 @@ export function conditionsHold(expr: AllowedConditionExpression | undefined, con
       const key = Object.keys(context).find((k) => k.toLowerCase() === expr.key.toLowerCase());
       const raw = key === undefined ? [] : context[key];
       const actual = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-      const holds = actual.length > 0 && operatorHolds(expr.op, expr.values, actual, context);
+      // `...IfExists`: a key the request does not carry satisfies the condition, as IAM decides it.
+      const ifExists = expr.op.endsWith('IfExists');
+      const op = ifExists ? expr.op.slice(0, -'IfExists'.length) : expr.op;
+      if (ifExists && actual.length === 0) return !expr.inverted;
+      const holds = actual.length > 0 && operatorHolds(op, expr.values, actual, context);
       return expr.inverted ? !holds : holds;
     }
     default:
