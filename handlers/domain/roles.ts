@@ -152,11 +152,16 @@ export interface OrganizationReaderScope {
  *   reader's GetObject reaches only `[prefix/]AWSLogs/<org-id>/<account>/` (the same role's
  *   ReadOwnLogFiles, capped by the boundary); a ciphertext taken elsewhere cannot be decrypted directly;
  * - `StringEquals kms:EncryptionContext:aws:cloudtrail:arn` = the organization trail: only its files;
- * - `StringLikeIfExists kms:EncryptionContext:aws:s3:arn` = the account's own objects: where the
- *   stored context names the object (S3 does for SSE-KMS objects, CloudTrail documents both keys
- *   for its log files), decrypt is pinned to the account's prefix by KMS as well. `IfExists`: a file
- *   whose context carries no object ARN still decrypts, scoped by the two conditions above, rather
- *   than the reader losing its own logs.
+ * - `StringLike kms:EncryptionContext:aws:s3:arn` = `<bucket>/[prefix/]AWSLogs/<org-id>/<account>/*`:
+ *   CloudTrail's data key for a log file carries "the ARN of the S3 bucket and path where the
+ *   CloudTrail log files are delivered" next to the trail's ARN
+ *   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/how-kms-works-with-cloudtrail.html), and
+ *   the context is cryptographically bound to the data key, so KMS itself decrypts only the account's
+ *   own files, whoever asks. The tightest condition AWS documents for this; it also holds for digest
+ *   files (`.../AWSLogs/<org-id>/<account>/CloudTrail-Digest/`).
+ * Open: with an S3 Bucket Key on the bucket, S3's own context is the bucket's ARN
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context);
+ * whether CloudTrail's files then still carry the object ARN is not documented.
  * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
  * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html#create-kms-key-policy-for-cloudtrail-decrypt
@@ -164,7 +169,7 @@ export interface OrganizationReaderScope {
 export function organizationDecryptCondition(scope: OrganizationReaderScope, ownObjectsArnPattern: string): PolicyCondition {
   return {
     StringEquals: { 'kms:ViaService': s3ViaService(scope.bucketRegion), [CLOUDTRAIL_ENCRYPTION_CONTEXT_KEY]: scope.trailArn },
-    StringLikeIfExists: { [S3_ENCRYPTION_CONTEXT_KEY]: ownObjectsArnPattern },
+    StringLike: { [S3_ENCRYPTION_CONTEXT_KEY]: ownObjectsArnPattern },
   };
 }
 

@@ -293,9 +293,9 @@ describe("an account's reader in organization mode, evaluated: its own organizat
         true,
       ],
       [
-        'decrypts through S3 a file whose context names no object (scoped by the GetObject S3 authorized)',
+        'does not decrypt a data key whose context names no object of its own',
         { ...VIA_S3, 'kms:EncryptionContext:aws:cloudtrail:arn': ORG_TRAIL },
-        true,
+        false,
       ],
       [
         "does not decrypt another member's file, though the organization trail's context is the same",
