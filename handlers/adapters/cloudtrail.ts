@@ -43,6 +43,8 @@ import {
   ConcurrentModification,
   ConfigurationError,
   type OnboardingError,
+  OrganizationFeaturesNotEnabled,
+  PropagationPending,
   ResourceNotFound,
   TrailLimitExceeded,
   TrailPolicyNotYetEffective,
@@ -133,6 +135,28 @@ function trailWriteError(e: unknown, call: AwsCall, input: TrailInput): Onboardi
   }
   if (isAwsError(e, ...TRAIL_GONE)) {
     return trailGone(e, call);
+  }
+  if (isAwsError(e, 'OrganizationNotInAllFeaturesModeException')) {
+    return mapAwsError(
+      OrganizationFeaturesNotEnabled,
+      `${what}: the organization does not have all features enabled (${says(e)}). Run \`aws organizations enable-all-features\` from the management account ` +
+        '(every member account must approve), then re-run.',
+      e,
+      call,
+    );
+  }
+  if (isAwsError(e, 'CloudTrailAccessNotEnabledException')) {
+    // Trusted access was enabled moments ago (EnsureOrganizationTrail enables it first): propagation.
+    return mapAwsError(PropagationPending, `${what}: CloudTrail's trusted access in Organizations is not in effect yet (${says(e)}); retried.`, e, call);
+  }
+  if (isAwsError(e, 'NotOrganizationMasterAccountException', 'NotOrganizationManagementAccountException', 'InsufficientDependencyServiceAccessPermissionException')) {
+    return mapAwsError(
+      ConfigurationError,
+      `${what}: an organization trail is created from the management account or a registered CloudTrail delegated administrator (${says(e)}). ` +
+        'Check managementAccountId and organizationTrail.delegatedAdministratorAccountId.',
+      e,
+      call,
+    );
   }
   return toOnboardingError(e, call);
 }
@@ -263,6 +287,7 @@ export class TrailAdapter {
           IsMultiRegionTrail: input.isMultiRegionTrail,
           IncludeGlobalServiceEvents: input.includeGlobalServiceEvents,
           EnableLogFileValidation: input.enableLogFileValidation,
+          ...(input.isOrganizationTrail ? { IsOrganizationTrail: true } : {}),
           TagsList: input.tags,
         }),
       );
@@ -291,6 +316,7 @@ export class TrailAdapter {
           IsMultiRegionTrail: input.isMultiRegionTrail,
           IncludeGlobalServiceEvents: input.includeGlobalServiceEvents,
           EnableLogFileValidation: input.enableLogFileValidation,
+          ...(input.isOrganizationTrail ? { IsOrganizationTrail: true } : {}),
         }),
       );
     } catch (e) {

@@ -5,7 +5,10 @@
  */
 import {
   DescribeAccountCommand,
+  DescribeOrganizationCommand,
+  EnableAWSServiceAccessCommand,
   ListParentsCommand,
+  paginateListAWSServiceAccessForOrganization,
   type OrganizationsClient,
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
@@ -14,6 +17,65 @@ import {
 import { ConfigurationError } from '../shared/errors';
 import { type AwsCall, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 import type { OrgAccount } from './types';
+
+/** The organization as DescribeOrganization describes it. */
+export interface OrganizationFacts {
+  readonly id: string;
+  /** `ALL` or `CONSOLIDATED_BILLING`. */
+  readonly featureSet: string;
+  readonly managementAccountId: string;
+}
+
+/**
+ * DescribeOrganization: the organization's id, feature set and management account.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html
+ */
+export async function describeOrganization(client: OrganizationsClient): Promise<OrganizationFacts> {
+  const call: AwsCall = { service: 'Organizations', operation: 'DescribeOrganization' };
+  let org;
+  try {
+    org = (await client.send(new DescribeOrganizationCommand({}))).Organization;
+  } catch (e) {
+    if (isAwsError(e, 'AWSOrganizationsNotInUseException')) {
+      throw mapAwsError(ConfigurationError, `${describeCall(call)}: the calling account is not a member of an organization. Check organizationId and organizationsRoleArn.`, e, call);
+    }
+    throw toOnboardingError(e, call);
+  }
+  return {
+    id: org?.Id ?? '',
+    // An organization without the field answers as the older API did: consolidated billing is never "all features".
+    featureSet: org?.FeatureSet ?? 'UNKNOWN',
+    managementAccountId: org?.MasterAccountId ?? '',
+  };
+}
+
+/**
+ * The service principals with trusted access in the organization (ListAWSServiceAccessForOrganization, every page).
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAWSServiceAccessForOrganization.html
+ */
+export async function trustedServicePrincipals(client: OrganizationsClient): Promise<string[]> {
+  return (
+    await collect(paginateListAWSServiceAccessForOrganization({ client }, {}), (p) => p.EnabledServicePrincipals ?? [], {
+      service: 'Organizations',
+      operation: 'ListAWSServiceAccessForOrganization',
+    })
+  )
+    .map((s) => s.ServicePrincipal ?? '')
+    .filter((s) => s !== '');
+}
+
+/**
+ * Enables trusted access for a service principal (EnableAWSServiceAccess; idempotent on AWS's side).
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_EnableAWSServiceAccess.html
+ */
+export async function enableServiceAccess(client: OrganizationsClient, servicePrincipal: string): Promise<void> {
+  const call: AwsCall = { service: 'Organizations', operation: 'EnableAWSServiceAccess', target: servicePrincipal };
+  try {
+    await client.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: servicePrincipal }));
+  } catch (e) {
+    throw toOnboardingError(e, call);
+  }
+}
 
 /**
  * The account as Organizations describes it, or `null` when the organization does not know it.

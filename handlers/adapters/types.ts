@@ -31,6 +31,8 @@ export interface TrailInput {
   isMultiRegionTrail: boolean;
   includeGlobalServiceEvents: boolean;
   enableLogFileValidation: boolean;
+  /** An organization trail (`trailMode` `organization`, created in the management account or by the delegated administrator). */
+  isOrganizationTrail?: boolean;
   /** Set at creation only: UpdateTrail takes no tags (see `TrailAdapter.update`). */
   tags: Tag[];
 }

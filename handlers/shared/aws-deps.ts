@@ -18,7 +18,7 @@ import { EventRulesAdapter } from '../adapters/events';
 import { IamAdapter } from '../adapters/iam';
 import { KeyPolicyAdapter } from '../adapters/kms';
 import { LeaseLock } from '../adapters/lease-lock';
-import { accountPath, describeAccount } from '../adapters/organizations';
+import { accountPath, describeAccount, describeOrganization, enableServiceAccess, trustedServicePrincipals } from '../adapters/organizations';
 import { BucketPolicyAdapter } from '../adapters/s3';
 import { StatusStore } from '../adapters/status-store';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
@@ -105,6 +105,21 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
     accountPath: (accountId) => accountPath(organizations, accountId),
     memberRoles: async (accountId) => new IamAdapter(withCreds(IAMClient, await member(accountId))),
     memberTrails: async (accountId) => new TrailAdapter(withCreds(CloudTrailClient, await member(accountId))),
+    organization: async () => ({
+      describe: () => describeOrganization(organizations),
+      trustedServicePrincipals: () => trustedServicePrincipals(organizations),
+      enableTrustedAccess: (principal) => enableServiceAccess(organizations, principal),
+    }),
+    // The organization trail is managed from the delegated administrator (through its member-access
+    // role) when one is configured, else from the management account (with the Organizations
+    // credentials: the orchestrator's own there, or organizationsRoleArn).
+    organizationTrails: async (r = region) => {
+      const delegated = config.organizationTrail.delegatedAdministratorAccountId;
+      if (delegated) return new TrailAdapter(withCreds(CloudTrailClient, await member(delegated), r));
+      return new TrailAdapter(
+        createClient(CloudTrailClient, { region: r, ...(organizationsRoleArn ? { credentials: () => roleSession(sts, organizationsRoleArn, { cache: sessions }) } : {}) }),
+      );
+    },
     memberChangeRules: async (accountId, r) => new EventRulesAdapter(withCreds(EventBridgeClient, await member(accountId), r)),
     logArchiveRoles: async () => new IamAdapter(withCreds(IAMClient, await logArchive())),
     bucketPolicy: async () =>

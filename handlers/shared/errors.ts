@@ -177,6 +177,29 @@ export class TrailConflict extends OnboardingError {
   readonly kind = ErrorKind.Terminal;
 }
 
+/**
+ * `trailMode` `organization`: the organization does not have all features enabled (DescribeOrganization
+ * `FeatureSet` is not `ALL`), which organization trails and trusted access need. The service never
+ * enables them: every member account must approve (`aws organizations enable-all-features`, from the
+ * management account). Nothing was written.
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_org_support-all-features.html
+ */
+export class OrganizationFeaturesNotEnabled extends OnboardingError {
+  override readonly name = 'OrganizationFeaturesNotEnabled' as const;
+  readonly kind = ErrorKind.Terminal;
+}
+
+/**
+ * `trailMode` `organization`: the organization trail cannot be used as it is -- a trail of that name
+ * that is not ours (or not an organization trail), or the existing trail of `organizationTrail.arn`
+ * missing, not an organization trail, not multi-region, or delivering elsewhere. The service never
+ * changes a trail it does not own.
+ */
+export class OrganizationTrailConflict extends OnboardingError {
+  override readonly name = 'OrganizationTrailConflict' as const;
+  readonly kind = ErrorKind.Terminal;
+}
+
 /** The member account already has the maximum number of trails in the home region (5). */
 export class TrailLimitExceeded extends OnboardingError {
   override readonly name = 'TrailLimitExceeded' as const;
@@ -296,6 +319,8 @@ export const TERMINAL_ERRORS = [
   'SharedReaderRoleNotDeployed',
   'ChangeRuleConflict',
   'TrailConflict',
+  'OrganizationFeaturesNotEnabled',
+  'OrganizationTrailConflict',
   'TrailLimitExceeded',
   'PolicyTooLarge',
   'InvalidPolicyDocument',

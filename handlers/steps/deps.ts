@@ -39,6 +39,16 @@ export interface TrailPort {
   putDefaultEventSelectors(name: string): Promise<void>;
 }
 
+/** The organization, as seen from the management account (AWS Organizations). */
+export interface OrganizationPort {
+  /** DescribeOrganization: id, feature set (`ALL` or `CONSOLIDATED_BILLING`), management account. */
+  describe(): Promise<{ id: string; featureSet: string; managementAccountId: string }>;
+  /** ListAWSServiceAccessForOrganization: the service principals with trusted access. */
+  trustedServicePrincipals(): Promise<string[]>;
+  /** EnableAWSServiceAccess. */
+  enableTrustedAccess(servicePrincipal: string): Promise<void>;
+}
+
 /** The central key's state (KMS DescribeKey, CancelKeyDeletion, EnableKey). */
 export interface KeyStatePort {
   state(): Promise<{ keyState: string; deletionDate?: Date }>;
@@ -104,6 +114,14 @@ export interface StepDeps {
   /** The member account's rules in `region` (through the member-access role). */
   memberChangeRules(accountId: string, region: string): Promise<ChangeRulesPort>;
   logArchiveRoles(): Promise<RolePort>;
+  /** `trailMode` `organization`: AWS Organizations of the management account. */
+  organization(): Promise<OrganizationPort>;
+  /**
+   * `trailMode` `organization`: CloudTrail where the organization trail is managed -- the management
+   * account or the configured delegated administrator -- in `region` (default the home region; an
+   * existing trail is read in its own home region).
+   */
+  organizationTrails(region?: string): Promise<TrailPort>;
   bucketPolicy(): Promise<BucketPolicyPort>;
   keyPolicy(): Promise<PolicyPort>;
   /** The central key's state: read, and brought back (cancel a scheduled deletion, enable). */

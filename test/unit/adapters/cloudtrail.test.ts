@@ -186,6 +186,19 @@ describe('TrailAdapter writes', () => {
     });
   });
 
+  it('creates and updates an organization trail with IsOrganizationTrail (trailMode organization); a per-account trail never sends it', async () => {
+    ctMock.on(CreateTrailCommand).resolves({ TrailARN: ARN });
+    ctMock.on(UpdateTrailCommand).resolves({ TrailARN: ARN });
+
+    await trails.create({ ...input, isOrganizationTrail: true });
+    await trails.update({ ...input, isOrganizationTrail: true });
+    await trails.create(input);
+
+    expect(ctMock).toHaveReceivedNthCommandWith(1, CreateTrailCommand, { IsOrganizationTrail: true, IsMultiRegionTrail: true });
+    expect(ctMock).toHaveReceivedCommandWith(UpdateTrailCommand, { IsOrganizationTrail: true });
+    expect(ctMock.commandCalls(CreateTrailCommand)[1]!.args[0].input).not.toHaveProperty('IsOrganizationTrail');
+  });
+
   it('clears the prefix on update when the input has none', async () => {
     // prepare
     ctMock.on(UpdateTrailCommand).resolves({ TrailARN: ARN });

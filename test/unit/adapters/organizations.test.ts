@@ -3,12 +3,15 @@ import {
   AccountNotFoundException,
   AWSOrganizationsNotInUseException,
   DescribeAccountCommand,
+  DescribeOrganizationCommand,
+  EnableAWSServiceAccessCommand,
+  ListAWSServiceAccessForOrganizationCommand,
   OrganizationsClient,
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { describeAccount } from '../../../handlers/adapters/organizations';
+import { describeAccount, describeOrganization, enableServiceAccess, trustedServicePrincipals } from '../../../handlers/adapters/organizations';
 import { modeled, rejection } from './sdk-errors';
 
 const orgMock = mockClient(OrganizationsClient);
@@ -53,5 +56,36 @@ describe('describeAccount', () => {
     // assert
     expect(err.name).toBe(expected);
     expect(err.cause).toBe(sdkError);
+  });
+});
+
+describe('the organization trail\'s Organizations calls (trailMode organization)', () => {
+  it('describeOrganization reads the id, the feature set and the management account', async () => {
+    orgMock.on(DescribeOrganizationCommand).resolves({ Organization: { Id: 'o-a1b2c3d4e5', FeatureSet: 'CONSOLIDATED_BILLING', MasterAccountId: '111122223333' } });
+
+    await expect(describeOrganization(client)).resolves.toEqual({ id: 'o-a1b2c3d4e5', featureSet: 'CONSOLIDATED_BILLING', managementAccountId: '111122223333' });
+  });
+
+  it('describeOrganization outside an organization is a ConfigurationError', async () => {
+    orgMock.on(DescribeOrganizationCommand).rejects(modeled(AWSOrganizationsNotInUseException, 400));
+
+    await expect(describeOrganization(client)).rejects.toMatchObject({ name: 'ConfigurationError' });
+  });
+
+  it('trustedServicePrincipals reads every page of ListAWSServiceAccessForOrganization', async () => {
+    orgMock
+      .on(ListAWSServiceAccessForOrganizationCommand)
+      .resolvesOnce({ EnabledServicePrincipals: [{ ServicePrincipal: 'config.amazonaws.com' }], NextToken: 't' })
+      .resolvesOnce({ EnabledServicePrincipals: [{ ServicePrincipal: 'cloudtrail.amazonaws.com' }] });
+
+    await expect(trustedServicePrincipals(client)).resolves.toEqual(['config.amazonaws.com', 'cloudtrail.amazonaws.com']);
+  });
+
+  it('enableServiceAccess calls EnableAWSServiceAccess with the principal; throttling is Throttled', async () => {
+    orgMock.on(EnableAWSServiceAccessCommand).resolvesOnce({}).rejectsOnce(modeled(TooManyRequestsException, 400));
+
+    await enableServiceAccess(client, 'cloudtrail.amazonaws.com');
+    expect(orgMock).toHaveReceivedCommandWith(EnableAWSServiceAccessCommand, { ServicePrincipal: 'cloudtrail.amazonaws.com' });
+    await expect(enableServiceAccess(client, 'cloudtrail.amazonaws.com')).rejects.toMatchObject({ name: 'Throttled' });
   });
 });

@@ -6,7 +6,7 @@ import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInpu
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../../../handlers/shared/config';
 import { PolicyLockBusy } from '../../../handlers/shared/errors';
 import type { ChangeRuleSpec, ObservedChangeRule } from '../../../handlers/domain/change-rules';
-import type { BucketPolicyPort, ChangeRulesPort, KeyStatePort, LockPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
+import type { BucketPolicyPort, ChangeRulesPort, KeyStatePort, LockPort, OrganizationPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
 
 /** Every write the fakes received, as `Operation target`. */
 export type WriteLog = string[];
@@ -108,6 +108,7 @@ export class FakeTrails implements TrailPort {
       isMultiRegionTrail: input.isMultiRegionTrail,
       includeGlobalServiceEvents: input.includeGlobalServiceEvents,
       logFileValidationEnabled: input.enableLogFileValidation,
+      ...(input.isOrganizationTrail ? { isOrganizationTrail: true } : {}),
       tags: prev?.tags ?? [...input.tags],
       isLogging: prev?.isLogging ?? false,
     };
@@ -132,6 +133,26 @@ export class FakeTrails implements TrailPort {
   }
   async isLogging(name: string) {
     return this.trails.get(name)?.isLogging ?? false;
+  }
+}
+
+/** The organization as the management account sees it (DescribeOrganization, trusted access). */
+export class FakeOrganization implements OrganizationPort {
+  featureSet = 'ALL';
+  readonly trusted = new Set<string>();
+  constructor(
+    readonly writes: WriteLog,
+    readonly id = 'o-a1b2c3d4e5',
+  ) {}
+  async describe() {
+    return { id: this.id, featureSet: this.featureSet, managementAccountId: IDS.management };
+  }
+  async trustedServicePrincipals() {
+    return [...this.trusted];
+  }
+  async enableTrustedAccess(principal: string) {
+    this.writes.push(`EnableAWSServiceAccess ${principal}`);
+    this.trusted.add(principal);
   }
 }
 
@@ -302,6 +323,9 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
   const status = new FakeStatus(writes);
   const lock = new FakeLock(writes);
   const keyState = new FakeKeyState(writes);
+  const organization = new FakeOrganization(writes);
+  const orgTrails = new FakeTrails(config.organizationTrail.delegatedAdministratorAccountId ?? IDS.management, config.homeRegion, writes);
+  const orgTrailRegions: string[] = [];
   const rolesOf = (a: string) => memberRoles.get(a) ?? memberRoles.set(a, new FakeRoles(a, writes)).get(a)!;
   const trailsOf = (a: string) => memberTrails.get(a) ?? memberTrails.set(a, new FakeTrails(a, config.homeRegion, writes)).get(a)!;
   const memberRules = new Map<string, FakeChangeRules>();
@@ -315,6 +339,11 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
     accountPath: async (id) => paths[id] ?? (org.some((a) => a.id === id) ? ['r-ab12'] : null),
     memberRoles: async (a) => rolesOf(a),
     memberTrails: async (a) => trailsOf(a),
+    organization: async () => organization,
+    organizationTrails: async (region?: string) => {
+      orgTrailRegions.push(region ?? config.homeRegion);
+      return orgTrails;
+    },
     memberChangeRules: async (a, region) => rulesOf(a, region),
     logArchiveRoles: async () => logArchiveRoles,
     bucketPolicy: async () => bucket,
@@ -326,5 +355,5 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
       sleeps.push(ms);
     },
   };
-  return { deps, writes, sleeps, config, rolesOf, trailsOf, rulesOf, logArchiveRoles, bucket, key, keyState, status, lock };
+  return { deps, writes, sleeps, config, rolesOf, trailsOf, rulesOf, logArchiveRoles, bucket, key, keyState, status, lock, organization, orgTrails, orgTrailRegions };
 }

@@ -1,0 +1,150 @@
+/**
+ * `trailMode` `organization`, in place of EnsureTrail: the organization is ready for an organization
+ * trail, the trail exists as configured and logs, and it covers the account being onboarded.
+ *
+ * Order, each a read first and a write only when something differs (a re-run writes nothing):
+ * 1. DescribeOrganization: all features, or `OrganizationFeaturesNotEnabled` naming the command to
+ *    run (never run by the service: every member must approve). Nothing is written before this.
+ * 2. Trusted access for cloudtrail.amazonaws.com (ListAWSServiceAccessForOrganization), enabled when
+ *    missing (EnableAWSServiceAccess, seed 003), except for an existing trail, which needs it already.
+ * 3. The trail. The service's own: created (all regions, global service events, log file validation,
+ *    SSE-KMS with the central key, the prefix, IsOrganizationTrail) from the management account or the
+ *    delegated administrator, updated back where it differs, started, confirmed logging. An existing
+ *    one (`organizationTrail.arn`): read and verified only (`OrganizationTrailConflict` when it cannot
+ *    serve); never written.
+ * 4. The account: an ACTIVE member of this organization, which an organization trail logs.
+ * CreateTrail runs after SharedPolicies in the workflow: CloudTrail checks the bucket and key policies
+ * when the trail is created (InsufficientS3BucketPolicy/InsufficientEncryptionPolicy otherwise).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
+ */
+import { trailDrift, type DriftItem, type RunMode } from '../domain/drift';
+import { organizationTrailArn } from '../domain/arns';
+import {
+  CLOUDTRAIL_SERVICE_PRINCIPAL,
+  desiredOrganizationTrail,
+  ENABLE_ALL_FEATURES_COMMAND,
+  existingOrganizationTrailProblems,
+  hasAllFeatures,
+  planOrganizationTrail,
+} from '../domain/organization-trail';
+import { deliveryVerdict, needsStartLogging } from '../domain/trail';
+import { AccountNotActive, AccountNotFound, ConfigurationError, OrganizationFeaturesNotEnabled, OrganizationTrailConflict, TrailNotLoggingYet } from '../shared/errors';
+import { resolvedConfig, type StepDeps } from './deps';
+import type { TrailResult } from './ensure-trail';
+
+/** Result of the organization-trail step: the trail result EnsureTrail gives, for RecordResult. */
+export interface OrganizationTrailResult extends TrailResult {
+  /** Whether trusted access was enabled by this run. */
+  readonly trustedAccessEnabled: boolean;
+}
+
+/** The region of a trail ARN (`arn:aws:cloudtrail:<region>:...`). */
+function regionOfArn(arn: string): string {
+  return arn.split(':')[3] ?? '';
+}
+
+/** Ensures the organization trail (see the module comment) and that it covers `accountId`. */
+export async function ensureOrganizationTrail(deps: StepDeps, accountId: string, mode: RunMode = 'apply'): Promise<OrganizationTrailResult> {
+  const config = await resolvedConfig(deps);
+  if (config.trailMode !== 'organization' || !config.organizationId) {
+    throw new ConfigurationError('EnsureOrganizationTrail runs only with trailMode "organization" and organizationId.');
+  }
+  const drift: DriftItem[] = [];
+  let changed = false;
+
+  // 1. All features: organization trails need them, and only the member accounts can agree to them.
+  const organization = await deps.organization();
+  const org = await organization.describe();
+  if (org.id !== config.organizationId) {
+    throw new ConfigurationError(`The management account's organization is ${org.id}, not organizationId ${config.organizationId}.`, { organizationId: org.id });
+  }
+  if (!hasAllFeatures(org.featureSet)) {
+    throw new OrganizationFeaturesNotEnabled(
+      `Organization ${org.id} has feature set ${org.featureSet}, and an organization trail needs all features. Enable them from the management account ` +
+        `${org.managementAccountId} with \`${ENABLE_ALL_FEATURES_COMMAND}\` (every member account must approve the change; this service never makes it), ` +
+        'then re-run the onboarding. Nothing was written.',
+      { organizationId: org.id, featureSet: org.featureSet, command: ENABLE_ALL_FEATURES_COMMAND },
+    );
+  }
+
+  // 2. Trusted access for CloudTrail.
+  const existingArn = config.organizationTrail.arn;
+  let trustedAccessEnabled = false;
+  const trusted = (await organization.trustedServicePrincipals()).includes(CLOUDTRAIL_SERVICE_PRINCIPAL);
+  if (!trusted) {
+    drift.push({ resource: 'trail', code: 'TrustedAccessMissing', detail: `Trusted access for ${CLOUDTRAIL_SERVICE_PRINCIPAL} is not enabled in ${org.id}.` });
+    if (existingArn) {
+      throw new OrganizationTrailConflict(
+        `Organization ${org.id} has no trusted access for ${CLOUDTRAIL_SERVICE_PRINCIPAL}, so the existing organization trail ${existingArn} logs no member account. ` +
+          'Its owner must set it up again (the service never changes a trail it was given by ARN).',
+        { trailArn: existingArn },
+      );
+    }
+    if (mode === 'apply') {
+      await organization.enableTrustedAccess(CLOUDTRAIL_SERVICE_PRINCIPAL);
+      trustedAccessEnabled = true;
+      changed = true;
+    }
+  }
+
+  // 3. The trail.
+  let result: TrailResult;
+  if (existingArn) {
+    const trails = await deps.organizationTrails(regionOfArn(existingArn));
+    const observed = await trails.get(existingArn);
+    const problems = existingOrganizationTrailProblems(observed, config);
+    if (problems.length) {
+      throw new OrganizationTrailConflict(
+        `The organization trail given by organizationTrail.arn cannot be used as it is: ${problems.join(' ')} The service never changes it: ` +
+          'have its owner fix it, or configure another trail. Then re-run.',
+        { trailArn: existingArn, problems },
+      );
+    }
+    const delivery = deliveryVerdict(observed, deps.now());
+    result = { trailArn: existingArn, changed: false, isLogging: true, drift: [], delivery: delivery.verdict, deliveryDetail: delivery.detail };
+  } else {
+    const desired = desiredOrganizationTrail(config);
+    const trails = await deps.organizationTrails();
+    const observed = await trails.get(desired.name);
+    const plan = planOrganizationTrail(observed, desired);
+    drift.push(...trailDrift(plan, desired.name, observed?.isLogging));
+    const delivery = deliveryVerdict(observed, deps.now());
+    const deliveryOf = { delivery: delivery.verdict, deliveryDetail: delivery.detail };
+    if (plan.action === 'conflict') {
+      throw new OrganizationTrailConflict(`The management account already has a trail named ${desired.name} that this service cannot take as its own: ${plan.reason}`, {
+        trailName: desired.name,
+        ...(observed ? { trailArn: observed.trailArn } : {}),
+      });
+    }
+    if (mode === 'report') {
+      return { trailArn: observed?.trailArn ?? '', changed: false, isLogging: observed?.isLogging ?? false, drift, ...deliveryOf, trustedAccessEnabled };
+    }
+    let trailArn = observed?.trailArn;
+    if (plan.action === 'create') {
+      trailArn = await trails.create(desired);
+      changed = true;
+    } else if (plan.action === 'update') {
+      if (plan.fields.some((f) => f !== 'eventSelectors')) await trails.update(desired);
+      if (plan.fields.includes('eventSelectors')) await trails.putDefaultEventSelectors(desired.name);
+      changed = true;
+    }
+    if (plan.action === 'create' || (observed && needsStartLogging(observed))) {
+      await trails.startLogging(desired.name);
+      changed = true;
+    }
+    const isLogging = plan.action === 'none' && !changed ? observed!.isLogging : await trails.isLogging(desired.name);
+    if (!isLogging) {
+      throw new TrailNotLoggingYet(`Organization trail ${trailArn} does not report IsLogging yet after StartLogging.`, { trailArn });
+    }
+    result = { trailArn: trailArn ?? organizationTrailArn(config), changed, isLogging: true, drift: [], ...deliveryOf };
+  }
+
+  // 4. The account: an organization trail logs every ACTIVE member of its organization.
+  const account = await deps.describeAccount(accountId);
+  if (!account) throw new AccountNotFound(`Account ${accountId} is not a member of organization ${org.id}: the organization trail does not log it.`, { accountId });
+  if (account.state !== 'ACTIVE') {
+    throw new AccountNotActive(`Account ${accountId} is ${account.state}, not ACTIVE: the organization trail logs only active members.`, { accountId, state: account.state });
+  }
+
+  return { ...result, changed, drift, trustedAccessEnabled };
+}

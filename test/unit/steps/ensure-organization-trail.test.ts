@@ -1,0 +1,194 @@
+/**
+ * EnsureOrganizationTrail (trailMode organization) against the fakes: all features checked first,
+ * trusted access enabled when missing, the organization trail created from the management account
+ * (or the delegated administrator), started and confirmed, an existing trail by ARN only verified;
+ * a re-run writes nothing; the account must be an ACTIVE member.
+ */
+import { ensureOrganizationTrail } from '../../../handlers/steps/ensure-organization-trail';
+import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ensure-shared-policies';
+import { OWNERSHIP_TAG } from '../../../handlers/domain/ownership';
+import type { ObservedTrail } from '../../../handlers/adapters/types';
+import { fakeDeps, IDS } from './fakes';
+
+const ORG_MODE = { trailMode: 'organization' as const };
+const MEMBERS = [
+  { id: IDS.member, state: 'ACTIVE' },
+  { id: IDS.other, state: 'SUSPENDED' },
+];
+const ORG_TRAIL = `arn:aws:cloudtrail:eu-west-1:${IDS.management}:trail/cloudtrail-onboarding-org`;
+const CT_TRAIL = `arn:aws:cloudtrail:us-east-1:${IDS.management}:trail/aws-controltower-BaselineCloudTrail`;
+
+/** Control Tower's trail as CloudTrail describes it: an organization trail delivering to the central bucket and key. */
+function controlTowerTrail(overrides: Partial<ObservedTrail> = {}): ObservedTrail {
+  return {
+    trailArn: CT_TRAIL,
+    name: 'aws-controltower-BaselineCloudTrail',
+    homeRegion: 'us-east-1',
+    s3BucketName: 'org-cloudtrail-logs-222233334444',
+    s3KeyPrefix: 'cloudtrail',
+    kmsKeyId: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    isMultiRegionTrail: true,
+    includeGlobalServiceEvents: true,
+    logFileValidationEnabled: true,
+    isOrganizationTrail: true,
+    tags: [],
+    isLogging: true,
+    ...overrides,
+  };
+}
+
+describe('EnsureOrganizationTrail, the service\'s own trail', () => {
+  it('from an organization without trusted access: enables it, creates the organization trail as configured, starts it, confirms it logs', async () => {
+    // prepare
+    const w = fakeDeps(ORG_MODE, MEMBERS);
+
+    // act
+    const r = await ensureOrganizationTrail(w.deps, IDS.member);
+
+    // assert
+    expect(w.writes).toEqual(['EnableAWSServiceAccess cloudtrail.amazonaws.com', 'CreateTrail cloudtrail-onboarding-org', 'StartLogging cloudtrail-onboarding-org']);
+    expect(r).toMatchObject({ trailArn: ORG_TRAIL, changed: true, isLogging: true, trustedAccessEnabled: true });
+    expect(w.orgTrails.trails.get('cloudtrail-onboarding-org')).toMatchObject({
+      isOrganizationTrail: true,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      logFileValidationEnabled: true,
+      s3BucketName: 'org-cloudtrail-logs-222233334444',
+      s3KeyPrefix: 'cloudtrail',
+      kmsKeyId: 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      tags: [OWNERSHIP_TAG],
+    });
+  });
+
+  it('a re-run writes nothing', async () => {
+    const w = fakeDeps(ORG_MODE, MEMBERS);
+    await ensureOrganizationTrail(w.deps, IDS.member);
+    w.writes.length = 0;
+
+    const r = await ensureOrganizationTrail(w.deps, IDS.member);
+
+    expect(w.writes).toEqual([]);
+    expect(r).toMatchObject({ changed: false, isLogging: true, drift: [] });
+  });
+
+  it('without all features: OrganizationFeaturesNotEnabled naming `aws organizations enable-all-features`, nothing written', async () => {
+    const w = fakeDeps(ORG_MODE, MEMBERS);
+    w.organization.featureSet = 'CONSOLIDATED_BILLING';
+
+    await expect(ensureOrganizationTrail(w.deps, IDS.member)).rejects.toMatchObject({
+      name: 'OrganizationFeaturesNotEnabled',
+      kind: 'Terminal',
+      message: expect.stringContaining('aws organizations enable-all-features'),
+    });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('restarts a stopped trail and puts a changed setting back, as EnsureTrail does', async () => {
+    const w = fakeDeps(ORG_MODE, MEMBERS);
+    await ensureOrganizationTrail(w.deps, IDS.member);
+    const t = w.orgTrails.trails.get('cloudtrail-onboarding-org')!;
+    t.isLogging = false;
+    t.isMultiRegionTrail = false;
+    w.writes.length = 0;
+
+    const r = await ensureOrganizationTrail(w.deps, IDS.member);
+
+    expect(w.writes).toEqual(['UpdateTrail cloudtrail-onboarding-org', 'StartLogging cloudtrail-onboarding-org']);
+    expect(r.drift.map((d) => d.code)).toEqual(expect.arrayContaining(['TrailNotLogging']));
+  });
+
+  it('refuses a same-named trail the service does not own (OrganizationTrailConflict), writing nothing to it', async () => {
+    const w = fakeDeps(ORG_MODE, MEMBERS);
+    w.organization.trusted.add('cloudtrail.amazonaws.com');
+    w.orgTrails.trails.set('cloudtrail-onboarding-org', { ...controlTowerTrail(), name: 'cloudtrail-onboarding-org', trailArn: ORG_TRAIL, homeRegion: 'eu-west-1' });
+
+    await expect(ensureOrganizationTrail(w.deps, IDS.member)).rejects.toMatchObject({ name: 'OrganizationTrailConflict' });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('in report mode says what differs and writes nothing (not even trusted access)', async () => {
+    const w = fakeDeps(ORG_MODE, MEMBERS);
+
+    const r = await ensureOrganizationTrail(w.deps, IDS.member, 'report');
+
+    expect(w.writes).toEqual([]);
+    expect(r.drift.map((d) => d.code)).toEqual(['TrustedAccessMissing', 'TrailMissing']);
+  });
+
+  it('with a delegated administrator, manages the trail through it', async () => {
+    const w = fakeDeps({ ...ORG_MODE, organizationTrail: { name: 'cloudtrail-onboarding-org', delegatedAdministratorAccountId: IDS.other } }, [{ id: IDS.member, state: 'ACTIVE' }]);
+
+    await ensureOrganizationTrail(w.deps, IDS.member);
+
+    expect(w.writes).toContain('CreateTrail cloudtrail-onboarding-org');
+  });
+});
+
+describe('EnsureOrganizationTrail, the account', () => {
+  it.each([
+    ['a suspended account', IDS.other, 'AccountNotActive'],
+    ['an account outside the organization', '999999999999', 'AccountNotFound'],
+  ])('refuses %s: the organization trail does not log it', async (_what, account, name) => {
+    const w = fakeDeps(ORG_MODE, MEMBERS);
+    await expect(ensureOrganizationTrail(w.deps, account)).rejects.toMatchObject({ name });
+  });
+});
+
+describe('EnsureOrganizationTrail, an existing trail by ARN (Control Tower)', () => {
+  const CT = { ...ORG_MODE, organizationTrail: { name: 'cloudtrail-onboarding-org', arn: CT_TRAIL } };
+
+  it('is read in its own home region, verified, never written to', async () => {
+    const w = fakeDeps(CT, MEMBERS);
+    w.organization.trusted.add('cloudtrail.amazonaws.com');
+    w.orgTrails.trails.set(CT_TRAIL, controlTowerTrail());
+
+    const r = await ensureOrganizationTrail(w.deps, IDS.member);
+
+    expect(w.writes).toEqual([]);
+    expect(w.orgTrailRegions).toEqual(['us-east-1']);
+    expect(r).toMatchObject({ trailArn: CT_TRAIL, changed: false, isLogging: true });
+  });
+
+  it.each<[string, Partial<ObservedTrail>, RegExp]>([
+    ['not logging', { isLogging: false }, /is not logging/],
+    ['not an organization trail', { isOrganizationTrail: false }, /is not an organization trail/],
+    ['delivering to another bucket', { s3BucketName: 'aws-controltower-logs-999' }, /delivers to bucket aws-controltower-logs-999/],
+    ['encrypting with another key', { kmsKeyId: 'arn:aws:kms:us-east-1:222233334444:key/other' }, /not the central key/],
+  ])('refuses it when %s (OrganizationTrailConflict), writing nothing', async (_what, change, message) => {
+    const w = fakeDeps(CT, MEMBERS);
+    w.organization.trusted.add('cloudtrail.amazonaws.com');
+    w.orgTrails.trails.set(CT_TRAIL, controlTowerTrail(change));
+
+    await expect(ensureOrganizationTrail(w.deps, IDS.member)).rejects.toMatchObject({ name: 'OrganizationTrailConflict', message });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('does not enable trusted access for it: without it the trail logs no member, a conflict for its owner', async () => {
+    const w = fakeDeps(CT, MEMBERS);
+    w.orgTrails.trails.set(CT_TRAIL, controlTowerTrail());
+
+    await expect(ensureOrganizationTrail(w.deps, IDS.member)).rejects.toMatchObject({ name: 'OrganizationTrailConflict' });
+    expect(w.writes).toEqual([]);
+  });
+});
+
+describe('the shared policies in organization mode, written by the steps', () => {
+  it('write the organization statements once; a second account and a re-run write no policy', async () => {
+    const w = fakeDeps(ORG_MODE, MEMBERS);
+    await ensureBucketPolicy(w.deps, IDS.member, 'exec-1');
+    await ensureKeyPolicy(w.deps, IDS.member, 'exec-1');
+    const puts = () => w.writes.filter((x) => x === 'PutBucketPolicy' || x === 'PutKeyPolicy');
+    const first = puts().length;
+
+    await ensureBucketPolicy(w.deps, IDS.other, 'exec-2');
+    await ensureKeyPolicy(w.deps, IDS.other, 'exec-2');
+    await ensureBucketPolicy(w.deps, IDS.member, 'exec-3');
+    await ensureKeyPolicy(w.deps, IDS.member, 'exec-3');
+
+    expect(first).toBe(2);
+    expect(puts().length).toBe(2);
+    expect(w.bucket.text).toContain('CloudTrailOnboardingOrganizationWrite');
+    expect(w.bucket.text).not.toContain(IDS.member);
+    expect(w.key.text).toContain('CloudTrailOnboardingOrganizationEncrypt');
+  });
+});
