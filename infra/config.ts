@@ -702,8 +702,18 @@ function trailModeProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>
         '(received "organization")',
     );
   }
-  if (!org) return problems;
   const mgmt = cfg.managementAccountId;
+  if (orchestratorAccount(cfg) !== mgmt) {
+    // The organization-trail grants (trusted access, CreateTrail of an organization trail) are given to the
+    // orchestrator's own step role; a role for them in the management account is not built yet.
+    problems.push(
+      `trailMode: "organization" runs the orchestrator in the management account ${mgmt} for now (received orchestratorAccountId ${JSON.stringify(cfg.orchestratorAccountId)})`,
+    );
+  }
+  if (cfg.organizationsRoleArn) {
+    problems.push(`organizationsRoleArn: with trailMode "organization" the orchestrator uses its own role in the management account; leave it out (received ${JSON.stringify(cfg.organizationsRoleArn)})`);
+  }
+  if (!org) return problems;
   if (org.arn) {
     const [, , account, name] = TRAIL_ARN.exec(org.arn) ?? [];
     if (account && account !== mgmt) {

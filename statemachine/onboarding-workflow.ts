@@ -9,7 +9,8 @@
  *      │                                        │
  *      ▼                                        ▼
  * Onboard (Parallel) ──(any error)──> RecordFailure ─> OnboardingFailed (Fail)
- *   ├─ LogDelivery: SharedPolicies (Parallel: EnsureBucketPolicy | EnsureKeyPolicy) ─> EnsureTrail
+ *   ├─ LogDelivery: SharedPolicies (Parallel: EnsureBucketPolicy | EnsureKeyPolicy) ─> TrailByMode (Choice on trailMode)
+ *   │                 ─> EnsureTrail (account) | EnsureOrganizationTrail (organization)
  *   ├─ EnsureSwitchRole
  *   ├─ EnsureReaderRole
  *   └─ EnsureChangeRules
@@ -17,7 +18,7 @@
  *      ▼
  * RecordResult ─> Onboarded (Succeed)
  * ```
- * The trail waits for both policies (CreateTrail checks them); the switch role and the reader role
+ * The trail waits for both policies (CreateTrail checks them, for an organization trail too); the switch role and the reader role
  * depend on nothing but the account id, so they run from the start; so do the change rules (the
  * forwarder role and the EventBridge rules that report changes to the trail and the switch role).
  */
@@ -86,6 +87,7 @@ export class OnboardingWorkflow extends Construct {
           executionArn: sfn.JsonPath.stringAt('$.Payload.executionArn'),
           mode: sfn.JsonPath.stringAt('$.Payload.mode'),
           notBefore: sfn.JsonPath.stringAt('$.Payload.notBefore'),
+          trailMode: sfn.JsonPath.stringAt('$.Payload.trailMode'),
         },
         // No ResultPath: the default ("$") replaces the raw input with the validated request.
         // (aws-local-stepfunctions 3.0.0 mishandles an explicit "$", so it is left out.)
@@ -128,17 +130,19 @@ export class OnboardingWorkflow extends Construct {
     })
       .branch(bucketPolicy)
       .branch(keyPolicy);
-    const trail = ensure(
-      'EnsureTrail',
-      {
-        changed,
-        drift,
-        trailArn: sfn.JsonPath.stringAt('$.Payload.trailArn'),
-        delivery: sfn.JsonPath.stringAt('$.Payload.delivery'),
-        deliveryDetail: sfn.JsonPath.stringAt('$.Payload.deliveryDetail'),
-      },
-      'trail',
-    );
+    const trailResult = {
+      changed,
+      drift,
+      trailArn: sfn.JsonPath.stringAt('$.Payload.trailArn'),
+      delivery: sfn.JsonPath.stringAt('$.Payload.delivery'),
+      deliveryDetail: sfn.JsonPath.stringAt('$.Payload.deliveryDetail'),
+    };
+    const accountTrail = ensure('EnsureTrail', trailResult, 'trail');
+    // trailMode organization: the one organization trail instead of a trail per account, same result shape.
+    const organizationTrail = ensure('EnsureOrganizationTrail', trailResult, 'trail');
+    const trail = new sfn.Choice(this, 'TrailByMode', { stateName: 'TrailByMode' })
+      .when(sfn.Condition.stringEquals('$.trailMode', 'organization'), organizationTrail)
+      .otherwise(accountTrail);
     const switchRole = ensure('EnsureSwitchRole', { changed, drift, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'switchRole');
     const readerRole = ensure('EnsureReaderRole', { changed, drift, roleArn: sfn.JsonPath.stringAt('$.Payload.roleArn') }, 'readerRole');
     const changeRules = ensure('EnsureChangeRules', { changed, drift }, 'changeRules');

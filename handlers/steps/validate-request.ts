@@ -5,6 +5,7 @@ import type { RunMode } from '../domain/drift';
 import { isOnboardingError } from '../shared/errors';
 import { isRejection } from '../domain/rejection';
 import type { StepDeps } from './deps';
+import type { TrailMode } from '../shared/config';
 
 /** The validated request every later step receives. */
 export interface ValidatedRequest {
@@ -14,6 +15,8 @@ export interface ValidatedRequest {
   readonly mode: RunMode;
   /** When the run may start reading (a change's reconcile waits for the end of its minute); null: at once. */
   readonly notBefore: string | null;
+  /** The configured `trailMode`: the workflow's TrailByMode choice runs EnsureTrail or EnsureOrganizationTrail. */
+  readonly trailMode: TrailMode;
 }
 
 /**
@@ -42,5 +45,5 @@ export async function validateRequest(deps: StepDeps, request: unknown, executio
   }
   // A verification changes nothing, the account's status included.
   if (mode === 'apply') await deps.status.markInProgress(accountId, executionArn);
-  return { accountId, executionArn, mode, notBefore: notBefore ?? null };
+  return { accountId, executionArn, mode, notBefore: notBefore ?? null, trailMode: deps.config.trailMode };
 }

@@ -35,7 +35,7 @@ import { FLEET_CONTINUE_EVERY_MINUTES, FLEET_FUNCTION_TIMEOUT_SECONDS, type Flee
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { LAMBDA_BUNDLING } from '../bundling';
-import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, operatorReadRoleArn, runtimeConfigOf } from '../config';
+import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, operatorReadRoleArn, organizationTrailArnOf, runtimeConfigOf } from '../config';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
 import { acknowledgeOrganizationsListing, organizationsListingStatements } from '../organizations-listing';
@@ -76,6 +76,8 @@ interface StepAccess {
   readonly logArchive?: 'always' | 'keyAlias';
   /** Read the account in AWS Organizations (when an organization is configured). */
   readonly organizations?: boolean;
+  /** `trailMode` `organization`: the organization trail, trusted access and the feature set (organizationTrailGrants). */
+  readonly organizationTrail?: boolean;
 }
 
 /** Status items of accounts (`ACCOUNT#<id>`). */
@@ -91,6 +93,9 @@ const STEP_ACCESS: Record<StepName, StepAccess> = {
   // The trail names the key by its key ARN: when the configuration gives an alias, the step resolves it
   // (DescribeKey) through the log-archive role.
   EnsureTrail: { member: true, logArchive: 'keyAlias' },
+  // trailMode organization only (in account mode the function has no grant beyond its logs): it also
+  // checks the account is an ACTIVE member (DescribeAccount), and resolves a key alias like EnsureTrail.
+  EnsureOrganizationTrail: { organizations: true, organizationTrail: true, logArchive: 'keyAlias' },
   EnsureReaderRole: { logArchive: 'always' },
   EnsureChangeRules: { member: true },
   RecordResult: { table: ACCOUNT_ITEMS },
@@ -98,9 +103,11 @@ const STEP_ACCESS: Record<StepName, StepAccess> = {
 };
 
 /** The steps whose roles assume the log-archive access role (its trust names exactly these). */
-export function stepsUsingLogArchiveRole(cfg: Pick<AppConfig, 'keyArn'>): StepName[] {
+export function stepsUsingLogArchiveRole(cfg: Pick<AppConfig, 'keyArn'> & Partial<Pick<AppConfig, 'trailMode'>>): StepName[] {
   const keyIsAlias = aliasOfKeyArn(cfg.keyArn) !== undefined;
-  return STEP_NAMES.filter((n) => STEP_ACCESS[n].logArchive === 'always' || (STEP_ACCESS[n].logArchive === 'keyAlias' && keyIsAlias));
+  // Each mode runs one of the two trail steps (the TrailByMode choice): only that one is trusted.
+  const idle: StepName = cfg.trailMode === 'organization' ? 'EnsureTrail' : 'EnsureOrganizationTrail';
+  return STEP_NAMES.filter((n) => n !== idle && (STEP_ACCESS[n].logArchive === 'always' || (STEP_ACCESS[n].logArchive === 'keyAlias' && keyIsAlias)));
 }
 
 /**
@@ -261,7 +268,10 @@ export class OrchestratorStack extends Stack {
           new iam.PolicyStatement({ sid: 'LogArchiveAccess', actions: ['sts:AssumeRole'], resources: [logArchiveAccessRoleArn(cfg)] }),
         );
       }
-      if (access.organizations && cfg.organizationId) {
+      if (access.organizationTrail && cfg.trailMode === 'organization' && cfg.organizationId) {
+        this.grantOrganizationTrail(role, cfg);
+      }
+      if (access.organizations && cfg.organizationId && (!access.organizationTrail || cfg.trailMode === 'organization')) {
         const organizationsRole = effectiveOrganizationsRoleArn(cfg);
         if (organizationsRole) {
           role.addToPolicy(new iam.PolicyStatement({ sid: 'Organizations', actions: ['sts:AssumeRole'], resources: [organizationsRole] }));
@@ -518,6 +528,87 @@ export class OrchestratorStack extends Stack {
 
     this.operatorReadOnlyPolicy(stateMachineArn, executionsArn);
     this.dashboard(stateMachine, fns);
+  }
+
+  /**
+   * `trailMode` `organization` (EnsureOrganizationTrail, orchestrator in the management account: the
+   * configuration refuses other layouts for now). Least privilege, from what the step calls and what
+   * CloudTrail requires of whoever creates an organization trail
+   * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html):
+   * - Organizations: DescribeOrganization (feature set) and ListAWSServiceAccessForOrganization, which
+   *   support no resource-level permissions (Resource `*`); EnableAWSServiceAccess only for
+   *   `organizations:ServicePrincipal` = cloudtrail.amazonaws.com
+   *   (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html);
+   * - CloudTrail on the one organization trail: reads (GetTrail, GetTrailStatus, GetEventSelectors,
+   *   ListTags; DescribeTrails has no resource), and, for the service's own trail only, the writes
+   *   (CreateTrail, UpdateTrail, StartLogging, PutEventSelectors, AddTags); an existing trail given by
+   *   ARN gets no write grant at all;
+   * - IAM: CloudTrail's service-linked role, which an organization trail needs (GetRole, and
+   *   CreateServiceLinkedRole only with `iam:AWSServiceName` = cloudtrail.amazonaws.com).
+   */
+  private grantOrganizationTrail(role: iam.Role, cfg: AppConfig): void {
+    const trailArn = organizationTrailArnOf(cfg)!;
+    const own = !cfg.organizationTrail?.arn;
+    const delegated = cfg.organizationTrail?.delegatedAdministratorAccountId;
+    if (delegated) {
+      // The trail is managed from the delegated administrator, through its member-access role.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'DelegatedAdministratorAccess',
+          actions: ['sts:AssumeRole'],
+          resources: [`arn:${this.partition}:iam::${delegated}:role/${cfg.memberAccessRoleName}`],
+        }),
+      );
+    }
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OrganizationFeatures',
+        actions: ['organizations:DescribeOrganization', 'organizations:ListAWSServiceAccessForOrganization'],
+        resources: ['*'],
+      }),
+    );
+    if (own) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudTrailTrustedAccess',
+          actions: ['organizations:EnableAWSServiceAccess'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'organizations:ServicePrincipal': 'cloudtrail.amazonaws.com' } },
+        }),
+      );
+    }
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadOrganizationTrail',
+        actions: ['cloudtrail:GetTrail', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'cloudtrail:ListTags'],
+        resources: [trailArn],
+      }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'FindOrganizationTrail', actions: ['cloudtrail:DescribeTrails'], resources: ['*'] }));
+    if (own) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteOrganizationTrail',
+          actions: ['cloudtrail:CreateTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:StartLogging', 'cloudtrail:PutEventSelectors', 'cloudtrail:AddTags'],
+          resources: [trailArn],
+        }),
+      );
+      const slr = `arn:${this.partition}:iam::${cfg.managementAccountId}:role/aws-service-role/cloudtrail.amazonaws.com/AWSServiceRoleForCloudTrail`;
+      role.addToPolicy(new iam.PolicyStatement({ sid: 'CloudTrailServiceLinkedRole', actions: ['iam:GetRole'], resources: [slr] }));
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'CreateCloudTrailServiceLinkedRole',
+          actions: ['iam:CreateServiceLinkedRole'],
+          resources: [slr],
+          conditions: { StringEquals: { 'iam:AWSServiceName': 'cloudtrail.amazonaws.com' } },
+        }),
+      );
+    }
+    acknowledge(
+      role,
+      wildcardResourceFinding(role, '*'),
+      'DescribeOrganization, ListAWSServiceAccessForOrganization, EnableAWSServiceAccess (limited by organizations:ServicePrincipal) and DescribeTrails support no resource-level permissions.',
+    );
   }
 
   /**

@@ -82,5 +82,6 @@ export const INVALID_CONFIGS: readonly [what: string, raw: () => unknown, proble
   ],
   ['the management account as delegated administrator', () => sampleWith({ trailMode: 'organization', organizationTrail: { delegatedAdministratorAccountId: '111122223333' } }), /^organizationTrail\.delegatedAdministratorAccountId: the management account 111122223333 cannot be its own delegated administrator/],
   ['an organization trail named like the per-account trail', () => sampleWith({ trailMode: 'organization', organizationTrail: { name: 'org-member-trail' } }), /^organizationTrail: the organization trail must not have the per-account trail's name/],
+  ['organization mode with a dedicated orchestrator (not supported yet)', () => sampleWith({ trailMode: 'organization', orchestratorAccountId: '333344445555', memberAccessRoleName: 'CloudTrailOnboardingMemberAccess' }), /^trailMode: "organization" runs the orchestrator in the management account 111122223333 for now/],
   ['a bad notification e-mail', () => sampleWith({ notifications: { emails: ['security-team'] } }), /^notifications\.emails\.0: must be an e-mail address \(received "security-team"\)$/],
 ];

@@ -36,6 +36,7 @@ const CROSS_KEY_ONLY = [
   'an existing organization trail with a delegated administrator to create it',
   'the management account as delegated administrator',
   'an organization trail named like the per-account trail',
+  'organization mode with a dedicated orchestrator (not supported yet)',
 ];
 
 const schemaFile = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as JsonSchema;

@@ -105,7 +105,15 @@ describe('synthesized state machine definition', () => {
     const starts = onboard.Branches.map((b) => b.StartAt);
     expect(starts).toEqual(['SharedPolicies', 'EnsureSwitchRole', 'EnsureReaderRole', 'EnsureChangeRules']);
     const logDelivery = onboard.Branches[0];
-    expect(logDelivery.States.SharedPolicies.Next).toBe('EnsureTrail');
+    expect(logDelivery.States.SharedPolicies.Next).toBe('TrailByMode');
+    // One definition for both modes: the trail step by the validated request's trailMode.
+    expect(logDelivery.States.TrailByMode).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.trailMode', StringEquals: 'organization', Next: 'EnsureOrganizationTrail' }],
+      Default: 'EnsureTrail',
+    });
+    expect(logDelivery.States.EnsureOrganizationTrail).toMatchObject({ ResultPath: '$.trail', End: true });
+    expect(logDelivery.States.EnsureTrail).toMatchObject({ ResultPath: '$.trail', End: true });
     const policies = (logDelivery.States.SharedPolicies as State & { Branches: Definition[] }).Branches.map((b) => b.StartAt);
     expect(policies.sort()).toEqual(['EnsureBucketPolicy', 'EnsureKeyPolicy']);
   });

@@ -6,7 +6,7 @@
 import { STACK_IDS } from '../../infra/app-builder';
 import { ROLE_NAME_PREFIX } from '../../infra/names';
 import { STEP_NAMES } from '../../statemachine/steps';
-import { CREATE_SAMPLE, flatten, identityPolicies, list, resourcesOf, SAMPLE, sampleRaw, Statement, synth, Synthesized } from './helpers';
+import { CREATE_SAMPLE, flatten, identityPolicies, list, ORGANIZATION_SAMPLE, resourcesOf, SAMPLE, sampleRaw, Statement, synth, Synthesized } from './helpers';
 
 /** X-Ray's write actions: no resource-level permissions (acknowledged in cdk-nag, AwsSolutions-IAM5). */
 const XRAY_WRITE = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
@@ -31,7 +31,15 @@ const STATE_MACHINE_STAR = [
 const configs: [string, string][] = [
   ['existing bucket and key', SAMPLE],
   ['created bucket and key', CREATE_SAMPLE],
+  ['trailMode organization', ORGANIZATION_SAMPLE],
 ];
+
+/**
+ * Actions without resource-level permissions that EnsureOrganizationTrail calls (trailMode organization):
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html
+ */
+const ORGANIZATION_TRAIL_STAR = ['organizations:DescribeOrganization', 'organizations:ListAWSServiceAccessForOrganization', 'organizations:EnableAWSServiceAccess', 'cloudtrail:DescribeTrails'];
 
 describe.each(configs)('every IAM policy of every stack (%s)', (_name, file) => {
   let s: Synthesized;
@@ -60,7 +68,7 @@ describe.each(configs)('every IAM policy of every stack (%s)', (_name, file) => 
       for (const p of identityPolicies(t)) {
         // The member-access role: DescribeTrails has no resource-level permissions.
         // organizations:ListRoots has no resource-level permissions either (the backfill walks the OU tree).
-        const allowed = p.roles.includes(stateMachineRole) ? STATE_MACHINE_STAR : stack === 'memberAccess' ? ['cloudtrail:DescribeTrails'] : [...XRAY_WRITE, 'organizations:ListRoots'];
+        const allowed = p.roles.includes(stateMachineRole) ? STATE_MACHINE_STAR : stack === 'memberAccess' ? ['cloudtrail:DescribeTrails'] : [...XRAY_WRITE, 'organizations:ListRoots', ...ORGANIZATION_TRAIL_STAR];
         for (const st of p.statements.filter((x) => x.Effect === 'Allow' && list(x.Resource).includes('*'))) {
           for (const a of list(st.Action)) if (!allowed.includes(a)) bad.push(`${stack}/${p.logicalId}: ${a} on *`);
         }
@@ -158,10 +166,41 @@ describe('what each step may do', () => {
     // The sample names the key by its key ARN: nothing to resolve through the log-archive role.
     ['EnsureTrail', [memberRole, noExcludedAccounts]],
     ['EnsureReaderRole', [logArchiveRole]],
+    // Account mode: the organization-trail step exists (one definition for both modes) and may do nothing.
+    ['EnsureOrganizationTrail', []],
     ['RecordResult', [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: table, condition: accountItems }]],
     ['RecordFailure', [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: table, condition: accountItems }]],
   ])('%s: only what it uses', (name, expected) => {
     expect(grants(name)).toEqual(expected);
+  });
+
+  it('EnsureOrganizationTrail in trailMode organization: the feature set, trusted access for CloudTrail only, the one organization trail, its service-linked role, the account', () => {
+    const org = synth(ORGANIZATION_SAMPLE);
+    const trail = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/cloudtrail-onboarding-org';
+    const slr = 'arn:aws:iam::111122223333:role/aws-service-role/cloudtrail.amazonaws.com/AWSServiceRoleForCloudTrail';
+    const orgGrants = statementsOf(org, roleIdOf(org, 'EnsureOrganizationTrail'))
+      .filter((st) => !list(st.Action).some((a) => a.startsWith('logs:') || a.startsWith('xray:')))
+      .map((st) => ({ actions: list(st.Action).sort(), resource: flatten(st.Resource), ...(st.Condition ? { condition: st.Condition } : {}) }));
+    expect(orgGrants).toEqual([
+      { actions: ['organizations:DescribeOrganization', 'organizations:ListAWSServiceAccessForOrganization'], resource: '*' },
+      { actions: ['organizations:EnableAWSServiceAccess'], resource: '*', condition: { StringEquals: { 'organizations:ServicePrincipal': 'cloudtrail.amazonaws.com' } } },
+      { actions: ['cloudtrail:GetEventSelectors', 'cloudtrail:GetTrail', 'cloudtrail:GetTrailStatus', 'cloudtrail:ListTags'], resource: trail },
+      { actions: ['cloudtrail:DescribeTrails'], resource: '*' },
+      { actions: ['cloudtrail:AddTags', 'cloudtrail:CreateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:StartLogging', 'cloudtrail:UpdateTrail'], resource: trail },
+      { actions: ['iam:GetRole'], resource: slr },
+      { actions: ['iam:CreateServiceLinkedRole'], resource: slr, condition: { StringEquals: { 'iam:AWSServiceName': 'cloudtrail.amazonaws.com' } } },
+      { actions: ['organizations:DescribeAccount'], resource: 'arn:aws:organizations::111122223333:account/o-a1b2c3d4e5/*' },
+    ]);
+  });
+
+  it('EnsureOrganizationTrail with an existing trail by ARN: reads it, writes no trail and enables nothing', () => {
+    const ct = 'arn:aws:cloudtrail:us-east-1:111122223333:trail/aws-controltower-BaselineCloudTrail';
+    const org = synth({ ...sampleRaw(), trailMode: 'organization', organizationTrail: { arn: ct } });
+    const actions = statementsOf(org, roleIdOf(org, 'EnsureOrganizationTrail')).flatMap((st) => list(st.Action));
+    expect(actions).toEqual(expect.arrayContaining(['cloudtrail:GetTrail', 'organizations:DescribeOrganization']));
+    for (const write of ['cloudtrail:CreateTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:StartLogging', 'cloudtrail:PutEventSelectors', 'cloudtrail:AddTags', 'organizations:EnableAWSServiceAccess', 'iam:CreateServiceLinkedRole']) {
+      expect(actions).not.toContain(write);
+    }
   });
 
   it('EnsureTrail may also use the log-archive role when the key is known by alias (it resolves the key ARN)', () => {

@@ -5,7 +5,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { nagAcknowledgements, nagFindings } from '../../infra/nag';
-import { CREATE_SAMPLE, createSampleRaw, SAMPLE, sampleRaw, synth } from './helpers';
+import { CREATE_SAMPLE, createSampleRaw, ORGANIZATION_SAMPLE, SAMPLE, sampleRaw, synth } from './helpers';
 
 const variants: [string, () => string | Record<string, unknown>][] = [
   ['existing bucket and key (config/onboarding.sample.json)', () => SAMPLE],
@@ -22,6 +22,12 @@ const variants: [string, () => string | Record<string, unknown>][] = [
     readerAccess: { mode: 'shared', removePerAccountRoles: true },
   })],
   ['shared reader role, created bucket and key', () => ({ ...createSampleRaw(), readerAccess: { mode: 'shared' } })],
+  ['trailMode organization (config/onboarding.organization-trail.sample.json)', () => ORGANIZATION_SAMPLE],
+  ['trailMode organization with an existing (Control Tower) trail', () => ({
+    ...sampleRaw(),
+    trailMode: 'organization',
+    organizationTrail: { arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/aws-controltower-BaselineCloudTrail' },
+  })],
   ['without Organizations', () => {
     const raw = createSampleRaw();
     delete raw.organizationId;

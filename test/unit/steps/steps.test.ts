@@ -189,7 +189,7 @@ describe('validation', () => {
 
   it('marks a valid account IN_PROGRESS', async () => {
     const w = fakeDeps({}, org);
-    expect(await validateRequest(w.deps, { accountId: IDS.member }, EXEC)).toEqual({ accountId: IDS.member, executionArn: EXEC, mode: 'apply', notBefore: null });
+    expect(await validateRequest(w.deps, { accountId: IDS.member }, EXEC)).toEqual({ accountId: IDS.member, executionArn: EXEC, mode: 'apply', notBefore: null, trailMode: 'account' });
     expect(w.writes).toEqual([`Status IN_PROGRESS ${IDS.member}`]);
   });
 });
