@@ -312,7 +312,12 @@ export class S3Sim implements SimServiceImpl {
       if (object.sseKmsKeyId) {
         const kmsKey = this.world.kms.resolve(object.sseKmsKeyId, bucket.ownerAccountId, bucket.region);
         const encryption = object.encryptionContext ?? (object.sourceArn ? { 'aws:cloudtrail:arn': object.sourceArn } : {});
-        const context: Record<string, string> = Object.fromEntries(Object.entries(encryption).map(([k, v]) => [`kms:EncryptionContext:${k}`, v]));
+        // S3 calls KMS on the caller's behalf, so the request carries kms:ViaService = s3.<bucket region>.amazonaws.com
+        // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service).
+        const context: Record<string, string> = {
+          ...Object.fromEntries(Object.entries(encryption).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])),
+          'kms:ViaService': `s3.${bucket.region}.amazonaws.com`,
+        };
         const allowed = kmsKey !== undefined && (await this.world.authorize(call.caller, 'kms:Decrypt', { arn: kmsKey.arn, accountId: kmsKey.accountId, policy: this.world.kms.effectivePolicy(kmsKey) }, context)).allowed;
         if (!allowed) awsError('AccessDenied', 'Access Denied');
       }
