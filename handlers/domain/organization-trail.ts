@@ -8,8 +8,7 @@
  */
 import type { RuntimeConfig } from '../shared/config';
 import { organizationTrailArn } from './arns';
-import { OWNERSHIP_TAG } from './ownership';
-import { planTrail, type ObservedTrail, type TrailPlan, type TrailSpec } from './trail';
+import { desiredTrail, planTrail, type ObservedTrail, type TrailPlan, type TrailSpec } from './trail';
 
 /** The service principal whose trusted access organization trails need (seed 003: enable-aws-service-access). */
 export const CLOUDTRAIL_SERVICE_PRINCIPAL = 'cloudtrail.amazonaws.com';
@@ -31,19 +30,7 @@ export interface OrganizationTrailSpec extends TrailSpec {
 
 /** The service's own organization trail (not used with `organizationTrail.arn`). */
 export function desiredOrganizationTrail(config: RuntimeConfig): OrganizationTrailSpec {
-  const spec: OrganizationTrailSpec = {
-    name: config.organizationTrail.name,
-    homeRegion: config.homeRegion,
-    s3BucketName: config.bucketName,
-    kmsKeyId: config.keyArn,
-    isMultiRegionTrail: true,
-    includeGlobalServiceEvents: true,
-    enableLogFileValidation: true,
-    isOrganizationTrail: true,
-    tags: [{ ...OWNERSHIP_TAG }],
-  };
-  if (config.logPrefix !== undefined) spec.s3KeyPrefix = config.logPrefix;
-  return spec;
+  return { ...desiredTrail(config), name: config.organizationTrail.name, isOrganizationTrail: true };
 }
 
 /**

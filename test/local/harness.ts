@@ -84,6 +84,14 @@ export function writes(world: SimWorld): string[] {
   return world.writeCalls().map((c) => `${c.service}:${c.operation}`);
 }
 
+/** Write calls to AWS services since the last reset, the status table left out. */
+export function awsWrites(world: SimWorld): string[] {
+  return world
+    .writeCalls()
+    .filter((c) => c.service !== 'dynamodb')
+    .map((c) => `${c.service}:${c.operation}`);
+}
+
 /** The resources of one account in a snapshot, with the account id replaced, for comparisons. */
 export function accountResources(world: SimWorld, accountId: string): unknown {
   const snap = world.snapshot();

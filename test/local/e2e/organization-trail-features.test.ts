@@ -3,16 +3,12 @@
  * with OrganizationFeaturesNotEnabled naming `aws organizations enable-all-features` (the service
  * never runs it: every member must approve), and nothing is written in CloudTrail or Organizations.
  */
-import { DEMO, startLocal, type Local } from '../harness';
+import { awsWrites, DEMO, startLocal, type Local } from '../harness';
 
 const [, B] = DEMO.memberAccountIds;
 const ORG_MODE = { trailMode: 'organization' };
 
-const nonTableWrites = (local: Local) =>
-  local.world
-    .writeCalls()
-    .filter((c) => c.service !== 'dynamodb')
-    .map((c) => `${c.service}:${c.operation}`);
+const nonTableWrites = (local: Local) => awsWrites(local.world);
 
 describe('organization mode without all features', () => {
   it('fails with OrganizationFeaturesNotEnabled naming the command, and writes nothing in AWS', async () => {

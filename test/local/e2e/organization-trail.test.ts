@@ -10,7 +10,7 @@
 import { CLOUDTRAIL_SERVICE_PRINCIPAL } from '../../../handlers/domain/organization-trail';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createClient } from '../../../handlers/shared/clients';
-import { DEMO, startLocal, type Local } from '../harness';
+import { awsWrites, DEMO, startLocal, type Local } from '../harness';
 import { assumeRole, outcome, principalCredentials } from './reader-access';
 
 const MGMT = DEMO.managementAccountId;
@@ -20,11 +20,7 @@ const orgPrefix = (account: string) => `${DEMO.logPrefix}/AWSLogs/${ORG}/${accou
 const ORG_TRAIL = `arn:aws:cloudtrail:eu-west-1:${MGMT}:trail/cloudtrail-onboarding-org`;
 const ORG_MODE = { trailMode: 'organization' };
 
-const nonTableWrites = (local: Local) =>
-  local.world
-    .writeCalls()
-    .filter((c) => c.service !== 'dynamodb')
-    .map((c) => `${c.service}:${c.operation}`);
+const nonTableWrites = (local: Local) => awsWrites(local.world);
 
 describe('organization mode, from an organization without trusted access', () => {
   let local: Local;
@@ -88,11 +84,8 @@ describe('organization mode, from an organization without trusted access', () =>
 
   // GetObject of an SSE-KMS file is also the decrypt: S3 asks KMS on the reader's behalf, with the file's
   // encryption context and kms:ViaService s3.<region>.amazonaws.com, which the reader's decrypt requires
-  // (handlers/domain/roles.ts organizationDecryptCondition). The simulation's GetObject does not pass
-  // kms:ViaService yet (local/sim/s3.ts), so the reader's own file is refused there: `it.failing` until
-  // it does (then this test fails and becomes an `it`). The policy evaluator proves the decision with
-  // the key (test/unit/domain/organization-trail.test.ts).
-  it.failing("the account's reader reads and decrypts its own organization-prefix log file (needs kms:ViaService in the simulation's GetObject)", async () => {
+  // (handlers/domain/roles.ts organizationDecryptCondition; local/sim/s3.ts passes both).
+  it("the account's reader reads and decrypts its own organization-prefix log file (through S3: kms:ViaService)", async () => {
     const reader = await assumeRole(principalCredentials(local.world, `arn:aws:sts::${A}:assumed-role/OrganizationAccountAccessRole/admin`), {
       RoleArn: `arn:aws:iam::${DEMO.logArchiveAccountId}:role/CloudTrailLogReader-${A}`,
     });
