@@ -11,6 +11,7 @@ import { parsePolicy, type PolicyDocument, type PolicyRender } from '../handlers
 import { parseOnboardingRequest } from '../handlers/domain/request';
 import type { SharingMode } from '../handlers/domain/shared-policy';
 import { desiredReaderRole, desiredSwitchRole, type RoleSpec } from '../handlers/domain/roles';
+import { desiredOrganizationTrail } from '../handlers/domain/organization-trail';
 import { desiredTrail, type TrailSpec } from '../handlers/domain/trail';
 import type { RuntimeConfig } from '../handlers/shared/config';
 import { PolicyTooLarge } from '../handlers/shared/errors';
@@ -133,7 +134,9 @@ export function buildPlan(input: PlanInput): OnboardingPlan {
   const bucketPolicy = planPolicy('bucket policy', input.currentBucketPolicy, ids, accountsInBucketPolicy, renderBucketPolicy, dest);
   const keyPolicy = planPolicy('key policy', input.currentKeyPolicy, ids, accountsInKeyPolicy, renderKeyPolicy, dest);
   const switchRole = desiredSwitchRole(input.config);
-  const trail = desiredTrail(input.config);
+  // Organization mode: the one organization trail every account is logged by (an existing one, by ARN, is
+  // only verified: the plan shows what it must be), not a trail per account.
+  const trail = input.config.trailMode === 'organization' ? desiredOrganizationTrail(input.config) : desiredTrail(input.config);
   const accounts: OnboardingPlan['accounts'] = {};
   for (const id of ids) {
     accounts[id] = {

@@ -35,6 +35,19 @@ describe('plan', () => {
     expect(plan.bucketPolicy.diff).toContain('+');
   });
 
+  it('in trailMode organization keeps the shape { bucketPolicy, keyPolicy, accounts }: the organization statements, no account, the organization trail', () => {
+    const org = parseRuntimeConfig({ ...BASE_CONFIG, trailMode: 'organization' });
+    const plan = buildPlan({ config: org, accountIds: ids(2), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
+    expect(Object.keys(plan)).toEqual(['bucketPolicy', 'keyPolicy', 'accounts']);
+    expect(plan.bucketPolicy).toMatchObject({ changed: true, accounts: 0, mode: 'organization-trail', limit: 20480 });
+    expect(plan.keyPolicy).toMatchObject({ changed: true, accounts: 0, mode: 'organization-trail' });
+    expect(plan.bucketPolicy.document.Statement.map((s) => s.Sid)).toEqual(['OrgTrailAclCheck', 'DenyInsecureTransport', 'CloudTrailOnboardingOrganizationAclCheck', 'CloudTrailOnboardingOrganizationWrite']);
+    expect(JSON.stringify(plan.bucketPolicy.document)).not.toContain(ids(2)[0]);
+    const a = plan.accounts[ids(2)[0]];
+    expect(a.trail).toMatchObject({ name: 'cloudtrail-onboarding-org', isOrganizationTrail: true, isMultiRegionTrail: true });
+    expect(JSON.stringify(a.readerRole.inlinePolicies)).toContain(`AWSLogs/o-a1b2c3d4e5/${ids(2)[0]}/`);
+  });
+
   it('keeps every foreign statement of the input policies unchanged and in its place', () => {
     const plan = buildPlan({ config, accountIds: ids(2), currentBucketPolicy: current.bucket, currentKeyPolicy: current.key });
     expect(plan.bucketPolicy.document.Statement.slice(0, 2)).toEqual(FOREIGN_BUCKET);
