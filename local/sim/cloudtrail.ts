@@ -666,6 +666,13 @@ export class CloudTrailSim implements SimServiceImpl {
       if (trail.tags.length > MAX_TAGS) awsError('TagsLimitExceededException', `The number of tags exceeds the limit of ${MAX_TAGS}.`);
       this.apply(trail, input);
       await this.requireDelivery(trail);
+      // The checks again after the asynchronous delivery check: CloudTrail creates a name once, so of two
+      // concurrent CreateTrail calls with one name the second gets TrailAlreadyExistsException.
+      const ownedNow = this.owned(owner, region);
+      if (ownedNow.some((t) => t.name === name)) awsError('TrailAlreadyExistsException', `Trail ${name} already exists for customer: ${owner}`);
+      if (ownedNow.length >= MAX_TRAILS_PER_REGION) {
+        awsError('MaximumNumberOfTrailsExceededException', `User: ${owner} already has ${MAX_TRAILS_PER_REGION} trails in ${region}.`);
+      }
       this.trails.set(trail.arn, trail);
       this.schedule.created(trail);
       const { HomeRegion: _home, HasCustomEventSelectors: _c, HasInsightSelectors: _i, ...out } = this.output(trail);

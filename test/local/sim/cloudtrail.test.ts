@@ -189,6 +189,22 @@ describe('simulated CloudTrail', () => {
       expect(err.message).toBe(`User: ${member} already has 5 trails in ${DEMO.region}.`);
     });
 
+    it('creates a name once when two CreateTrail calls race: the second gets TrailAlreadyExistsException', async () => {
+      const local = 'member-race-trails';
+      t.world.s3.addBucket({
+        name: local,
+        ownerAccountId: member,
+        region: DEMO.region,
+        policy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: ['s3:GetBucketAcl', 's3:PutObject'], Resource: [`arn:aws:s3:::${local}`, `arn:aws:s3:::${local}/*`] }],
+        },
+      });
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => ct.send(new CreateTrailCommand({ Name: 'raced', S3BucketName: local }))));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as Error).name] : []))).toEqual(Array(4).fill('TrailAlreadyExistsException'));
+    });
+
     it('shows a multi-region trail in other regions, but changes it only in its home region', async () => {
       const elsewhere = t.client(CloudTrailClient, asMember, 'us-east-1');
       const { trailList } = await elsewhere.send(new DescribeTrailsCommand({}));
