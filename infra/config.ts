@@ -352,7 +352,7 @@ export const AppConfigSchema = z
     migrateAccountTrails: runtime.migrateAccountTrails.meta(
       doc(
         'With `trailMode` `organization`: delete an account\'s per-account trail of the service once the organization trail is confirmed to ' +
-          'deliver that account\'s logs (otherwise the old trail is left as it is, still logging, and still billed).',
+          'deliver that account\'s logs. Not built yet: only `false` is accepted (the old trail is left as it is, still logging, and still billed).',
       ),
     ),
     switchRole: SwitchRoleSchema,
@@ -695,6 +695,13 @@ function trailModeProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>
     if (org) problems.push(`organizationTrail: is used only with trailMode "organization" (received ${JSON.stringify(org)}, trailMode ${JSON.stringify(cfg.trailMode)})`);
     if (cfg.migrateAccountTrails) problems.push('migrateAccountTrails: is used only with trailMode "organization" (received true)');
     return problems;
+  }
+  if (cfg.migrateAccountTrails) {
+    // Refused rather than accepted and ignored: the deletion of per-account trails after the organization
+    // trail is confirmed to deliver each account's logs is not built yet (README "Organization trail mode").
+    problems.push(
+      'migrateAccountTrails: deleting per-account trails is not built yet; leave it false (the per-account trails keep logging beside the organization trail)',
+    );
   }
   if (!cfg.organizationId) {
     problems.push(
