@@ -31,8 +31,11 @@ export async function validateRequest(deps: StepDeps, request: unknown, executio
     checkEligibility(accountId, deps.config, orgAccount);
     // The scope, once the account is known to be an ACTIVE member: its OU path only when a rule names OUs.
     if (deps.config.organizationId) {
-      const path = scopeNeedsPath(deps.config.scope) ? ((await deps.accountPath(accountId)) ?? undefined) : undefined;
-      checkScope(accountId, deps.config.scope, path ?? (scopeNeedsPath(deps.config.scope) ? [] : undefined));
+      // An account in excludeAccounts is decided without it (no ListParents call).
+      const scope = deps.config.scope;
+      const needsPath = scopeNeedsPath(scope) && !scope.excludeAccounts.includes(accountId);
+      const path = needsPath ? ((await deps.accountPath(accountId)) ?? []) : undefined;
+      checkScope(accountId, scope, path);
     }
   } catch (e) {
     // A valid id refused (not in the organization, not ACTIVE, not allowed, out of scope): operators see it in
