@@ -171,18 +171,23 @@ describe('simulated CloudTrail', () => {
       await create();
     });
 
-    it('refuses a second trail of the same name, and a sixth trail in the region', async () => {
-      expect((await caught(() => create())).name).toBe('TrailAlreadyExistsException');
-      const local = 'member-local-trails';
+    /** A bucket of the member account that lets CloudTrail write (for trails beside the service's); returns its name. */
+    const addMemberTrailBucket = (name: string): string => {
       t.world.s3.addBucket({
-        name: local,
+        name,
         ownerAccountId: member,
         region: DEMO.region,
         policy: {
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: ['s3:GetBucketAcl', 's3:PutObject'], Resource: [`arn:aws:s3:::${local}`, `arn:aws:s3:::${local}/*`] }],
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: ['s3:GetBucketAcl', 's3:PutObject'], Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`] }],
         },
       });
+      return name;
+    };
+
+    it('refuses a second trail of the same name, and a sixth trail in the region', async () => {
+      expect((await caught(() => create())).name).toBe('TrailAlreadyExistsException');
+      const local = addMemberTrailBucket('member-local-trails');
       for (const n of ['t-2', 't-3', 't-4', 't-5']) await ct.send(new CreateTrailCommand({ Name: n, S3BucketName: local }));
       const err = await caught(() => ct.send(new CreateTrailCommand({ Name: 't-6', S3BucketName: local })));
       expect(err.name).toBe('MaximumNumberOfTrailsExceededException');
@@ -190,16 +195,7 @@ describe('simulated CloudTrail', () => {
     });
 
     it('creates a name once when two CreateTrail calls race: the second gets TrailAlreadyExistsException', async () => {
-      const local = 'member-race-trails';
-      t.world.s3.addBucket({
-        name: local,
-        ownerAccountId: member,
-        region: DEMO.region,
-        policy: {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: ['s3:GetBucketAcl', 's3:PutObject'], Resource: [`arn:aws:s3:::${local}`, `arn:aws:s3:::${local}/*`] }],
-        },
-      });
+      const local = addMemberTrailBucket('member-race-trails');
       const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => ct.send(new CreateTrailCommand({ Name: 'raced', S3BucketName: local }))));
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
       expect(outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as Error).name] : []))).toEqual(Array(4).fill('TrailAlreadyExistsException'));
