@@ -352,7 +352,9 @@ export const AppConfigSchema = z
     migrateAccountTrails: runtime.migrateAccountTrails.meta(
       doc(
         'With `trailMode` `organization`: delete an account\'s per-account trail of the service once the organization trail is confirmed to ' +
-          'deliver that account\'s logs. Not built yet: only `false` is accepted (the old trail is left as it is, still logging, and still billed).',
+          'deliver that account\'s logs (a log file of the account under the organization prefix); until then, and always with `false`, the ' +
+          'per-account trail is left as it is, still logging (and billed: a second copy of management events). Checked on every run of the account: ' +
+          'a run before the first delivery keeps the trail, a later one (the fleet reconcile, a re-run) removes it.',
       ),
     ),
     switchRole: SwitchRoleSchema,
@@ -687,6 +689,11 @@ function crossKeyProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>)
   return problems;
 }
 
+/** Whether the configuration migrates per-account trails to the organization trail (EnsureOrganizationTrail deletes them once delivered). */
+export function migratesAccountTrails(cfg: Pick<AppConfig, 'trailMode' | 'migrateAccountTrails'>): boolean {
+  return cfg.trailMode === 'organization' && cfg.migrateAccountTrails === true;
+}
+
 /** The checks of `trailMode`, `organizationTrail` and `migrateAccountTrails` across keys. */
 function trailModeProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>): string[] {
   const problems: string[] = [];
@@ -695,13 +702,6 @@ function trailModeProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>
     if (org) problems.push(`organizationTrail: is used only with trailMode "organization" (received ${JSON.stringify(org)}, trailMode ${JSON.stringify(cfg.trailMode)})`);
     if (cfg.migrateAccountTrails) problems.push('migrateAccountTrails: is used only with trailMode "organization" (received true)');
     return problems;
-  }
-  if (cfg.migrateAccountTrails) {
-    // Refused rather than accepted and ignored: the deletion of per-account trails after the organization
-    // trail is confirmed to deliver each account's logs is not built yet (README "Organization trail mode").
-    problems.push(
-      'migrateAccountTrails: deleting per-account trails is not built yet; leave it false (the per-account trails keep logging beside the organization trail)',
-    );
   }
   if (!cfg.organizationId) {
     problems.push(

@@ -136,6 +136,9 @@ export class OnboardingWorkflow extends Construct {
       trailArn: sfn.JsonPath.stringAt('$.Payload.trailArn'),
       delivery: sfn.JsonPath.stringAt('$.Payload.delivery'),
       deliveryDetail: sfn.JsonPath.stringAt('$.Payload.deliveryDetail'),
+      // migrateAccountTrails: what became of the account's per-account trail (`none` from EnsureTrail).
+      migration: sfn.JsonPath.stringAt('$.Payload.migration'),
+      migrationDetail: sfn.JsonPath.stringAt('$.Payload.migrationDetail'),
     };
     const accountTrail = ensure('EnsureTrail', trailResult, 'trail');
     // trailMode organization: the one organization trail instead of a trail per account, same result shape.
@@ -156,6 +159,7 @@ export class OnboardingWorkflow extends Construct {
         readerRoleArn: sfn.JsonPath.stringAt('$[2].readerRole.roleArn'),
         delivery: sfn.JsonPath.stringAt('$[0].trail.delivery'),
         deliveryDetail: sfn.JsonPath.stringAt('$[0].trail.deliveryDetail'),
+        accountTrail: { migration: sfn.JsonPath.stringAt('$[0].trail.migration'), detail: sfn.JsonPath.stringAt('$[0].trail.migrationDetail') },
         drift: {
           bucketPolicy: sfn.JsonPath.objectAt('$[0].sharedPolicies.bucketPolicy'),
           keyPolicy: sfn.JsonPath.objectAt('$[0].sharedPolicies.keyPolicy'),

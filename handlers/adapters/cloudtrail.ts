@@ -29,6 +29,7 @@
 import {
   type CloudTrailClient,
   CreateTrailCommand,
+  DeleteTrailCommand,
   DescribeTrailsCommand,
   GetTrailCommand,
   GetEventSelectorsCommand,
@@ -331,6 +332,22 @@ export class TrailAdapter {
       await this.client.send(new StartLoggingCommand({ Name: name }));
     } catch (e) {
       if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, call);
+      throw toOnboardingError(e, call);
+    }
+  }
+
+  /**
+   * Deletes the trail (migrateAccountTrails: once the organization trail delivers the account's logs).
+   * DeleteTrail "must be called from the Region in which the trail was created" and stops its delivery;
+   * the log files already delivered stay in the bucket. A trail already gone counts as deleted.
+   * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DeleteTrail.html
+   */
+  async delete(name: string): Promise<void> {
+    const call: AwsCall = { service: 'CloudTrail', operation: 'DeleteTrail', target: name };
+    try {
+      await this.client.send(new DeleteTrailCommand({ Name: name }));
+    } catch (e) {
+      if (isAwsError(e, ...TRAIL_GONE)) return;
       throw toOnboardingError(e, call);
     }
   }

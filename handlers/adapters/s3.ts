@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html
  */
-import { GetBucketEncryptionCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, ListObjectsV2Command, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidPolicyDocument, type OnboardingError, PolicyTooLarge, ResourceNotFound } from '../shared/errors';
 import { type AwsCall, awsErrorFacts, describeCall, isAwsError, mapAwsError, toOnboardingError } from './aws-errors';
 
@@ -111,5 +111,40 @@ export class BucketPolicyAdapter {
       );
     }
     return toOnboardingError(e, call);
+  }
+}
+
+/** A log file found in the central bucket. */
+export interface FoundLogFile {
+  readonly key: string;
+  readonly lastModified?: Date;
+}
+
+/**
+ * Finds delivered log files in the central bucket (log-archive credentials): whether the organization
+ * trail has delivered an account's logs yet, before its per-account trail is deleted (migrateAccountTrails).
+ * One ListObjectsV2 with MaxKeys 1: the first key under the prefix, in UTF-8 binary order.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+ */
+export class LogFileAdapter {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly options: BucketPolicyAdapterOptions = {},
+  ) {}
+
+  /** The first object under `prefix`, or `undefined` when there is none. */
+  async first(prefix: string): Promise<FoundLogFile | undefined> {
+    const call: AwsCall = { service: 'S3', operation: 'ListObjectsV2', target: `${this.bucket}/${prefix}` };
+    try {
+      const out = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1, ExpectedBucketOwner: this.options.expectedBucketOwner }),
+      );
+      const first = out.Contents?.[0];
+      if (!first?.Key) return undefined;
+      return { key: first.Key, ...(first.LastModified ? { lastModified: first.LastModified } : {}) };
+    } catch (e) {
+      throw toOnboardingError(e, call);
+    }
   }
 }

@@ -4,6 +4,7 @@
  * writes nothing.
  */
 import type { DriftItem, Health } from '../domain/drift';
+import type { MigrationOutcome } from '../domain/trail-migration';
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsCall, isAwsError } from './aws-errors';
 import { ACCOUNT_KEY_PREFIX, accountKey, MEMBERS_KEY, STATUS_INDEX_NAME, TABLE_KEY, tableError } from './status-table';
@@ -86,6 +87,11 @@ export interface AccountStatusItem {
   trigger?: string;
   /** A rejection or skip that left the status as it was (see {@link AccountNotice}). */
   notice?: AccountNotice;
+  /**
+   * `migrateAccountTrails`: what became of the account's per-account trail (handlers/domain/trail-migration.ts);
+   * absent when it has none. A removal stays on record.
+   */
+  accountTrail?: MigrationOutcome;
 }
 
 /** What `markOnboarded` records. */
@@ -97,6 +103,8 @@ export interface OnboardedResult {
   /** The run's health and drift (default HEALTHY, none). */
   health?: Health;
   drift?: DriftItem[];
+  /** The per-account trail's migration, when the account has one of ours (or this run removed it). */
+  accountTrail?: MigrationOutcome;
 }
 
 /** What `recordVerification` records. */
@@ -192,6 +200,8 @@ export class StatusStore {
     const wasOnboarded = current?.status === AccountStatus.Onboarded;
     const health = result.health ?? 'HEALTHY';
     const drift = result.drift ?? [];
+    // Once removed, a per-account trail is absent from every later run: its removal stays on record.
+    const accountTrail = result.accountTrail ?? (current?.accountTrail?.migration === 'removed' ? current.accountTrail : undefined);
     // A re-run that finds everything as it should be writes nothing, not even this item -- except the
     // verification time, when the last one is more than VERIFIED_REFRESH_MS old (so the daily fleet
     // reconcile leaves a fresh lastVerifiedAt, and back-to-back re-runs write nothing at all).
@@ -203,7 +213,9 @@ export class StatusStore {
       (current.health ?? 'HEALTHY') === health &&
       drift.length === 0 &&
       !(current.drift?.length) &&
-      !current.notice
+      !current.notice &&
+      current.accountTrail?.migration === accountTrail?.migration &&
+      current.accountTrail?.detail === accountTrail?.detail
     ) {
       const last = current.lastVerifiedAt ? Date.parse(current.lastVerifiedAt) : Number.NaN;
       if (Number.isNaN(last) || this.now().getTime() - last > VERIFIED_REFRESH_MS) {
@@ -219,7 +231,10 @@ export class StatusStore {
       accountId,
       'SET accountId = :id, #status = :status, executionArn = :exec, startedAt = if_not_exists(startedAt, :now), ' +
         'updatedAt = :now, onboardedAt = :onboardedAt, switchRoleArn = :switch, trailArn = :trail, ' +
-        'readerRoleArn = :reader, health = :health, drift = :drift, lastVerifiedAt = :now REMOVE #error, #notice, #trigger',
+        'readerRoleArn = :reader, health = :health, drift = :drift, lastVerifiedAt = :now' +
+        (accountTrail ? ', accountTrail = :accountTrail' : '') +
+        ' REMOVE #error, #notice, #trigger' +
+        (accountTrail ? '' : ', accountTrail'),
       {
         ':id': accountId,
         ':status': AccountStatus.Onboarded,
@@ -232,6 +247,7 @@ export class StatusStore {
         ':reader': result.readerRoleArn,
         ':health': health,
         ':drift': drift,
+        ...(accountTrail ? { ':accountTrail': { migration: accountTrail.migration, detail: accountTrail.detail } } : {}),
       },
     );
   }

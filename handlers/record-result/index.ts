@@ -8,6 +8,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../domain/drift';
 import { metrics, stepHandler } from '../shared/step-handler';
 import { recordResult } from '../steps/record';
+import { ACCOUNT_TRAIL_MIGRATIONS } from '../domain/trail-migration';
 
 const deps = createAwsDeps(loadRuntimeConfig());
 
@@ -23,6 +24,7 @@ const Input = z.strictObject({
     delivery: z.enum(['OK', 'DELIVERY_FAILING', 'DELIVERY_STALE']).optional(),
     deliveryDetail: z.string().optional(),
     drift: z.record(z.string(), DriftList).optional(),
+    accountTrail: z.strictObject({ migration: z.enum(ACCOUNT_TRAIL_MIGRATIONS), detail: z.string() }).optional(),
   }),
 });
 

@@ -19,7 +19,7 @@ import { IamAdapter } from '../adapters/iam';
 import { KeyPolicyAdapter } from '../adapters/kms';
 import { LeaseLock } from '../adapters/lease-lock';
 import { accountPath, describeAccount, describeOrganization, enableServiceAccess, trustedServicePrincipals } from '../adapters/organizations';
-import { BucketPolicyAdapter } from '../adapters/s3';
+import { BucketPolicyAdapter, LogFileAdapter } from '../adapters/s3';
 import { StatusStore } from '../adapters/status-store';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
 import { logArchiveSession, memberAccountSession, roleSession, SessionCache } from '../adapters/sts';
@@ -126,6 +126,7 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
       new BucketPolicyAdapter(withCreds(S3Client, await logArchive()), config.bucketName, {
         expectedBucketOwner: config.logArchiveAccountId,
       }),
+    logFiles: async () => new LogFileAdapter(withCreds(S3Client, await logArchive()), config.bucketName, { expectedBucketOwner: config.logArchiveAccountId }),
     keyPolicy: async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), await resolveKeyArn()),
     keyState: async () => new KeyPolicyAdapter(withCreds(KMSClient, await logArchive()), await resolveKeyArn()),
   };

@@ -6,6 +6,7 @@ import type { ChangeRuleSpec, ObservedChangeRule } from '../domain/change-rules'
 import type { DriftItem, Health } from '../domain/drift';
 import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../adapters/types';
 import type { RuntimeConfig } from '../shared/config';
+import type { MigrationOutcome } from '../domain/trail-migration';
 
 /** IAM operations on one account's roles. */
 export interface RolePort {
@@ -37,6 +38,14 @@ export interface TrailPort {
   isLogging(name: string): Promise<boolean>;
   /** PutEventSelectors with the default selector (every management event, read and write). */
   putDefaultEventSelectors(name: string): Promise<void>;
+  /** DeleteTrail (migrateAccountTrails); a trail already gone counts as deleted. */
+  delete(name: string): Promise<void>;
+}
+
+/** Delivered log files in the central bucket (handlers/adapters/s3.ts LogFileAdapter). */
+export interface LogFilesPort {
+  /** The first log file under `prefix`, or undefined. */
+  first(prefix: string): Promise<{ key: string; lastModified?: Date } | undefined>;
 }
 
 /** The organization, as seen from the management account (AWS Organizations). */
@@ -72,7 +81,16 @@ export interface StatusPort {
   markInProgress(accountId: string, executionArn: string): Promise<void>;
   markOnboarded(
     accountId: string,
-    result: { executionArn: string; switchRoleArn: string; trailArn: string; readerRoleArn: string; health?: Health; drift?: DriftItem[] },
+    result: {
+      executionArn: string;
+      switchRoleArn: string;
+      trailArn: string;
+      readerRoleArn: string;
+      health?: Health;
+      drift?: DriftItem[];
+      /** migrateAccountTrails: the per-account trail's migration, when there is one to record. */
+      accountTrail?: MigrationOutcome;
+    },
   ): Promise<void>;
   /** Records a verification's health and drift (no status change). */
   recordVerification(accountId: string, result: { executionArn: string; health: Health; drift: DriftItem[] }): Promise<void>;
@@ -123,6 +141,8 @@ export interface StepDeps {
    */
   organizationTrails(region?: string): Promise<TrailPort>;
   bucketPolicy(): Promise<BucketPolicyPort>;
+  /** The central bucket's log files, listed through the log-archive access role (migrateAccountTrails). */
+  logFiles(): Promise<LogFilesPort>;
   keyPolicy(): Promise<PolicyPort>;
   /** The central key's state: read, and brought back (cancel a scheduled deletion, enable). */
   keyState(): Promise<KeyStatePort>;

@@ -13,6 +13,10 @@
  *    one (`organizationTrail.arn`): read and verified only (`OrganizationTrailConflict` when it cannot
  *    serve); never written.
  * 4. The account: an ACTIVE member of this organization, which an organization trail logs.
+ * 5. `migrateAccountTrails`: the account's per-account trail of the service, deleted once the
+ *    organization trail has delivered a log file of the account; kept until then
+ *    (handlers/domain/trail-migration.ts). Read only when migrating: GetTrail in the account, and one
+ *    ListObjectsV2 of its organization prefix when the trail is there.
  * CreateTrail runs after SharedPolicies in the workflow: CloudTrail checks the bucket and key policies
  * when the trail is created (InsufficientS3BucketPolicy/InsufficientEncryptionPolicy otherwise).
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html
@@ -28,9 +32,10 @@ import {
   planOrganizationTrail,
 } from '../domain/organization-trail';
 import { deliveryVerdict, needsStartLogging } from '../domain/trail';
+import { decideTrailMigration, foreignTrailReason, organizationLogFilesPrefix, type MigrationOutcome } from '../domain/trail-migration';
 import { AccountNotActive, AccountNotFound, ConfigurationError, OrganizationFeaturesNotEnabled, OrganizationTrailConflict, TrailNotLoggingYet } from '../shared/errors';
 import { resolvedConfig, type StepDeps } from './deps';
-import type { TrailResult } from './ensure-trail';
+import { NO_MIGRATION, type TrailResult } from './ensure-trail';
 
 /** Result of the organization-trail step: the trail result EnsureTrail gives, for RecordResult. */
 export interface OrganizationTrailResult extends TrailResult {
@@ -101,7 +106,7 @@ export async function ensureOrganizationTrail(deps: StepDeps, accountId: string,
       );
     }
     const delivery = deliveryVerdict(observed, deps.now());
-    result = { trailArn: existingArn, changed: false, isLogging: true, drift: [], delivery: delivery.verdict, deliveryDetail: delivery.detail };
+    result = { trailArn: existingArn, changed: false, isLogging: true, drift: [], delivery: delivery.verdict, deliveryDetail: delivery.detail, ...NO_MIGRATION };
   } else {
     const desired = desiredOrganizationTrail(config);
     const trails = await deps.organizationTrails();
@@ -109,7 +114,7 @@ export async function ensureOrganizationTrail(deps: StepDeps, accountId: string,
     const plan = planOrganizationTrail(observed, desired);
     drift.push(...trailDrift(plan, desired.name, observed?.isLogging));
     const delivery = deliveryVerdict(observed, deps.now());
-    const deliveryOf = { delivery: delivery.verdict, deliveryDetail: delivery.detail };
+    const deliveryOf = { delivery: delivery.verdict, deliveryDetail: delivery.detail, ...NO_MIGRATION };
     if (plan.action === 'conflict') {
       throw new OrganizationTrailConflict(`The management account already has a trail named ${desired.name} that this service cannot take as its own: ${plan.reason}`, {
         trailName: desired.name,
@@ -117,7 +122,9 @@ export async function ensureOrganizationTrail(deps: StepDeps, accountId: string,
       });
     }
     if (mode === 'report') {
-      return { trailArn: observed?.trailArn ?? '', changed: false, isLogging: observed?.isLogging ?? false, drift, ...deliveryOf, trustedAccessEnabled };
+      const reported = { trailArn: observed?.trailArn ?? '', changed: false, isLogging: observed?.isLogging ?? false, drift, ...deliveryOf, trustedAccessEnabled };
+      if (!config.migrateAccountTrails) return reported;
+      return withMigration(reported, await migrateAccountTrail(deps, { ...config, organizationId: org.id }, accountId, mode));
     }
     let trailArn = observed?.trailArn;
     if (plan.action === 'create') {
@@ -146,5 +153,33 @@ export async function ensureOrganizationTrail(deps: StepDeps, accountId: string,
     throw new AccountNotActive(`Account ${accountId} is ${account.state}, not ACTIVE: the organization trail logs only active members.`, { accountId, state: account.state });
   }
 
-  return { ...result, changed, drift, trustedAccessEnabled };
+  // 5. The per-account trail, migrated.
+  const done = { ...result, changed, drift, trustedAccessEnabled };
+  if (!config.migrateAccountTrails) return done;
+  return withMigration(done, await migrateAccountTrail(deps, { ...config, organizationId: org.id }, accountId, mode));
+}
+
+/** The result with the migration's outcome (a removal is a change). */
+function withMigration(result: OrganizationTrailResult, outcome: MigrationOutcome): OrganizationTrailResult {
+  return { ...result, changed: result.changed || outcome.migration === 'removed', migration: outcome.migration, migrationDetail: outcome.detail };
+}
+
+/**
+ * `migrateAccountTrails`: reads the account's trail of `trailName`; when it is ours, whether the
+ * organization trail has delivered a log file of the account; deletes it when so (see
+ * handlers/domain/trail-migration.ts). The deletion needs no StopLogging first: DeleteTrail ends delivery.
+ */
+async function migrateAccountTrail(
+  deps: StepDeps,
+  config: Awaited<ReturnType<typeof resolvedConfig>> & { organizationId: string },
+  accountId: string,
+  mode: RunMode,
+): Promise<MigrationOutcome> {
+  const trails = await deps.memberTrails(accountId);
+  const observed = await trails.get(config.trailName);
+  const ours = observed !== undefined && foreignTrailReason(config, observed) === undefined;
+  const delivered = ours ? (await (await deps.logFiles()).first(organizationLogFilesPrefix(config, accountId)))?.key : undefined;
+  const decision = decideTrailMigration(config, accountId, observed, delivered, mode);
+  if (decision.delete) await trails.delete(config.trailName);
+  return { migration: decision.migration, detail: decision.detail };
 }

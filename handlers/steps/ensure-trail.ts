@@ -1,5 +1,6 @@
 /** Step 4: the account's trail, delivering to the central bucket with the central key, logging. */
 import { trailDrift, type DriftItem, type RunMode } from '../domain/drift';
+import type { AccountTrailMigration } from '../domain/trail-migration';
 import { deliveryVerdict, desiredTrail, needsStartLogging, planTrail } from '../domain/trail';
 import { TrailConflict, TrailNotLoggingYet } from '../shared/errors';
 import { resolvedConfig, type StepDeps } from './deps';
@@ -17,7 +18,17 @@ export interface TrailResult {
   readonly delivery: 'OK' | 'DELIVERY_FAILING' | 'DELIVERY_STALE';
   /** What CloudTrail reported, for a person ('' when OK). */
   readonly deliveryDetail: string;
+  /**
+   * The account's per-account trail's migration to the organization trail (EnsureOrganizationTrail with
+   * migrateAccountTrails; handlers/domain/trail-migration.ts). Always `none` here: this is the per-account trail.
+   */
+  readonly migration: AccountTrailMigration;
+  /** A sentence about `migration` ('' for none). */
+  readonly migrationDetail: string;
 }
+
+/** A trail result's migration fields when there is nothing to migrate. */
+export const NO_MIGRATION = { migration: 'none', migrationDetail: '' } as const;
 
 /** Ensures the trail in `accountId` exists as configured and is logging (in `report` mode: says what differs). */
 export async function ensureTrail(deps: StepDeps, accountId: string, mode: RunMode = 'apply'): Promise<TrailResult> {
@@ -30,7 +41,7 @@ export async function ensureTrail(deps: StepDeps, accountId: string, mode: RunMo
   let trailArn = observed?.trailArn;
 
   const delivery = deliveryVerdict(observed, deps.now());
-  const deliveryOf = { delivery: delivery.verdict, deliveryDetail: delivery.detail };
+  const deliveryOf = { delivery: delivery.verdict, deliveryDetail: delivery.detail, ...NO_MIGRATION };
   if (mode === 'report' && plan.action !== 'conflict') {
     return { trailArn: trailArn ?? '', changed: false, isLogging: observed?.isLogging ?? false, drift, ...deliveryOf };
   }

@@ -1,5 +1,6 @@
 /** The last steps: record ONBOARDED, or record FAILED with an error a person can act on. */
 import { healthOf, type DeliveryVerdict, type DriftItem, type DriftResource, type Health, type RunMode } from '../domain/drift';
+import type { MigrationOutcome } from '../domain/trail-migration';
 import type { StepDeps } from './deps';
 
 /** Resources an onboarding produced. */
@@ -22,9 +23,15 @@ export async function recordResult(
   accountId: string,
   executionArn: string,
   mode: RunMode,
-  resources: OnboardedResources & { readonly drift?: DriftByResource; readonly delivery?: DeliveryVerdict; readonly deliveryDetail?: string },
+  resources: OnboardedResources & {
+    readonly drift?: DriftByResource;
+    readonly delivery?: DeliveryVerdict;
+    readonly deliveryDetail?: string;
+    /** The per-account trail's migration (EnsureOrganizationTrail); `none` is not recorded. */
+    readonly accountTrail?: MigrationOutcome;
+  },
 ): Promise<{ status: string; health: Health; drift: DriftItem[] }> {
-  const { drift: byResource, delivery, deliveryDetail, ...arns } = resources;
+  const { drift: byResource, delivery, deliveryDetail, accountTrail, ...arns } = resources;
   const drift = Object.values(byResource ?? {}).flatMap((items) => items ?? []);
   const current = await deps.status.getAccount(accountId);
   let health = healthOf(mode, drift, current?.status === 'ONBOARDED');
@@ -37,7 +44,13 @@ export async function recordResult(
     if (current) await deps.status.recordVerification(accountId, { executionArn, health, drift });
     return { status: current?.status ?? 'NOT_ONBOARDED', health, drift };
   }
-  await deps.status.markOnboarded(accountId, { executionArn, ...arns, health, drift: health === 'HEALTHY' ? [] : drift });
+  await deps.status.markOnboarded(accountId, {
+    executionArn,
+    ...arns,
+    health,
+    drift: health === 'HEALTHY' ? [] : drift,
+    ...(accountTrail && accountTrail.migration !== 'none' ? { accountTrail } : {}),
+  });
   return { status: 'ONBOARDED', health, drift };
 }
 

@@ -21,12 +21,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, orchestratorAccount, organizationTrailArnOf, PARTITION, readerRoleBoundaryArn } from '../config';
+import { accessLogsBucketNameOf, aliasOfKeyArn, AppConfig, migratesAccountTrails, orchestratorAccount, organizationTrailArnOf, PARTITION, readerRoleBoundaryArn } from '../config';
 import { addSharedChangeRules } from '../change-forwarding';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
 import { OWNERSHIP } from '../../handlers/shared/config';
 import { OPERATOR_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, ROLE_NAME_PREFIX, SHARED_READER_ROLE_NAME } from '../names';
+import { logObjectPrefix } from '../../handlers/domain/arns';
 import { desiredSharedReaderRole, READER_POLICY_NAME, type SharedReaderKey } from '../../handlers/domain/roles';
 import { stepsUsingLogArchiveRole } from './orchestrator-stack';
 
@@ -339,6 +340,19 @@ export class LogArchiveStack extends Stack {
             }),
             new iam.PolicyStatement({ sid: 'ReadReaderRoles', actions: READER_ROLE_READ_ACTIONS, resources: [readerRoles] }),
             ...(shared ? sharedModeAccess : perAccountWrites),
+            // migrateAccountTrails: whether the organization trail has delivered an account's logs yet (a
+            // ListObjectsV2 of its organization prefix, before its per-account trail is deleted); list only,
+            // under the organization's prefix only.
+            ...(migratesAccountTrails(cfg) && cfg.organizationId
+              ? [
+                  new iam.PolicyStatement({
+                    sid: 'FindOrganizationTrailLogs',
+                    actions: ['s3:ListBucket'],
+                    resources: [this.bucket.bucketArn],
+                    conditions: { StringLike: { 's3:prefix': `${logObjectPrefix(cfg.logPrefix, cfg.organizationId)}*` } },
+                  }),
+                ]
+              : []),
           ],
         }),
       },

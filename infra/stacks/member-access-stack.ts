@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import { CHANGE_FORWARDER_ROLE_NAME, CHANGE_RULE_NAMES, iamEventsRegion } from '../../handlers/domain/change-rules';
 import { OWNERSHIP } from '../../handlers/shared/config';
 import type { StepName } from '../../statemachine/steps';
-import { AppConfig, onboardingBusArn, orchestratorAccount } from '../config';
+import { AppConfig, migratesAccountTrails, onboardingBusArn, orchestratorAccount } from '../config';
 import { acknowledge } from '../nag';
 import { ROLE_NAME_PREFIX } from '../names';
 
@@ -28,8 +28,18 @@ export interface MemberAccessStackProps extends StackProps {
   readonly config: AppConfig;
 }
 
-/** The steps that act in member accounts (their roles are the only principals the role trusts). */
+/** The steps that act in member accounts in every configuration. */
 export const MEMBER_ACCOUNT_STEPS: readonly StepName[] = ['EnsureSwitchRole', 'EnsureTrail', 'EnsureChangeRules'];
+
+/**
+ * The steps whose roles the member-access role trusts (the only principals it trusts): the member-account
+ * steps, and EnsureOrganizationTrail when it works in member accounts too (`migrateAccountTrails`: it reads
+ * and deletes the account's per-account trail; a delegated administrator: it manages the organization trail there).
+ */
+export function memberAccountSteps(cfg: Pick<AppConfig, 'trailMode' | 'migrateAccountTrails' | 'organizationTrail'>): StepName[] {
+  const organizationTrailInMembers = migratesAccountTrails(cfg) || (cfg.trailMode === 'organization' && cfg.organizationTrail?.delegatedAdministratorAccountId !== undefined);
+  return [...MEMBER_ACCOUNT_STEPS, ...(organizationTrailInMembers ? (['EnsureOrganizationTrail'] as const) : [])];
+}
 
 /** The member-access role. */
 export class MemberAccessStack extends Stack {
@@ -56,7 +66,7 @@ export class MemberAccessStack extends Stack {
       roleName: cfg.memberAccessRoleName,
       description: 'Assumed by the CloudTrail onboarding service to manage its switch role and trail in this account.',
       assumedBy: new iam.AccountPrincipal(orchestrator).withConditions({
-        ArnEquals: { 'aws:PrincipalArn': MEMBER_ACCOUNT_STEPS.map((s) => `arn:${p}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}${s}`) },
+        ArnEquals: { 'aws:PrincipalArn': memberAccountSteps(cfg).map((s) => `arn:${p}:iam::${orchestrator}:role/${ROLE_NAME_PREFIX}${s}`) },
       }),
       maxSessionDuration: Duration.hours(1),
       inlinePolicies: {
@@ -103,6 +113,9 @@ export class MemberAccessStack extends Stack {
               ],
               resources: [trail],
             }),
+            // migrateAccountTrails: the per-account trail is deleted once the organization trail delivers the
+            // account's logs (the step checks the trail is the service's own first).
+            ...(migratesAccountTrails(cfg) ? [new iam.PolicyStatement({ sid: 'RetireAccountTrail', actions: ['cloudtrail:DeleteTrail'], resources: [trail] })] : []),
             new iam.PolicyStatement({
               sid: 'ManageChangeRules',
               actions: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:ListTagsForResource', 'events:PutRule', 'events:RemoveTargets', 'events:TagResource'],

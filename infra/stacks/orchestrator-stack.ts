@@ -35,7 +35,7 @@ import { FLEET_CONTINUE_EVERY_MINUTES, FLEET_FUNCTION_TIMEOUT_SECONDS, type Flee
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { LAMBDA_BUNDLING } from '../bundling';
-import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, operatorReadRoleArn, organizationTrailArnOf, runtimeConfigOf } from '../config';
+import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, migratesAccountTrails, operatorReadRoleArn, organizationTrailArnOf, runtimeConfigOf } from '../config';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
 import { acknowledgeOrganizationsListing, organizationsListingStatements } from '../organizations-listing';
@@ -78,6 +78,11 @@ interface StepAccess {
   readonly organizations?: boolean;
   /** `trailMode` `organization`: the organization trail, trusted access and the feature set (organizationTrailGrants). */
   readonly organizationTrail?: boolean;
+  /**
+   * `migrateAccountTrails`: the member-access role (the account's per-account trail, deleted) and the
+   * log-archive access role (the organization prefix of the account, listed for a delivered log file).
+   */
+  readonly trailMigration?: boolean;
 }
 
 /** Status items of accounts (`ACCOUNT#<id>`). */
@@ -95,7 +100,8 @@ const STEP_ACCESS: Record<StepName, StepAccess> = {
   EnsureTrail: { member: true, logArchive: 'keyAlias' },
   // trailMode organization only (in account mode the function has no grant beyond its logs): it also
   // checks the account is an ACTIVE member (DescribeAccount), and resolves a key alias like EnsureTrail.
-  EnsureOrganizationTrail: { organizations: true, organizationTrail: true, logArchive: 'keyAlias' },
+  // With migrateAccountTrails it also retires the account's per-account trail (trailMigration).
+  EnsureOrganizationTrail: { organizations: true, organizationTrail: true, logArchive: 'keyAlias', trailMigration: true },
   EnsureReaderRole: { logArchive: 'always' },
   EnsureChangeRules: { member: true },
   RecordResult: { table: ACCOUNT_ITEMS },
@@ -103,11 +109,16 @@ const STEP_ACCESS: Record<StepName, StepAccess> = {
 };
 
 /** The steps whose roles assume the log-archive access role (its trust names exactly these). */
-export function stepsUsingLogArchiveRole(cfg: Pick<AppConfig, 'keyArn'> & Partial<Pick<AppConfig, 'trailMode'>>): StepName[] {
+export function stepsUsingLogArchiveRole(cfg: Pick<AppConfig, 'keyArn'> & Partial<Pick<AppConfig, 'trailMode' | 'migrateAccountTrails'>>): StepName[] {
   const keyIsAlias = aliasOfKeyArn(cfg.keyArn) !== undefined;
   // Each mode runs one of the two trail steps (the TrailByMode choice): only that one is trusted.
   const idle: StepName = cfg.trailMode === 'organization' ? 'EnsureTrail' : 'EnsureOrganizationTrail';
-  return STEP_NAMES.filter((n) => n !== idle && (STEP_ACCESS[n].logArchive === 'always' || (STEP_ACCESS[n].logArchive === 'keyAlias' && keyIsAlias)));
+  const migrating = migratesAccountTrails({ trailMode: cfg.trailMode ?? 'account', migrateAccountTrails: cfg.migrateAccountTrails ?? false });
+  return STEP_NAMES.filter(
+    (n) =>
+      n !== idle &&
+      (STEP_ACCESS[n].logArchive === 'always' || (STEP_ACCESS[n].logArchive === 'keyAlias' && keyIsAlias) || (STEP_ACCESS[n].trailMigration === true && migrating)),
+  );
 }
 
 /**
@@ -230,7 +241,7 @@ export class OrchestratorStack extends Stack {
           }),
         );
       }
-      if (access.member) {
+      if (access.member || (access.trailMigration && migratesAccountTrails(cfg))) {
         const memberRoles = `arn:${this.partition}:iam::*:role/${cfg.memberAccessRoleName}`;
         // Only accounts of the organization (when there is one), and never the log-archive or the
         // management account unless the configuration allows onboarding them.
@@ -545,6 +556,10 @@ export class OrchestratorStack extends Stack {
    *   ARN gets no write grant at all;
    * - IAM: CloudTrail's service-linked role, which an organization trail needs (GetRole, and
    *   CreateServiceLinkedRole only with `iam:AWSServiceName` = cloudtrail.amazonaws.com).
+   * With `organizationTrail.delegatedAdministratorAccountId`: `sts:AssumeRole` on that account's
+   * member-access role instead of the CloudTrail and IAM grants (RegisterOrganizationDelegatedAdmin
+   * creates CloudTrail's service-linked role in the management account:
+   * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html).
    */
   private grantOrganizationTrail(role: iam.Role, cfg: AppConfig): void {
     const trailArn = organizationTrailArnOf(cfg)!;
@@ -577,6 +592,18 @@ export class OrchestratorStack extends Stack {
         }),
       );
     }
+    // With a delegated administrator every CloudTrail call is made there, through its member-access role
+    // (which holds those grants: member-access-stack.ts delegatedAdministratorStatements): none here.
+    if (!delegated) this.grantOrganizationTrailCalls(role, cfg, trailArn, own);
+    acknowledge(
+      role,
+      wildcardResourceFinding(role, '*'),
+      'DescribeOrganization, ListAWSServiceAccessForOrganization, EnableAWSServiceAccess (limited by organizations:ServicePrincipal) and DescribeTrails support no resource-level permissions.',
+    );
+  }
+
+  /** The CloudTrail and IAM grants of {@link grantOrganizationTrail} when the trail is managed from the management account. */
+  private grantOrganizationTrailCalls(role: iam.Role, cfg: AppConfig, trailArn: string, own: boolean): void {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadOrganizationTrail',
@@ -585,29 +612,23 @@ export class OrchestratorStack extends Stack {
       }),
     );
     role.addToPolicy(new iam.PolicyStatement({ sid: 'FindOrganizationTrail', actions: ['cloudtrail:DescribeTrails'], resources: ['*'] }));
-    if (own) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'WriteOrganizationTrail',
-          actions: ['cloudtrail:CreateTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:StartLogging', 'cloudtrail:PutEventSelectors', 'cloudtrail:AddTags'],
-          resources: [trailArn],
-        }),
-      );
-      const slr = `arn:${this.partition}:iam::${cfg.managementAccountId}:role/aws-service-role/cloudtrail.amazonaws.com/AWSServiceRoleForCloudTrail`;
-      role.addToPolicy(new iam.PolicyStatement({ sid: 'CloudTrailServiceLinkedRole', actions: ['iam:GetRole'], resources: [slr] }));
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'CreateCloudTrailServiceLinkedRole',
-          actions: ['iam:CreateServiceLinkedRole'],
-          resources: [slr],
-          conditions: { StringEquals: { 'iam:AWSServiceName': 'cloudtrail.amazonaws.com' } },
-        }),
-      );
-    }
-    acknowledge(
-      role,
-      wildcardResourceFinding(role, '*'),
-      'DescribeOrganization, ListAWSServiceAccessForOrganization, EnableAWSServiceAccess (limited by organizations:ServicePrincipal) and DescribeTrails support no resource-level permissions.',
+    if (!own) return;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOrganizationTrail',
+        actions: ['cloudtrail:CreateTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:StartLogging', 'cloudtrail:PutEventSelectors', 'cloudtrail:AddTags'],
+        resources: [trailArn],
+      }),
+    );
+    const slr = `arn:${this.partition}:iam::${cfg.managementAccountId}:role/aws-service-role/cloudtrail.amazonaws.com/AWSServiceRoleForCloudTrail`;
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'CloudTrailServiceLinkedRole', actions: ['iam:GetRole'], resources: [slr] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CreateCloudTrailServiceLinkedRole',
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [slr],
+        conditions: { StringEquals: { 'iam:AWSServiceName': 'cloudtrail.amazonaws.com' } },
+      }),
     );
   }
 

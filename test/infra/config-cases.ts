@@ -69,11 +69,6 @@ export const INVALID_CONFIGS: readonly [what: string, raw: () => unknown, proble
   ['an unknown trail mode', () => sampleWith({ trailMode: 'org' }), /^trailMode: .*\(received "org"\)$/],
   ['an organization trail in account mode', () => sampleWith({ organizationTrail: { name: 'org-trail' } }), /^organizationTrail: is used only with trailMode "organization"/],
   ['a trail migration in account mode', () => sampleWith({ migrateAccountTrails: true }), /^migrateAccountTrails: is used only with trailMode "organization"/],
-  [
-    'a trail migration in organization mode (not built yet: refused rather than ignored)',
-    () => sampleWith({ trailMode: 'organization', migrateAccountTrails: true }),
-    /^migrateAccountTrails: deleting per-account trails is not built yet; leave it false/,
-  ],
   ['an organization trail that is not a trail ARN', () => sampleWith({ trailMode: 'organization', organizationTrail: { arn: 'arn:aws:s3:::bucket' } }), /^organizationTrail\.arn: must be a trail ARN .*\(received "arn:aws:s3:::bucket"\)$/],
   [
     'an existing organization trail outside the management account',

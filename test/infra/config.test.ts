@@ -3,7 +3,7 @@
  * handed to the steps is derived from it, and every bad configuration fails before any construct is
  * made, naming the key, what was given and what is expected.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseRuntimeConfig } from '../../handlers/shared/config';
@@ -49,6 +49,11 @@ describe('valid configurations', () => {
     const runtime = parseRuntimeConfig(runtimeConfigOf(cfg, 'status-table'));
     expect(runtime).toMatchObject({ trailMode: 'organization', organizationTrail: { name: 'cloudtrail-onboarding-org' }, migrateAccountTrails: false });
     expect(runtime.organizationTrail.arn).toBeUndefined();
+  });
+
+  it('migrateAccountTrails in organization mode is handed to the steps (the migration deletes per-account trails once delivered)', () => {
+    const cfg = parseAppConfig({ ...JSON.parse(readFileSync(ORGANIZATION_SAMPLE, 'utf8')), migrateAccountTrails: true }, 'test');
+    expect(parseRuntimeConfig(runtimeConfigOf(cfg, 'status-table'))).toMatchObject({ trailMode: 'organization', migrateAccountTrails: true });
   });
 
   it('an existing organization trail by ARN (Control Tower\'s) and a delegated administrator are handed to the steps as given', () => {

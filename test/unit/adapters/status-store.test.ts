@@ -115,6 +115,31 @@ describe('StatusStore account status', () => {
     });
   });
 
+  it("records the per-account trail's migration: kept while waiting (a re-run writes nothing), the removal kept on record after", async () => {
+    const waiting = { migration: 'waiting' as const, detail: 'kept: nothing delivered yet' };
+    const removed = { migration: 'removed' as const, detail: 'deleted: delivered' };
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded, accountTrail: waiting });
+    expect(await store.getAccount(ACCOUNT)).toMatchObject({ accountTrail: waiting });
+    const rerun = countWrites(table.doc);
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_2, ...onboarded, accountTrail: waiting });
+    expect(rerun()).toBe(0);
+
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_2, ...onboarded, accountTrail: removed });
+    expect(await store.getAccount(ACCOUNT)).toMatchObject({ executionArn: EXEC_2, accountTrail: removed });
+    // Later runs find no per-account trail (nothing to record): the removal stays, and nothing is written.
+    jest.restoreAllMocks(); // a second spy on the same client would count the writes above too
+    const later = countWrites(table.doc);
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded });
+    expect(later()).toBe(0);
+    expect(await store.getAccount(ACCOUNT)).toMatchObject({ accountTrail: removed });
+  });
+
+  it('drops a migration that no longer applies (a foreign trail gone, a waiting trail deleted by someone else)', async () => {
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded, accountTrail: { migration: 'foreign', detail: 'not ours' } });
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_2, ...onboarded });
+    expect((await store.getAccount(ACCOUNT))?.accountTrail).toBeUndefined();
+  });
+
   it('a re-run that changed nothing more than an hour after the last verification refreshes only lastVerifiedAt', async () => {
     await store.markInProgress(ACCOUNT, EXEC_1);
     clock = new Date('2025-03-01T10:05:00.000Z');

@@ -8,6 +8,7 @@ import { ensureOrganizationTrail } from '../../../handlers/steps/ensure-organiza
 import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ensure-shared-policies';
 import { OWNERSHIP_TAG } from '../../../handlers/domain/ownership';
 import type { ObservedTrail } from '../../../handlers/adapters/types';
+import { desiredTrail } from '../../../handlers/domain/trail';
 import { fakeDeps, IDS } from './fakes';
 
 const ORG_MODE = { trailMode: 'organization' as const };
@@ -190,5 +191,86 @@ describe('the shared policies in organization mode, written by the steps', () =>
     expect(w.bucket.text).toContain('CloudTrailOnboardingOrganizationWrite');
     expect(w.bucket.text).not.toContain(IDS.member);
     expect(w.key.text).toContain('CloudTrailOnboardingOrganizationEncrypt');
+  });
+});
+
+describe('migrateAccountTrails: the per-account trail, deleted once the organization trail delivers the account', () => {
+  const MIGRATE = { ...ORG_MODE, migrateAccountTrails: true };
+  /** Where the organization trail delivers the member's log files (logPrefix `cloudtrail`). */
+  const MEMBER_FILES = `cloudtrail/AWSLogs/o-a1b2c3d4e5/${IDS.member}/CloudTrail/`;
+
+  /** Deps whose member already has the service's per-account trail (from account mode) and the organization trail set up. */
+  async function migrating(config: Record<string, unknown> = MIGRATE) {
+    const w = fakeDeps(config, MEMBERS);
+    const trail = desiredTrail(w.config);
+    await w.trailsOf(IDS.member).create(trail);
+    await w.trailsOf(IDS.member).startLogging(trail.name);
+    await ensureOrganizationTrail(w.deps, IDS.member); // the organization trail set up; nothing delivered yet: kept
+    w.writes.length = 0;
+    return w;
+  }
+
+  it('keeps the trail while the organization trail has delivered no log file of the account', async () => {
+    const w = fakeDeps(MIGRATE, MEMBERS);
+    await w.trailsOf(IDS.member).create(desiredTrail(w.config));
+
+    const r = await ensureOrganizationTrail(w.deps, IDS.member);
+
+    expect(r).toMatchObject({ migration: 'waiting', migrationDetail: expect.stringContaining('has delivered no log file of account') });
+    expect(w.writes).not.toContain('DeleteTrail org-member-trail');
+    expect(w.trailsOf(IDS.member).trails.has('org-member-trail')).toBe(true);
+  });
+
+  it("another account's file, or a file outside CloudTrail/, does not count as this account's delivery", async () => {
+    const w = await migrating();
+    w.logFiles.keys.push(`cloudtrail/AWSLogs/o-a1b2c3d4e5/${IDS.other}/CloudTrail/eu-west-1/2026/12/01/x.json.gz`, `cloudtrail/AWSLogs/${IDS.member}/CloudTrail/eu-west-1/2026/12/01/y.json.gz`);
+
+    expect(await ensureOrganizationTrail(w.deps, IDS.member)).toMatchObject({ migration: 'waiting', changed: false });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('deletes it once a log file of the account is under the organization prefix; a re-run finds none and writes nothing', async () => {
+    const w = await migrating();
+    w.logFiles.keys.push(`${MEMBER_FILES}eu-west-1/2026/12/01/${IDS.member}_CloudTrail_eu-west-1_20261201T1205Z_a.json.gz`);
+
+    const r = await ensureOrganizationTrail(w.deps, IDS.member);
+    expect(r).toMatchObject({ migration: 'removed', changed: true });
+    expect(w.writes).toEqual(['DeleteTrail org-member-trail']);
+
+    w.writes.length = 0;
+    expect(await ensureOrganizationTrail(w.deps, IDS.member)).toMatchObject({ migration: 'none', changed: false });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('reporting, says the deletion is due and deletes nothing', async () => {
+    const w = await migrating();
+    w.logFiles.keys.push(`${MEMBER_FILES}eu-west-1/2026/12/01/f.json.gz`);
+
+    expect(await ensureOrganizationTrail(w.deps, IDS.member, 'report')).toMatchObject({ migration: 'due', changed: false });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('never deletes a trail of that name that is not the service\'s (no ownership tag)', async () => {
+    const w = await migrating();
+    w.trailsOf(IDS.member).trails.get('org-member-trail')!.tags = [];
+    w.logFiles.keys.push(`${MEMBER_FILES}eu-west-1/2026/12/01/f.json.gz`);
+
+    expect(await ensureOrganizationTrail(w.deps, IDS.member)).toMatchObject({ migration: 'foreign' });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('without migrateAccountTrails the per-account trail is neither read nor touched', async () => {
+    const w = await migrating(ORG_MODE);
+    w.logFiles.keys.push(`${MEMBER_FILES}eu-west-1/2026/12/01/f.json.gz`);
+    const opened: string[] = [];
+    const memberTrails = w.deps.memberTrails;
+    (w.deps as { memberTrails: typeof memberTrails }).memberTrails = async (a) => {
+      opened.push(a);
+      return memberTrails(a);
+    };
+
+    expect(await ensureOrganizationTrail(w.deps, IDS.member)).toMatchObject({ migration: 'none' });
+    expect(opened).toEqual([]);
+    expect(w.trailsOf(IDS.member).trails.has('org-member-trail')).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInpu
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../../../handlers/shared/config';
 import { PolicyLockBusy } from '../../../handlers/shared/errors';
 import type { ChangeRuleSpec, ObservedChangeRule } from '../../../handlers/domain/change-rules';
-import type { BucketPolicyPort, ChangeRulesPort, KeyStatePort, LockPort, OrganizationPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
+import type { BucketPolicyPort, ChangeRulesPort, KeyStatePort, LockPort, LogFilesPort, OrganizationPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
 
 /** Every write the fakes received, as `Operation target`. */
 export type WriteLog = string[];
@@ -133,6 +133,19 @@ export class FakeTrails implements TrailPort {
   }
   async isLogging(name: string) {
     return this.trails.get(name)?.isLogging ?? false;
+  }
+  async delete(name: string) {
+    this.writes.push(`DeleteTrail ${name}`);
+    this.trails.delete(name);
+  }
+}
+
+/** The central bucket's log files: keys put by the test (what CloudTrail delivered), listed by prefix. */
+export class FakeLogFiles implements LogFilesPort {
+  readonly keys: string[] = [];
+  async first(prefix: string) {
+    const key = [...this.keys].sort().find((k) => k.startsWith(prefix));
+    return key === undefined ? undefined : { key };
   }
 }
 
@@ -324,6 +337,7 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
   const lock = new FakeLock(writes);
   const keyState = new FakeKeyState(writes);
   const organization = new FakeOrganization(writes);
+  const logFiles = new FakeLogFiles();
   const orgTrails = new FakeTrails(config.organizationTrail.delegatedAdministratorAccountId ?? IDS.management, config.homeRegion, writes);
   const orgTrailRegions: string[] = [];
   const rolesOf = (a: string) => memberRoles.get(a) ?? memberRoles.set(a, new FakeRoles(a, writes)).get(a)!;
@@ -347,6 +361,7 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
     memberChangeRules: async (a, region) => rulesOf(a, region),
     logArchiveRoles: async () => logArchiveRoles,
     bucketPolicy: async () => bucket,
+    logFiles: async () => logFiles,
     keyPolicy: async () => key,
     keyState: async () => keyState,
     resolveKeyArn: async () => config.keyArn,
@@ -355,5 +370,5 @@ export function fakeDeps(overrides: Partial<RuntimeConfigInput> = {}, org: OrgAc
       sleeps.push(ms);
     },
   };
-  return { deps, writes, sleeps, config, rolesOf, trailsOf, rulesOf, logArchiveRoles, bucket, key, keyState, status, lock, organization, orgTrails, orgTrailRegions };
+  return { deps, writes, sleeps, config, rolesOf, trailsOf, rulesOf, logArchiveRoles, bucket, key, keyState, status, lock, organization, orgTrails, orgTrailRegions, logFiles };
 }

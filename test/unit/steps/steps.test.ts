@@ -146,6 +146,9 @@ describe('trail', () => {
       drift: [{ resource: 'trail', code: 'TrailMissing', detail: 'Trail org-member-trail does not exist.' }],
       delivery: 'OK',
       deliveryDetail: '',
+      // The per-account trail has nothing to migrate (EnsureOrganizationTrail with migrateAccountTrails does).
+      migration: 'none',
+      migrationDetail: '',
     });
     expect(w.writes).toEqual(['CreateTrail org-member-trail', 'StartLogging org-member-trail']);
     w.writes.length = 0;
