@@ -56,7 +56,11 @@ export function organizationLogObjectPrefix(logPrefix: string | undefined, organ
  * ARN of the organization trail of `trailMode` `organization`: the configured existing trail
  * (`organizationTrail.arn`), else the service's own, `arn:<p>:cloudtrail:<homeRegion>:<management>:trail/<name>`.
  * An organization trail belongs to the management account even when a delegated administrator
- * created it: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html
+ * created it ("The management account remains the owner of any CloudTrail organization resources the
+ * delegated administrator creates": https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html),
+ * and `aws:SourceArn` names it so ("The trail ARN must use the account ID of the management account":
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html).
+ * `delegatedAdministratorAccountId` therefore never enters the ARN.
  */
 export function organizationTrailArn(config: {
   readonly partition: string;

@@ -14,6 +14,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { TrailAdapter } from '../adapters/cloudtrail';
+import { DelegatedAdministratorTrails } from '../adapters/delegated-administrator-trails';
 import { EventRulesAdapter } from '../adapters/events';
 import { IamAdapter } from '../adapters/iam';
 import { KeyPolicyAdapter } from '../adapters/kms';
@@ -23,6 +24,7 @@ import { BucketPolicyAdapter, LogFileAdapter } from '../adapters/s3';
 import { StatusStore } from '../adapters/status-store';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
 import { logArchiveSession, memberAccountSession, roleSession, SessionCache } from '../adapters/sts';
+import { organizationTrailArn } from '../domain/arns';
 import type { StepDeps } from '../steps/deps';
 import { createClient } from './clients';
 import type { RuntimeConfig } from './config';
@@ -111,11 +113,18 @@ export function createAwsDeps(config: RuntimeConfig, now: () => Date = () => new
       enableTrustedAccess: (principal) => enableServiceAccess(organizations, principal),
     }),
     // The organization trail is managed from the delegated administrator (through its member-access
-    // role) when one is configured, else from the management account (with the Organizations
-    // credentials: the orchestrator's own there, or organizationsRoleArn).
+    // role) when one is configured, naming the trail by its ARN there (the management account owns it:
+    // adapters/delegated-administrator-trails.ts), else from the management account (with the
+    // Organizations credentials: the orchestrator's own there, or organizationsRoleArn).
     organizationTrails: async (r = region) => {
       const delegated = config.organizationTrail.delegatedAdministratorAccountId;
-      if (delegated) return new TrailAdapter(withCreds(CloudTrailClient, await member(delegated), r));
+      if (delegated) {
+        return new DelegatedAdministratorTrails(withCreds(CloudTrailClient, await member(delegated), r), {
+          accountId: delegated,
+          trailName: config.organizationTrail.name,
+          trailArn: organizationTrailArn(config),
+        });
+      }
       return new TrailAdapter(
         createClient(CloudTrailClient, { region: r, ...(organizationsRoleArn ? { credentials: () => roleSession(sts, organizationsRoleArn, { cache: sessions }) } : {}) }),
       );

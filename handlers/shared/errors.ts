@@ -200,6 +200,19 @@ export class OrganizationTrailConflict extends OnboardingError {
   readonly kind = ErrorKind.Terminal;
 }
 
+/**
+ * `trailMode` `organization` with `organizationTrail.delegatedAdministratorAccountId`: CloudTrail refused
+ * the organization trail's creation or change from that account (NotOrganizationMasterAccountException):
+ * it is not a registered CloudTrail delegated administrator of the organization. Only the management
+ * account registers one (`aws cloudtrail register-organization-delegated-admin`, with all features and
+ * trusted access for cloudtrail.amazonaws.com). Nothing was written.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-add-delegated-administrator.html
+ */
+export class DelegatedAdministratorNotRegistered extends OnboardingError {
+  override readonly name = 'DelegatedAdministratorNotRegistered' as const;
+  readonly kind = ErrorKind.Terminal;
+}
+
 /** The member account already has the maximum number of trails in the home region (5). */
 export class TrailLimitExceeded extends OnboardingError {
   override readonly name = 'TrailLimitExceeded' as const;
@@ -321,6 +334,7 @@ export const TERMINAL_ERRORS = [
   'TrailConflict',
   'OrganizationFeaturesNotEnabled',
   'OrganizationTrailConflict',
+  'DelegatedAdministratorNotRegistered',
   'TrailLimitExceeded',
   'PolicyTooLarge',
   'InvalidPolicyDocument',

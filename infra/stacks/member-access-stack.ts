@@ -7,16 +7,18 @@
  * The role trusts exactly the orchestrator roles of the steps that work in member accounts, and may
  * do exactly what they do: read and write the switch role (attaching only the configured managed
  * policies), read, create, update and start the service's trail, and keep the change rules (the
- * forwarder role and the two EventBridge rules, whose one target is the orchestrator's bus). Nothing
- * else: not even reading other roles, trails or rules.
+ * forwarder role and the two EventBridge rules, whose one target is the orchestrator's bus); with a
+ * CloudTrail delegated administrator, in that account only, the organization trail
+ * (delegatedAdministratorStatements). Nothing else: not even reading other roles, trails or rules.
  *
  * Deploy it with `cdk synth CloudTrailOnboarding-MemberAccess` and a StackSet (README "Deploy").
  */
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { organizationTrailArn } from '../../handlers/domain/arns';
 import { CHANGE_FORWARDER_ROLE_NAME, CHANGE_RULE_NAMES, iamEventsRegion } from '../../handlers/domain/change-rules';
-import { OWNERSHIP } from '../../handlers/shared/config';
+import { DEFAULT_ORGANIZATION_TRAIL_NAME, OWNERSHIP } from '../../handlers/shared/config';
 import type { StepName } from '../../statemachine/steps';
 import { AppConfig, migratesAccountTrails, onboardingBusArn, orchestratorAccount } from '../config';
 import { acknowledge } from '../nag';
@@ -39,6 +41,63 @@ export const MEMBER_ACCOUNT_STEPS: readonly StepName[] = ['EnsureSwitchRole', 'E
 export function memberAccountSteps(cfg: Pick<AppConfig, 'trailMode' | 'migrateAccountTrails' | 'organizationTrail'>): StepName[] {
   const organizationTrailInMembers = migratesAccountTrails(cfg) || (cfg.trailMode === 'organization' && cfg.organizationTrail?.delegatedAdministratorAccountId !== undefined);
   return [...MEMBER_ACCOUNT_STEPS, ...(organizationTrailInMembers ? (['EnsureOrganizationTrail'] as const) : [])];
+}
+
+/**
+ * With a CloudTrail delegated administrator (`organizationTrail.delegatedAdministratorAccountId`, the
+ * service's own organization trail): what EnsureOrganizationTrail does there through this role, and in
+ * no other account. The StackSet deploys one template to every member, so every statement requires
+ * `aws:PrincipalAccount` = the delegated administrator; elsewhere the role's sessions are of another
+ * account and the statements allow nothing.
+ * - The trail by its ARN, the management account's ("The management account remains the owner of any
+ *   CloudTrail organization resources the delegated administrator creates",
+ *   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html):
+ *   the reads, UpdateTrail, StartLogging and PutEventSelectors (no StopLogging, no DeleteTrail).
+ * - CreateTrail, with AddTags for the tags it sets: on that ARN and on the same name in the delegated
+ *   administrator. The Service Authorization Reference gives CreateTrail the resource
+ *   `arn:${Partition}:cloudtrail:${Region}:${Account}:trail/${TrailName}` without saying whose account a
+ *   delegated administrator's request is authorized in (the caller's, where the name is given, or the
+ *   owner's); both name only this trail.
+ *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html
+ * - organizations:DescribeOrganization and ListAWSServiceAccessForOrganization, which CloudTrail requires
+ *   of whoever creates or changes an organization trail (InsufficientDependencyServiceAccessPermission
+ *   otherwise); they support no resource-level permissions.
+ *   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html
+ */
+function delegatedAdministratorStatements(cfg: AppConfig, partition: string): iam.PolicyStatement[] {
+  const delegated = cfg.trailMode === 'organization' && !cfg.organizationTrail?.arn ? cfg.organizationTrail?.delegatedAdministratorAccountId : undefined;
+  if (!delegated) return [];
+  const name = cfg.organizationTrail?.name ?? DEFAULT_ORGANIZATION_TRAIL_NAME;
+  const trailArn = organizationTrailArn({ partition, homeRegion: cfg.homeRegion, managementAccountId: cfg.managementAccountId, organizationTrail: { name } });
+  const conditions = { StringEquals: { 'aws:PrincipalAccount': delegated } };
+  return [
+    new iam.PolicyStatement({
+      sid: 'ManageOrganizationTrail',
+      actions: [
+        'cloudtrail:GetEventSelectors',
+        'cloudtrail:GetTrail',
+        'cloudtrail:GetTrailStatus',
+        'cloudtrail:ListTags',
+        'cloudtrail:PutEventSelectors',
+        'cloudtrail:StartLogging',
+        'cloudtrail:UpdateTrail',
+      ],
+      resources: [trailArn],
+      conditions,
+    }),
+    new iam.PolicyStatement({
+      sid: 'CreateOrganizationTrail',
+      actions: ['cloudtrail:AddTags', 'cloudtrail:CreateTrail'],
+      resources: [trailArn, `arn:${partition}:cloudtrail:${cfg.homeRegion}:${delegated}:trail/${name}`],
+      conditions,
+    }),
+    new iam.PolicyStatement({
+      sid: 'OrganizationTrailDependencies',
+      actions: ['organizations:DescribeOrganization', 'organizations:ListAWSServiceAccessForOrganization'],
+      resources: ['*'],
+      conditions,
+    }),
+  ];
 }
 
 /** The member-access role. */
@@ -139,6 +198,7 @@ export class MemberAccessStack extends Stack {
             // DescribeTrails supports no resource-level permissions.
             // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html
             new iam.PolicyStatement({ sid: 'DescribeTrails', actions: ['cloudtrail:DescribeTrails'], resources: ['*'] }),
+            ...delegatedAdministratorStatements(cfg, p),
           ],
         }),
       },
@@ -146,7 +206,11 @@ export class MemberAccessStack extends Stack {
     acknowledge(
       this.role,
       'AwsSolutions-IAM5[Resource::*]',
-      'cloudtrail:DescribeTrails supports no resource-level permissions (it reads trail settings only); every other statement names the switch role or the trail.',
+      'cloudtrail:DescribeTrails supports no resource-level permissions (it reads trail settings only)' +
+        (delegatedAdministratorStatements(cfg, p).length
+          ? ', nor do organizations:DescribeOrganization and ListAWSServiceAccessForOrganization (the delegated administrator only: aws:PrincipalAccount)'
+          : '') +
+        '; every other statement names the switch role or the trail.',
     );
   }
 }
