@@ -199,6 +199,7 @@ export function renderBucketPolicy(currentText: string | undefined, accounts: re
       currentText,
       statements: organizationBucketStatements(dest, dest.organizationTrail),
       accountsIn: (doc) => accountsInBucketPolicy(doc, dest),
+      ...(dest.retiredAccountTrails?.length ? { retire: { accounts: dest.retiredAccountTrails, perAccount: (accounts) => ownedBucketStatements(accounts, dest) } } : {}),
     });
   }
   return renderSharedPolicy({

@@ -233,6 +233,7 @@ export function renderKeyPolicy(currentText: string | undefined, accounts: reado
       statements: organizationKeyStatements(dest, dest.organizationTrail),
       accountsIn: (doc) => accountsInKeyPolicy(doc, dest),
       guard: assertKeyPolicyKeepsAdministration,
+      ...(dest.retiredAccountTrails?.length ? { retire: { accounts: dest.retiredAccountTrails, perAccount: (accounts) => ownedKeyStatements(accounts, dest) } } : {}),
     });
   }
   return renderSharedPolicy({

@@ -39,6 +39,12 @@ export interface LogDestination {
    * The shared policies then grant that trail (pinned by its ARN) and no account.
    */
   organizationTrail?: OrganizationTrailDestination;
+  /**
+   * `migrateAccountTrails`, with `organizationTrail`: accounts whose per-account trail was deleted. The
+   * service's per-account statements, kept in organization mode while such trails deliver, are rendered
+   * without them (handlers/domain/trail-migration.ts).
+   */
+  retiredAccountTrails?: readonly string[];
 }
 
 /** The organization trail as the shared policies and reader roles name it. */

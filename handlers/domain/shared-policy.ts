@@ -302,6 +302,13 @@ export interface OrganizationTrailRenderInput {
   accountsIn: (doc: PolicyDocument) => string[];
   /** Extra safety check of a document about to be written (the key policy's administrators). */
   guard?: (current: PolicyDocument, desired: PolicyDocument) => void;
+  /**
+   * Accounts whose per-account trail is gone (migrateAccountTrails), and the per-account statements for
+   * a list of accounts: the kept per-account statements are rendered for the accounts they list minus
+   * these (none left: no per-account statement). Statements that list no account (organization-wide)
+   * are kept as they are: they cannot drop one account.
+   */
+  retire?: { readonly accounts: readonly string[]; readonly perAccount: (accounts: readonly string[]) => PolicyStatement[] };
 }
 
 /**
@@ -317,7 +324,12 @@ export interface OrganizationTrailRenderInput {
 export function renderOrganizationTrailPolicy(input: OrganizationTrailRenderInput): PolicyRender {
   const current = parsePolicy(input.currentText, input.what);
   const ours = new Set(input.statements.map((st) => st.Sid));
-  const kept = current.Statement.filter((st) => isOwnedStatement(st) && !ours.has(st.Sid));
+  let kept = current.Statement.filter((st) => isOwnedStatement(st) && !ours.has(st.Sid));
+  // The accounts of the per-account statements alone (the organization trail's name the management account).
+  const listed = input.accountsIn({ ...current, Statement: kept });
+  if (input.retire && listed.some((a) => input.retire!.accounts.includes(a))) {
+    kept = input.retire.perAccount(listed.filter((a) => !input.retire!.accounts.includes(a)));
+  }
   const document = mergeOwnedStatements(current, [...kept, ...input.statements]);
   const text = serializePolicy(document);
   const changed = canonicalize(current) !== canonicalize(document);
@@ -333,7 +345,7 @@ export function renderOrganizationTrailPolicy(input: OrganizationTrailRenderInpu
     bytes: policySize(text),
     limit: POLICY_LIMITS[input.kind].max,
     changed,
-    accounts: input.accountsIn(current),
+    accounts: listed,
     mode: SharingMode.organizationTrail,
   };
 }

@@ -7,4 +7,6 @@ import { ensureOrganizationTrail } from '../steps/ensure-organization-trail';
 
 const deps = createAwsDeps(loadRuntimeConfig());
 
-export const handler = stepHandler('EnsureOrganizationTrail', parseStepInput, (input) => ensureOrganizationTrail(deps, input.accountId, input.mode));
+export const handler = stepHandler('EnsureOrganizationTrail', parseStepInput, (input) =>
+  ensureOrganizationTrail(deps, input.accountId, input.mode, `${input.executionArn}#EnsureOrganizationTrail`),
+);

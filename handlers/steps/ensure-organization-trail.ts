@@ -36,6 +36,7 @@ import { decideTrailMigration, foreignTrailReason, organizationLogFilesPrefix, t
 import { AccountNotActive, AccountNotFound, ConfigurationError, OrganizationFeaturesNotEnabled, OrganizationTrailConflict, TrailNotLoggingYet } from '../shared/errors';
 import { resolvedConfig, type StepDeps } from './deps';
 import { NO_MIGRATION, type TrailResult } from './ensure-trail';
+import { retireAccountTrailGrants } from './ensure-shared-policies';
 
 /** Result of the organization-trail step: the trail result EnsureTrail gives, for RecordResult. */
 export interface OrganizationTrailResult extends TrailResult {
@@ -49,7 +50,13 @@ function regionOfArn(arn: string): string {
 }
 
 /** Ensures the organization trail (see the module comment) and that it covers `accountId`. */
-export async function ensureOrganizationTrail(deps: StepDeps, accountId: string, mode: RunMode = 'apply'): Promise<OrganizationTrailResult> {
+export async function ensureOrganizationTrail(
+  deps: StepDeps,
+  accountId: string,
+  mode: RunMode = 'apply',
+  /** Who holds the shared-policy leases when a migration retires the account's per-account grants. */
+  owner = `EnsureOrganizationTrail#${accountId}`,
+): Promise<OrganizationTrailResult> {
   const config = await resolvedConfig(deps);
   if (config.trailMode !== 'organization' || !config.organizationId) {
     throw new ConfigurationError('EnsureOrganizationTrail runs only with trailMode "organization" and organizationId.');
@@ -124,7 +131,7 @@ export async function ensureOrganizationTrail(deps: StepDeps, accountId: string,
     if (mode === 'report') {
       const reported = { trailArn: observed?.trailArn ?? '', changed: false, isLogging: observed?.isLogging ?? false, drift, ...deliveryOf, trustedAccessEnabled };
       if (!config.migrateAccountTrails) return reported;
-      return withMigration(reported, await migrateAccountTrail(deps, { ...config, organizationId: org.id }, accountId, mode));
+      return withMigration(reported, await migrateAccountTrail(deps, { ...config, organizationId: org.id }, accountId, mode, owner));
     }
     let trailArn = observed?.trailArn;
     if (plan.action === 'create') {
@@ -156,7 +163,7 @@ export async function ensureOrganizationTrail(deps: StepDeps, accountId: string,
   // 5. The per-account trail, migrated.
   const done = { ...result, changed, drift, trustedAccessEnabled };
   if (!config.migrateAccountTrails) return done;
-  return withMigration(done, await migrateAccountTrail(deps, { ...config, organizationId: org.id }, accountId, mode));
+  return withMigration(done, await migrateAccountTrail(deps, { ...config, organizationId: org.id }, accountId, mode, owner));
 }
 
 /** The result with the migration's outcome (a removal is a change). */
@@ -167,13 +174,18 @@ function withMigration(result: OrganizationTrailResult, outcome: MigrationOutcom
 /**
  * `migrateAccountTrails`: reads the account's trail of `trailName`; when it is ours, whether the
  * organization trail has delivered a log file of the account; deletes it when so (see
- * handlers/domain/trail-migration.ts). The deletion needs no StopLogging first: DeleteTrail ends delivery.
+ * handlers/domain/trail-migration.ts), then removes the account from the service's per-account
+ * statements of both shared policies. The deletion needs no StopLogging first: DeleteTrail ends
+ * delivery. An account without the trail has its grants retired too (a run that deleted the trail
+ * and stopped before the policies, or an account whose trail someone else deleted): they grant a
+ * trail that no longer exists.
  */
 async function migrateAccountTrail(
   deps: StepDeps,
   config: Awaited<ReturnType<typeof resolvedConfig>> & { organizationId: string },
   accountId: string,
   mode: RunMode,
+  owner: string,
 ): Promise<MigrationOutcome> {
   const trails = await deps.memberTrails(accountId);
   const observed = await trails.get(config.trailName);
@@ -181,5 +193,11 @@ async function migrateAccountTrail(
   const delivered = ours ? (await (await deps.logFiles()).first(organizationLogFilesPrefix(config, accountId)))?.key : undefined;
   const decision = decideTrailMigration(config, accountId, observed, delivered, mode);
   if (decision.delete) await trails.delete(config.trailName);
+  if (decision.delete || decision.migration === 'none') {
+    const retired = await retireAccountTrailGrants(deps, accountId, owner, mode);
+    if (decision.migration === 'none' && (retired.bucketPolicy || retired.keyPolicy)) {
+      return { migration: 'removed', detail: `Account ${accountId} has no per-account trail any more; its per-account grants were removed from the shared policies.` };
+    }
+  }
   return { migration: decision.migration, detail: decision.detail };
 }

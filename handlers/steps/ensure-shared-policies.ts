@@ -97,3 +97,38 @@ export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: 
   const r = await ensureSharedPolicy(KINDS.key, deps, accountId, owner, mode, { bucketKeyEnabled });
   return { ...r, changed: r.changed || (mode === 'apply' && keyDrift.length > 0), drift: [...keyDrift, ...r.drift] };
 }
+
+/** What retiring an account's per-account grants did to each shared policy. */
+export interface RetiredGrants {
+  readonly bucketPolicy: boolean;
+  readonly keyPolicy: boolean;
+}
+
+/**
+ * `migrateAccountTrails`, after the account's per-account trail is gone: removes the account from the
+ * service's per-account statements of both shared policies (the organization trail's statements and
+ * every foreign statement unchanged; handlers/domain/shared-policy.ts renderOrganizationTrailPolicy).
+ * Each under its policy's lease, re-read there, so no concurrent write is lost: no other writer of
+ * organization mode adds a per-account grant, so one removal never needs another's coalescing. The
+ * trail goes first (the caller), so no delivery is left failing.
+ * @returns which policy was written (false: the account was not listed there, or `report` mode).
+ */
+export async function retireAccountTrailGrants(deps: StepDeps, accountId: string, owner: string, mode: RunMode = 'apply'): Promise<RetiredGrants> {
+  const dest: LogDestination = { ...logDestinationFromConfig(await resolvedConfig(deps)), retiredAccountTrails: [accountId] };
+  const bucketKeyEnabled = await (await deps.bucketPolicy()).bucketKeyEnabled();
+  const retire = async (kind: PolicyKind, observed: Partial<LogDestination>): Promise<boolean> => {
+    const port = await kind.port(deps);
+    // What was read first: a policy whose per-account statements do not list the account takes no lease
+    // (nor does one whose only difference is another, the organization statements: SharedPolicies' to write).
+    const text = await port.get();
+    const without = kind.render(text, [], { ...dest, ...observed, retiredAccountTrails: [] });
+    if (kind.render(text, [], { ...dest, ...observed }).text === without.text || mode === 'report') return false;
+    return deps.lock.withLease(kind.lease, owner, deps.config.lockLeaseSeconds, async () => {
+      const text = await port.get();
+      const r = kind.render(text, [], { ...dest, ...observed });
+      if (r.changed) await port.put(r.text);
+      return r.changed;
+    });
+  };
+  return { bucketPolicy: await retire(KINDS.bucket, {}), keyPolicy: await retire(KINDS.key, { bucketKeyEnabled }) };
+}

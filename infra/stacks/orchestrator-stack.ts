@@ -79,8 +79,9 @@ interface StepAccess {
   /** `trailMode` `organization`: the organization trail, trusted access and the feature set (organizationTrailGrants). */
   readonly organizationTrail?: boolean;
   /**
-   * `migrateAccountTrails`: the member-access role (the account's per-account trail, deleted) and the
-   * log-archive access role (the organization prefix of the account, listed for a delivered log file).
+   * `migrateAccountTrails`: the member-access role (the account's per-account trail, deleted), the
+   * log-archive access role (the organization prefix of the account, listed for a delivered log file;
+   * the shared policies, the account's per-account grants removed) and the shared-policy leases.
    */
   readonly trailMigration?: boolean;
 }
@@ -231,13 +232,15 @@ export class OrchestratorStack extends Stack {
         [STEP_ENV]: name,
       });
       const role = fn.role as iam.Role;
-      if (access.table) {
+      // A migration retires the account's per-account grants under the shared-policy leases.
+      const table = access.table ?? (access.trailMigration && migratesAccountTrails(cfg) ? SHARED_POLICY_ITEMS : undefined);
+      if (table) {
         role.addToPolicy(
           new iam.PolicyStatement({
             sid: 'StatusTable',
-            actions: access.table.actions.map((a) => `dynamodb:${a}`),
+            actions: table.actions.map((a) => `dynamodb:${a}`),
             resources: [this.table.tableArn],
-            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.table.keys] } },
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...table.keys] } },
           }),
         );
       }

@@ -32,7 +32,6 @@ const CROSS_KEY_ONLY = [
   'organization mode without an organization',
   'an organization trail in account mode',
   'a trail migration in account mode',
-  'a trail migration in organization mode (not built yet: refused rather than ignored)',
   'an existing organization trail outside the management account',
   'an existing organization trail with a delegated administrator to create it',
   'the management account as delegated administrator',

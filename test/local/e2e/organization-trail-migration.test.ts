@@ -16,7 +16,14 @@
  * two deployments run in isolated module registries of their own.
  */
 import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { accountsInBucketPolicy } from '../../../handlers/domain/bucket-policy';
+import { accountsInKeyPolicy } from '../../../handlers/domain/key-policy';
+import { logDestinationFromConfig } from '../../../handlers/domain/log-destination';
+import { parsePolicy } from '../../../handlers/domain/policy-document';
 import { createClient } from '../../../handlers/shared/clients';
+import { parseRuntimeConfig } from '../../../handlers/shared/config';
+import { parseAppConfig, runtimeConfigOf } from '../../../infra/config';
+import sample from '../../../config/onboarding.sample.json';
 import { LOG_DELIVERY_INTERVAL_MS } from '../../../local/sim/delivery';
 import { importWorld, type WorldState } from '../../../local/sim/persistence';
 import type { SimWorld } from '../../../local/sim/world';
@@ -28,6 +35,7 @@ const MGMT = DEMO.managementAccountId;
 const ORG_TRAIL = `arn:aws:cloudtrail:eu-west-1:${MGMT}:trail/cloudtrail-onboarding-org`;
 const accountTrail = (account: string) => `arn:aws:cloudtrail:eu-west-1:${account}:trail/org-member-trail`;
 const MINUTE = 60_000;
+const LA = DEMO.logArchiveAccountId;
 
 /** The world's clock runs ahead of real time by this much; every phase moves it on. */
 let offsetMs = 0;
@@ -61,6 +69,17 @@ async function onboard(local: Pick<Local, 'run'>, account: string, name: string)
 /** Which trails exist in an account (by ARN). */
 function trailsIn(world: SimWorld, account: string): string[] {
   return world.cloudtrail.list().filter((t) => t.accountId === account).map((t) => t.arn);
+}
+
+/** The accounts the service's per-account statements of both shared policies list (the management account is the organization trail's). */
+function perAccountGrants(world: SimWorld): { bucket: string[]; key: string[] } {
+  const config = parseRuntimeConfig(runtimeConfigOf(parseAppConfig({ ...sample, trailMode: 'organization' }, 'test'), 'onboarding-status'));
+  const dest = logDestinationFromConfig(config);
+  const members = (ids: string[]) => ids.filter((id) => id !== MGMT);
+  return {
+    bucket: members(accountsInBucketPolicy(parsePolicy(world.s3.getBucket(DEMO.bucketName)?.policy, 'bucket policy'), dest)),
+    key: members(accountsInKeyPolicy(parsePolicy(world.kms.resolve(DEMO.keyArn, LA, DEMO.region)?.policy, 'key policy'), dest)),
+  };
 }
 
 /** Deploys the app with `config` into `from` (a new demo world when absent) in an isolated module registry; `act` runs there. */
@@ -124,6 +143,7 @@ beforeAll(async () => {
       writes: l.world.writeCalls().filter((c) => c.service !== 'dynamodb').map((c) => `${c.service}:${c.operation}:${c.accountId}`),
       trails: { A: trailsIn(l.world, A), B: trailsIn(l.world, B) },
       record: (await l.status.getAccount(A))?.accountTrail,
+      perAccountGrants: perAccountGrants(l.world),
     };
     l.world.resetCalls();
     await onboard(l, A, `again-${A}`);
@@ -156,10 +176,12 @@ describe('switching to the organization trail with migrateAccountTrails', () => 
     expect(seen.rerunBeforeDelivery).toEqual([]);
   });
 
-  it("once A's files arrive under the organization prefix, A's run deletes A's trail and nothing else, and records it", () => {
+  it("once A's files arrive under the organization prefix, A's run deletes A's trail, then A's per-account grants, and records it", () => {
     expect(seen.migrated).toEqual({
-      writes: [`cloudtrail:DeleteTrail:${A}`],
+      // The trail first, then its grants: no delivery is left failing.
+      writes: [`cloudtrail:DeleteTrail:${A}`, `s3:PutBucketPolicy:${LA}`, `kms:PutKeyPolicy:${LA}`],
       trails: { A: [], B: [accountTrail(B)] },
+      perAccountGrants: { bucket: [B], key: [B] },
       record: { migration: 'removed', detail: expect.stringMatching(new RegExp(`^The per-account trail ${accountTrail(A)} was deleted: the organization trail delivers the account's logs \\(cloudtrail/AWSLogs/${ORG}/${A}/CloudTrail/`)) },
     });
   });

@@ -9,6 +9,10 @@ import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ens
 import { OWNERSHIP_TAG } from '../../../handlers/domain/ownership';
 import type { ObservedTrail } from '../../../handlers/adapters/types';
 import { desiredTrail } from '../../../handlers/domain/trail';
+import { accountsInBucketPolicy } from '../../../handlers/domain/bucket-policy';
+import { accountsInKeyPolicy } from '../../../handlers/domain/key-policy';
+import { logDestinationFromConfig } from '../../../handlers/domain/log-destination';
+import { parsePolicy } from '../../../handlers/domain/policy-document';
 import { fakeDeps, IDS } from './fakes';
 
 const ORG_MODE = { trailMode: 'organization' as const };
@@ -240,6 +244,53 @@ describe('migrateAccountTrails: the per-account trail, deleted once the organiza
     w.writes.length = 0;
     expect(await ensureOrganizationTrail(w.deps, IDS.member)).toMatchObject({ migration: 'none', changed: false });
     expect(w.writes).toEqual([]);
+  });
+
+  it("then removes the account from the service's per-account statements of both policies; the other account's and the organization's stay", async () => {
+    // The shared policies as account mode left them (both accounts granted), then organization mode's statements added.
+    const accountMode = fakeDeps({}, MEMBERS);
+    for (const [id, exec] of [[IDS.member, 'e1'], [IDS.other, 'e2']] as const) {
+      await ensureBucketPolicy(accountMode.deps, id, exec);
+      await ensureKeyPolicy(accountMode.deps, id, exec);
+    }
+    const w = await migrating();
+    w.bucket.text = accountMode.bucket.text;
+    w.key.text = accountMode.key.text;
+    await ensureBucketPolicy(w.deps, IDS.member, 'e3');
+    await ensureKeyPolicy(w.deps, IDS.member, 'e3');
+    const dest = logDestinationFromConfig(w.config);
+    // The management account is named by the organization trail's statements (its ARN, its own prefix).
+    const perAccount = (ids: string[]) => ids.filter((id) => id !== IDS.management);
+    const listed = () => ({
+      bucket: perAccount(accountsInBucketPolicy(parsePolicy(w.bucket.text, 'bucket'), dest)),
+      key: perAccount(accountsInKeyPolicy(parsePolicy(w.key.text, 'key'), dest)),
+    });
+    expect(listed()).toEqual({ bucket: [IDS.member, IDS.other].sort(), key: [IDS.member, IDS.other].sort() });
+    w.logFiles.keys.push(`${MEMBER_FILES}eu-west-1/2026/12/01/f.json.gz`);
+    w.writes.length = 0;
+
+    expect(await ensureOrganizationTrail(w.deps, IDS.member)).toMatchObject({ migration: 'removed', changed: true });
+
+    // The trail first, then the grants (under the leases).
+    expect(w.writes).toEqual(['DeleteTrail org-member-trail', 'Lock bucket-policy', 'PutBucketPolicy', 'Lock key-policy', 'PutKeyPolicy']);
+    expect(listed()).toEqual({ bucket: [IDS.other], key: [IDS.other] });
+    expect(w.bucket.text).toContain('CloudTrailOnboardingOrganizationWrite');
+    expect(w.key.text).toContain('CloudTrailOnboardingOrganizationEncrypt');
+    w.writes.length = 0;
+    expect(await ensureOrganizationTrail(w.deps, IDS.member)).toMatchObject({ migration: 'none', changed: false });
+    expect(w.writes).toEqual([]);
+  });
+
+  it('retires the grants of an account whose per-account trail is already gone (a run stopped between the two)', async () => {
+    const accountMode = fakeDeps({}, MEMBERS);
+    await ensureBucketPolicy(accountMode.deps, IDS.member, 'e1');
+    await ensureKeyPolicy(accountMode.deps, IDS.member, 'e1');
+    const w = fakeDeps(MIGRATE, MEMBERS);
+    w.bucket.text = accountMode.bucket.text;
+    w.key.text = accountMode.key.text;
+
+    expect(await ensureOrganizationTrail(w.deps, IDS.member)).toMatchObject({ migration: 'removed', migrationDetail: expect.stringContaining('per-account grants were removed') });
+    expect(w.bucket.text).not.toContain(IDS.member);
   });
 
   it('reporting, says the deletion is due and deletes nothing', async () => {
