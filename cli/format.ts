@@ -41,6 +41,8 @@ export function formatView(v: OnboardingView): string {
   const r = v.record;
   if (r?.switchRoleArn) lines.push(`  switch role  ${r.switchRoleArn}`);
   if (r?.trailArn) lines.push(`  trail        ${r.trailArn}`);
+  // migrateAccountTrails: the per-account trail beside the organization trail (kept, removed, not ours).
+  if (r?.accountTrail) lines.push(`  old trail    ${r.accountTrail.migration}: ${r.accountTrail.detail}`);
   if (r?.readerRoleArn) lines.push(`  reader role  ${r.readerRoleArn}`);
   if (r?.health) lines.push(`  health       ${r.health}${r.lastVerifiedAt ? ` (last verified ${r.lastVerifiedAt})` : ''}`);
   for (const d of r?.drift ?? []) lines.push(`    ${r?.health === 'REPAIRED' ? 'repaired' : 'drift'}  ${d.resource} ${d.code}: ${d.detail}`);

@@ -1,5 +1,6 @@
 /** The CLI's operator answers (cli/operator.ts): exit code of a status, when a retry cannot help, CLI wording. */
 import { cliMessage, retryCannotHelp, statusExitCode } from '../../../cli/operator';
+import { formatView } from '../../../cli/format';
 import type { OnboardingView } from '../../../handlers/start';
 
 const ID = '444455556666';
@@ -53,5 +54,19 @@ describe('cliMessage', () => {
 
   it('rewords API routes in other messages', () => {
     expect(cliMessage({ name: 'X', message: `then POST /accounts/${ID}/retry; GET /accounts/${ID} shows it` })).toBe(`then onboard retry ${ID}; onboard status ${ID} shows it`);
+  });
+});
+
+describe('formatView', () => {
+  it("shows the per-account trail's migration beside the organization trail", () => {
+    const v = {
+      ...view('ONBOARDED'),
+      record: { accountId: ID, status: 'ONBOARDED', startedAt: '', updatedAt: '', trailArn: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/cloudtrail-onboarding-org', accountTrail: { migration: 'waiting', detail: 'kept: nothing delivered yet' } },
+    } as unknown as OnboardingView;
+    expect(formatView(v).split('\n')).toEqual([
+      `${ID}  ONBOARDED`,
+      '  trail        arn:aws:cloudtrail:eu-west-1:111122223333:trail/cloudtrail-onboarding-org',
+      '  old trail    waiting: kept: nothing delivered yet',
+    ]);
   });
 });
