@@ -3,7 +3,8 @@
  * clean run; and no shared-policy lease is ever left held after an aborted or failed execution —
  * released by its (still running) Lambda, or, when even the release failed, bounded by its expiry.
  *
- * For every Task state of the definition, an onboarding of a fresh account is aborted (a) the moment
+ * For every Task state an account-mode execution enters (EnsureOrganizationTrail, and the boundaries
+ * inside it: abort-organization.test.ts), an onboarding of a fresh account is aborted (a) the moment
  * that state is entered and (b) the moment it has exited; its in-flight Lambda invocations are
  * waited for (as in AWS, a Lambda runs to its end when its execution is stopped). Then the account
  * is run again, in both ways an operator gets: a new execution (`onboard-<id>-retry-1`) and
@@ -11,77 +12,24 @@
  * only entered on the failure path, so those cases inject a terminal failure (AccessDenied on the
  * switch role) into the aborted run.
  *
- * The runner is started here rather than through the harness so that a `PolicyLockBusy` retry
- * waits long enough locally (`lockRetryDelayMs`) to outlast a short lease left by a dead holder.
+ * The local service and the helpers shared with abort-organization.test.ts (the same for executions
+ * aborted in organization mode) are in abort.helpers.ts.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LeaseLock } from '../../../handlers/adapters/lease-lock';
-import { lockKey, StatusStore } from '../../../handlers/adapters/status-store';
 import { accountsInBucketPolicy, bucketPolicyGrants } from '../../../handlers/domain/bucket-policy';
 import { accountsInKeyPolicy, keyPolicyGrants } from '../../../handlers/domain/key-policy';
 import { logDestinationFromConfig } from '../../../handlers/domain/log-destination';
 import { isOwnedStatement, parsePolicy, type PolicyDocument, type PolicyStatement } from '../../../handlers/domain/policy-document';
-import { createClient } from '../../../handlers/shared/clients';
-import { loadRuntimeConfig, type RuntimeConfig } from '../../../handlers/shared/config';
 import { PolicyLockBusy } from '../../../handlers/shared/errors';
-import { createStartDeps, loadStateMachineArn, retryOnboarding, type StartDeps } from '../../../handlers/start';
 import { POLICY_LEASES } from '../../../handlers/steps/ensure-shared-policies';
-import { parseAppConfig } from '../../../infra/config';
-import { LOCAL_TABLE_NAME, LocalStepFunctions, type ExecutionResult, type HistoryEvent, type LocalExecution } from '../../../local/runner';
-import { createDemoWorld, DEMO, type FaultSpec, type SimWorld } from '../../../local/sim';
+import { DEMO, type FaultSpec } from '../../../local/sim';
 import { STEP_NAMES } from '../../../statemachine/steps';
-import sample from '../../../config/onboarding.sample.json';
 import { accountResources } from '../harness';
-
-/** Local wait of a PolicyLockBusy retry: [100, 200] ms, 60 attempts = at least 6 s of retrying. */
-const LOCK_RETRY_DELAY_MS = 100;
-
-interface Local {
-  world: SimWorld;
-  sfn: LocalStepFunctions;
-  status: StatusStore;
-  doc: DynamoDBDocumentClient;
-  config: RuntimeConfig;
-  start: StartDeps;
-  run(input: unknown, name?: string): Promise<ExecutionResult>;
-}
-
-/** The harness's startLocal, with the lock-retry wait as an option, plus what `onboard retry` uses. */
-async function startLocal(members: readonly string[]): Promise<Local> {
-  const world = createDemoWorld();
-  for (const id of members) {
-    world.accounts.add({ id, name: `member-${id}`, state: 'ACTIVE' }, true, world.now());
-    world.seedMember(id);
-  }
-  const appConfig = parseAppConfig({ ...sample }, 'test configuration');
-  const sfn = await LocalStepFunctions.start({
-    world,
-    config: appConfig,
-    principalArn: DEMO.operatorPrincipalArn,
-    retryDelayMs: 1,
-    lockRetryDelayMs: LOCK_RETRY_DELAY_MS,
-  });
-  // What the functions (and the CLI) read: set by LocalStepFunctions.start from the template.
-  const config = loadRuntimeConfig();
-  const doc = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: config.homeRegion }));
-  world.resetCalls();
-  return {
-    world,
-    sfn,
-    status: new StatusStore(doc, LOCAL_TABLE_NAME, () => new Date()),
-    doc,
-    config,
-    start: createStartDeps(config, loadStateMachineArn()),
-    run: (input, name) => sfn.startExecution(input, name).result,
-  };
-}
+import { atStateEvent, leaseLock, leases, NO_LEASE, RERUNS, rerunAborted, runAndAbort, startAbortLocal, statusShape, type AbortLocal, type Rerun } from './abort.helpers';
 
 // ------------------------------------------------------------------ the cases
 
 const CLEAN = '330000000001';
 type Moment = 'entered' | 'exited';
-type Rerun = 'a new execution' | 'onboard retry';
 interface AbortCase {
   state: string;
   moment: Moment;
@@ -89,11 +37,14 @@ interface AbortCase {
   account: string;
 }
 let seq = 0;
-/** The Task states an account-mode execution enters: every one but the organization-trail step (TrailByMode runs EnsureTrail). */
+/**
+ * The Task states an account-mode execution enters: every one but the organization-trail step
+ * (TrailByMode runs EnsureTrail); that one is aborted in abort-organization.test.ts.
+ */
 const ACCOUNT_MODE_STATES = STEP_NAMES.filter((s) => s !== 'EnsureOrganizationTrail');
 const ABORTS: AbortCase[] = ACCOUNT_MODE_STATES.flatMap((state) =>
   (['entered', 'exited'] as Moment[]).flatMap((moment) =>
-    (['a new execution', 'onboard retry'] as Rerun[]).map((rerun) => ({ state, moment, rerun, account: `3300000001${String(++seq).padStart(2, '0')}` })),
+    RERUNS.map((rerun) => ({ state, moment, rerun, account: `3300000001${String(++seq).padStart(2, '0')}` })),
   ),
 );
 
@@ -124,7 +75,7 @@ const ALL = [CLEAN, ...ABORTS.map((c) => c.account), ...FAILURES.map((c) => c.ac
 
 // ------------------------------------------------------------------ helpers
 
-let local: Local;
+let local: AbortLocal;
 let cleanStatus: unknown;
 let foreignBefore: { bucket: [number, PolicyStatement][]; key: [number, PolicyStatement][] };
 
@@ -134,66 +85,24 @@ const keyDoc = (): PolicyDocument => parsePolicy(JSON.stringify(local.world.snap
 /** Foreign statements with their positions. */
 const foreign = (doc: PolicyDocument): [number, PolicyStatement][] =>
   doc.Statement.map((s, i) => [i, s] as [number, PolicyStatement]).filter(([, s]) => !isOwnedStatement(s));
-const lock = (now: () => Date = () => new Date()) => new LeaseLock(local.doc, LOCAL_TABLE_NAME, now);
-
-/** The lease items of both shared policies, as stored. */
-async function leases(): Promise<Record<string, unknown>> {
-  const l = lock();
-  return {
-    [lockKey(POLICY_LEASES.bucket)]: await l.holder(POLICY_LEASES.bucket),
-    [lockKey(POLICY_LEASES.key)]: await l.holder(POLICY_LEASES.key),
-  };
-}
-const NO_LEASE = { [lockKey(POLICY_LEASES.bucket)]: undefined, [lockKey(POLICY_LEASES.key)]: undefined };
-
-/** The account's status item with its own id, its execution and the times taken out: comparable with another account's. */
-async function statusShape(accountId: string): Promise<unknown> {
-  const item = await local.status.getAccount(accountId);
-  if (!item) return undefined;
-  const { startedAt, updatedAt, onboardedAt, lastVerifiedAt, executionArn, ...rest } = item;
-  for (const t of [startedAt, updatedAt, onboardedAt, lastVerifiedAt]) expect(Number.isNaN(Date.parse(String(t)))).toBe(false);
-  expect(executionArn).toMatch(new RegExp(`:onboard-${accountId}(-retry-\\d+)?$`));
-  return JSON.parse(JSON.stringify(rest).split(accountId).join('<account>'));
-}
+const lock = (now?: () => Date) => leaseLock(local, now);
 
 /** The account ends exactly as the clean run's account did, and both shared policies grant it. */
 async function expectCleanEndState(accountId: string): Promise<void> {
   expect(await local.status.getAccount(accountId)).toMatchObject({ status: 'ONBOARDED' });
-  expect(await statusShape(accountId)).toEqual(cleanStatus);
+  expect(await statusShape(local, accountId)).toEqual(cleanStatus);
   expect(accountResources(local.world, accountId)).toEqual(accountResources(local.world, CLEAN));
   expect(bucketPolicyGrants(bucketDoc(), accountId, dest())).toBe(true);
   expect(keyPolicyGrants(keyDoc(), accountId, dest())).toBe(true);
   expect(await local.world.canCloudTrailDeliver(`arn:aws:cloudtrail:${DEMO.region}:${accountId}:trail/${DEMO.trailName}`)).toEqual({ bucket: true, key: true });
 }
 
-/** Starts `onboard-<account>` and aborts it at the first `type` event of `state`. */
-async function runAndAbort(account: string, state: string, type: 'StateEntered' | 'StateExited'): Promise<{ result: ExecutionResult; at?: HistoryEvent }> {
-  const name = `onboard-${account}`;
-  let execution: LocalExecution | undefined;
-  let at: HistoryEvent | undefined;
-  const off = local.sfn.addListener((n, e) => {
-    if (n === name && !at && e.type === type && e.state === state) {
-      at = e;
-      execution!.abort();
-    }
-  });
-  try {
-    execution = local.sfn.startExecution({ accountId: account }, name);
-    const result = await execution.result;
-    return { result, at };
-  } finally {
-    off();
-    // Lambda invocations of the stopped execution run to their end: wait for them.
-    await local.sfn.drain();
-  }
-}
-
 beforeAll(async () => {
-  local = await startLocal(ALL);
+  local = await startAbortLocal(ALL);
   foreignBefore = { bucket: foreign(bucketDoc()), key: foreign(keyDoc()) };
   const clean = await local.run({ accountId: CLEAN }, `onboard-${CLEAN}`);
   expect(clean.status).toBe('SUCCEEDED');
-  cleanStatus = await statusShape(CLEAN);
+  cleanStatus = await statusShape(local, CLEAN);
 }, 60_000);
 afterAll(() => local?.sfn.stop());
 
@@ -212,7 +121,7 @@ describe.each(ABORTS)('aborted when $state is $moment, re-run by $rerun', ({ sta
     if (state === 'RecordFailure') local.world.faults.inject({ service: 'iam', operation: 'CreateRole', accountId: account, error: 'AccessDenied' });
 
     // act 1: abort at the boundary
-    const { result, at } = await runAndAbort(account, state, moment === 'entered' ? 'StateEntered' : 'StateExited');
+    const { result, at } = await runAndAbort(local, account, atStateEvent(local, state, moment === 'entered' ? 'StateEntered' : 'StateExited'));
     local.world.faults.clear();
 
     // assert 1: aborted at that boundary, nothing held
@@ -225,20 +134,12 @@ describe.each(ABORTS)('aborted when $state is $moment, re-run by $rerun', ({ sta
     // (the end state right after RecordResult / RecordFailure is the same boundary as their exit: it may have been entered)
     const allowed = moment === 'exited' && NEXT_END_STATE[state] ? [NEXT_END_STATE[state]] : [];
     expect(enteredAfter.filter((s) => END_STATES.includes(s ?? '') && !allowed.includes(s!))).toEqual([]);
-    expect(await leases()).toEqual(NO_LEASE);
+    expect(await leases(local)).toEqual(NO_LEASE);
     // The status table says what the Lambdas that ran to their end recorded.
     expect((await local.status.getAccount(account))?.status).toBe(STATUS_AFTER_ABORT[state] ?? 'IN_PROGRESS');
 
     // act 2: the re-run
-    let rerunResult: { status: string; executionArn: string };
-    if (rerun === 'a new execution') {
-      rerunResult = await local.run({ accountId: account }, `onboard-${account}-retry-1`);
-    } else {
-      const retried = await retryOnboarding(local.start, account);
-      expect(retried).toMatchObject({ outcome: 'redriven', executionArn: result.executionArn, previous: { status: 'ABORTED' } });
-      rerunResult = await local.world.stepFunctions.settled(retried.executionArn);
-      await local.sfn.drain();
-    }
+    const rerunResult = await rerunAborted(local, account, rerun, result.executionArn);
 
     // assert 2: as a clean run
     expect(rerunResult.status).toBe('SUCCEEDED');
@@ -246,7 +147,7 @@ describe.each(ABORTS)('aborted when $state is $moment, re-run by $rerun', ({ sta
     // RecordResult, whose Lambda already recorded ONBOARDED (the execution ARN alone is not a change).
     expect((await local.status.getAccount(account))?.executionArn).toBe(state === 'RecordResult' ? result.executionArn : rerunResult.executionArn);
     await expectCleanEndState(account);
-    expect(await leases()).toEqual(NO_LEASE);
+    expect(await leases(local)).toEqual(NO_LEASE);
   });
 });
 
@@ -260,12 +161,12 @@ describe.each(FAILURES)('a failed execution: $label', ({ account, fault, step })
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toBe('AccessDenied');
     expect(await local.status.getAccount(account)).toMatchObject({ status: 'FAILED', error: { name: 'AccessDenied', step: typeof step === 'string' ? step : expect.stringMatching(step) } });
-    expect(await leases()).toEqual(NO_LEASE);
+    expect(await leases(local)).toEqual(NO_LEASE);
 
     const rerun = await local.run({ accountId: account }, `onboard-${account}-retry-1`);
     expect(rerun.status).toBe('SUCCEEDED');
     await expectCleanEndState(account);
-    expect(await leases()).toEqual(NO_LEASE);
+    expect(await leases(local)).toEqual(NO_LEASE);
   });
 });
 
@@ -301,7 +202,7 @@ describe('a lease whose release failed (the holder could not clean up)', () => {
     expect(await lock(() => new Date(left!.expiresAt + 1)).acquire(name, next, local.config.lockLeaseSeconds)).toBe(true);
     expect((await lock().holder(name))?.owner).toBe(next);
     await lock().release(name, next);
-    expect(await leases()).toEqual(NO_LEASE);
+    expect(await leases(local)).toEqual(NO_LEASE);
 
     // and the account is then onboarded by a re-run, as a clean run
     const rerun = await local.run({ accountId: RELEASE_FAILS }, `onboard-${RELEASE_FAILS}-retry-1`);
@@ -320,7 +221,7 @@ describe('a lease left by a holder that died', () => {
 
     expect(r.status).toBe('SUCCEEDED');
     expect(r.history.filter((h) => h.error === 'PolicyLockBusy')).toEqual([]);
-    expect(await leases()).toEqual(NO_LEASE);
+    expect(await leases(local)).toEqual(NO_LEASE);
     await expectCleanEndState(DEAD_HOLDER_EXPIRED);
   });
 
@@ -344,7 +245,7 @@ describe('a lease left by a holder that died', () => {
     expect(busy[0].cause).toContain(dead);
     const done = r.history.find((h) => h.type === 'StateExited' && h.state === 'EnsureBucketPolicy');
     expect(done!.timestamp).toBeGreaterThan(expiresAt);
-    expect(await leases()).toEqual(NO_LEASE);
+    expect(await leases(local)).toEqual(NO_LEASE);
     await expectCleanEndState(DEAD_HOLDER_EXPIRING);
   });
 });
@@ -406,6 +307,6 @@ describe('after every abort, failure and re-run', () => {
     const runs = await Promise.all(ALL.map((a) => local.run({ accountId: a }, `verify-${a}`)));
     expect(runs.filter((r) => r.status !== 'SUCCEEDED')).toEqual([]);
     expect(local.world.writeCalls().map((c) => `${c.service}:${c.operation}`)).toEqual([]);
-    expect(await leases()).toEqual(NO_LEASE);
+    expect(await leases(local)).toEqual(NO_LEASE);
   });
 });
