@@ -10,6 +10,9 @@
  * only put events on the onboarding bus. The names are fixed (names.ts), so the second stack names
  * the role by ARN and the role's trust names the rules by ARN.
  *
+ * And, in `trailMode` `organization`, the management account's rule on the organization trail
+ * ({@link addOrganizationTrailChangeRule}).
+ *
  * These rules see events only while a trail logs write management events in the log-archive account
  * (its own, or an organization trail): without one, the fleet reconcile is the only detection
  * (README "Known limits").
@@ -19,9 +22,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ROLE_CHANGE_EVENTS, iamEventsRegion } from '../handlers/domain/change-rules';
-import { AppConfig, onboardingBusArn, PARTITION } from './config';
-import { ROLE_NAME_PREFIX, SHARED_READER_ROLE_NAME } from './names';
+import { ROLE_CHANGE_EVENTS, iamEventsRegion, trailChangeEventPattern } from '../handlers/domain/change-rules';
+import { AppConfig, onboardingBusArn, orchestratorAccount, organizationTrailArnOf, PARTITION } from './config';
+import { ORGANIZATIONS_EVENTS_REGION, ROLE_NAME_PREFIX, SHARED_READER_ROLE_NAME } from './names';
 
 /** The forwarder role of the log-archive account's change rules. */
 export const LOG_ARCHIVE_FORWARDER_ROLE_NAME = `${ROLE_NAME_PREFIX}LogArchiveChangeForwarder`;
@@ -126,5 +129,67 @@ export function addReaderRoleChangeRule(stack: Stack, cfg: AppConfig): void {
       },
     },
     targets: [busTarget(stack, cfg, role)],
+  });
+}
+
+/** The organization trail's change rule (default bus of the management account, the trail's home region). */
+export const ORGANIZATION_TRAIL_CHANGE_RULE_NAME = 'cloudtrail-onboarding-organization-trail-changes';
+
+/** The role that rule forwards with (management account). */
+export const ORGANIZATION_TRAIL_FORWARDER_ROLE_NAME = `${ROLE_NAME_PREFIX}OrganizationTrailChangeForwarder`;
+
+/**
+ * Which stack of the app holds the organization trail's change rule (`trailMode` `organization`). The
+ * calls that change an organization trail are made in its home region (StopLogging, UpdateTrail, ...
+ * "must be called from the Region in which the trail was created":
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html), and their events
+ * reach the default bus of the account and region of the call
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html): the
+ * management account, which owns the trail, in that region. The Orchestrator stack is there when the
+ * orchestrator runs in the management account (which organization mode requires) and the trail is
+ * homed in the home region (the service's own trail always is); the ManagementEvents stack when it is
+ * homed in us-east-1 (a trail given by ARN, e.g. Control Tower's). Undefined otherwise (account mode, or
+ * a given trail homed in a third region: its changes are found by the fleet reconcile only).
+ */
+export function organizationTrailChangeRuleStack(cfg: AppConfig): 'orchestrator' | 'managementEvents' | undefined {
+  const trailArn = organizationTrailArnOf(cfg);
+  if (!trailArn || !cfg.organizationId) return undefined;
+  const region = trailArn.split(':')[3];
+  if (orchestratorAccount(cfg) === cfg.managementAccountId && region === cfg.homeRegion) return 'orchestrator';
+  if (region === ORGANIZATIONS_EVENTS_REGION) return 'managementEvents';
+  return undefined;
+}
+
+/**
+ * In the stack {@link organizationTrailChangeRuleStack} names (management account, the trail's home
+ * region): a rule on the default bus that forwards the CloudTrail calls changing the organization trail
+ * (StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, RemoveTags; the trail by name or ARN) to
+ * the onboarding bus, where StartFromChange starts one reconcile run of it (handlers/start/changes.ts),
+ * and the role it forwards with: EventBridge may assume it only for this rule, and it may only put
+ * events on the onboarding bus. For the service's own trail and for one given by `organizationTrail.arn`
+ * alike: the first is repaired, the second only reported. Changes made from a CloudTrail delegated
+ * administrator arrive in that account and are forwarded by its own change rule
+ * (handlers/domain/change-rules.ts), when it is onboarded.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-bus-to-bus.html
+ */
+export function addOrganizationTrailChangeRule(stack: Stack, cfg: AppConfig, bus: events.IEventBus): events.Rule {
+  const trailArn = organizationTrailArnOf(cfg);
+  if (!trailArn) throw new Error(`addOrganizationTrailChangeRule: trailMode is ${JSON.stringify(cfg.trailMode)}; the organization trail's rule exists only with "organization"`);
+  const trailName = trailArn.slice(trailArn.lastIndexOf('/') + 1);
+  const ruleArn = `arn:${PARTITION}:events:${stack.region}:${stack.account}:rule/${ORGANIZATION_TRAIL_CHANGE_RULE_NAME}`;
+  const role = new iam.Role(stack, 'OrganizationTrailChangeForwarderRole', {
+    roleName: ORGANIZATION_TRAIL_FORWARDER_ROLE_NAME,
+    description: `EventBridge forwards changes to the organization trail ${trailName} to the CloudTrail onboarding bus with this role.`,
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': ruleArn } },
+    }),
+  });
+  // The EventBus target grants the role events:PutEvents on that bus, and nothing else.
+  const pattern = trailChangeEventPattern([trailName, trailArn], [trailArn]);
+  return new events.Rule(stack, 'OrganizationTrailChangesRule', {
+    ruleName: ORGANIZATION_TRAIL_CHANGE_RULE_NAME,
+    description: `The organization trail ${trailName} was stopped, deleted, updated, narrowed or lost tags: the CloudTrail onboarding service reconciles it.`,
+    eventPattern: { source: pattern.source as string[], detailType: pattern['detail-type'] as string[], detail: pattern.detail as Record<string, unknown> },
+    targets: [new targets.EventBus(bus, { role })],
   });
 }

@@ -16,8 +16,16 @@
  *   any session of the log-archive access role (which only the service's steps may assume). A repair
  *   run's own writes would otherwise start another run, and turn its REPAIRED into HEALTHY;
  * - calls on resources the service does not keep (the rules are narrow; this is the second check).
+ *
+ * `trailMode` `organization`: a change to the organization trail, made in the management account (or,
+ * for the service's own trail, in the CloudTrail delegated administrator that manages it), is a change
+ * of its own kind: the trail is shared by every member, so one reconcile (of one onboarded account)
+ * repairs it. The service's own calls there are those of the EnsureOrganizationTrail function's role
+ * in the management account (where the orchestrator runs in this mode), and the member-access role's
+ * `cloudtrail-onboarding` sessions in the delegated administrator.
  */
 import type { RuntimeConfig } from '../shared/config';
+import { organizationTrailArn } from './arns';
 import { API_CALL_DETAIL_TYPE, CHANGE_FORWARDER_ROLE_NAME } from './change-rules';
 
 /** The session name every service session uses (handlers/adapters/sts.ts DEFAULT_SESSION_NAME). */
@@ -37,10 +45,25 @@ export interface ChangeFacts {
   readonly eventTime?: string;
 }
 
+/**
+ * The role of the EnsureOrganizationTrail function (infra/stacks/orchestrator-stack.ts names each
+ * function's role `CloudTrailOnboarding-<function>`), which only Lambda may assume: in organization
+ * mode it is the one principal of the management account that writes the organization trail.
+ */
+export const ORGANIZATION_TRAIL_STEP_ROLE_NAME = 'CloudTrailOnboarding-EnsureOrganizationTrail';
+
 /** What to do with an event. */
 export type ChangeDecision =
   | { readonly kind: 'account'; readonly accountId: string; readonly change: ChangeFacts }
   | { readonly kind: 'shared'; readonly change: ChangeFacts }
+  | {
+      readonly kind: 'organizationTrail';
+      /** The organization trail's ARN. */
+      readonly trailArn: string;
+      /** True for the service's own trail (repaired as `driftResponse` says); false for one given by `organizationTrail.arn` (only reported). */
+      readonly managed: boolean;
+      readonly change: ChangeFacts;
+    }
   | { readonly kind: 'ignore'; readonly reason: string; readonly change?: ChangeFacts };
 
 interface ApiCallEvent {
@@ -102,7 +125,26 @@ function isServiceCall(config: RuntimeConfig, facts: ChangeFacts): boolean {
   const a = assumedRole(facts.caller);
   if (!a || a.account !== facts.account) return false;
   if (a.account === config.logArchiveAccountId && a.role === roleNameOf(config.logArchiveAccessRoleArn)) return true;
+  if (config.trailMode === 'organization' && a.account === config.managementAccountId && a.role === ORGANIZATION_TRAIL_STEP_ROLE_NAME) return true;
   return a.role === config.memberAccessRoleName && a.session === SERVICE_SESSION_NAME;
+}
+
+/**
+ * Whether a CloudTrail call made in `facts.account` named the organization trail: by its ARN (from
+ * the management account or, for the service's own trail, the delegated administrator, which names it
+ * so), or by its name in the management account, whose trail of that name it is. Always false in
+ * account mode.
+ */
+function namesOrganizationTrail(config: RuntimeConfig, facts: ChangeFacts): { trailArn: string; managed: boolean } | undefined {
+  if (config.trailMode !== 'organization') return undefined;
+  const trailArn = organizationTrailArn(config);
+  const managed = config.organizationTrail.arn === undefined;
+  const delegated = managed ? config.organizationTrail.delegatedAdministratorAccountId : undefined;
+  const fromManagement = facts.account === config.managementAccountId;
+  if (!fromManagement && facts.account !== delegated) return undefined;
+  const name = trailArn.slice(trailArn.lastIndexOf('/') + 1);
+  if (facts.resource === trailArn || (fromManagement && facts.resource === name)) return { trailArn, managed };
+  return undefined;
 }
 
 /** Decides what an event forwarded to the onboarding bus asks for. */
@@ -132,6 +174,8 @@ export function decideChange(config: RuntimeConfig, event: unknown): ChangeDecis
     if (change.eventSource === 'kms.amazonaws.com') return { kind: 'shared', change };
   }
   if (change.eventSource === 'cloudtrail.amazonaws.com') {
+    const organizationTrail = namesOrganizationTrail(config, change);
+    if (organizationTrail) return { kind: 'organizationTrail', ...organizationTrail, change };
     const named = change.resource;
     if (named === config.trailName || named.endsWith(`:trail/${config.trailName}`)) return { kind: 'account', accountId: change.account, change };
     return { kind: 'ignore', reason: `trail ${named} is not the service's trail`, change };

@@ -21,6 +21,7 @@
  * change); the fleet reconcile verifies them with everything else (ChangeRule* drift items).
  */
 import type { RuntimeConfig } from '../shared/config';
+import { organizationTrailArn } from './arns';
 import { isOwnedByService, OWNERSHIP_TAG, type Tag } from './ownership';
 import { POLICY_VERSION, type PolicyDocument } from './policy-document';
 import type { RoleSpec } from './roles';
@@ -110,31 +111,54 @@ function trailNamed(trailName: string): unknown[] {
   return [trailName, { suffix: `:trail/${trailName}` }];
 }
 
+/**
+ * The event pattern of CloudTrail's calls that change a trail ({@link TRAIL_CHANGE_EVENTS}), for the
+ * trail named by any of `named` (pattern values: names, ARNs, suffix matches) and, in RemoveTags, by
+ * any of `resourceIds` (RemoveTags names a trail by its ARN only). StopLogging, DeleteTrail,
+ * UpdateTrail carry the trail as `name`; PutEventSelectors as `trailName`; RemoveTags as `resourceId`.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_RemoveTags.html
+ */
+export function trailChangeEventPattern(named: readonly unknown[], resourceIds: readonly unknown[]): Record<string, unknown> {
+  return {
+    source: ['aws.cloudtrail'],
+    'detail-type': [API_CALL_DETAIL_TYPE],
+    detail: {
+      eventSource: ['cloudtrail.amazonaws.com'],
+      eventName: [...TRAIL_CHANGE_EVENTS],
+      $or: [{ requestParameters: { name: [...named] } }, { requestParameters: { trailName: [...named] } }, { requestParameters: { resourceId: [...resourceIds] } }],
+    },
+  };
+}
+
+/**
+ * The organization trail the CloudTrail delegated administrator `accountId` manages, when it is one:
+ * with `trailMode` `organization` and the service's own trail, changes made from that account (which
+ * names the trail by the management account's ARN) are delivered to its own default bus, so its trail
+ * rule also forwards those. Undefined for every other account.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html
+ */
+function delegatedOrganizationTrailArn(config: RuntimeConfig, accountId: string): string | undefined {
+  const org = config.organizationTrail;
+  if (config.trailMode !== 'organization' || org.arn || org.delegatedAdministratorAccountId !== accountId) return undefined;
+  return organizationTrailArn(config);
+}
+
 /** The two rules of `accountId` (both in us-east-1 when that is the home region: they have different names). */
 export function desiredChangeRules(config: RuntimeConfig & { onboardingBusArn: string }, accountId: string): ChangeRuleSpec[] {
   const p = config.partition;
   const target = { id: CHANGE_RULE_TARGET_ID, arn: config.onboardingBusArn, roleArn: changeForwarderRoleArn(config, accountId) };
   const tags = [{ ...OWNERSHIP_TAG }];
+  const delegated = delegatedOrganizationTrailArn(config, accountId);
+  const organizationTrail = delegated ? [delegated] : [];
   return [
     {
       region: config.homeRegion,
       name: CHANGE_RULE_NAMES.trail,
-      description: `Forwards changes to trail ${config.trailName} to the CloudTrail onboarding service. Managed by cloudtrail-onboarding.`,
-      eventPattern: {
-        source: ['aws.cloudtrail'],
-        'detail-type': [API_CALL_DETAIL_TYPE],
-        detail: {
-          eventSource: ['cloudtrail.amazonaws.com'],
-          eventName: [...TRAIL_CHANGE_EVENTS],
-          // StopLogging, DeleteTrail, UpdateTrail: `name`; PutEventSelectors: `trailName`; RemoveTags: `resourceId` (the ARN).
-          // https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_Operations.html
-          $or: [
-            { requestParameters: { name: trailNamed(config.trailName) } },
-            { requestParameters: { trailName: trailNamed(config.trailName) } },
-            { requestParameters: { resourceId: [{ suffix: `:trail/${config.trailName}` }] } },
-          ],
-        },
-      },
+      description: `Forwards changes to trail ${config.trailName}${delegated ? ` and organization trail ${delegated}` : ''} to the CloudTrail onboarding service. Managed by cloudtrail-onboarding.`,
+      // The service's trail by name or ARN (and, in the delegated administrator, the organization trail by its ARN).
+      eventPattern: trailChangeEventPattern([...trailNamed(config.trailName), ...organizationTrail], [{ suffix: `:trail/${config.trailName}` }, ...organizationTrail]),
       target,
       tags,
     },

@@ -1,6 +1,7 @@
 /**
  * Lambda entry of StartFromChange, the target of the onboarding bus's rule on forwarded
- * "AWS API Call via CloudTrail" events (member accounts' change rules, the LogArchive stacks' rules):
+ * "AWS API Call via CloudTrail" events (member accounts' change rules, the LogArchive stacks' rules,
+ * the organization trail's rule in the management account):
  * wiring only (handlers/start/changes.ts decides).
  *
  * Errors are rethrown: EventBridge invokes Lambda asynchronously, Lambda retries a function error
@@ -26,7 +27,7 @@ export async function handler(event: unknown, context?: Context): Promise<Change
   try {
     const result = await startFromChange(deps, config, event, new Date());
     if (result.outcome === 'ignored') logger.info('change ignored', { reason: result.reason, change: result.change });
-    else logger.warn('change detected: reconcile started', { scope: result.scope, change: result.change, accountId: result.run.accountId, executionArn: result.run.executionArn, alreadyStarted: result.run.alreadyStarted, mode: result.run.mode });
+    else logger.warn('change detected: reconcile started', { scope: result.scope, ...(result.drifted ? { drifted: result.drifted } : {}), change: result.change, accountId: result.run.accountId, executionArn: result.run.executionArn, alreadyStarted: result.run.alreadyStarted, mode: result.run.mode });
     return result;
   } catch (e) {
     logFailure('starting the reconcile of a change failed', e);

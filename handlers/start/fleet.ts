@@ -20,6 +20,15 @@
  * invocation costs at most the accounts since the last recorded progress, started again (a run that
  * finds nothing writes nothing).
  *
+ * A trail several accounts share (trailMode `organization`: every account's status item names the one
+ * organization trail) is checked by every account's run, which is cheap and correct; but runs open at
+ * once would each find it stopped, each repair it and each record it as their own drift. So the sweep
+ * starts the first of those accounts (the lowest id, the one a change event's run uses:
+ * handlers/start/changes.ts) alone, and stops; the next invocation (the continuation, minutes later)
+ * starts the others once that run has closed. In repair mode the shared trail's drift is then found and
+ * repaired by one run and recorded on one account; the others find it as set (in report mode nothing
+ * is repaired, and each run still reports it: it is every member's logging).
+ *
  * Decisions (what to sweep, how long to wait) are pure functions below; {@link reconcileFleet} runs
  * them against the ports.
  */
@@ -188,8 +197,11 @@ export interface FleetOptions {
   readonly leaseMs: number;
 }
 
-/** Why an invocation stopped before the sweep was done. */
-export type FleetStop = 'deadline' | 'throttled' | 'leaseLost' | 'aborted';
+/**
+ * Why an invocation stopped before the sweep was done. `sharedTrail`: the run of the first account of a
+ * shared trail is still open, and no other run starts before it closes (see the module comment).
+ */
+export type FleetStop = 'deadline' | 'throttled' | 'leaseLost' | 'aborted' | 'sharedTrail';
 
 /** What an invocation did. */
 export type FleetResult =
@@ -290,17 +302,51 @@ export interface SweepWork {
   readonly openPrefix: string;
   /** Called after each account (for progress); never throws. */
   readonly onAccount?: (accountId: string, outcome: SweepStart | { readonly skipped: true; readonly error: unknown }) => void;
+  /**
+   * Whether the invocation must stop before starting `accountId` (the next one carries on), given the
+   * sweep's own runs that may still be open: the reconcile holds the others back while the run of a
+   * shared trail's first account is open ({@link sharedTrailFirstAccount}).
+   */
+  readonly holdBefore?: (accountId: string, ownOpen: readonly string[]) => Promise<boolean>;
 }
 
-/** The reconcile sweep: every ONBOARDED account, a reconcile run each. */
+/**
+ * The first (lowest id) of the accounts whose status items name the same trail as another account's:
+ * in organization mode, every account's (the organization trail); undefined when no trail is shared
+ * (account mode: a trail per account).
+ */
+export function sharedTrailFirstAccount(items: readonly Pick<AccountStatusItem, 'accountId' | 'trailArn'>[]): string | undefined {
+  const byTrail = new Map<string, string[]>();
+  for (const { accountId, trailArn } of items) if (trailArn) byTrail.set(trailArn, [...(byTrail.get(trailArn) ?? []), accountId]);
+  const firsts = [...byTrail.values()].filter((ids) => new Set(ids).size > 1).map((ids) => [...ids].sort()[0]);
+  return firsts.sort()[0];
+}
+
+/** The name of an execution, the last part of its ARN (`arn:<p>:states:<region>:<account>:execution:<machine>:<name>`). */
+function executionNameOf(executionArn: string): string {
+  return executionArn.slice(executionArn.lastIndexOf(':') + 1);
+}
+
+/** The reconcile sweep: every ONBOARDED account, a reconcile run each; a shared trail's first account alone first. */
 function reconcileWork(deps: FleetDeps, mode: RunMode): SweepWork {
+  let first: string | undefined;
   return {
     openPrefix: RECONCILE_NAME_PREFIX,
-    accounts: async () => (await deps.accounts.listAccounts({ status: 'ONBOARDED' })).map((a) => a.accountId),
+    accounts: async () => {
+      const items = await deps.accounts.listAccounts({ status: 'ONBOARDED' });
+      first = sharedTrailFirstAccount(items);
+      return items.map((a) => a.accountId);
+    },
     start: async (accountId) => {
       const started = await startReconcile(deps.start, accountId, mode, deps.now());
       // A name taken by a closed run: this minute's run of the account has already finished.
       return { executionArn: started.executionArn, started: true, open: !started.alreadyStarted };
+    },
+    holdBefore: async (accountId, ownOpen) => {
+      if (first === undefined || accountId === first) return false;
+      // The sweep's own run of that account, if it may still be open (a closed one is dropped from the list in time).
+      const arn = ownOpen.find((a) => executionNameOf(a).startsWith(`${RECONCILE_NAME_PREFIX}${first}-`));
+      return arn !== undefined && (await deps.start.executions.describeExecution(arn))?.status === 'RUNNING';
     },
   };
 }
@@ -380,6 +426,7 @@ export class SweepRun {
   /** Starts one account's run within the limits; returns why the invocation must stop, if it must. */
   private async startOne(accountId: string): Promise<FleetStop | undefined> {
     if (this.opts.signal?.aborted) return 'aborted';
+    if (await this.work.holdBefore?.(accountId, this.own)) return 'sharedTrail';
     const slot = await this.waitForSlot();
     if (slot) return slot;
     const delay = startDelayMs(this.lastStart, this.nowMs(), this.opts.limits.maxStartsPerSecond);

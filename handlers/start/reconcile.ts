@@ -31,16 +31,27 @@ export function reconcileInputFor(accountId: string, mode: RunMode, notBefore?: 
 export const CHANGE_SETTLE_SECONDS = 10;
 
 /**
- * The run a change made at `changeTime` asks for: `reconcile-<id>-<mode>-<minute>-event`, waiting
- * until CHANGE_SETTLE_SECONDS after the end of that minute (`notBefore`). Every change of one minute
- * maps to the same name and input, so a burst starts one run; and since that run reads only after
- * the minute is over, it sees every change of the minute, also those whose events arrive while it
- * runs (they find it, by name, and need nothing more). A change of the next minute gets the next run.
+ * What a change run is about when it is not the account's own resources: `organization-trail`, the
+ * organization trail every member shares (trailMode `organization`), which one account's run repairs.
+ * It is part of the run's name, so the execution (and every notification naming it) says so.
  */
-export function changeReconcileFor(accountId: string, mode: RunMode, changeTime: Date): { name: string; notBefore: string } {
+export const CHANGE_SUBJECTS = ['organization-trail'] as const;
+/** One of {@link CHANGE_SUBJECTS}. */
+export type ChangeSubject = (typeof CHANGE_SUBJECTS)[number];
+
+/**
+ * The run a change made at `changeTime` asks for: `reconcile-<id>-<mode>-<minute>-event`
+ * (`...-<minute>-<subject>-event` for a {@link ChangeSubject}), waiting until CHANGE_SETTLE_SECONDS
+ * after the end of that minute (`notBefore`). Every change of one minute maps to the same name and
+ * input, so a burst starts one run; and since that run reads only after the minute is over, it sees
+ * every change of the minute, also those whose events arrive while it runs (they find it, by name, and
+ * need nothing more). A change of the next minute gets the next run. At most 80 characters (the
+ * longest, `reconcile-<12>-report-<13>-organization-trail-event`, has 68).
+ */
+export function changeReconcileFor(accountId: string, mode: RunMode, changeTime: Date, subject?: ChangeSubject): { name: string; notBefore: string } {
   const minuteStart = Math.floor(changeTime.getTime() / 60_000) * 60_000;
   const notBefore = new Date(minuteStart + 60_000 + CHANGE_SETTLE_SECONDS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { name: `${reconcileExecutionNameFor(accountId, mode, new Date(minuteStart))}-event`, notBefore };
+  return { name: `${reconcileExecutionNameFor(accountId, mode, new Date(minuteStart))}${subject ? `-${subject}` : ''}-event`, notBefore };
 }
 
 /** A started (or already running) reconcile run. */
@@ -58,9 +69,9 @@ export interface ReconcileStart {
  * change's minute ({@link changeReconcileFor}). A bad id is rejected by name (InvalidAccountId)
  * before anything is called.
  */
-export async function startReconcile(deps: StartDeps, accountId: string, mode: RunMode, now: Date, change?: { readonly time: Date }): Promise<ReconcileStart> {
+export async function startReconcile(deps: StartDeps, accountId: string, mode: RunMode, now: Date, change?: { readonly time: Date; readonly subject?: ChangeSubject }): Promise<ReconcileStart> {
   const { accountId: id } = parseOnboardingRequest({ accountId });
-  const forChange = change ? changeReconcileFor(id, mode, change.time) : undefined;
+  const forChange = change ? changeReconcileFor(id, mode, change.time, change.subject) : undefined;
   const name = forChange?.name ?? reconcileExecutionNameFor(id, mode, now);
   const started = await deps.executions.startExecution(name, reconcileInputFor(id, mode, forChange?.notBefore));
   return { accountId: id, mode, executionName: name, executionArn: started.executionArn, alreadyStarted: started.alreadyStarted };

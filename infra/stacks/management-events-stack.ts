@@ -15,7 +15,8 @@
  * configured `notifications.emails` subscribe to.
  *
  * With `prevention`, it also creates the service control policy that keeps the service's trail and switch
- * role as the service set them: see {@link preventionPolicyContent}.
+ * role as the service set them: see {@link preventionPolicyContent}. In `trailMode` `organization` with a
+ * trail given by ARN homed in us-east-1, it also forwards that trail's changes (infra/change-forwarding.ts).
  */
 import { Annotations, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -29,6 +30,8 @@ import { Construct } from 'constructs';
 import { CHANGE_FORWARDER_ROLE_NAME, CHANGE_RULE_NAMES } from '../../handlers/domain/change-rules';
 import { AppConfig, ORGANIZATION_ACCESS_ROLE_NAME, orchestratorAccount, PARTITION, PREVENTION_POLICY_NAME } from '../config';
 import { acknowledge, wildcardResourceFinding } from '../nag';
+import { addOrganizationTrailChangeRule, organizationTrailChangeRuleStack } from '../change-forwarding';
+import { DEFAULT_ORGANIZATION_TRAIL_NAME } from '../../handlers/shared/config';
 import { acknowledgeOrganizationsListing, organizationsListingStatements } from '../organizations-listing';
 
 /** The orchestrator's functions that read Organizations through the OrganizationsRead role. */
@@ -91,12 +94,26 @@ export const PROTECTED_RULE_ACTIONS = ['events:DeleteRule', 'events:DisableRule'
  *   https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
  * - Service principals (CloudTrail delivering, CloudFormation StackSets' service-managed roles) are
  *   not restricted by SCPs; nothing the service needs from them is denied here anyway.
+ * - The organization trail (`trailMode` `organization`) is changed from the management account, which
+ *   no SCP restricts, or from the CloudTrail delegated administrator, a member account, which an SCP
+ *   does. So with `organizationTrail.delegatedAdministratorAccountId` (the service's own trail) the
+ *   policy also denies the trail's changes there to all but the member-access role, through which the
+ *   service manages it: `ProtectOrganizationTrail`, on the trail's name in any account and region (AWS
+ *   does not document which of the management account's ARN or the delegated administrator's own
+ *   account the request is authorized on). Without one, only the management account can change the
+ *   trail, and a statement would protect nothing. A trail given by `organizationTrail.arn` is not the
+ *   service's to protect (Control Tower protects its own).
+ *   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html
  */
-export function preventionPolicyContent(cfg: Pick<AppConfig, 'trailName' | 'switchRole' | 'memberAccessRoleName'>): {
+export function preventionPolicyContent(
+  cfg: Pick<AppConfig, 'trailName' | 'switchRole' | 'memberAccessRoleName'> & Partial<Pick<AppConfig, 'trailMode' | 'organizationTrail'>>,
+): {
   Version: '2012-10-17';
   Statement: { Sid: string; Effect: 'Deny'; Action: string[]; Resource: string | string[]; Condition: { ArnNotLike: { 'aws:PrincipalArn': string } } }[];
 } {
   const exceptTheService = { ArnNotLike: { 'aws:PrincipalArn': `arn:${PARTITION}:iam::*:role/${cfg.memberAccessRoleName}` } };
+  const org = cfg.trailMode === 'organization' ? cfg.organizationTrail : undefined;
+  const delegatedOrganizationTrail = org?.delegatedAdministratorAccountId && !org.arn ? (org.name ?? DEFAULT_ORGANIZATION_TRAIL_NAME) : undefined;
   return {
     Version: '2012-10-17',
     Statement: [
@@ -122,6 +139,17 @@ export function preventionPolicyContent(cfg: Pick<AppConfig, 'trailName' | 'swit
         Resource: Object.values(CHANGE_RULE_NAMES).map((name) => `arn:${PARTITION}:events:*:*:rule/${name}`),
         Condition: exceptTheService,
       },
+      ...(delegatedOrganizationTrail
+        ? [
+            {
+              Sid: 'ProtectOrganizationTrail',
+              Effect: 'Deny' as const,
+              Action: [...PROTECTED_TRAIL_ACTIONS],
+              Resource: `arn:${PARTITION}:cloudtrail:*:*:trail/${delegatedOrganizationTrail}`,
+              Condition: exceptTheService,
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -232,6 +260,9 @@ export class ManagementEventsStack extends Stack {
         targets: [new targets.EventBus(bus, { role, deadLetterQueue: dlq })],
       });
     }
+    // trailMode organization with a trail given by ARN homed in us-east-1 (e.g. Control Tower's): its changes
+    // arrive here, on this account's default bus (infra/change-forwarding.ts organizationTrailChangeRuleStack).
+    if (organizationTrailChangeRuleStack(cfg) === 'managementEvents') addOrganizationTrailChangeRule(this, cfg, bus);
 
     // ---- an event in the dead-letter queue is a new account that will not be onboarded: tell people.
     // The alarm publishes to a topic of this account and region (an alarm's SNS action is a topic of its

@@ -35,6 +35,7 @@ import { FLEET_CONTINUE_EVERY_MINUTES, FLEET_FUNCTION_TIMEOUT_SECONDS, type Flee
 import { OnboardingWorkflow } from '../../statemachine/onboarding-workflow';
 import { STEP_ENV, STEP_NAMES, STEPS, StepName } from '../../statemachine/steps';
 import { LAMBDA_BUNDLING } from '../bundling';
+import { addOrganizationTrailChangeRule, organizationTrailChangeRuleStack } from '../change-forwarding';
 import { aliasOfKeyArn, AppConfig, effectiveOrganizationsRoleArn, logArchiveAccessRoleArn, migratesAccountTrails, operatorReadRoleArn, organizationTrailArnOf, runtimeConfigOf } from '../config';
 import { denyGrantsNotForAwsResources, GUARD_RULES } from '../guard';
 import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag';
@@ -483,6 +484,8 @@ export class OrchestratorStack extends Stack {
 
     // ---- way in 3: a change to an onboarded account's resources or the shared ones, by event
     this.startFromChange(starterEnv, grantStarter, alarmAction);
+    // trailMode organization: the organization trail's changes, from this (the management) account's default bus.
+    if (organizationTrailChangeRuleStack(cfg) === 'orchestrator') addOrganizationTrailChangeRule(this, cfg, this.bus);
 
     // ---- way in 4: the fleet reconcile, on a schedule (handlers/start/fleet.ts)
     this.reconcileFleetFunction = this.reconcileFleet(stateMachineArn, executionsArn, starterEnv, alarmAction);
@@ -705,6 +708,12 @@ export class OrchestratorStack extends Stack {
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MEMBERS_KEY] } },
       }),
     );
+    // A change to the organization trail is reconciled by the lowest ONBOARDED account (handlers/start/changes.ts).
+    if (this.config.trailMode === 'organization') {
+      (fn.role as iam.Role).addToPolicy(
+        new iam.PolicyStatement({ sid: 'ListOnboardedAccounts', actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${STATUS_INDEX_NAME}`] }),
+      );
+    }
     const dlq = this.queue('StartFromChangeDeadLetters');
     fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new destinations.SqsDestination(dlq) });
     new events.Rule(this, 'ChangeDetectedRule', {

@@ -1,0 +1,88 @@
+/**
+ * Drift of an organization trail the service was given by ARN (organizationTrail.arn, a Control
+ * Tower-style trail; issue 12). The service never writes to it, so its change is only reported: an
+ * administrator of the management account stops it, the event starts one `report` run (driftResponse
+ * is "repair" here) of the lowest ONBOARDED account, named for the organization trail; the run finds
+ * the trail unusable and fails with OrganizationTrailConflict, naming what is wrong (the failed run is
+ * notified and alarmed on, and recorded FAILED on its account as every failed run is: `onboard retry`
+ * once the owner has started the trail again); the trail stays stopped for its owner to start.
+ */
+import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { createClient } from '../../../handlers/shared/clients';
+import { seedOrganizationTrail } from '../../../local/sim/seeds';
+import { fakeDateOnly } from '../fake-date';
+import { DEMO, startLocal, type Local } from '../harness';
+
+const MGMT = DEMO.managementAccountId;
+const MEMBERS = DEMO.memberAccountIds.slice(0, 2);
+const FIRST = [...MEMBERS].sort()[0];
+const CT_TRAIL_NAME = 'aws-controltower-BaselineCloudTrail';
+const CT_TRAIL = `arn:aws:cloudtrail:${DEMO.region}:${MGMT}:trail/${CT_TRAIL_NAME}`;
+const ADMIN = `arn:aws:sts::${MGMT}:assumed-role/Administrator/alice`;
+
+let local: Local;
+let runsFrom = 0;
+let notesFrom = 0;
+
+const changeRuns = () =>
+  local.world.stepFunctions
+    .list()
+    .slice(runsFrom)
+    .filter((x) => x.name.endsWith('-event'));
+
+beforeAll(async () => {
+  fakeDateOnly();
+  local = await startLocal({
+    config: { trailMode: 'organization', organizationTrail: { arn: CT_TRAIL } },
+    prepareWorld: (w) => seedOrganizationTrail(w, { name: CT_TRAIL_NAME, bucket: DEMO.bucketName, keyArn: DEMO.keyArn, prefix: DEMO.logPrefix }),
+  });
+  for (const id of MEMBERS) {
+    const r = await local.run({ accountId: id }, `onboard-${id}`);
+    if (r.status !== 'SUCCEEDED') throw new Error(`onboarding of ${id} ended ${r.status}: ${r.error}`);
+  }
+  await local.world.settle();
+  jest.setSystemTime(Date.now() + 120_000);
+  runsFrom = local.world.stepFunctions.list().length;
+  notesFrom = local.world.events.invocations().length;
+  local.world.resetCalls();
+  const ct = createClient(CloudTrailClient, { region: DEMO.region, credentials: local.world.credentialsFor(ADMIN) });
+  try {
+    await ct.send(new StopLoggingCommand({ Name: CT_TRAIL_NAME }));
+  } finally {
+    ct.destroy();
+  }
+  await local.world.settle();
+}, 120_000);
+afterAll(async () => {
+  await local.stop();
+  jest.useRealTimers();
+});
+
+it('starts one report run (whatever driftResponse says) of the lowest ONBOARDED account, named for the organization trail', () => {
+  expect(changeRuns().map((x) => ({ name: x.name, input: JSON.parse(x.input) }))).toEqual([
+    {
+      name: expect.stringMatching(new RegExp(`^reconcile-${FIRST}-report-\\d{8}T\\d{4}-organization-trail-event$`)),
+      input: { accountId: FIRST, mode: 'report', notBefore: expect.any(String) },
+    },
+  ]);
+});
+
+it('the run fails with OrganizationTrailConflict naming the stopped trail, recorded on that account (as any failed run is) and on no other', async () => {
+  const [run] = changeRuns();
+  expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'OrganizationTrailConflict' });
+  const item = await local.status.getAccount(FIRST);
+  expect(item).toMatchObject({ status: 'FAILED', error: { name: 'OrganizationTrailConflict', cause: expect.stringContaining(`Trail ${CT_TRAIL} is not logging`), step: 'EnsureOrganizationTrail' } });
+  const other = MEMBERS.find((id) => id !== FIRST)!;
+  expect((await local.status.getAccount(other))?.status).toBe('ONBOARDED');
+});
+
+it('writes nothing in AWS (the trail stays stopped for its owner) and notifies the failed run once', () => {
+  expect(local.world.cloudtrail.getTrail(CT_TRAIL)?.isLogging).toBe(false);
+  expect(local.world.writeCalls().filter((c) => c.service !== 'dynamodb').map((c) => `${c.principalArn} ${c.service}:${c.operation}`)).toEqual([`${ADMIN} cloudtrail:StopLogging`]);
+  const notes = local.world.events
+    .invocations()
+    .slice(notesFrom)
+    .filter((i) => /:sns:/.test(i.targetArn))
+    .map((i) => String(i.input));
+  expect(notes.filter((n) => n.includes('FAILED') && n.includes('-organization-trail-event'))).toHaveLength(1);
+});
