@@ -11,6 +11,10 @@ import { z } from 'zod';
 import { AccountIdSchema, DEFAULT_ORGANIZATION_TRAIL_NAME, FLEET_RECONCILE_DEFAULTS, TRAIL_ARN, FLEET_START_DEFAULTS, RuntimeConfigInput, TrailNameSchema, RuntimeConfigSchema, STEP_FUNCTION_TIMEOUT_SECONDS } from '../handlers/shared/config';
 import { organizationTrailArn } from '../handlers/domain/arns';
 import { FLEET_CONTINUE_EVERY_MINUTES } from '../handlers/start/fleet';
+import { measure, POLICY_LIMITS } from '../handlers/domain/limits';
+import { serializePolicy } from '../handlers/domain/policy-document';
+import { AUDIT_READER_NAME_MAX_LENGTH, auditReaderRoleName, auditReaderTrustPolicy } from './audit-readers';
+import { AUDIT_READER_ROLE_NAME_PREFIX } from './names';
 import { ONBOARDING_BUS_NAME, ORGANIZATIONS_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, OPERATOR_READ_ROLE_NAME, SHARED_READER_ROLE_NAME } from './names';
 
 /** Name of the service control policy the ManagementEvents stack creates with `prevention`. */
@@ -279,6 +283,77 @@ const ReaderAccessSchema = z
   .default({ mode: 'per-account', removePerAccountRoles: false })
   .meta(doc('How member accounts read their own logs (README "Reader access").'));
 
+/**
+ * An auditor's name: the end of its role name `CloudTrailOnboarding-Auditor-<name>`, of the characters
+ * IAM allows in a role name, which has at most 64 characters.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+ */
+const AUDIT_READER_NAME = new RegExp(`^[\\w+=,.@-]{1,${AUDIT_READER_NAME_MAX_LENGTH}}$`);
+
+/**
+ * Whom an auditor role may trust: an account (its root ARN: any principal that account's IAM policies
+ * allow to assume the role) or a role, with an optional path; a role name has at most 64 characters.
+ * No user, no wildcard: a trust policy's principals are exact.
+ */
+const AUDIT_PRINCIPAL_ARN = /^arn:[a-z-]+:iam::(\d{12}):(root|role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/;
+
+/**
+ * STS AssumeRole's ExternalId: 2-1224 characters of `[\w+=,.@:/-]`.
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** One auditor role of the LogArchive stack (infra/audit-readers.ts). */
+const AuditReaderSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(AUDIT_READER_NAME, `must be 1-${AUDIT_READER_NAME_MAX_LENGTH} of [A-Za-z0-9+=,.@_-] (the role name ${AUDIT_READER_ROLE_NAME_PREFIX}<name> has at most 64 characters)`)
+      .describe(`The auditor's role is \`${AUDIT_READER_ROLE_NAME_PREFIX}<name>\` in the log-archive account; names are unique regardless of case, as IAM role names are.`),
+    trustedPrincipalArns: z
+      .array(z.string().regex(AUDIT_PRINCIPAL_ARN, 'must be an account root ARN (arn:aws:iam::<account>:root) or a role ARN (arn:aws:iam::<account>:role/<name>)'))
+      .min(1, 'must name at least one principal')
+      .refine((arns) => new Set(arns).size === arns.length, 'must not name a principal twice')
+      .describe(
+        'Who may assume the role: account root ARNs (then any principal that account\'s IAM policies allow) or role ARNs. A role must exist when the ' +
+          'LogArchive stack is deployed: IAM refuses a trust policy naming a role it cannot find.',
+      ),
+    externalId: z
+      .string()
+      .regex(EXTERNAL_ID, 'must be 2-1224 of [A-Za-z0-9_+=,.@:/-] (STS AssumeRole\'s ExternalId)')
+      .optional()
+      .meta(
+        doc(
+          'The ExternalId the auditor must pass to AssumeRole (`sts:ExternalId` in the trust policy), the confused-deputy guard AWS recommends for a ' +
+            'third party. Required unless every trusted principal is in the management, log-archive or orchestrator account, or `withinOrganization` ' +
+            'is true. Agree it with the third party (AWS does not treat it as a secret: it is in the template).',
+          'none',
+        ),
+      ),
+    withinOrganization: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The trusted principals are the organization\'s own (e.g. an audit account of the organization): the trust then also requires ' +
+          '`aws:PrincipalOrgID` = `organizationId`, so a principal outside it is refused, and `externalId` is not required (the console\'s switch role ' +
+          'cannot pass one). Needs `organizationId`.',
+      ),
+  })
+  .describe('One auditor: a role in the log-archive account that reads the log files of every account.');
+
+/** The auditors (seed 004, scenario 2), each reading every account's logs through its own role. */
+const AuditReadersSchema = z
+  .array(AuditReaderSchema)
+  .default([])
+  .meta(
+    doc(
+      'Auditors (a third party, a SIEM, a security vendor, an internal audit team), each with a role in the log-archive account that may list, ' +
+        'read and decrypt the CloudTrail log files of every account under `[logPrefix/]AWSLogs/`, in both trail modes, and nothing else; ' +
+        'nothing in it names an account, so it does not change when accounts join or leave. Each: `name`, `trustedPrincipalArns`, `externalId`, ' +
+        '`withinOrganization` (README "Auditor access").',
+    ),
+  );
+
 const organizationTrailRuntime = RuntimeConfigSchema.shape.organizationTrail.unwrap().shape;
 
 /** The organization trail of `trailMode` `organization` (handlers/domain/organization-trail.ts). */
@@ -388,6 +463,7 @@ export const AppConfigSchema = z
     fleetStart: FleetStartSchema,
     scope: ScopeSchema,
     readerAccess: ReaderAccessSchema,
+    auditReaders: AuditReadersSchema,
     operatorPrincipalArns: z
       .array(IamPrincipalArnSchema)
       .optional()
@@ -673,6 +749,7 @@ function crossKeyProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>)
   }
 
   problems.push(...trailModeProblems(cfg));
+  problems.push(...auditReaderProblems(cfg));
 
   if (cfg.logArchiveAccessRoleName.startsWith(cfg.readerRoleNamePrefix)) {
     problems.push(
@@ -687,6 +764,72 @@ function crossKeyProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>)
     );
   }
   return problems;
+}
+
+/**
+ * The checks of `auditReaders` across keys:
+ * - a third party must give an ExternalId. The configuration cannot tell which accounts belong to the
+ *   organization (members are read at run time), so an auditor counts as a third party unless every
+ *   principal it trusts is in the management, log-archive or orchestrator account, or it says
+ *   `withinOrganization` (then the trust requires `aws:PrincipalOrgID`, checked by IAM at AssumeRole);
+ * - `withinOrganization` needs the organization;
+ * - role names: unique regardless of case (IAM role names are), not starting with
+ *   `readerRoleNamePrefix` (the access role may rewrite those), not the access role's;
+ * - the trust policy fits IAM's 2,048 characters.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html
+ */
+function auditReaderProblems(cfg: Omit<z.infer<typeof AppConfigSchema>, '$schema'>): string[] {
+  const ownAccounts = [...new Set([cfg.managementAccountId, cfg.logArchiveAccountId, orchestratorAccount(cfg)])];
+  return cfg.auditReaders.flatMap((reader, i) => {
+    const key = `auditReaders.${i}`;
+    const earlier = cfg.auditReaders.slice(0, i).findIndex((r) => r.name.toLowerCase() === reader.name.toLowerCase());
+    return [
+      ...thirdPartyProblems(cfg, reader, key, ownAccounts),
+      ...(earlier >= 0 ? [`${key}.name: ${JSON.stringify(reader.name)} names the same role as auditReaders.${earlier}.name (IAM role names are unique regardless of case)`] : []),
+      ...auditRoleNameProblems(cfg, reader.name, key),
+      ...auditTrustSizeProblems(cfg, reader, key),
+    ];
+  });
+}
+
+type AuditReaderConfig = z.infer<typeof AuditReaderSchema>;
+
+/** An auditor taken for a third party without an ExternalId; `withinOrganization` without an organization. */
+function thirdPartyProblems(cfg: Pick<AppConfig, 'organizationId'>, reader: AuditReaderConfig, key: string, ownAccounts: readonly string[]): string[] {
+  if (reader.withinOrganization) {
+    return cfg.organizationId ? [] : [`${key}.withinOrganization: the trust would require aws:PrincipalOrgID, and organizationId is not set (received true)`];
+  }
+  const outsiders = reader.trustedPrincipalArns.filter((arn) => !ownAccounts.includes(AUDIT_PRINCIPAL_ARN.exec(arn)?.[1] ?? ''));
+  if (reader.externalId !== undefined || !outsiders.length) return [];
+  return [
+    `${key}.externalId: required: ${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not in the management, log-archive or orchestrator ` +
+      `account (${ownAccounts.join(', ')}), so the auditor is taken for a third party, which must pass an ExternalId (the confused-deputy guard); ` +
+      'set externalId to the value agreed with it, or, for principals of the organization, withinOrganization: true',
+  ];
+}
+
+/** The auditor's role name against the roles the orchestrator's access role may write, and the access role itself. */
+function auditRoleNameProblems(cfg: Pick<AppConfig, 'readerRoleNamePrefix' | 'logArchiveAccessRoleName'>, name: string, key: string): string[] {
+  const role = auditReaderRoleName(name);
+  const problems: string[] = [];
+  if (role.startsWith(cfg.readerRoleNamePrefix)) {
+    problems.push(
+      `${key}.name: the role ${role} starts with readerRoleNamePrefix ${JSON.stringify(cfg.readerRoleNamePrefix)}, whose roles the orchestrator's ` +
+        'access role may rewrite; choose another readerRoleNamePrefix',
+    );
+  }
+  if (role.toLowerCase() === cfg.logArchiveAccessRoleName.toLowerCase()) problems.push(`${key}.name: the role ${role} is logArchiveAccessRoleName; choose another name`);
+  return problems;
+}
+
+/** The trust policy over IAM's default 2,048 characters (white space not counted). */
+function auditTrustSizeProblems(cfg: Pick<AppConfig, 'organizationId'>, reader: AuditReaderConfig, key: string): string[] {
+  if (reader.withinOrganization && !cfg.organizationId) return [];
+  const size = measure('trustPolicy', serializePolicy(auditReaderTrustPolicy(reader, cfg.organizationId)));
+  const { max, docUrl } = POLICY_LIMITS.trustPolicy;
+  if (size <= max) return [];
+  return [`${key}.trustedPrincipalArns: the trust policy would have ${size} characters, over IAM's ${max} (${docUrl}); trust fewer principals (e.g. an account root instead of its roles)`];
 }
 
 /** Whether the configuration migrates per-account trails to the organization trail (EnsureOrganizationTrail deletes them once delivered). */

@@ -103,6 +103,12 @@ export const READER_BOUNDARY_POLICY_NAME = `${ROLE_NAME_PREFIX}ReaderBoundary`;
  */
 export const SHARED_READER_ROLE_NAME = `${ROLE_NAME_PREFIX}LogReader`;
 
+/**
+ * Prefix of the auditor roles of the LogArchive stack (`auditReaders`): `CloudTrailOnboarding-Auditor-<name>`,
+ * one per configured auditor, each reading every account's log files (README "Auditor access").
+ */
+export const AUDIT_READER_ROLE_NAME_PREFIX = `${ROLE_NAME_PREFIX}Auditor-`;
+
 /** The read-only role of the LogArchive stack that operators (`onboard plan`) read the shared policies through. */
 export const OPERATOR_READ_ROLE_NAME = `${ROLE_NAME_PREFIX}OperatorRead`;
 

@@ -30,6 +30,7 @@ import { OPERATOR_READ_ROLE_NAME, READER_BOUNDARY_POLICY_NAME, ROLE_NAME_PREFIX,
 import { logObjectPrefix } from '../../handlers/domain/arns';
 import { desiredSharedReaderRole, READER_POLICY_NAME, type SharedReaderKey } from '../../handlers/domain/roles';
 import { stepsUsingLogArchiveRole } from './orchestrator-stack';
+import { AUDIT_READER_MAX_SESSION_SECONDS, AUDIT_READER_POLICY_NAME, auditReaderDescription, auditReaderPolicy, auditReaderRoleName, auditReaderTrustPolicy, auditedLogObjectsArn } from '../audit-readers';
 
 /**
  * Removal policy of what this stack keeps when it is deleted or a resource is replaced: the buckets, their
@@ -108,6 +109,8 @@ export class LogArchiveStack extends Stack {
   public readonly operatorReadRole: iam.Role;
   /** The shared reader role (`readerAccess.mode` `shared` only). */
   public readonly sharedReaderRole?: iam.CfnRole;
+  /** The auditors' roles (`auditReaders`), by auditor name. */
+  public readonly auditReaderRoles: Record<string, iam.CfnRole> = {};
 
   constructor(scope: Construct, id: string, props: LogArchiveStackProps) {
     super(scope, id, props);
@@ -273,6 +276,8 @@ export class LogArchiveStack extends Stack {
     // ---- readerAccess.mode shared: one reader role for the whole organization (see desiredSharedReaderRole)
     const shared = cfg.readerAccess.mode === 'shared';
     if (shared) this.sharedReaderRole = this.addSharedReaderRole(cfg, boundary, keyResource);
+    // ---- auditReaders: one role per auditor, reading every account's logs (infra/audit-readers.ts)
+    for (const reader of cfg.auditReaders) this.auditReaderRoles[reader.name] = this.addAuditReaderRole(cfg, reader, boundary, keyResource);
     const sharedReaderRoleArn = `arn:${this.partition}:iam::${cfg.logArchiveAccountId}:role/${SHARED_READER_ROLE_NAME}`;
     const perAccountWrites = [
       // A reader role is created only with the boundary and the ownership tag...
@@ -439,6 +444,40 @@ export class LogArchiveStack extends Stack {
       role,
       wildcardResourceFinding(role, objects),
       'The objects under one account\'s log prefix; the account is the session tag, which the trust policy lets each organization account set only to itself.',
+    );
+    if (alias) {
+      acknowledge(role, wildcardResourceFinding(role, keyResource.arns[0]), 'The key is configured by alias; narrowed by kms:ResourceAliases to the one alias.');
+    }
+    return role;
+  }
+
+  /**
+   * One auditor's role, exactly as infra/audit-readers.ts builds its documents (a CfnRole, so the
+   * template holds those documents unchanged), capped by the reader roles' boundary.
+   */
+  private addAuditReaderRole(
+    cfg: AppConfig,
+    reader: AppConfig['auditReaders'][number],
+    boundary: iam.ManagedPolicy,
+    keyResource: { arns: string[]; conditions?: Record<string, unknown> },
+  ): iam.CfnRole {
+    const alias = keyResource.conditions && !cfg.logKey.create ? aliasOfKeyArn(cfg.logKey.arn) : undefined;
+    const key: SharedReaderKey = alias ? { accountKeysArn: keyResource.arns[0], alias } : { arn: keyResource.arns[0] };
+    const policy = auditReaderPolicy({ partition: PARTITION, bucketName: cfg.logBucket.name, ...(cfg.logPrefix ? { logPrefix: cfg.logPrefix } : {}), bucketRegion: cfg.homeRegion, key });
+    const role = new iam.CfnRole(this, `AuditReaderRole-${reader.name}`, {
+      roleName: auditReaderRoleName(reader.name),
+      path: '/',
+      description: auditReaderDescription(reader.name),
+      assumeRolePolicyDocument: auditReaderTrustPolicy(reader, cfg.organizationId),
+      maxSessionDuration: AUDIT_READER_MAX_SESSION_SECONDS,
+      permissionsBoundary: boundary.managedPolicyArn,
+      policies: [{ policyName: AUDIT_READER_POLICY_NAME, policyDocument: policy }],
+    });
+    role.node.addDependency(boundary);
+    acknowledge(
+      role,
+      wildcardResourceFinding(role, auditedLogObjectsArn(PARTITION, cfg.logBucket.name, cfg.logPrefix)),
+      'An auditor reads the log files of every account, including accounts that join later: the objects under [prefix/]AWSLogs/ only, read-only.',
     );
     if (alias) {
       acknowledge(role, wildcardResourceFinding(role, keyResource.arns[0]), 'The key is configured by alias; narrowed by kms:ResourceAliases to the one alias.');
