@@ -265,6 +265,20 @@ const ScopeSchema = z
   );
 
 const readerAccessRuntime = RuntimeConfigSchema.shape.readerAccess.unwrap().shape;
+const offboardingRuntime = RuntimeConfigSchema.shape.offboarding.unwrap().shape;
+
+/** What offboarding keeps (handlers/steps/offboard-account.ts). */
+const OffboardingSchema = z
+  .strictObject({
+    keepReaderRoleDays: offboardingRuntime.keepReaderRoleDays.meta(
+      doc(
+        'Days an offboarded account\'s per-account reader role is kept, so its people can still read its logs (0: deleted with the rest). ' +
+          'A later offboarding run of the account (`onboard offboard <id>` again) deletes it once the days are over.',
+      ),
+    ),
+  })
+  .default({ keepReaderRoleDays: 0 })
+  .meta(doc('Offboarding: what is kept when an account leaves (README "Offboarding").'));
 
 /** How member accounts read their own logs (handlers/domain/roles.ts). */
 const ReaderAccessSchema = z
@@ -463,6 +477,7 @@ export const AppConfigSchema = z
     fleetStart: FleetStartSchema,
     scope: ScopeSchema,
     readerAccess: ReaderAccessSchema,
+    offboarding: OffboardingSchema,
     auditReaders: AuditReadersSchema,
     operatorPrincipalArns: z
       .array(IamPrincipalArnSchema)
@@ -1023,6 +1038,7 @@ export function runtimeConfigOf(cfg: AppConfig, tableName: string): RuntimeConfi
     fleetStart: { maxConcurrent: cfg.fleetStart.maxConcurrent, maxStartsPerSecond: cfg.fleetStart.maxStartsPerSecond },
     scope: { includeOus: [...cfg.scope.includeOus], excludeOus: [...cfg.scope.excludeOus], excludeAccounts: [...cfg.scope.excludeAccounts] },
     readerAccess: { ...cfg.readerAccess },
+    offboarding: { ...cfg.offboarding },
     ...(cfg.readerAccess.mode === 'shared' ? { sharedReaderRoleArn: sharedReaderRoleArn(cfg) } : {}),
   };
 }

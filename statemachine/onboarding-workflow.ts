@@ -5,6 +5,9 @@
  * ValidateRequest ──(validation error)──> DescribeRejection ─> Rejected (Fail)
  *      │
  *      ▼
+ * ByAction (Choice) ──(action offboard)──> OffboardAccount ─> Offboarded (Succeed)   (any error: RecordFailure)
+ *      │
+ *      ▼
  * StartedByChange (Choice) ──(notBefore)──> WaitForChangeWindow
  *      │                                        │
  *      ▼                                        ▼
@@ -88,6 +91,8 @@ export class OnboardingWorkflow extends Construct {
           mode: sfn.JsonPath.stringAt('$.Payload.mode'),
           notBefore: sfn.JsonPath.stringAt('$.Payload.notBefore'),
           trailMode: sfn.JsonPath.stringAt('$.Payload.trailMode'),
+          action: sfn.JsonPath.stringAt('$.Payload.action'),
+          reason: sfn.JsonPath.stringAt('$.Payload.reason'),
         },
         // No ResultPath: the default ("$") replaces the raw input with the validated request.
         // (aws-local-stepfunctions 3.0.0 mishandles an explicit "$", so it is left out.)
@@ -219,7 +224,24 @@ export class OnboardingWorkflow extends Construct {
       .otherwise(onboard);
 
     onboard.next(recordResult).next(new sfn.Succeed(this, 'Onboarded', { stateName: 'Onboarded' }));
-    const definition = validate.next(fromChange);
+
+    // ---- offboarding (`"action": "offboard"`): one step, in order -- the account's resources, the shared
+    // grants, the reader role, OFFBOARDED (handlers/steps/offboard-account.ts).
+    const offboard = invoke(
+      'OffboardAccount',
+      {
+        payload: { accountId: sfn.JsonPath.stringAt('$.accountId'), executionArn: sfn.JsonPath.stringAt('$.executionArn'), reason: sfn.JsonPath.stringAt('$.reason') },
+        resultSelector: { removed: sfn.JsonPath.listAt('$.Payload.removed'), leftBehind: sfn.JsonPath.listAt('$.Payload.leftBehind') },
+        resultPath: '$.offboarded',
+      },
+      STEP_RETRIES.ensure,
+    );
+    offboard.addCatch(failurePath, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    offboard.next(new sfn.Succeed(this, 'Offboarded', { stateName: 'Offboarded' }));
+    const byAction = new sfn.Choice(this, 'ByAction', { stateName: 'ByAction' })
+      .when(sfn.Condition.stringEquals('$.action', 'offboard'), offboard)
+      .otherwise(fromChange);
+    const definition = validate.next(byAction);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

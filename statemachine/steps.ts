@@ -14,6 +14,7 @@ export const STEPS = {
   EnsureChangeRules: 'ensure-change-rules',
   RecordResult: 'record-result',
   RecordFailure: 'record-failure',
+  OffboardAccount: 'offboard-account',
 } as const;
 
 /** A step's state name. */
@@ -37,4 +38,5 @@ export const STEP_TITLES: Record<StepName, string> = {
   EnsureChangeRules: 'change rules in the member account',
   RecordResult: 'record ONBOARDED',
   RecordFailure: 'record FAILED',
+  OffboardAccount: 'offboard: trail, roles and grants removed, OFFBOARDED',
 };

@@ -9,6 +9,7 @@
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html
  */
 import {
+  DeleteRuleCommand,
   DescribeRuleCommand,
   type EventBridgeClient,
   ListTagsForResourceCommand,
@@ -83,6 +84,20 @@ export class EventRulesAdapter {
       throw toOnboardingError(e, call);
     }
     failedEntries(out.FailedEntryCount, out.FailedEntries, call);
+  }
+
+  /**
+   * DeleteRule (offboarding; its targets must be removed first). "If you call delete rule multiple times
+   * for the same rule, all calls will succeed": a rule already gone counts as deleted.
+   * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DeleteRule.html
+   */
+  async deleteRule(name: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteRuleCommand({ Name: name }));
+    } catch (e) {
+      if (isAwsError(e, 'ResourceNotFoundException')) return;
+      throw toOnboardingError(e, { service: 'EventBridge', operation: 'DeleteRule', target: name });
+    }
   }
 
   /** RemoveTargets of the given ids. */

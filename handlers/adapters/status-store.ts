@@ -29,6 +29,10 @@ export const AccountStatus = {
   Failed: 'FAILED',
   Rejected: 'REJECTED',
   Skipped: 'SKIPPED',
+  /** Offboarding under way (handlers/steps/offboard-account.ts). */
+  Offboarding: 'OFFBOARDING',
+  /** The account left: its grants withdrawn, what could be removed removed (see `offboarded`). */
+  Offboarded: 'OFFBOARDED',
 } as const;
 /** One of `AccountStatus`. */
 export type AccountStatus = (typeof AccountStatus)[keyof typeof AccountStatus];
@@ -92,6 +96,24 @@ export interface AccountStatusItem {
    * absent when it has none. A removal stays on record.
    */
   accountTrail?: MigrationOutcome;
+  /** OFFBOARDING / OFFBOARDED: why, when, what was removed and what was left behind. */
+  offboarding?: OffboardingRecord;
+}
+
+/** What an offboarding recorded. */
+export interface OffboardingRecord {
+  /** Who or what asked: the event (`RemoveAccountFromOrganization`, ...) or the caller. */
+  readonly reason: string;
+  readonly executionArn: string;
+  /** When it was asked for, and when it ended (OFFBOARDED). */
+  readonly startedAt: string;
+  readonly offboardedAt?: string;
+  /** What was removed or withdrawn (`trail`, `switchRole`, `changeRules`, `bucketPolicy`, `keyPolicy`, `readerRole`). */
+  readonly removed?: string[];
+  /** What could not be removed, and why (an unreachable account's trail and roles, a kept reader role). */
+  readonly leftBehind?: { resource: string; reason: string }[];
+  /** A reader role kept (`offboarding.keepReaderRoleDays`) until then. */
+  readonly readerRoleKeptUntil?: string;
 }
 
 /** What `markOnboarded` records. */
@@ -407,14 +429,84 @@ export class StatusStore {
   }
 
   /** Accounts admitted to the shared policies (consistent read of `MEMBERS#shared-policies`), sorted. */
+  /**
+   * Offboarding begins: OFFBOARDING, with the reason. The account must have an item (something was
+   * onboarded, or tried): false when it has none (nothing written).
+   */
+  async markOffboarding(accountId: string, executionArn: string, reason: string): Promise<boolean> {
+    const current = await this.getAccount(accountId);
+    if (!current) return false;
+    if (current.status === AccountStatus.Offboarding && current.offboarding?.executionArn === executionArn) return true;
+    const now = this.now().toISOString();
+    return this.update(
+      accountId,
+      'SET #status = :status, executionArn = :exec, updatedAt = :now, offboarding = :offboarding',
+      { ':status': AccountStatus.Offboarding, ':exec': executionArn, ':now': now, ':offboarding': { reason, executionArn, startedAt: now } },
+      'attribute_exists(pk)',
+    );
+  }
+
+  /** Offboarding done: OFFBOARDED with what was removed and left behind; the onboarding's health and drift are gone with it. */
+  async markOffboarded(
+    accountId: string,
+    result: { executionArn: string; reason: string; removed: string[]; leftBehind: { resource: string; reason: string }[]; readerRoleKeptUntil?: string },
+  ): Promise<void> {
+    const current = await this.getAccount(accountId);
+    const now = this.now().toISOString();
+    const record: OffboardingRecord = {
+      reason: result.reason,
+      executionArn: result.executionArn,
+      startedAt: current?.offboarding?.startedAt ?? now,
+      offboardedAt: now,
+      removed: result.removed,
+      leftBehind: result.leftBehind,
+      ...(result.readerRoleKeptUntil ? { readerRoleKeptUntil: result.readerRoleKeptUntil } : {}),
+    };
+    if (current?.status === AccountStatus.Offboarded && current.offboarding?.executionArn === result.executionArn) return;
+    await this.update(
+      accountId,
+      'SET accountId = :id, #status = :status, executionArn = :exec, updatedAt = :now, offboarding = :offboarding, startedAt = if_not_exists(startedAt, :now) ' +
+        'REMOVE health, drift, #notice, #error, accountTrail',
+      { ':id': accountId, ':status': AccountStatus.Offboarded, ':exec': result.executionArn, ':now': now, ':offboarding': record },
+    );
+  }
+
   async members(): Promise<string[]> {
+    return (await this.membership()).members;
+  }
+
+  /**
+   * The member set and the accounts leaving it (offboarded: withdrawn from the set, and to be left out
+   * of every render even while a policy still lists them), in one consistent read.
+   */
+  async membership(): Promise<{ members: string[]; leaving: string[] }> {
     const call = this.call('GetItem', MEMBERS_KEY);
     try {
       const out = await this.doc.send(
         new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: MEMBERS_KEY }, ConsistentRead: true }),
       );
-      const accounts = out.Item?.accounts as Set<string> | string[] | undefined;
-      return [...(accounts ?? [])].sort();
+      const set = (v: unknown) => [...((v as Set<string> | string[] | undefined) ?? [])].sort();
+      return { members: set(out.Item?.accounts), leaving: set(out.Item?.leaving) };
+    } catch (e) {
+      throw tableError(e, call);
+    }
+  }
+
+  /**
+   * Withdraws the account (offboarding): out of the member set, into the leaving set, in one update;
+   * idempotent. A later admission (`addMember`) takes it out of the leaving set again.
+   */
+  async removeMember(accountId: string): Promise<void> {
+    const call = this.call('UpdateItem', MEMBERS_KEY);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_KEY]: MEMBERS_KEY },
+          UpdateExpression: 'DELETE accounts :account ADD leaving :account',
+          ExpressionAttributeValues: { ':account': new Set([accountId]) },
+        }),
+      );
     } catch (e) {
       throw tableError(e, call);
     }
@@ -428,7 +520,8 @@ export class StatusStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [TABLE_KEY]: MEMBERS_KEY },
-          UpdateExpression: 'ADD accounts :account',
+          // An account onboarded again after an offboarding is no longer leaving.
+          UpdateExpression: 'ADD accounts :account DELETE leaving :account',
           ExpressionAttributeValues: { ':account': new Set([accountId]) },
         }),
       );

@@ -21,6 +21,13 @@ import {
  */
 export const MAX_REQUEST_BYTES = 4096;
 
+/** What a request asks for: onboarding (and every re-run, repair, verification) or offboarding. */
+export const REQUEST_ACTIONS = ['onboard', 'offboard'] as const;
+export type RequestAction = (typeof REQUEST_ACTIONS)[number];
+
+/** Longest offboarding `reason` kept (characters). */
+export const MAX_REASON_LENGTH = 256;
+
 /** What a valid request looks like, for messages. */
 const EXPECTED = 'expected {"accountId": "<12-digit AWS account id>"}';
 
@@ -41,6 +48,10 @@ const OnboardingRequestSchema = z.strictObject({
    * sees every change of that minute (handlers/start/reconcile.ts).
    */
   notBefore: z.iso.datetime().optional(),
+  /** `onboard` (default) or `offboard`: the account leaves (handlers/steps/offboard-account.ts). */
+  action: z.enum(REQUEST_ACTIONS).optional(),
+  /** Offboarding only: why (the event, or who called), recorded on the status item. */
+  reason: z.string().min(1).max(MAX_REASON_LENGTH).optional(),
 });
 
 /** A validated request. */
@@ -79,7 +90,7 @@ export function describeBadAccountId(value: unknown): string {
  * @throws InvalidRequest when the input is empty, not an object, has unknown or missing fields, or is too large.
  * @throws InvalidAccountId when `accountId` is not a string of exactly 12 digits.
  */
-export function parseOnboardingRequest(input: unknown): { accountId: string; mode: RunMode; notBefore?: string } {
+export function parseOnboardingRequest(input: unknown): { accountId: string; mode: RunMode; notBefore?: string; action: RequestAction; reason?: string } {
   if (input === undefined || input === null) throw new InvalidRequest(`The request is empty; ${EXPECTED}`);
   if (Array.isArray(input)) throw new InvalidRequest(`The request is an array; ${EXPECTED}`);
   if (typeof input !== 'object') throw new InvalidRequest(`The request is a ${typeof input}, not an object; ${EXPECTED}`);
@@ -99,8 +110,23 @@ export function parseOnboardingRequest(input: unknown): { accountId: string; mod
 
   const result = OnboardingRequestSchema.safeParse(input);
   if (result.success) {
-    const { accountId, mode, notBefore } = result.data;
-    return { accountId, mode: mode ?? 'apply', ...(notBefore ? { notBefore } : {}) };
+    const { accountId, mode, notBefore, action, reason } = result.data;
+    if (action === 'offboard') {
+      // An offboarding removes; it has no report mode (onboard plan --offboard shows what it would change) and no change window.
+      const extra = [mode !== undefined && mode !== 'apply' ? 'mode' : '', notBefore !== undefined ? 'notBefore' : ''].filter(Boolean);
+      if (extra.length) throw new InvalidRequest(`An offboarding request takes only accountId, action and reason; remove ${extra.join(' and ')}`);
+      return { accountId, mode: 'apply', action, ...(reason ? { reason } : {}) };
+    }
+    if (reason !== undefined) throw new InvalidRequest('reason is given only with "action": "offboard" (an onboarding records its own start)');
+    return { accountId, mode: mode ?? 'apply', action: 'onboard', ...(notBefore ? { notBefore } : {}) };
+  }
+  const action = (input as Record<string, unknown>).action;
+  if (action !== undefined && !(REQUEST_ACTIONS as readonly unknown[]).includes(action)) {
+    throw new InvalidRequest(`The request's action is ${preview(action)}; it must be one of ${REQUEST_ACTIONS.map((a) => `"${a}"`).join(', ')} (or left out: "onboard")`);
+  }
+  const reason = (input as Record<string, unknown>).reason;
+  if (reason !== undefined && result.error.issues.some((i) => i.path[0] === 'reason')) {
+    throw new InvalidRequest(`The request's reason must be text of 1 to ${MAX_REASON_LENGTH} characters (received ${preview(reason)})`);
   }
   const notBefore = (input as Record<string, unknown>).notBefore;
   if (notBefore !== undefined && result.error.issues.some((i) => i.path[0] === 'notBefore')) {

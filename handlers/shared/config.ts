@@ -96,6 +96,15 @@ export type ReaderAccessRuntime = z.infer<typeof ReaderAccessRuntimeSchema>;
 export const READER_ACCESS_DEFAULTS: ReaderAccessRuntime = { mode: 'per-account', removePerAccountRoles: false };
 
 /**
+ * Offboarding (handlers/steps/offboard-account.ts): `keepReaderRoleDays`, how long an offboarded
+ * account's reader role is kept (0: deleted with the rest; at most ten years).
+ */
+export const OffboardingRuntimeSchema = z.strictObject({
+  keepReaderRoleDays: z.number().int().min(0).max(3650).default(0),
+});
+export type OffboardingRuntime = z.infer<typeof OffboardingRuntimeSchema>;
+
+/**
  * Where the member accounts' logs come from: `account` (default), a trail of the service's in each
  * member account; `organization`, one organization trail of the management account that logs every
  * member into `[prefix/]AWSLogs/<org-id>/<account-id>/` (needs `organizationId`).
@@ -224,6 +233,7 @@ export const RuntimeConfigSchema = z.strictObject({
   scope: ScopeRuntimeSchema.default(SCOPE_DEFAULTS),
   /** How accounts read their own logs. Default: a role per account. */
   readerAccess: ReaderAccessRuntimeSchema.default(READER_ACCESS_DEFAULTS),
+  offboarding: OffboardingRuntimeSchema.default({ keepReaderRoleDays: 0 }),
   /** ARN of the shared reader role (LogArchive stack), with `readerAccess.mode` `shared`. */
   sharedReaderRoleArn: ArnSchema.optional(),
 });

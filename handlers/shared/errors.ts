@@ -55,6 +55,15 @@ export class AccountNotActive extends OnboardingError {
   readonly kind = ErrorKind.Validation;
 }
 
+/**
+ * An offboarding of an account the service has no record of (never onboarded nor tried): there is
+ * nothing of the service's in it to remove, and nothing was written.
+ */
+export class NothingToOffboard extends OnboardingError {
+  override readonly name = 'NothingToOffboard' as const;
+  readonly kind = ErrorKind.Validation;
+}
+
 /** The account is outside the configured scope (`scope.includeOus`, `excludeOus`, `excludeAccounts`). */
 export class AccountOutOfScope extends OnboardingError {
   override readonly name = 'AccountOutOfScope' as const;
@@ -304,6 +313,7 @@ export const VALIDATION_ERRORS = [
   'AccountNotActive',
   'AccountNotAllowed',
   'AccountOutOfScope',
+  'NothingToOffboard',
 ] as const;
 
 /**

@@ -100,7 +100,19 @@ export interface StatusPort {
   /** Records a rejection at validation: REJECTED, or a notice on an ONBOARDED account (handlers/adapters/status-store.ts). */
   markRejected(accountId: string, rejection: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<unknown>;
   members(): Promise<string[]>;
+  /** The member set and the accounts leaving it (offboarded), in one read. */
+  membership(): Promise<{ members: string[]; leaving: string[] }>;
+  /** Admits the account (and takes it out of the leaving set). */
   addMember(accountId: string): Promise<void>;
+  /** Offboarding: out of the member set, into the leaving set. */
+  removeMember(accountId: string): Promise<void>;
+  /** Offboarding begins (false: the account has no item, nothing was written). */
+  markOffboarding(accountId: string, executionArn: string, reason: string): Promise<boolean>;
+  /** Offboarding done. */
+  markOffboarded(
+    accountId: string,
+    result: { executionArn: string; reason: string; removed: string[]; leftBehind: { resource: string; reason: string }[]; readerRoleKeptUntil?: string },
+  ): Promise<void>;
 }
 
 /** EventBridge rules on one account's default bus in one region (handlers/adapters/events.ts). */
@@ -109,6 +121,8 @@ export interface ChangeRulesPort {
   putRule(spec: ChangeRuleSpec, opts: { tag: boolean }): Promise<void>;
   putTarget(spec: ChangeRuleSpec): Promise<void>;
   removeTargets(name: string, ids: readonly string[]): Promise<void>;
+  /** DeleteRule (offboarding); a rule already gone counts as deleted. */
+  deleteRule(name: string): Promise<void>;
 }
 
 /** The shared-policy lease. */

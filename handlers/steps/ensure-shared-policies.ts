@@ -5,7 +5,7 @@ import { logDestinationFromConfig, type LogDestination } from '../domain/log-des
 import { parsePolicy, type PolicyDocument, type PolicyRender } from '../domain/policy-document';
 import { keyStateDrift, type RunMode } from '../domain/drift';
 import { resolvedConfig, type PolicyPort, type StepDeps } from './deps';
-import { syncSharedPolicy, type SharedPolicySyncResult } from './shared-policy-sync';
+import { syncSharedPolicy, withdrawFromSharedPolicy, type SharedPolicySyncResult, type SharedPolicyWithdrawResult } from './shared-policy-sync';
 
 /** Lease names of the shared policies. */
 export const POLICY_LEASES = { bucket: 'bucket-policy', key: 'key-policy' } as const;
@@ -131,4 +131,30 @@ export async function retireAccountTrailGrants(deps: StepDeps, accountId: string
     });
   };
   return { bucketPolicy: await retire(KINDS.bucket, {}), keyPolicy: await retire(KINDS.key, { bucketKeyEnabled }) };
+}
+
+/**
+ * Offboarding, `trailMode` `account`: withdraws `accountId` from the member set and from both shared
+ * policies (shared-policy-sync.ts withdrawFromSharedPolicy: under each policy's lease, coalescing with
+ * onboardings and other offboardings).
+ */
+export async function withdrawFromSharedPolicies(deps: StepDeps, accountId: string, owner: string): Promise<Record<'bucketPolicy' | 'keyPolicy', SharedPolicyWithdrawResult>> {
+  const base: LogDestination = logDestinationFromConfig(await resolvedConfig(deps));
+  const bucketKeyEnabled = await (await deps.bucketPolicy()).bucketKeyEnabled();
+  const withdraw = async (kind: PolicyKind, dest: LogDestination) =>
+    withdrawFromSharedPolicy({
+      accountId,
+      owner,
+      leaseSeconds: deps.config.lockLeaseSeconds,
+      status: deps.status,
+      lock: deps.lock,
+      policy: {
+        name: kind.lease,
+        port: await kind.port(deps),
+        accountsIn: (text) => kind.accountsIn(parsePolicy(text, kind.what), dest),
+        grants: (text, id) => kind.grants(parsePolicy(text, kind.what), id, dest),
+        render: (text, accounts) => kind.render(text, accounts, dest),
+      },
+    });
+  return { bucketPolicy: await withdraw(KINDS.bucket, base), keyPolicy: await withdraw(KINDS.key, { ...base, bucketKeyEnabled }) };
 }

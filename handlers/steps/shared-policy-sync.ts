@@ -110,18 +110,67 @@ export async function syncSharedPolicy(args: {
   // 3-4. Under the lease: re-read, render from everything admitted, write if different.
   return args.lock.withLease(policy.name, args.owner, args.leaseSeconds, async () => {
     let current = await policy.port.get();
-    let admitted = await args.status.members();
+    let { members: admitted, leaving } = await args.status.membership();
     // A burst is under way when others are admitted and not granted yet: give the rest of it a
     // moment to be admitted, so that this one write covers them all and theirs find nothing to do.
     // (A lone onboarding never waits.)
     if (args.batchWindowMs > 0 && admitted.some((a) => a !== accountId && !policy.grants(current, a))) {
       await args.sleep(args.batchWindowMs);
       current = await policy.port.get();
-      admitted = await args.status.members();
+      ({ members: admitted, leaving } = await args.status.membership());
     }
-    const accounts = [...new Set([...policy.accountsIn(current), ...admitted, accountId])];
-    const r = policy.render(current, accounts);
+    const r = policy.render(current, grantedAfterRender(policy.accountsIn(current), admitted, leaving, accountId));
     if (r.changed) await policy.port.put(r.text);
     return summary(r, r.changed);
+  });
+}
+
+/**
+ * The accounts a render under the lease grants: those the policy lists and those admitted, less the
+ * accounts leaving (offboarded, even while the policy still lists them), plus `joining` (the account
+ * being onboarded; undefined for an offboarding's render).
+ */
+export function grantedAfterRender(listed: readonly string[], admitted: readonly string[], leaving: readonly string[], joining?: string): string[] {
+  const out = new Set([...listed, ...admitted].filter((a) => !leaving.includes(a)));
+  if (joining !== undefined) out.add(joining);
+  return [...out];
+}
+
+/** Result of withdrawing an account from one shared policy. */
+export interface SharedPolicyWithdrawResult {
+  /** The policy was written. */
+  readonly changed: boolean;
+  /** The policy still lets the account's trail deliver (granted organization-wide: it names no account). */
+  readonly stillGranted: boolean;
+}
+
+/**
+ * Offboarding: withdraws `accountId` from the member set and renders `policy` without it, under the
+ * same lease as onboarding (re-read there; every account admitted or listed, less every account
+ * leaving), so concurrent onboardings and offboardings lose no update and coalesce: whoever holds the
+ * lease writes every change admitted so far. Idempotent: a policy that no longer lists the account
+ * takes no lease and is not written.
+ */
+export async function withdrawFromSharedPolicy(args: {
+  accountId: string;
+  owner: string;
+  leaseSeconds: number;
+  policy: SharedPolicy;
+  status: StatusPort;
+  lock: LockPort;
+}): Promise<SharedPolicyWithdrawResult> {
+  const { accountId, policy } = args;
+  // Leaving first (also for an account a policy lists without it ever being admitted): every render from
+  // now on, whoever makes it, leaves it out.
+  const { members, leaving } = await args.status.membership();
+  if (members.includes(accountId) || !leaving.includes(accountId)) await args.status.removeMember(accountId);
+  const before = await policy.port.get();
+  if (!policy.accountsIn(before).includes(accountId)) return { changed: false, stillGranted: policy.grants(before, accountId) };
+  return args.lock.withLease(policy.name, args.owner, args.leaseSeconds, async () => {
+    const current = await policy.port.get();
+    const { members: admitted, leaving } = await args.status.membership();
+    const r = policy.render(current, grantedAfterRender(policy.accountsIn(current), admitted, leaving));
+    if (r.changed) await policy.port.put(r.text);
+    return { changed: r.changed, stillGranted: policy.grants(r.text, accountId) };
   });
 }

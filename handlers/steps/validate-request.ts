@@ -1,8 +1,8 @@
 /** Step 0: reject what must not be onboarded before anything is written. */
-import { checkEligibility, parseOnboardingRequest } from '../domain/request';
+import { checkEligibility, parseOnboardingRequest, type RequestAction } from '../domain/request';
 import { checkScope, scopeNeedsPath } from '../domain/scope';
 import type { RunMode } from '../domain/drift';
-import { isOnboardingError } from '../shared/errors';
+import { isOnboardingError, NothingToOffboard } from '../shared/errors';
 import { isRejection } from '../domain/rejection';
 import type { StepDeps } from './deps';
 import type { TrailMode } from '../shared/config';
@@ -17,7 +17,14 @@ export interface ValidatedRequest {
   readonly notBefore: string | null;
   /** The configured `trailMode`: the workflow's TrailByMode choice runs EnsureTrail or EnsureOrganizationTrail. */
   readonly trailMode: TrailMode;
+  /** `onboard`, or `offboard` (the workflow's ByAction choice). */
+  readonly action: RequestAction;
+  /** Offboarding: why (the event, or the caller); null for an onboarding. */
+  readonly reason: string | null;
 }
+
+/** The reason an offboarding records when the request gives none. */
+export const DEFAULT_OFFBOARDING_REASON = 'requested (no reason given)';
 
 /**
  * Validates the raw execution input (shape, id, organization membership and state, management or
@@ -25,7 +32,16 @@ export interface ValidatedRequest {
  * A refused account is recorded REJECTED with the error before the error is rethrown.
  */
 export async function validateRequest(deps: StepDeps, request: unknown, executionArn: string): Promise<ValidatedRequest> {
-  const { accountId, mode, notBefore } = parseOnboardingRequest(request);
+  const { accountId, mode, notBefore, action, reason } = parseOnboardingRequest(request);
+  if (action === 'offboard') {
+    // An account leaving may be closed, suspended or gone from the organization already: none of the
+    // onboarding's eligibility checks apply. It must be one the service knows.
+    const why = reason ?? DEFAULT_OFFBOARDING_REASON;
+    if (!(await deps.status.markOffboarding(accountId, executionArn, why))) {
+      throw new NothingToOffboard(`Account ${accountId} was never onboarded (the status table has no record of it): there is nothing of this service's to remove. Nothing was written.`, { accountId });
+    }
+    return { accountId, executionArn, mode: 'apply', notBefore: null, trailMode: deps.config.trailMode, action, reason: why };
+  }
   try {
     const orgAccount = deps.config.organizationId ? await deps.describeAccount(accountId) : undefined;
     checkEligibility(accountId, deps.config, orgAccount);
@@ -48,5 +64,5 @@ export async function validateRequest(deps: StepDeps, request: unknown, executio
   }
   // A verification changes nothing, the account's status included.
   if (mode === 'apply') await deps.status.markInProgress(accountId, executionArn);
-  return { accountId, executionArn, mode, notBefore: notBefore ?? null, trailMode: deps.config.trailMode };
+  return { accountId, executionArn, mode, notBefore: notBefore ?? null, trailMode: deps.config.trailMode, action, reason: null };
 }

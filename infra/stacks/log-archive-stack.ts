@@ -302,6 +302,8 @@ export class LogArchiveStack extends Stack {
         resources: [readerRoles],
         conditions: { StringEquals: owned },
       }),
+      // Offboarding deletes the account's reader role (its policies first), only one of ours.
+      new iam.PolicyStatement({ sid: 'DeleteReaderRoles', actions: READER_ROLE_DELETE_ACTIONS, resources: [readerRoles], conditions: { StringEquals: owned } }),
     ];
     // Shared mode writes no reader role: it reads the shared one, and (removePerAccountRoles) deletes
     // the per-account roles of ours, nothing else.

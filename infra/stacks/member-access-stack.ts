@@ -31,7 +31,7 @@ export interface MemberAccessStackProps extends StackProps {
 }
 
 /** The steps that act in member accounts in every configuration. */
-export const MEMBER_ACCOUNT_STEPS: readonly StepName[] = ['EnsureSwitchRole', 'EnsureTrail', 'EnsureChangeRules'];
+export const MEMBER_ACCOUNT_STEPS: readonly StepName[] = ['EnsureSwitchRole', 'EnsureTrail', 'EnsureChangeRules', 'OffboardAccount'];
 
 /**
  * The steps whose roles the member-access role trusts (the only principals it trusts): the member-account
@@ -144,7 +144,8 @@ export class MemberAccessStack extends Stack {
             }),
             new iam.PolicyStatement({
               sid: 'WriteRoles',
-              actions: ['iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:TagRole', 'iam:DetachRolePolicy'],
+              // DeleteRole: offboarding (its policies deleted and detached first), only roles of the service's.
+              actions: ['iam:UpdateAssumeRolePolicy', 'iam:UpdateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:TagRole', 'iam:DetachRolePolicy', 'iam:DeleteRole'],
               resources: roles,
               conditions: { StringEquals: { [`aws:ResourceTag/${OWNERSHIP.tagKey}`]: OWNERSHIP.tagValue } },
             }),
@@ -172,12 +173,13 @@ export class MemberAccessStack extends Stack {
               ],
               resources: [trail],
             }),
-            // migrateAccountTrails: the per-account trail is deleted once the organization trail delivers the
-            // account's logs (the step checks the trail is the service's own first).
-            ...(migratesAccountTrails(cfg) ? [new iam.PolicyStatement({ sid: 'RetireAccountTrail', actions: ['cloudtrail:DeleteTrail'], resources: [trail] })] : []),
+            // The trail is deleted when the account is offboarded, and (migrateAccountTrails) once the organization
+            // trail delivers the account's logs; both steps check first that it is the service's own.
+            new iam.PolicyStatement({ sid: 'DeleteTrail', actions: ['cloudtrail:DeleteTrail'], resources: [trail] }),
             new iam.PolicyStatement({
               sid: 'ManageChangeRules',
-              actions: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:ListTagsForResource', 'events:PutRule', 'events:RemoveTargets', 'events:TagResource'],
+              // DeleteRule: offboarding (after RemoveTargets).
+              actions: ['events:DeleteRule', 'events:DescribeRule', 'events:ListTargetsByRule', 'events:ListTagsForResource', 'events:PutRule', 'events:RemoveTargets', 'events:TagResource'],
               resources: rules,
             }),
             // The rules' one target: the orchestrator's bus, with the forwarder role (passed to EventBridge only).

@@ -108,6 +108,9 @@ const STEP_ACCESS: Record<StepName, StepAccess> = {
   EnsureChangeRules: { member: true },
   RecordResult: { table: ACCOUNT_ITEMS },
   RecordFailure: { table: ACCOUNT_ITEMS },
+  // Offboarding: the account's resources (member access), the shared policies and the reader role (log
+  // archive), the member set, the leases and the account's status item.
+  OffboardAccount: { member: true, logArchive: 'always', table: { actions: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem'], keys: [`${ACCOUNT_KEY_PREFIX}*`, MEMBERS_KEY, lockKey('*')] } },
 };
 
 /** The steps whose roles assume the log-archive access role (its trust names exactly these). */

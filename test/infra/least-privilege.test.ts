@@ -272,6 +272,8 @@ describe('the log-archive access role', () => {
       Resource: readerRoles,
       Condition: { StringEquals: owned },
     },
+    // Offboarding deletes the account's reader role, only one of ours.
+    { Sid: 'DeleteReaderRoles', Effect: 'Allow', Action: ['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy'], Resource: readerRoles, Condition: { StringEquals: owned } },
   ];
 
   it("is assumable only by the roles of the steps that use it (principal ARN condition, so the stacks deploy in any order)", () => {
@@ -283,7 +285,7 @@ describe('the log-archive access role', () => {
         Effect: 'Allow',
         Principal: { AWS: 'arn:aws:iam::333344445555:root' },
         Action: 'sts:AssumeRole',
-        Condition: { ArnEquals: { 'aws:PrincipalArn': steps('333344445555', ['EnsureBucketPolicy', 'EnsureKeyPolicy', 'EnsureTrail', 'EnsureReaderRole']) } },
+        Condition: { ArnEquals: { 'aws:PrincipalArn': steps('333344445555', ['EnsureBucketPolicy', 'EnsureKeyPolicy', 'EnsureTrail', 'EnsureReaderRole', 'OffboardAccount']) } },
       },
     ]);
     expect(trust(synth(SAMPLE))).toEqual([
@@ -291,7 +293,7 @@ describe('the log-archive access role', () => {
         Effect: 'Allow',
         Principal: { AWS: 'arn:aws:iam::111122223333:root' },
         Action: 'sts:AssumeRole',
-        Condition: { ArnEquals: { 'aws:PrincipalArn': steps('111122223333', ['EnsureBucketPolicy', 'EnsureKeyPolicy', 'EnsureReaderRole']) } },
+        Condition: { ArnEquals: { 'aws:PrincipalArn': steps('111122223333', ['EnsureBucketPolicy', 'EnsureKeyPolicy', 'EnsureReaderRole', 'OffboardAccount']) } },
       },
     ]);
   });
@@ -375,6 +377,7 @@ describe('the member-access role (StackSet template of the dedicated-orchestrato
           'arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureSwitchRole',
           'arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureTrail',
           'arn:aws:iam::333344445555:role/CloudTrailOnboarding-EnsureChangeRules',
+          'arn:aws:iam::333344445555:role/CloudTrailOnboarding-OffboardAccount',
         ],
       },
     });

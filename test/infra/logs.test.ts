@@ -29,8 +29,8 @@ describe('the orchestrator log groups', () => {
 
   it('are all encrypted with the logs key and expire after a year', () => {
     const groups = Object.entries(resourcesOf(t, 'AWS::Logs::LogGroup'));
-    // One per function (10 steps, Api, StartFromEvent, ReconcileFleet, StartFromChange), the state machine's, the API's access and execution logs.
-    expect(groups).toHaveLength(17);
+    // One per function (11 steps, Api, StartFromEvent, ReconcileFleet, StartFromChange), the state machine's, the API's access and execution logs.
+    expect(groups).toHaveLength(18);
     for (const [id, g] of groups) {
       expect({ id, key: g.Properties!.KmsKeyId, retention: g.Properties!.RetentionInDays }).toEqual({ id, key: { 'Fn::GetAtt': [keyId, 'Arn'] }, retention: 365 });
     }

@@ -51,8 +51,8 @@ describe.each([
 
   it('gives every step function the validated runtime configuration and its step name', () => {
     const local = synthesizeOnboarding(s.config, { tableName: 'table' });
-    // One per step: both trail steps exist in every mode (the TrailByMode choice runs one).
-    expect(local.functionsByArn.size).toBe(10);
+    // One per step: both trail steps exist in every mode (the TrailByMode choice runs one), and the offboarding's.
+    expect(local.functionsByArn.size).toBe(11);
     for (const f of local.functionsByArn.values()) {
       expect(parseRuntimeConfig(JSON.parse(f.environment[CONFIG_ENV]))).toEqual(parseRuntimeConfig(runtimeConfigOf(s.config, 'table')));
     }

@@ -41,7 +41,8 @@ let seq = 0;
  * The Task states an account-mode execution enters: every one but the organization-trail step
  * (TrailByMode runs EnsureTrail); that one is aborted in abort-organization.test.ts.
  */
-const ACCOUNT_MODE_STATES = STEP_NAMES.filter((s) => s !== 'EnsureOrganizationTrail');
+// The onboarding path of account mode: not the organization trail's step, nor offboarding's.
+const ACCOUNT_MODE_STATES = STEP_NAMES.filter((s) => s !== 'EnsureOrganizationTrail' && s !== 'OffboardAccount');
 const ABORTS: AbortCase[] = ACCOUNT_MODE_STATES.flatMap((state) =>
   (['entered', 'exited'] as Moment[]).flatMap((moment) =>
     RERUNS.map((rerun) => ({ state, moment, rerun, account: `3300000001${String(++seq).padStart(2, '0')}` })),

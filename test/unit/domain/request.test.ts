@@ -15,12 +15,12 @@ function thrown(fn: () => unknown): Error {
 describe('parseOnboardingRequest', () => {
   it.each([['444455556666'], ['012345678901'], ['000000000000']])('accepts account id %p exactly as given', (accountId) => {
     // act / assert
-    expect(parseOnboardingRequest({ accountId })).toEqual({ accountId, mode: 'apply' });
+    expect(parseOnboardingRequest({ accountId })).toEqual({ accountId, mode: 'apply', action: 'onboard' });
   });
 
   it('accepts an id that arrived through JSON', () => {
     // act / assert
-    expect(parseOnboardingRequest(JSON.parse('{"accountId":"444455556666"}'))).toEqual({ accountId: '444455556666', mode: 'apply' });
+    expect(parseOnboardingRequest(JSON.parse('{"accountId":"444455556666"}'))).toEqual({ accountId: '444455556666', mode: 'apply', action: 'onboard' });
   });
 
   it.each<[string, unknown, string, RegExp]>([

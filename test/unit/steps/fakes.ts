@@ -228,12 +228,32 @@ export class FakeStatus implements StatusPort {
     this.records.set(accountId, { status: 'REJECTED', ...rejection });
     return 'recorded';
   }
+  readonly leavingSet = new Set<string>();
   async members() {
     return [...this.memberSet];
+  }
+  async membership() {
+    return { members: [...this.memberSet], leaving: [...this.leavingSet] };
   }
   async addMember(accountId: string) {
     this.writes.push(`AddMember ${accountId}`);
     this.memberSet.add(accountId);
+    this.leavingSet.delete(accountId);
+  }
+  async removeMember(accountId: string) {
+    this.writes.push(`RemoveMember ${accountId}`);
+    this.memberSet.delete(accountId);
+    this.leavingSet.add(accountId);
+  }
+  async markOffboarded(accountId: string, result: Record<string, unknown>) {
+    this.writes.push(`Status OFFBOARDED ${accountId}`);
+    this.records.set(accountId, { status: 'OFFBOARDED', ...result });
+  }
+  async markOffboarding(accountId: string, executionArn: string, reason: string) {
+    if (!this.records.has(accountId)) return false;
+    this.writes.push(`Status OFFBOARDING ${accountId}`);
+    this.records.set(accountId, { ...this.records.get(accountId), status: 'OFFBOARDING', executionArn, offboarding: { reason } });
+    return true;
   }
 }
 
@@ -287,6 +307,11 @@ export class FakeChangeRules implements ChangeRulesPort {
     this.writes.push(`RemoveTargets ${this.region}/${name} ${ids.join(',')}`);
     const r = this.rules.get(name)!;
     r.targets = r.targets.filter((t) => !ids.includes(t.id));
+  }
+  async deleteRule(name: string) {
+    this.writes.push(`DeleteRule ${this.region}/${name}`);
+    if (this.rules.get(name)?.targets.length) throw new Error(`fake: rule ${name} still has targets`);
+    this.rules.delete(name);
   }
 }
 

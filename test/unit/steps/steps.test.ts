@@ -192,8 +192,30 @@ describe('validation', () => {
 
   it('marks a valid account IN_PROGRESS', async () => {
     const w = fakeDeps({}, org);
-    expect(await validateRequest(w.deps, { accountId: IDS.member }, EXEC)).toEqual({ accountId: IDS.member, executionArn: EXEC, mode: 'apply', notBefore: null, trailMode: 'account' });
+    expect(await validateRequest(w.deps, { accountId: IDS.member }, EXEC)).toEqual({
+      accountId: IDS.member,
+      executionArn: EXEC,
+      mode: 'apply',
+      notBefore: null,
+      trailMode: 'account',
+      action: 'onboard',
+      reason: null,
+    });
     expect(w.writes).toEqual([`Status IN_PROGRESS ${IDS.member}`]);
+  });
+
+  it('an offboarding of a known account marks it OFFBOARDING with the reason; no eligibility check (it may be closed)', async () => {
+    const w = fakeDeps({}, [{ id: IDS.member, state: 'SUSPENDED' }]);
+    await w.deps.status.markOnboarded(IDS.member, { executionArn: 'e0', switchRoleArn: '', trailArn: '', readerRoleArn: '' });
+    w.writes.length = 0;
+    expect(await validateRequest(w.deps, { accountId: IDS.member, action: 'offboard', reason: 'CloseAccount' }, EXEC)).toMatchObject({ action: 'offboard', reason: 'CloseAccount' });
+    expect(w.writes).toEqual([`Status OFFBOARDING ${IDS.member}`]);
+  });
+
+  it('an offboarding of an account never onboarded is NothingToOffboard, nothing written', async () => {
+    const w = fakeDeps({}, org);
+    await expect(validateRequest(w.deps, { accountId: IDS.member, action: 'offboard' }, EXEC)).rejects.toMatchObject({ name: 'NothingToOffboard' });
+    expect(w.writes).toEqual([]);
   });
 });
 
