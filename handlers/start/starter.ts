@@ -117,9 +117,20 @@ export async function startOnboarding(deps: StartDeps, accountId: string): Promi
   if (isOpen(existing.status)) return { outcome: StartOutcome.AlreadyRunning, accountId: id, ...refOf(existing) };
 
   // The first execution closed; a retry may have run since. The latest one tells the account's state.
-  const { latest } = await findExecutions(deps, id);
+  const { latest, item } = await findExecutions(deps, id);
+  if (item?.status === 'OFFBOARDED') {
+    // Offboarded since: a fresh onboarding, all checks as usual, under the next run's name.
+    const again = await retryOnboarding(deps, id);
+    return { outcome: again.outcome === RetryOutcome.AlreadyRunning ? StartOutcome.AlreadyRunning : StartOutcome.Started, accountId: id, ...stripRetry(again) };
+  }
   const current = latest ?? existing;
   return { outcome: outcomeOfExisting(current.status), accountId: id, ...refOf(current) };
+}
+
+/** The execution fields of a retry's answer. */
+function stripRetry(r: RetryResult): ExecutionRef {
+  const { outcome: _outcome, accountId: _accountId, reason: _reason, previous: _previous, ...ref } = r;
+  return ref;
 }
 
 /**
