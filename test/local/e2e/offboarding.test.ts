@@ -114,6 +114,39 @@ describe('an account that cannot be reached', () => {
   });
 });
 
+describe('faults on the way out', () => {
+  it('throttling on a member-account delete and on the bucket policy write: retried, the offboarding completes', async () => {
+    const [, , , D] = DEMO.memberAccountIds;
+    expect((await local.run({ accountId: D }, `onboard-${D}`)).status).toBe('SUCCEEDED');
+    local.world.faults.inject({ service: 'iam', operation: 'DeleteRole', accountId: D, error: 'Throttling', times: 1 });
+    local.world.faults.inject({ service: 's3', operation: 'PutBucketPolicy', error: 'ServiceUnavailable', times: 1 });
+
+    const r = await local.run({ accountId: D, action: 'offboard', reason: 'faults' }, `offboard-${D}-faults`);
+
+    expect({ status: r.status, error: r.error, cause: r.cause }).toMatchObject({ status: 'SUCCEEDED' });
+    expect(granted(local.world).bucket).not.toContain(D);
+    expect((await local.status.getAccount(D))?.status).toBe('OFFBOARDED');
+  });
+
+  it('a denied key-policy write fails by name with the trail already gone and the bucket grant withdrawn; a re-run finishes the rest', async () => {
+    const [, , , , E] = DEMO.memberAccountIds;
+    expect((await local.run({ accountId: E }, `onboard-${E}`)).status).toBe('SUCCEEDED');
+    local.world.faults.inject({ service: 'kms', operation: 'PutKeyPolicy', error: 'AccessDenied', times: 100 });
+    const failed = await local.run({ accountId: E, action: 'offboard', reason: 'denied' }, `offboard-${E}-denied`);
+    local.world.faults.clear();
+
+    expect({ status: failed.status, error: failed.error }).toEqual({ status: 'FAILED', error: 'AccessDenied' });
+    expect(local.world.cloudtrail.getTrail(trailArnOf(E))).toBeUndefined();
+    expect(granted(local.world)).toMatchObject({ bucket: expect.not.arrayContaining([E]), key: expect.arrayContaining([E]) });
+    expect((await local.status.getAccount(E))?.status).toBe('FAILED');
+
+    const again = await local.run({ accountId: E, action: 'offboard', reason: 'denied' }, `offboard-${E}-again`);
+    expect(again.status).toBe('SUCCEEDED');
+    expect(granted(local.world).key).not.toContain(E);
+    expect(await local.status.getAccount(E)).toMatchObject({ status: 'OFFBOARDED', offboarding: { reason: 'denied' } });
+  });
+});
+
 describe('bad input', () => {
   it.each([
     ['an unknown action', { accountId: B, action: 'leave' }, 'InvalidRequest', /action is "leave"; it must be one of "onboard", "offboard"/],
