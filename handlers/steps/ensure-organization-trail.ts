@@ -85,14 +85,15 @@ export async function ensureOrganizationTrail(
   const trusted = (await organization.trustedServicePrincipals()).includes(CLOUDTRAIL_SERVICE_PRINCIPAL);
   if (!trusted) {
     drift.push({ resource: 'trail', code: 'TrustedAccessMissing', detail: `Trusted access for ${CLOUDTRAIL_SERVICE_PRINCIPAL} is not enabled in ${org.id}.` });
-    if (existingArn) {
+    // A verification reports it (drift), a run that applies cannot go on: the service never sets up a trail it was given.
+    if (existingArn && mode === 'apply') {
       throw new OrganizationTrailConflict(
         `Organization ${org.id} has no trusted access for ${CLOUDTRAIL_SERVICE_PRINCIPAL}, so the existing organization trail ${existingArn} logs no member account. ` +
           'Its owner must set it up again (the service never changes a trail it was given by ARN).',
         { trailArn: existingArn },
       );
     }
-    if (mode === 'apply') {
+    if (mode === 'apply' && !existingArn) {
       await organization.enableTrustedAccess(CLOUDTRAIL_SERVICE_PRINCIPAL);
       trustedAccessEnabled = true;
       changed = true;
@@ -105,7 +106,11 @@ export async function ensureOrganizationTrail(
     const trails = await deps.organizationTrails(regionOfArn(existingArn));
     const observed = await trails.get(existingArn);
     const problems = existingOrganizationTrailProblems(observed, config);
-    if (problems.length) {
+    // Reporting (a verification, a change event's run for a trail the service never writes): the problems are
+    // drift, so the account stays ONBOARDED and shows DRIFTED, instead of a failed run recording it FAILED.
+    if (problems.length && mode === 'report') {
+      drift.push(...problems.map((detail) => ({ resource: 'trail' as const, code: 'OrganizationTrailUnusable', detail })));
+    } else if (problems.length) {
       throw new OrganizationTrailConflict(
         `The organization trail given by organizationTrail.arn cannot be used as it is: ${problems.join(' ')} The service never changes it: ` +
           'have its owner fix it, or configure another trail. Then re-run.',
@@ -113,7 +118,7 @@ export async function ensureOrganizationTrail(
       );
     }
     const delivery = deliveryVerdict(observed, deps.now());
-    result = { trailArn: existingArn, changed: false, isLogging: true, drift: [], delivery: delivery.verdict, deliveryDetail: delivery.detail, ...NO_MIGRATION };
+    result = { trailArn: existingArn, changed: false, isLogging: observed?.isLogging ?? false, drift: [], delivery: delivery.verdict, deliveryDetail: delivery.detail, ...NO_MIGRATION };
   } else {
     const desired = desiredOrganizationTrail(config);
     const trails = await deps.organizationTrails();

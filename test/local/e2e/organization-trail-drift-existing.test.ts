@@ -3,9 +3,10 @@
  * Tower-style trail; issue 12). The service never writes to it, so its change is only reported: an
  * administrator of the management account stops it, the event starts one `report` run (driftResponse
  * is "repair" here) of the lowest ONBOARDED account, named for the organization trail; the run finds
- * the trail unusable and fails with OrganizationTrailConflict, naming what is wrong (the failed run is
- * notified and alarmed on, and recorded FAILED on its account as every failed run is: `onboard retry`
- * once the owner has started the trail again); the trail stays stopped for its owner to start.
+ * the trail unusable and reports it as drift (`OrganizationTrailUnusable`, naming what is wrong): the
+ * account stays ONBOARDED and shows DRIFTED, the run's notification says so and the not-healthy alarm
+ * counts it; the trail stays stopped for its owner to start. (A run that applies -- an onboarding --
+ * still fails with OrganizationTrailConflict: it cannot go on with a trail that does not log.)
  */
 import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { createClient } from '../../../handlers/shared/clients';
@@ -67,16 +68,21 @@ it('starts one report run (whatever driftResponse says) of the lowest ONBOARDED 
   ]);
 });
 
-it('the run fails with OrganizationTrailConflict naming the stopped trail, recorded on that account (as any failed run is) and on no other', async () => {
+it('the run reports the stopped trail as drift: the account stays ONBOARDED and shows DRIFTED, no other account is touched', async () => {
   const [run] = changeRuns();
-  expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'OrganizationTrailConflict' });
+  expect({ status: run.status, error: run.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
   const item = await local.status.getAccount(FIRST);
-  expect(item).toMatchObject({ status: 'FAILED', error: { name: 'OrganizationTrailConflict', cause: expect.stringContaining(`Trail ${CT_TRAIL} is not logging`), step: 'EnsureOrganizationTrail' } });
+  expect(item).toMatchObject({
+    status: 'ONBOARDED',
+    health: 'DRIFTED',
+    drift: expect.arrayContaining([{ resource: 'trail', code: 'OrganizationTrailUnusable', detail: expect.stringContaining(`Trail ${CT_TRAIL} is not logging`) }]),
+  });
   const other = MEMBERS.find((id) => id !== FIRST)!;
-  expect((await local.status.getAccount(other))?.status).toBe('ONBOARDED');
+  expect(await local.status.getAccount(other)).toMatchObject({ status: 'ONBOARDED' });
+  expect((await local.status.getAccount(other))?.health ?? 'HEALTHY').toBe('HEALTHY');
 });
 
-it('writes nothing in AWS (the trail stays stopped for its owner) and notifies the failed run once', () => {
+it('writes nothing in AWS (the trail stays stopped for its owner) and notifies the run once, as DRIFTED', () => {
   expect(local.world.cloudtrail.getTrail(CT_TRAIL)?.isLogging).toBe(false);
   expect(local.world.writeCalls().filter((c) => c.service !== 'dynamodb').map((c) => `${c.principalArn} ${c.service}:${c.operation}`)).toEqual([`${ADMIN} cloudtrail:StopLogging`]);
   const notes = local.world.events
@@ -84,5 +90,6 @@ it('writes nothing in AWS (the trail stays stopped for its owner) and notifies t
     .slice(notesFrom)
     .filter((i) => /:sns:/.test(i.targetArn))
     .map((i) => String(i.input));
-  expect(notes.filter((n) => n.includes('FAILED') && n.includes('-organization-trail-event'))).toHaveLength(1);
+  expect(notes.filter((n) => n.includes('-organization-trail-event'))).toHaveLength(1);
+  expect(notes.find((n) => n.includes('-organization-trail-event'))).toContain('DRIFTED');
 });

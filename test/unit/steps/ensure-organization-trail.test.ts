@@ -168,6 +168,18 @@ describe('EnsureOrganizationTrail, an existing trail by ARN (Control Tower)', ()
     expect(w.writes).toEqual([]);
   });
 
+  it('reporting, a trail that can no longer serve is drift, not a failure: nothing written, the account stays onboarded', async () => {
+    const w = fakeDeps(CT, MEMBERS);
+    w.orgTrails.trails.set(CT_TRAIL, controlTowerTrail({ isLogging: false, s3KeyPrefix: 'elsewhere' }));
+    w.organization.trusted.clear();
+
+    const r = await ensureOrganizationTrail(w.deps, IDS.member, 'report');
+
+    expect(r.drift.map((d) => d.code)).toEqual(['TrustedAccessMissing', 'OrganizationTrailUnusable', 'OrganizationTrailUnusable']);
+    expect(r).toMatchObject({ changed: false, isLogging: false });
+    expect(w.writes).toEqual([]);
+  });
+
   it('does not enable trusted access for it: without it the trail logs no member, a conflict for its owner', async () => {
     const w = fakeDeps(CT, MEMBERS);
     w.orgTrails.trails.set(CT_TRAIL, controlTowerTrail());
