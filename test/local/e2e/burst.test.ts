@@ -190,8 +190,4 @@ describe(`${BURST} onboardings started at once`, () => {
       expect(await burst.world.canCloudTrailDeliver(`arn:aws:cloudtrail:${DEMO.region}:${a}:trail/${DEMO.trailName}`)).toEqual({ bucket: true, key: true });
     }
   });
-
-  it('runs in under 60 s', () => {
-    expect(elapsedMs).toBeLessThan(60_000);
-  });
 });
