@@ -7,6 +7,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toOnboardingError } from '../handlers/adapters/aws-errors';
 import { StatusStore } from '../handlers/adapters/status-store';
@@ -130,6 +131,25 @@ async function openAws(opts: GlobalOptions, appConfig: AppConfig): Promise<Backe
 function lazyOrganizations(credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): () => OrganizationsClient {
   let client: OrganizationsClient | undefined;
   return () => (client ??= createClient(OrganizationsClient, { region: 'us-east-1', ...(credentials ? { credentials } : {}) }));
+}
+
+/**
+ * Who the CLI acts as against the backend (STS GetCallerIdentity's ARN; for a role, the session's), for
+ * the record of what it asks for (`offboard`'s reason). GetCallerIdentity needs no permission ("No
+ * permissions are required to perform this operation"), so a read-only operator can run it too.
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+ */
+export async function callerArnOf(backend: Pick<Backend, 'config'>): Promise<string> {
+  const sts = createClient(STSClient, { region: backend.config.homeRegion });
+  try {
+    const out = await sts.send(new GetCallerIdentityCommand({}));
+    if (!out.Arn) throw new ConfigurationError('STS GetCallerIdentity returned no ARN for the CLI\'s credentials.');
+    return out.Arn;
+  } catch (e) {
+    throw toOnboardingError(e, { service: 'STS', operation: 'GetCallerIdentity', target: 'the CLI credentials' });
+  } finally {
+    sts.destroy();
+  }
 }
 
 /** Outputs of a CloudFormation stack, by name. */

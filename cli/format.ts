@@ -5,7 +5,8 @@ import type { AccountStatusItem } from '../handlers/adapters/status-store';
 import type { RuntimeConfig } from '../handlers/shared/config';
 import type { OnboardingView, StepSummary } from '../handlers/start';
 import { isRejection, whatMustChange } from '../handlers/domain/rejection';
-import type { OnboardingPlan, PolicyPlan } from './plan';
+import type { OffboardAccountPlan, OffboardingPlan, OffboardPolicyEffect, OnboardingPlan, PolicyPlan } from './plan';
+import { offboardingNamePrefix } from '../handlers/start/offboarding';
 
 /** Where output goes (stdout and stderr in the binary; buffers in tests). */
 export interface Io {
@@ -39,6 +40,10 @@ export function formatView(v: OnboardingView): string {
     if (x.startDate) lines.push(`  started      ${x.startDate}${x.stopDate ? `, ended ${x.stopDate}` : ''}`);
   }
   const r = v.record;
+  const offboardingRun = isOffboardingRun(v);
+  if (offboardingRun && r?.offboarding) lines.push(...offboardingLines(r.offboarding, v.status));
+  // An offboarded account's resources are gone (or listed as left behind): their ARNs on the item are history.
+  if (v.status === 'OFFBOARDED') return [...lines, ...stepLines(v)].join('\n');
   if (r?.switchRoleArn) lines.push(`  switch role  ${r.switchRoleArn}`);
   if (r?.trailArn) lines.push(`  trail        ${r.trailArn}`);
   // migrateAccountTrails: the per-account trail beside the organization trail (kept, removed, not ours).
@@ -46,10 +51,7 @@ export function formatView(v: OnboardingView): string {
   if (r?.readerRoleArn) lines.push(`  reader role  ${r.readerRoleArn}`);
   if (r?.health) lines.push(`  health       ${r.health}${r.lastVerifiedAt ? ` (last verified ${r.lastVerifiedAt})` : ''}`);
   for (const d of r?.drift ?? []) lines.push(`    ${r?.health === 'REPAIRED' ? 'repaired' : 'drift'}  ${d.resource} ${d.code}: ${d.detail}`);
-  if (v.steps.length) {
-    lines.push('  steps');
-    for (const s of v.steps) lines.push(`  ${formatStepLine(s)}`);
-  }
+  lines.push(...stepLines(v));
   if (r?.notice) {
     const n = r.notice;
     lines.push(`  notice       ${n.status} at ${n.at}${n.trigger ? ` (event ${n.trigger})` : ''}, status kept: ${n.name}: ${n.cause}`);
@@ -75,9 +77,42 @@ export function formatView(v: OnboardingView): string {
     const cause = r?.error?.cause ?? v.execution?.cause;
     lines.push(`  failed at    ${step ?? 'unknown step'}: ${error ?? 'unknown error'}`);
     if (cause) lines.push(`  cause        ${cause}`);
-    lines.push(`  re-run with  onboard retry ${v.accountId}`);
+    // A failed offboarding is run again as an offboarding: a retry would onboard the account again.
+    lines.push(`  re-run with  ${offboardingRun ? `onboard offboard ${v.accountId}` : `onboard retry ${v.accountId}`}`);
   }
   return lines.join('\n');
+}
+
+/** The steps of the latest execution, indented under `steps`. */
+function stepLines(v: OnboardingView): string[] {
+  return v.steps.length ? ['  steps', ...v.steps.map((s) => `  ${formatStepLine(s)}`)] : [];
+}
+
+/** True when the account's latest run is an offboarding (its name: handlers/start/offboarding.ts), or its status says so. */
+export function isOffboardingRun(v: Pick<OnboardingView, 'accountId' | 'status' | 'execution'>): boolean {
+  return v.status === 'OFFBOARDED' || v.status === 'OFFBOARDING' || (v.execution?.executionName.startsWith(offboardingNamePrefix(v.accountId)) ?? false);
+}
+
+type OffboardingRecord = NonNullable<AccountStatusItem['offboarding']>;
+
+/** An offboarding's record: why, when, what was removed, what was left behind and why, a kept reader role. */
+function offboardingLines(o: OffboardingRecord, status: string): string[] {
+  const lines = [`  reason       ${o.reason}`];
+  lines.push(o.offboardedAt ? `  offboarded   ${o.offboardedAt} (asked ${o.startedAt})` : `  offboarding  since ${o.startedAt}${status === 'OFFBOARDING' ? '' : ', not finished'}`);
+  if (o.removed) lines.push(`  removed      ${o.removed.length ? o.removed.join(', ') : 'nothing by this run (already gone)'}`);
+  if (o.leftBehind?.length === 0) lines.push('  left behind  nothing');
+  for (const l of o.leftBehind ?? []) lines.push(`  left behind  ${l.resource}: ${l.reason}`);
+  if (o.readerRoleKeptUntil) lines.push(`  reader role  kept until ${o.readerRoleKeptUntil}`);
+  return lines;
+}
+
+/** An offboarding's record in one line (the list's last column). */
+function offboardingSummary(o: OffboardingRecord): string {
+  const parts = [o.offboardedAt ? `offboarded ${o.offboardedAt}: ${o.reason}` : `offboarding since ${o.startedAt}: ${o.reason}`];
+  if (o.removed?.length) parts.push(`removed ${o.removed.join(', ')}`);
+  if (o.leftBehind?.length) parts.push(`left behind ${o.leftBehind.map((l) => l.resource).join(', ')}`);
+  if (o.readerRoleKeptUntil) parts.push(`reader role kept until ${o.readerRoleKeptUntil}`);
+  return parts.join('; ');
 }
 
 /**
@@ -85,12 +120,16 @@ export function formatView(v: OnboardingView): string {
  * skip noted on an account that kept its status; empty otherwise (a FAILED account's cause is in `status`).
  */
 export function causeOf(r: Omit<AccountStatusItem, 'pk'>): string {
+  if ((r.status === 'OFFBOARDED' || r.status === 'OFFBOARDING') && r.offboarding) return offboardingSummary(r.offboarding);
   if ((r.status === 'REJECTED' || r.status === 'SKIPPED') && r.error) return `${r.trigger ? `${r.trigger}: ` : ''}${r.error.cause}`;
   if (r.notice) return `${r.notice.status} ${r.notice.at} (${r.notice.trigger ?? r.notice.executionArn?.split(':').pop() ?? ''}) ${r.notice.name}: ${r.notice.cause}`;
   return '';
 }
 
-/** The status table as a table; REJECTED and SKIPPED accounts (and notices) with their cause in the last column. */
+/**
+ * The status table as a table; REJECTED and SKIPPED accounts (and notices) with their cause in the last
+ * column, OFFBOARDED and OFFBOARDING ones with why, when, what was removed and what was left behind.
+ */
 export function formatAccountList(rows: readonly Omit<AccountStatusItem, 'pk'>[]): string {
   if (!rows.length) return 'no accounts';
   const header = ['ACCOUNT', 'STATUS', 'UPDATED', 'EXECUTION', 'ERROR', 'CAUSE'];
@@ -127,5 +166,35 @@ export function formatPlan(plan: OnboardingPlan, config: RuntimeConfig): string 
     lines.push(`    reader role  ${a.readerRole.roleArn} (inline: ${Object.keys(a.readerRole.inlinePolicies).join(', ')})`);
     lines.push(`    trail        arn:${config.partition}:cloudtrail:${config.homeRegion}:${id}:trail/${a.trail.name} -> s3://${a.trail.s3BucketName}/${a.trail.s3KeyPrefix ? `${a.trail.s3KeyPrefix}/` : ''}AWSLogs/${id}/`);
   }
+  return lines.join('\n');
+}
+
+/** What an offboarding does to a shared policy, in words. */
+const EFFECT_TEXT: Record<OffboardPolicyEffect, string> = {
+  withdrawn: "the account's grant is withdrawn",
+  'not-listed': 'the policy does not list the account: nothing to withdraw',
+  'granted-organization-wide': 'the policy grants the organization as a whole (aws:SourceOrgID) and names no account: the grant stays',
+};
+
+function readerRoleText(r: OffboardAccountPlan['readerRole']): string {
+  if (r.fate === 'shared') return 'the shared reader role: nothing per account (an account out of the organization no longer matches its trust)';
+  if (r.fate === 'kept') return `${r.roleArn} kept ${r.keptForDays} day${r.keptForDays === 1 ? '' : 's'} (offboarding.keepReaderRoleDays), then deleted by a later offboarding run`;
+  return `${r.roleArn} deleted`;
+}
+
+/** An offboarding plan: both shared policies with their diffs, and what else goes. */
+export function formatOffboardPlan(plan: OffboardingPlan, config: RuntimeConfig): string {
+  const [[id, a]] = Object.entries(plan.accounts);
+  const lines = [`Plan: offboard ${id}`, ''];
+  lines.push(policyLine(`Bucket policy (${config.bucketName})`, plan.bucketPolicy), `  ${EFFECT_TEXT[a.bucketPolicy]}`);
+  if (plan.bucketPolicy.diff) lines.push(plan.bucketPolicy.diff.trimEnd());
+  lines.push('', policyLine(`Key policy (${config.keyArn})`, plan.keyPolicy), `  ${EFFECT_TEXT[a.keyPolicy]}`);
+  if (plan.keyPolicy.diff) lines.push(plan.keyPolicy.diff.trimEnd());
+  lines.push('', `Account ${id}: deleted where present and tagged as the service's (the plan does not read the account)`);
+  lines.push(`  trail          ${a.deletes.trail}`);
+  lines.push(`  switch role    ${a.deletes.switchRole}`);
+  lines.push(`  change rules   ${a.deletes.changeRules.join(', ')}, and their role ${a.deletes.changeForwarderRole}`);
+  lines.push(`  reader role    ${readerRoleText(a.readerRole)}`);
+  lines.push('  log files      none: the logs stay in the bucket under its retention');
   return lines.join('\n');
 }

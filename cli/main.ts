@@ -1,6 +1,6 @@
 /**
- * `onboard`: the operator CLI. start, watch, status, list, retry, plan — against AWS or, with
- * `--local`, against the local simulation.
+ * `onboard`: the operator CLI. start, watch, status, list, retry, offboard, plan — against AWS or,
+ * with `--local`, against the local simulation.
  *
  * Exit codes: 0 success; 1 the onboarding failed, or an AWS/operational error; 2 bad usage or bad
  * input (a malformed account id, an unknown option); 130 a fleet start interrupted (Ctrl-C).
@@ -11,8 +11,9 @@ import { describeOnboarding, isOpen, retryOnboarding, startOnboarding, type Onbo
 import { parseRuntimeConfig } from '../handlers/shared/config';
 import { loadAppConfig, runtimeConfigOf } from '../infra/config';
 import { configFileOf, LOCAL_DEFAULT_CONFIG, openBackend, type Backend, type GlobalOptions } from './context';
-import { formatAccountList, formatPlan, formatStepLine, formatView, type Io } from './format';
-import { buildPlan } from './plan';
+import { formatAccountList, formatOffboardPlan, formatPlan, formatStepLine, formatView, type Io } from './format';
+import { buildOffboardPlan, buildPlan } from './plan';
+import { runOffboard, type OffboardCliOptions } from './offboard';
 import { cliMessage, readJsonFile, retryCannotHelp, statusExitCode, UsageError } from './operator';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../handlers/adapters/status-store';
 import { InvalidConfiguration } from '../infra/config';
@@ -261,18 +262,33 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
     });
 
   program
+    .command('offboard')
+    .description("offboard an account (its trail, switch role, change rules and reader role deleted, its grants withdrawn; no log file touched) and follow it until it ends")
+    .argument('<account-id>', '12-digit AWS account id')
+    .option('--reason <text>', 'why, recorded with who ran it (one line)')
+    .option('--no-wait', 'return as soon as the execution is started')
+    .option('--json', 'machine-readable output')
+    .action(async (accountId: string, o: OffboardCliOptions) => {
+      code = await runOffboard(await open(), accountId, o, io, sleep);
+    });
+
+  program
     .command('plan')
     .description('what a run for the accounts would write: the documents, and a diff of both shared policies (--all / --ou: what start --all would start)')
     .argument('[account-id...]', 'one or more 12-digit AWS account ids')
     .option('--all', 'the accounts start --all would start (and those it would skip or leave)')
     .option('--ou <ou-id...>', 'the accounts start --ou would start')
     .option('--exclude <id...>', 'with --all / --ou: account or OU ids to leave out')
+    .option('--offboard <account-id>', 'what offboarding this account would change: both shared policies without its grant, and what else goes')
     .option('--bucket-policy <file>', 'current bucket policy (JSON file) instead of reading it from AWS')
     .option('--key-policy <file>', 'current key policy (JSON file) instead of reading it from AWS')
     .option('--bucket-key', 'with --bucket-policy and --key-policy: the bucket uses an S3 Bucket Key (read from AWS otherwise)')
     .option('--json', 'every document in full, as JSON: { bucketPolicy, keyPolicy, accounts }')
-    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; bucketKey?: boolean; json?: boolean; all?: boolean; ou?: string[]; exclude?: string[] }, cmd: Command) => {
-      if (isFleetSelection(o) || !accountIds.length) {
+    .action(async (accountIds: string[], o: { bucketPolicy?: string; keyPolicy?: string; bucketKey?: boolean; json?: boolean; all?: boolean; ou?: string[]; exclude?: string[]; offboard?: string }, cmd: Command) => {
+      if (o.offboard !== undefined && (accountIds.length || isFleetSelection(o) || o.exclude?.length)) {
+        cmd.error('error: --offboard plans one account alone: give no other account id, --all, --ou or --exclude', { exitCode: EXIT.usage, code: 'onboard.planOffboardAlone' });
+      }
+      if (o.offboard === undefined && (isFleetSelection(o) || !accountIds.length)) {
         if (!isFleetSelection(o)) cmd.error("error: missing required argument 'account-id' (or --all, or --ou <ou-id...>)", { exitCode: EXIT.usage, code: 'onboard.planWhat' });
         code = await runFleetPlan(await open(), accountIds, o, io);
         return;
@@ -297,6 +313,11 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
       }
       if (o.bucketPolicy !== undefined) bucketText = readJsonFile('--bucket-policy', o.bucketPolicy);
       if (o.keyPolicy !== undefined) keyText = readJsonFile('--key-policy', o.keyPolicy);
+      if (o.offboard !== undefined) {
+        const plan = buildOffboardPlan({ config, accountId: o.offboard, currentBucketPolicy: bucketText, currentKeyPolicy: keyText, bucketKeyEnabled });
+        io.out(o.json ? JSON.stringify(plan, null, 2) : formatOffboardPlan(plan, config));
+        return;
+      }
       const plan = buildPlan({ config, accountIds, currentBucketPolicy: bucketText, currentKeyPolicy: keyText, bucketKeyEnabled });
       io.out(o.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, config));
     });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { AccountStatusItem } from '../handlers/adapters/status-store';
 import { isRejection, whatMustChange } from '../handlers/domain/rejection';
 import type { OnboardingView } from '../handlers/start';
+import { offboardingNamePrefix } from '../handlers/start/offboarding';
 
 /** Bad usage or input the CLI itself detects (exit code 2): the message names the option or file and the problem. */
 export class UsageError extends Error {
@@ -25,7 +26,8 @@ export function statusExitCode(view: OnboardingView): 0 | 1 {
 /**
  * Why a retry of the account cannot help, as the lines to print, or undefined when it can: the
  * account is REJECTED (or an ONBOARDED account's last run was rejected) for a reason a run does not
- * change, or SKIPPED (out of scope). The lines name what would have to change and how to retry after.
+ * change, or SKIPPED (out of scope); or it was offboarded, or its offboarding did not finish (a retry
+ * would onboard it again). The lines name what would have to change and how to go on.
  */
 export function retryCannotHelp(item: Omit<AccountStatusItem, 'pk'> | undefined): string[] | undefined {
   if (!item) return undefined;
@@ -37,6 +39,22 @@ export function retryCannotHelp(item: Omit<AccountStatusItem, 'pk'> | undefined)
       `  cause        ${rejection.cause}`,
       `  to onboard   ${whatMustChange(rejection.name, id)}`,
       `  then         onboard retry ${id} --force`,
+    ];
+  }
+  // A retry re-runs the onboarding: after an offboarding that would put the account back, which no one asked for.
+  if (item.status === 'OFFBOARDED') {
+    return [
+      `A retry of ${id} would onboard it again: it was offboarded${item.offboarding?.offboardedAt ? ` at ${item.offboarding.offboardedAt}` : ''} (${item.offboarding?.reason ?? 'no reason recorded'}).`,
+      `  to onboard   onboard start ${id} (a fresh onboarding, every check as usual)`,
+      `  to finish    onboard offboard ${id} (runs the offboarding again: deletes a kept reader role once its days are over)`,
+    ];
+  }
+  const lastRun = item.executionArn?.split(':').pop() ?? '';
+  if ((item.status === 'FAILED' || item.status === 'OFFBOARDING') && lastRun.startsWith(offboardingNamePrefix(id))) {
+    return [
+      `A retry of ${id} would onboard it again: its last run was an offboarding (${lastRun}, ${item.status}).`,
+      `  to finish    onboard offboard ${id} (every part of it is idempotent: what is gone stays gone)`,
+      `  to onboard   onboard retry ${id} --force`,
     ];
   }
   if (item.status === 'SKIPPED' && item.error) {

@@ -1,15 +1,17 @@
 /**
  * `onboard plan`: what a run for the given accounts would write, computed with the same domain code
- * the steps use, from the current shared policies (read from AWS or from files). Pure: no I/O here.
+ * the steps use, from the current shared policies (read from AWS or from files); `--offboard`: what an
+ * offboarding of one account would change (buildOffboardPlan). Pure: no I/O here.
  */
 import { createTwoFilesPatch } from 'diff';
-import { accountsInBucketPolicy, renderBucketPolicy } from '../handlers/domain/bucket-policy';
-import { accountsInKeyPolicy, renderKeyPolicy } from '../handlers/domain/key-policy';
+import { accountsInBucketPolicy, bucketPolicyGrants, renderBucketPolicy } from '../handlers/domain/bucket-policy';
+import { CHANGE_FORWARDER_ROLE_NAME, CHANGE_RULE_NAMES, iamEventsRegion } from '../handlers/domain/change-rules';
+import { accountsInKeyPolicy, keyPolicyGrants, renderKeyPolicy } from '../handlers/domain/key-policy';
 import { POLICY_LIMITS } from '../handlers/domain/limits';
 import { logDestinationFromConfig, type LogDestination } from '../handlers/domain/log-destination';
-import { parsePolicy, type PolicyDocument, type PolicyRender } from '../handlers/domain/policy-document';
+import { parsePolicy, serializePolicy, type PolicyDocument, type PolicyRender } from '../handlers/domain/policy-document';
 import { parseOnboardingRequest } from '../handlers/domain/request';
-import type { SharingMode } from '../handlers/domain/shared-policy';
+import { SharingMode, sharingModeOf } from '../handlers/domain/shared-policy';
 import { desiredReaderRole, desiredSwitchRole, type RoleSpec } from '../handlers/domain/roles';
 import { desiredOrganizationTrail } from '../handlers/domain/organization-trail';
 import { desiredTrail, type TrailSpec } from '../handlers/domain/trail';
@@ -146,4 +148,121 @@ export function buildPlan(input: PlanInput): OnboardingPlan {
     };
   }
   return { bucketPolicy, keyPolicy, accounts };
+}
+
+/** What an offboarding does to one shared policy for the account. */
+export type OffboardPolicyEffect =
+  /** The account's grant is withdrawn (the policy is rewritten without it). */
+  | 'withdrawn'
+  /** The policy does not list the account: nothing to withdraw, no write. */
+  | 'not-listed'
+  /** The policy grants the organization as a whole (`aws:SourceOrgID`): it names no account, the grant stays. */
+  | 'granted-organization-wide';
+
+/** What an offboarding removes for the account, beside the shared policies. */
+export interface OffboardAccountPlan {
+  readonly action: 'offboard';
+  readonly bucketPolicy: OffboardPolicyEffect;
+  readonly keyPolicy: OffboardPolicyEffect;
+  /**
+   * Deleted in the account through the member-access role, each only if it is there and carries the
+   * service's ownership tag (the plan does not read the account): the trail, the switch role, the change
+   * rules (home region, and the region of IAM's events) and their forwarder role.
+   */
+  readonly deletes: { readonly trail: string; readonly switchRole: string; readonly changeRules: string[]; readonly changeForwarderRole: string };
+  /** The reader role in the log-archive account: deleted, kept `keepReaderRoleDays`, or the shared role (nothing per account). */
+  readonly readerRole: { readonly roleArn: string; readonly fate: 'deleted' } | { readonly roleArn: string; readonly fate: 'kept'; readonly keptForDays: number } | { readonly fate: 'shared' };
+}
+
+/** The plan of an offboarding: the same shape as an onboarding's, `{ bucketPolicy, keyPolicy, accounts }`. */
+export interface OffboardingPlan {
+  readonly bucketPolicy: PolicyPlan;
+  readonly keyPolicy: PolicyPlan;
+  readonly accounts: Record<string, OffboardAccountPlan>;
+}
+
+/**
+ * One shared policy after the account is withdrawn, rendered as the offboarding renders it
+ * (handlers/steps/shared-policy-sync.ts withdrawFromSharedPolicy): every account the policy lists
+ * except this one; a policy that does not list it is left as it is (an organization-wide grant names
+ * no account). In `trailMode` `organization` the policies list no account: the account's per-account
+ * statements kept from account mode are retired (handlers/steps/ensure-shared-policies.ts
+ * retireAccountTrailGrants), and nothing else is written.
+ */
+function planWithdrawal(
+  what: 'bucket policy' | 'key policy',
+  current: string | undefined,
+  accountId: string,
+  kind: { accountsIn: (doc: PolicyDocument, dest: LogDestination) => string[]; grants: (doc: PolicyDocument, id: string, dest: LogDestination) => boolean; render: (text: string | undefined, accounts: readonly string[], dest: LogDestination) => PolicyRender },
+  dest: LogDestination,
+): { plan: PolicyPlan; effect: OffboardPolicyEffect } {
+  const currentDoc = current ? parsePolicy(current, what) : undefined;
+  let r: PolicyRender | undefined;
+  if (dest.organizationTrail) {
+    const retired = kind.render(current, [], { ...dest, retiredAccountTrails: [accountId] });
+    if (retired.text !== kind.render(current, [], { ...dest, retiredAccountTrails: [] }).text) r = retired;
+  } else if (currentDoc && kind.accountsIn(currentDoc, dest).includes(accountId)) {
+    r = kind.render(current, kind.accountsIn(currentDoc, dest).filter((a) => a !== accountId), dest);
+  }
+  if (!r || !r.changed) {
+    // Nothing an offboarding would write: the current document as it is.
+    const doc = currentDoc ?? { Version: '2012-10-17', Statement: [] };
+    const organizationTrail = dest.organizationTrail !== undefined;
+    const grantedOrgWide = !organizationTrail && currentDoc !== undefined && kind.grants(currentDoc, accountId, dest);
+    const plan: PolicyPlan = {
+      document: doc,
+      changed: false,
+      bytes: Buffer.byteLength(serializePolicy(doc), 'utf8'),
+      limit: POLICY_LIMITS[what === 'bucket policy' ? 'bucketPolicy' : 'keyPolicy'].max,
+      accounts: organizationTrail ? 0 : kind.accountsIn(doc, dest).length,
+      mode: organizationTrail ? SharingMode.organizationTrail : sharingModeOf(doc),
+      diff: '',
+    };
+    return { plan, effect: grantedOrgWide ? 'granted-organization-wide' : 'not-listed' };
+  }
+  const diff = createTwoFilesPatch(`current ${what}`, `planned ${what}`, pretty(currentDoc), pretty(r.document), '', '', { context: 3 });
+  return { plan: { document: r.document, changed: true, bytes: r.bytes, limit: r.limit, accounts: r.accounts.length, mode: r.mode, diff }, effect: 'withdrawn' };
+}
+
+/** Inputs of {@link buildOffboardPlan}: those of a plan, for one account. */
+export type OffboardPlanInput = Omit<PlanInput, 'accountIds'> & { readonly accountId: string };
+
+/**
+ * The plan of offboarding one account (`onboard plan --offboard <id>`): both shared policies without
+ * its grant, with their diffs, and what else an offboarding removes. Writes and reads nothing itself.
+ * @throws InvalidAccountId for a bad id.
+ */
+export function buildOffboardPlan(input: OffboardPlanInput): OffboardingPlan {
+  const id = parseOnboardingRequest({ accountId: input.accountId }).accountId;
+  const config = input.config;
+  const dest = { ...logDestinationFromConfig(config), bucketKeyEnabled: input.bucketKeyEnabled === true };
+  const bucket = planWithdrawal('bucket policy', input.currentBucketPolicy, id, { accountsIn: accountsInBucketPolicy, grants: bucketPolicyGrants, render: renderBucketPolicy }, dest);
+  const key = planWithdrawal('key policy', input.currentKeyPolicy, id, { accountsIn: accountsInKeyPolicy, grants: keyPolicyGrants, render: renderKeyPolicy }, dest);
+  const switchRole = roleDocument(desiredSwitchRole(config), id, config.partition);
+  return {
+    bucketPolicy: bucket.plan,
+    keyPolicy: key.plan,
+    accounts: {
+      [id]: {
+        action: 'offboard',
+        bucketPolicy: bucket.effect,
+        keyPolicy: key.effect,
+        deletes: {
+          trail: `arn:${config.partition}:cloudtrail:${config.homeRegion}:${id}:trail/${config.trailName}`,
+          switchRole: switchRole.roleArn,
+          changeRules: [`${config.homeRegion}/${CHANGE_RULE_NAMES.trail}`, `${iamEventsRegion(config.partition)}/${CHANGE_RULE_NAMES.roles}`],
+          changeForwarderRole: `arn:${config.partition}:iam::${id}:role/${CHANGE_FORWARDER_ROLE_NAME}`,
+        },
+        readerRole: readerRoleFate(config, id),
+      },
+    },
+  };
+}
+
+/** What an offboarding does with the account's reader role (handlers/steps/offboard-account.ts step 3). */
+function readerRoleFate(config: RuntimeConfig, accountId: string): OffboardAccountPlan['readerRole'] {
+  if (config.readerAccess.mode === 'shared') return { fate: 'shared' };
+  const roleArn = roleDocument(desiredReaderRole(config, accountId), config.logArchiveAccountId, config.partition).roleArn;
+  const days = config.offboarding.keepReaderRoleDays;
+  return days > 0 ? { roleArn, fate: 'kept', keptForDays: days } : { roleArn, fate: 'deleted' };
 }

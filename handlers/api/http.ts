@@ -7,9 +7,10 @@
  * | POST /accounts {"accountId"}     | 202 started; 200 already running / already onboarded; 409 previously failed |
  * | GET /accounts/{accountId}        | 200 status (status table) + the latest execution and its steps         |
  * | POST /accounts/{accountId}/retry | 202 redriven / restarted; 200 already running                          |
+ * | DELETE /accounts/{accountId}     | 202 offboarding started / already running (./offboard.ts; ?reason=)    |
  * | POST /fleet/onboard              | 202 a backfill requested (./fleet.ts); 200 one is already open          |
  * | bad input                        | 400 with the error's name and what to change                           |
- * | account never onboarded          | 404 OnboardingNotFound                                                  |
+ * | account never onboarded          | 404 OnboardingNotFound (DELETE: NothingToOffboard)                      |
  * | execution name used otherwise    | 409 ExecutionNameTaken                                                  |
  * | AWS throttling / 5xx             | 503 with Retry-After                                                    |
  * | not done before the deadline     | 503 with Retry-After (./deadline.ts)                                    |
@@ -27,17 +28,18 @@ export type Route =
   | { readonly kind: 'start' }
   | { readonly kind: 'get'; readonly accountId: string }
   | { readonly kind: 'retry'; readonly accountId: string }
+  | { readonly kind: 'offboard'; readonly accountId: string }
   | { readonly kind: 'fleet-onboard' };
 
-/** The routes, as API Gateway names their resources, and the method each answers. */
+/** The routes, as API Gateway names their resources, and the methods each answers. */
 const RESOURCES = [
-  { resource: '/accounts', method: 'POST', path: /^\/accounts\/?$/ },
-  { resource: '/accounts/{accountId}', method: 'GET', path: /^\/accounts\/([^/]+)\/?$/ },
-  { resource: '/accounts/{accountId}/retry', method: 'POST', path: /^\/accounts\/([^/]+)\/retry\/?$/ },
-  { resource: '/fleet/onboard', method: 'POST', path: /^\/fleet\/onboard\/?$/ },
+  { resource: '/accounts', methods: ['POST'], path: /^\/accounts\/?$/ },
+  { resource: '/accounts/{accountId}', methods: ['GET', 'DELETE'], path: /^\/accounts\/([^/]+)\/?$/ },
+  { resource: '/accounts/{accountId}/retry', methods: ['POST'], path: /^\/accounts\/([^/]+)\/retry\/?$/ },
+  { resource: '/fleet/onboard', methods: ['POST'], path: /^\/fleet\/onboard\/?$/ },
 ] as const;
 
-const ROUTES_TEXT = 'POST /accounts, GET /accounts/{accountId}, POST /accounts/{accountId}/retry, POST /fleet/onboard';
+const ROUTES_TEXT = 'POST /accounts, GET /accounts/{accountId}, DELETE /accounts/{accountId}, POST /accounts/{accountId}/retry, POST /fleet/onboard';
 
 /** Seconds a client should wait after a 503 (AWS throttling passes in seconds). */
 export const RETRY_AFTER_SECONDS = 5;
@@ -54,8 +56,9 @@ export function matchRoute(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'res
       return match !== null;
     });
   if (!r) return json(404, errorBody('RouteNotFound', `There is no ${method} ${event.path ?? ''}. The API has: ${ROUTES_TEXT}.`, requestId), requestId);
-  if (method !== r.method) {
-    return json(405, errorBody('MethodNotAllowed', `${method} is not allowed on ${r.resource}; use ${r.method}.`, requestId), requestId, { Allow: r.method });
+  if (!(r.methods as readonly string[]).includes(method)) {
+    const allowed = r.methods.join(', ');
+    return json(405, errorBody('MethodNotAllowed', `${method} is not allowed on ${r.resource}; use ${r.methods.join(' or ')}.`, requestId), requestId, { Allow: allowed });
   }
   if (r.resource === '/accounts') return { kind: 'start' };
   if (r.resource === '/fleet/onboard') return { kind: 'fleet-onboard' };
@@ -66,7 +69,8 @@ export function matchRoute(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'res
   } catch {
     accountId = raw; // not valid percent-encoding: validation says what is wrong with it
   }
-  return r.resource === '/accounts/{accountId}' ? { kind: 'get', accountId } : { kind: 'retry', accountId };
+  if (r.resource === '/accounts/{accountId}/retry') return { kind: 'retry', accountId };
+  return method === 'DELETE' ? { kind: 'offboard', accountId } : { kind: 'get', accountId };
 }
 
 /** True when `x` is a response rather than a route. */
@@ -164,7 +168,8 @@ export function viewResponse(v: OnboardingView, requestId: string): APIGatewayPr
  */
 export function errorResponse(e: unknown, requestId: string): APIGatewayProxyResult {
   if (isOnboardingError(e)) {
-    if (e.name === 'OnboardingNotFound') return json(404, errorBody(e.name, e.message, requestId), requestId);
+    // Nothing of the account's to show, retry or remove: the resource (an account the service knows) is not there.
+    if (e.name === 'OnboardingNotFound' || e.name === 'NothingToOffboard') return json(404, errorBody(e.name, e.message, requestId), requestId);
     if (e.kind === ErrorKind.Validation) return json(400, errorBody(e.name, e.message, requestId), requestId);
     if (e.name === 'ExecutionNameTaken') return json(409, errorBody(e.name, e.message, requestId), requestId);
     if (e.kind === ErrorKind.Retryable) {

@@ -19,6 +19,8 @@ import { logger } from '../shared/step-handler';
 import { createStartDeps, describeOnboarding, loadStateMachineArn, retryOnboarding, startOnboarding } from '../start';
 import { API_HTTP_TIMEOUTS, DEADLINE_PASSED, deadlineMs, withinDeadline } from './deadline';
 import { deadlineResponse, errorResponse, isResponse, matchRoute, parseJsonBody, retryResponse, startResponse, viewResponse } from './http';
+import { startOffboarding } from '../start/offboarding';
+import { callerOf, offboardingReason, offboardReasonText, offboardResponse } from './offboard';
 
 // Every SDK call is bounded (connection and request timeouts, one retry): a stalled connection is
 // abandoned and retried within the request's time budget instead of holding it to the deadline.
@@ -64,6 +66,11 @@ async function respond(event: APIGatewayProxyEvent, requestId: string): Promise<
       return startResponse(await startOnboarding(deps, accountId), requestId);
     }
     logger.appendKeys({ accountId: route.accountId });
+    if (route.kind === 'offboard') {
+      // Everything is checked before anything is called: the query, who asked, then (startOffboarding) the id and the account's record.
+      const reason = offboardingReason({ via: 'API DELETE', caller: callerOf(event), text: offboardReasonText(event) });
+      return offboardResponse(await startOffboarding(deps, route.accountId, reason), requestId);
+    }
     return route.kind === 'get'
       ? viewResponse(await describeOnboarding(deps, route.accountId), requestId)
       : retryResponse(await retryOnboarding(deps, route.accountId), requestId);

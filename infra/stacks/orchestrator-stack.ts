@@ -937,7 +937,7 @@ export class OrchestratorStack extends Stack {
     });
     const api = new apigw.RestApi(this, 'RestApi', {
       restApiName: 'cloudtrail-onboarding',
-      description: 'CloudTrail account onboarding: register an account, read its status, retry it.',
+      description: 'CloudTrail account onboarding: register an account, read its status, retry it, offboard it.',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
@@ -1026,6 +1026,12 @@ export class OrchestratorStack extends Stack {
     });
     const account = accounts.addResource('{accountId}');
     account.addMethod('GET', integration, { requestParameters: accountIdParameter, requestValidator: parameterValidator });
+    // Offboarding (handlers/api/offboard.ts): the reason is an optional query string, never a body. The Api
+    // function's starter grants cover it (the account's item, then DescribeExecution / StartExecution).
+    account.addMethod('DELETE', integration, {
+      requestParameters: { ...accountIdParameter, 'method.request.querystring.reason': false },
+      requestValidator: parameterValidator,
+    });
     account
       .addResource('retry')
       .addMethod('POST', integration, { requestParameters: accountIdParameter, requestValidator: parameterValidator });

@@ -38,9 +38,9 @@ function methods(): Record<string, Record<string, unknown>> {
 }
 
 describe('the onboarding REST API', () => {
-  it('has exactly the four methods, each with AWS_IAM authorization and a Lambda proxy integration with the Api function', () => {
+  it('has exactly the five methods, each with AWS_IAM authorization and a Lambda proxy integration with the Api function', () => {
     const m = methods();
-    expect(Object.keys(m).sort()).toEqual(['GET /accounts/{accountId}', 'POST /accounts', 'POST /accounts/{accountId}/retry', 'POST /fleet/onboard']);
+    expect(Object.keys(m).sort()).toEqual(['DELETE /accounts/{accountId}', 'GET /accounts/{accountId}', 'POST /accounts', 'POST /accounts/{accountId}/retry', 'POST /fleet/onboard']);
     for (const [name, props] of Object.entries(m)) {
       expect({ name, auth: props.AuthorizationType }).toEqual({ name, auth: 'AWS_IAM' });
       const integration = props.Integration as { Type: string; Uri: unknown };
@@ -74,6 +74,13 @@ describe('the onboarding REST API', () => {
       expect(m.RequestParameters).toEqual({ 'method.request.path.accountId': true });
       expect(validators[(m.RequestValidatorId as { Ref: string }).Ref].Properties).toMatchObject({ ValidateRequestParameters: true });
     }
+  });
+
+  it('DELETE /accounts/{accountId} requires the path parameter and takes an optional ?reason= (no body model)', () => {
+    const m = methods()['DELETE /accounts/{accountId}'];
+    expect(m.RequestParameters).toEqual({ 'method.request.path.accountId': true, 'method.request.querystring.reason': false });
+    expect(m.RequestModels).toBeUndefined();
+    expect(resourcesOf(t, 'AWS::ApiGateway::RequestValidator')[(m.RequestValidatorId as { Ref: string }).Ref].Properties).toMatchObject({ ValidateRequestParameters: true });
   });
 
   it('logs every request (JSON access log), logs failed executions without data, traces with X-Ray and throttles the stage', () => {
@@ -133,6 +140,7 @@ describe('the onboarding REST API', () => {
   it('lets API Gateway invoke the Api function for these methods only (no test-invoke permission)', () => {
     const perms = Object.values(resourcesOf(t, 'AWS::Lambda::Permission')).filter((p) => p.Properties!.Principal === 'apigateway.amazonaws.com');
     expect(perms.map((p) => (flatten(p.Properties!.SourceArn) as string).replace(/^arn:aws:execute-api:eu-west-1:111122223333:<RestApi[0-9A-F]{8}>\/<RestApiDeploymentStagev1[0-9A-F]{8}>\//, '')).sort()).toEqual([
+      'DELETE/accounts/*',
       'GET/accounts/*',
       'POST/accounts',
       'POST/accounts/*/retry',

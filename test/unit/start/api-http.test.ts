@@ -7,7 +7,7 @@ import {
   retryResponse,
   startResponse,
 } from '../../../handlers/api/http';
-import { AccessDenied, ConfigurationError, ExecutionNameTaken, InvalidAccountId, OnboardingNotFound, ServiceUnavailable, Throttled } from '../../../handlers/shared/errors';
+import { AccessDenied, ConfigurationError, ExecutionNameTaken, InvalidAccountId, NothingToOffboard, OnboardingNotFound, ServiceUnavailable, Throttled } from '../../../handlers/shared/errors';
 import type { RetryResult, StartResult } from '../../../handlers/start';
 
 const RID = 'req-1';
@@ -22,6 +22,8 @@ describe('matchRoute', () => {
   it.each<[string, string, string, Record<string, string> | null, unknown]>([
     ['POST', '/accounts', '/accounts', null, { kind: 'start' }],
     ['GET', '/accounts/{accountId}', '/accounts/444455556666', { accountId: '444455556666' }, { kind: 'get', accountId: '444455556666' }],
+    ['DELETE', '/accounts/{accountId}', '/accounts/444455556666', { accountId: '444455556666' }, { kind: 'offboard', accountId: '444455556666' }],
+    ['DELETE', '/{proxy+}', '/accounts/444455556666/', null, { kind: 'offboard', accountId: '444455556666' }],
     ['POST', '/accounts/{accountId}/retry', '/accounts/444455556666/retry', { accountId: '444455556666' }, { kind: 'retry', accountId: '444455556666' }],
     // behind a greedy proxy resource, the path decides
     ['GET', '/{proxy+}', '/accounts/444455556666', { proxy: 'accounts/444455556666' }, { kind: 'get', accountId: '444455556666' }],
@@ -35,9 +37,15 @@ describe('matchRoute', () => {
   });
 
   it('answers 405 with Allow for a wrong method', () => {
-    const r = matchRoute({ httpMethod: 'DELETE', resource: '/accounts/{accountId}', path: '/accounts/1', pathParameters: { accountId: '1' } }, RID);
+    const r = matchRoute({ httpMethod: 'PUT', resource: '/accounts/{accountId}', path: '/accounts/1', pathParameters: { accountId: '1' } }, RID);
     expect(isResponse(r) && r.statusCode).toBe(405);
-    expect(isResponse(r) && r.headers?.Allow).toBe('GET');
+    expect(isResponse(r) && r.headers?.Allow).toBe('GET, DELETE');
+    expect(isResponse(r) && JSON.parse(r.body).error).toEqual({ name: 'MethodNotAllowed', message: 'PUT is not allowed on /accounts/{accountId}; use GET or DELETE.' });
+  });
+
+  it.each([['/accounts'], ['/accounts/{accountId}/retry'], ['/fleet/onboard']])('answers 405 to DELETE on %s (only an account can be deleted)', (resource) => {
+    const r = matchRoute({ httpMethod: 'DELETE', resource, path: resource.replace('{accountId}', '444455556666'), pathParameters: null }, RID);
+    expect(isResponse(r) && [r.statusCode, r.headers?.Allow]).toEqual([405, 'POST']);
   });
 
   it('answers 404 RouteNotFound naming the routes for an unknown path', () => {
@@ -93,6 +101,7 @@ describe('errorResponse', () => {
   it.each<[string, unknown, number, string, boolean]>([
     ['a bad id', new InvalidAccountId('accountId has 5 digits; an AWS account id has exactly 12'), 400, 'InvalidAccountId', true],
     ['an account never onboarded', new OnboardingNotFound('No onboarding of account 1 has been started'), 404, 'OnboardingNotFound', true],
+    ['an offboarding of an account never onboarded', new NothingToOffboard('Account 1 was never onboarded'), 404, 'NothingToOffboard', true],
     ['a taken execution name', new ExecutionNameTaken('Execution onboard-1 exists with another input'), 409, 'ExecutionNameTaken', true],
     ['throttling', new Throttled('AWS throttled StepFunctions StartExecution'), 503, 'Throttled', false],
     ['a 5xx', new ServiceUnavailable('StepFunctions DescribeExecution failed with a transient service fault'), 503, 'ServiceUnavailable', false],
