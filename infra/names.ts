@@ -82,13 +82,43 @@ export const MANAGED_ACCOUNT_CREATED_PATTERN: events.EventPattern = {
 };
 
 /**
+ * An account left the organization: AccountDepartedOrganization, the membership event Organizations logs in
+ * the management account whether the management account removed it (departureMethod REMOVED), the member
+ * left by itself (LEFT, LeaveOrganization) or a closed account was terminated after its 90 days (CLEANED); a
+ * service event, so no trail is needed. StartFromEvent offboards it (handlers/domain/departure-event.ts).
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_RemoveAccountFromOrganization.html
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_LeaveOrganization.html
+ */
+export const ACCOUNT_DEPARTED_PATTERN: events.EventPattern = {
+  source: ['aws.organizations'],
+  detailType: ['AWS Service Event via CloudTrail'],
+  detail: { eventName: ['AccountDepartedOrganization'] },
+};
+
+/**
+ * The management account removed an account (RemoveAccountFromOrganization) or closed it (CloseAccount):
+ * API calls of the management account in us-east-1, which EventBridge has only while a trail logs its write
+ * management events there. Failed calls (`errorCode`: a CloseAccount over its quota) changed nothing and
+ * are not forwarded (EventBridge's `exists: false`).
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_CloseAccount.html
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+ */
+export const ACCOUNT_REMOVED_OR_CLOSED_PATTERN: events.EventPattern = {
+  source: ['aws.organizations'],
+  detailType: ['AWS API Call via CloudTrail'],
+  detail: { eventSource: ['organizations.amazonaws.com'], eventName: ['RemoveAccountFromOrganization', 'CloseAccount'], errorCode: [{ exists: false }] },
+};
+
+/**
  * The forwarding rules of the ManagementEvents stack (us-east-1) besides {@link FORWARD_RULE_NAME}, one per
- * way in, each with its pattern; the forwarder role's trust names each of them.
+ * way in (and out: the departures offboard), each with its pattern; the forwarder role's trust names each of them.
  */
 export const FORWARD_ACCOUNT_EVENT_RULES = [
   { id: 'ForwardAccountJoinedRule', ruleName: 'CloudTrailOnboarding-ForwardAccountJoined', pattern: ACCOUNT_JOINED_PATTERN, what: 'AccountJoinedOrganization' },
   { id: 'ForwardAccountMovedRule', ruleName: 'CloudTrailOnboarding-ForwardMoveAccount', pattern: ACCOUNT_MOVED_PATTERN, what: 'MoveAccount' },
   { id: 'ForwardManagedAccountCreatedRule', ruleName: 'CloudTrailOnboarding-ForwardCreateManagedAccount', pattern: MANAGED_ACCOUNT_CREATED_PATTERN, what: "Control Tower's CreateManagedAccount SUCCEEDED" },
+  { id: 'ForwardAccountDepartedRule', ruleName: 'CloudTrailOnboarding-ForwardAccountDeparted', pattern: ACCOUNT_DEPARTED_PATTERN, what: 'AccountDepartedOrganization' },
+  { id: 'ForwardAccountRemovedOrClosedRule', ruleName: 'CloudTrailOnboarding-ForwardRemoveOrCloseAccount', pattern: ACCOUNT_REMOVED_OR_CLOSED_PATTERN, what: 'RemoveAccountFromOrganization and CloseAccount' },
 ] as const;
 
 /** Environment variable with the state machine's ARN (the API and the event starter read it). */

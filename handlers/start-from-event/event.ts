@@ -26,7 +26,12 @@
  *     https://docs.aws.amazon.com/controltower/latest/userguide/lifecycle-events.html
  * The raw CreateAccountResult is accepted too (a rule without its transformer should still work, and
  * say so in the log); an account is started only from a SUCCEEDED result.
+ *
+ * The events of an account leaving (RemoveAccountFromOrganization, CloseAccount, AccountDepartedOrganization,
+ * delivered whole by the AccountDepartedRule and AccountRemovedOrClosedRule) are read by
+ * handlers/domain/departure-event.ts: they start an offboarding, not an onboarding.
  */
+import { isDepartureEvent, readDepartureEvent, DEPARTURE_EVENTS, type DepartureRequest } from '../domain/departure-event';
 import { parseOnboardingRequest } from '../domain/request';
 import { InvalidRequest } from '../shared/errors';
 
@@ -46,6 +51,7 @@ export type EventRequest =
       /** MoveAccount: where the account went (a root or an OU). */
       readonly destinationParentId?: string;
     }
+  | Extract<DepartureRequest, { kind: 'offboard' }>
   | { readonly kind: 'ignore'; readonly reason: string };
 
 interface RawEvent {
@@ -77,8 +83,9 @@ function accountIdOf(value: unknown, what: string): string {
  * Reads an event: the transformer's `{ "accountId": "<id>" }` (validated strictly, like any
  * execution input), or one of the raw events above.
  *
- * @returns `start` with the account id and the event's name; `ignore` for anything else (a failed
- *   creation, a failed move, an event of another kind).
+ * @returns `start` with the account id and the event's name; `offboard` for an account leaving (see
+ *   handlers/domain/departure-event.ts); `ignore` for anything else (a failed creation, a failed move or
+ *   removal, an event of another kind).
  * @throws InvalidRequest / InvalidAccountId when the input is neither, or its id is missing or malformed.
  */
 export function readEvent(event: unknown): EventRequest {
@@ -114,6 +121,7 @@ export function readEvent(event: unknown): EventRequest {
     const destination = typeof params.destinationParentId === 'string' ? { destinationParentId: params.destinationParentId } : {};
     return raw('MoveAccount', accountIdOf(params.accountId, 'A MoveAccount event (detail.requestParameters.accountId)'), destination);
   }
+  if (isDepartureEvent(event)) return readDepartureEvent(event);
   if (event.source === 'aws.controltower' && name === 'CreateManagedAccount') {
     const status = detail.serviceEventDetails?.createManagedAccountStatus;
     if (status?.state !== 'SUCCEEDED') {
@@ -123,6 +131,6 @@ export function readEvent(event: unknown): EventRequest {
   }
   return {
     kind: 'ignore',
-    reason: `not an event that starts an onboarding (${ACCOUNT_EVENTS.join(', ')}): source ${String(event.source)}, eventName ${String(name)}`,
+    reason: `not an event that starts an onboarding (${ACCOUNT_EVENTS.join(', ')}) or an offboarding (${DEPARTURE_EVENTS.join(', ')}): source ${String(event.source)}, eventName ${String(name)}`,
   };
 }

@@ -12,12 +12,18 @@
  *   ValidateRequest decides again. A FAILED one is not: a person has to act on its cause first.
  * - Organizations not knowing the account's place (ListParents: no such child) leaves the decision to
  *   ValidateRequest, which rejects it as AccountNotFound.
+ *
+ * An event of an account leaving (removed, closing, departed: handlers/domain/departure-event.ts) starts
+ * its offboarding instead, see {@link startOffboardingFromEvent}.
  */
-import type { AccountStatusItem, RecordOutcome, SkippedResult } from '../adapters/status-store';
+import { AccountStatus, type AccountStatusItem, type RecordOutcome, type SkippedResult } from '../adapters/status-store';
+import type { DepartureEvent } from '../domain/departure-event';
 import { decideScope, isWholeOrganization, scopeNeedsPath } from '../domain/scope';
+import { isOnboardingError } from '../shared/errors';
 import type { ScopeRuntime } from '../shared/config';
 import type { AccountEvent } from '../start-from-event/event';
 import type { StartDeps } from './deps';
+import { startOffboarding, type OffboardStartResult } from './offboarding';
 import { retryOnboarding, startOnboarding, type RetryResult, type StartResult } from './starter';
 
 /** What the event path needs besides the start paths' ports. */
@@ -62,4 +68,50 @@ export async function startFromAccountEvent(deps: EventStartDeps, accountId: str
   const item = await deps.status.getAccount(accountId);
   if (item?.status !== 'REJECTED' && item?.status !== 'SKIPPED') return started;
   return retryOnboarding(deps, accountId);
+}
+
+/** What a departure event led to. */
+export type DepartureStartResult =
+  | (OffboardStartResult & { readonly trigger: DepartureEvent })
+  | {
+      /** The status table has no record of the account: the service never onboarded it, nothing of its is there. */
+      readonly outcome: 'not-onboarded';
+      readonly accountId: string;
+      readonly trigger: DepartureEvent;
+    }
+  | {
+      /** The account is OFFBOARDED already (a second event of one departure): nothing started. */
+      readonly outcome: 'already-offboarded';
+      readonly accountId: string;
+      readonly trigger: DepartureEvent;
+      /** The offboarding that did it. */
+      readonly executionArn?: string;
+    };
+
+/**
+ * Starts the offboarding of an account an event says left the organization or is closing, whatever
+ * its status (an onboarding that failed or was never finished may still have left a trail or a grant),
+ * with the event's reason; every way in shares `startOffboarding` (one execution per onboarding, a
+ * duplicate answered `already-running`).
+ *
+ * - An account the status table does not know is no error and is recorded nowhere (`not-onboarded`):
+ *   the organization's other accounts leave too, and none of them should fill a dead-letter queue.
+ * - An OFFBOARDED account starts nothing (`already-offboarded`): one departure brings several events (the
+ *   RemoveAccountFromOrganization call and the AccountDepartedOrganization it causes; CloseAccount, then
+ *   the CLEANED departure 90 days later), and a second run would only overwrite the first one's reason.
+ */
+export async function startOffboardingFromEvent(deps: StartDeps, request: { accountId: string; trigger: DepartureEvent; reason: string }): Promise<DepartureStartResult> {
+  const { accountId, trigger, reason } = request;
+  const item = await deps.status.getAccount(accountId);
+  if (!item) return { outcome: 'not-onboarded', accountId, trigger };
+  if (item.status === AccountStatus.Offboarded) {
+    return { outcome: 'already-offboarded', accountId, trigger, ...(item.offboarding?.executionArn ? { executionArn: item.offboarding.executionArn } : {}) };
+  }
+  try {
+    return { ...(await startOffboarding(deps, accountId, reason)), trigger };
+  } catch (e) {
+    // The record went between the two reads (nothing else removes one): as if it had never been there.
+    if (isOnboardingError(e) && e.name === 'NothingToOffboard') return { outcome: 'not-onboarded', accountId, trigger };
+    throw e;
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * Management-events stack (management account, us-east-1): forwards the Organizations
  * CreateAccountResult SUCCEEDED event from the default bus to the orchestrator's
- * `cloudtrail-onboarding` bus (orchestrator account, home region).
+ * `cloudtrail-onboarding` bus (orchestrator account, home region), and the other ways in and out
+ * (infra/names.ts FORWARD_ACCOUNT_EVENT_RULES: an account joined, moved, vended; removed, closed,
+ * departed -- those start its offboarding).
  *
  * Organizations events are delivered only to the management account's default bus in us-east-1, so
  * this stack is deployed whenever an organization is configured -- also when the orchestrator is the
@@ -285,10 +287,10 @@ export class ManagementEventsStack extends Stack {
     }
     const dlqAlarm = new cloudwatch.Alarm(this, 'ForwardDeadLettersAlarm', {
       alarmDescription:
-        `An Organizations account-created event could not be forwarded to the onboarding bus ${this.targetBusArn}: that account will not be ` +
-        `onboarded until someone acts. Read the event in the dead-letter queue of this alarm (management account, ${this.region}; the message ` +
+        `An Organizations account event could not be forwarded to the onboarding bus ${this.targetBusArn}: that account will not be ` +
+        `onboarded (or, for a departure, offboarded) until someone acts. Read the event in the dead-letter queue of this alarm (management account, ${this.region}; the message ` +
         'attributes name the error), fix the cause (usually the bus or its policy in the orchestrator account), start the onboarding of the ' +
-        'account it names (onboard start <account-id>, or POST /accounts), then delete the message.',
+        'account it names (onboard start <account-id>, or POST /accounts; a departure: onboard offboard <account-id>), then delete the message.',
       metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 1,
       evaluationPeriods: 1,

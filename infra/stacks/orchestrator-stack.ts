@@ -42,8 +42,10 @@ import { acknowledge, suppressGuardRule, wildcardResourceFinding } from '../nag'
 import { acknowledgeOrganizationsListing, organizationsListingStatements } from '../organizations-listing';
 import { notificationsTopic } from '../notifications-topic';
 import {
+  ACCOUNT_DEPARTED_PATTERN,
   ACCOUNT_JOINED_PATTERN,
   ACCOUNT_MOVED_PATTERN,
+  ACCOUNT_REMOVED_OR_CLOSED_PATTERN,
   MANAGED_ACCOUNT_CREATED_PATTERN,
   CHANGE_EVENT_PATTERN,
   CREATE_ACCOUNT_SUCCEEDED_PATTERN,
@@ -481,8 +483,20 @@ export class OrchestratorStack extends Stack {
           targets: [new targets.LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(24) })],
         });
       }
+      // The ways out: an account removed, closing or departed starts its offboarding (handlers/domain/departure-event.ts).
+      for (const [ruleId, what, eventPattern] of [
+        ['AccountDepartedRule', 'An account departed the organization (AccountDepartedOrganization: removed, left, or closed and terminated)', ACCOUNT_DEPARTED_PATTERN],
+        ['AccountRemovedOrClosedRule', 'The management account removed or closed an account (RemoveAccountFromOrganization, CloseAccount)', ACCOUNT_REMOVED_OR_CLOSED_PATTERN],
+      ] as const) {
+        new events.Rule(this, ruleId, {
+          eventBus: this.bus,
+          description: `${what}: offboard it if the service onboarded it.`,
+          eventPattern,
+          targets: [new targets.LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(24) })],
+        });
+      }
       this.startFromEventFunction = fn;
-      this.deadLettersAlarm('StartFromEventDeadLettersAlarm', dlq, 'An Organizations account-creation event could not start an onboarding (see the dead-letter queue).', alarmAction);
+      this.deadLettersAlarm('StartFromEventDeadLettersAlarm', dlq, 'An Organizations account event could not start an onboarding or an offboarding (see the dead-letter queue).', alarmAction);
     }
 
     // ---- way in 3: a change to an onboarded account's resources or the shared ones, by event

@@ -231,8 +231,13 @@ export const SERVICE_ERRORS: Record<SimService, ServiceErrors> = {
       UnrecognizedClientException: q(400),
       ExpiredTokenException: q(400),
       InvalidInputException: q(400),
-      // EnableAWSServiceAccess in an organization without all features (Reason ORGANIZATION_NOT_IN_ALL_FEATURES_MODE).
+      // EnableAWSServiceAccess in an organization without all features (Reason ORGANIZATION_NOT_IN_ALL_FEATURES_MODE);
+      // RemoveAccountFromOrganization, LeaveOrganization and CloseAccount refused (their Reasons: organizations.ts "Leaving").
       ConstraintViolationException: q(400),
+      // CloseAccount of an account being closed, and of one closed; LeaveOrganization by the management account.
+      ConflictException: q(400),
+      AccountAlreadyClosedException: q(400),
+      MasterCannotLeaveOrganizationException: q(400),
       ServiceException: q(500),
     },
   },

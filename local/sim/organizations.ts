@@ -3,7 +3,8 @@
  * the read operations on it (ListRoots, ListOrganizationalUnitsForParent, ListChildren, ListAccounts,
  * ListAccountsForParent, ListParents, DescribeOrganizationalUnit, DescribeAccount,
  * DescribeOrganization), MoveAccount, service control policies along the OU path, and the events of
- * the ways an account joins or moves (invitation, Control Tower Account Factory, MoveAccount).
+ * the ways an account joins or moves (invitation, Control Tower Account Factory, MoveAccount) and of
+ * the ways it leaves (RemoveAccountFromOrganization, LeaveOrganization, CloseAccount: see "Leaving").
  *
  * Who may call. "This operation can be called only from the organization's management account or by
  * a member account that is a delegated administrator for an AWS service" (the List and Describe
@@ -58,6 +59,42 @@
  * cloudtrail.ts) or by `registerDelegatedAdministrator`; ListDelegatedAdministrators (optionally for one
  * ServicePrincipal, paginated) shows each account with its DelegationEnabledDate.
  * https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListDelegatedAdministrators.html
+ *
+ * Leaving. RemoveAccountFromOrganization ("You can only call this operation from the management account")
+ * and the member's own LeaveOrganization ("You can only call from operation from a member account") make
+ * the account standalone: out of the tree, its delegated-administrator registrations gone, organization
+ * trails no longer logging it (its roles stay: OrganizationAccountAccessRole still trusts the management
+ * account). Both refuse, with ConstraintViolationException, an account that lacks what a standalone
+ * account needs (an account created in the organization does, until its root user provides it:
+ * `provideStandaloneInformation`; Reason ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION) and a delegated
+ * administrator (CANNOT_REMOVE_DELEGATED_ADMINISTRATOR_FROM_ORG). Removing the management account is
+ * ConstraintViolationException ACCOUNT_CANNOT_LEAVE_ORGANIZATION; the management account calling
+ * LeaveOrganization is MasterCannotLeaveOrganizationException (AWS lists both for those cases without
+ * saying which it answers). Either way Organizations logs "an AccountDepartedOrganization event with
+ * departureMethod:REMOVED [LEFT] and departureTime ... available only in the management account's event
+ * history": a service event on the management account's default bus in us-east-1 (`accountDepartedEvent`,
+ * the layout of AccountJoinedOrganization's); the API calls themselves are recorded, like any write, in
+ * the caller's account while a trail logs there.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_RemoveAccountFromOrganization.html
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_LeaveOrganization.html
+ *
+ * Closing. CloseAccount (management account, all features) puts a member in PENDING_CLOSURE; "You need
+ * to wait a few minutes before the account is fully closed" (here {@link CLOSURE_COMPLETES_AFTER_MS}),
+ * then it is SUSPENDED, and stays in the organization so for 90 days, after which it is permanently
+ * closed, leaves the organization, and Organizations logs AccountDepartedOrganization with
+ * departureMethod:CLEANED ({@link POST_CLOSURE_PERIOD_MS}; applied on the next request after the time has
+ * come, or by `advanceClosures`). No role can be assumed in a closing or closed account (sts.ts). Errors:
+ * the management account is ConstraintViolationException CANNOT_CLOSE_MANAGEMENT_ACCOUNT; an account
+ * closing already ConflictException ("conflicts with the current state of the specified resource"), a
+ * closed one AccountAlreadyClosedException; more closures in a rolling 30 days than "the higher of either
+ * 250 or 20% of the member accounts in your organization, up to a maximum of 1,000" (the SDK's current
+ * text; older versions said 10%) ConstraintViolationException CLOSE_ACCOUNT_QUOTA_EXCEEDED
+ * (`closeAccountQuota` lowers it). Not modelled: CLOSE_ACCOUNT_REQUESTS_LIMIT_EXCEEDED (how many "at a
+ * time" is not documented), ORGANIZATION_MEMBERSHIP_CHANGE_RATE_LIMIT_EXCEEDED (no rate is given), the
+ * CloseAccountResult event ("published after the account closes successfully": AWS documents no record
+ * of it), account tags (deleted when an account leaves).
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_CloseAccount.html
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_close.html
  */
 import { randomUUID } from 'node:crypto';
 import type * as org from '@aws-sdk/client-organizations';
@@ -90,6 +127,25 @@ export const MAX_OU_DEPTH = 5;
 export const MAX_ORGANIZATIONAL_UNITS = 2000;
 /** OU Name: "Length Constraints: Minimum length of 1. Maximum length of 128." (CreateOrganizationalUnit) */
 const OU_NAME_MAX = 128;
+
+/** How long a closing account stays PENDING_CLOSURE ("a few minutes" in the CloseAccount reference: the simulation's choice). */
+export const CLOSURE_COMPLETES_AFTER_MS = 5 * 60_000;
+/** A closed account stays in the organization, SUSPENDED, for 90 days, then is permanently closed and leaves (CLEANED). */
+export const POST_CLOSURE_PERIOD_MS = 90 * 24 * 3600_000;
+/** CloseAccount's quota counts the closures of a rolling 30 days. */
+export const CLOSE_ACCOUNT_QUOTA_WINDOW_MS = 30 * 24 * 3600_000;
+
+/**
+ * CloseAccount's quota for an organization of `memberAccounts` members: "Within a rolling 30 day period
+ * you can close the higher of either 250 or 20% of the member accounts in your organization, up to a
+ * maximum of 1,000" (API_CloseAccount.html, as the installed SDK documents it).
+ */
+export function closeAccountQuotaFor(memberAccounts: number): number {
+  return Math.min(1000, Math.max(250, Math.floor(memberAccounts * 0.2)));
+}
+
+/** How an account departed (`departureMethod` of AccountDepartedOrganization, spelled as the API reference spells it). */
+export type DepartureMethod = 'REMOVED' | 'LEFT' | 'CLEANED';
 
 /** The region CloudTrail records Organizations' events in, and where EventBridge receives them. */
 const ORGANIZATIONS_REGION = 'us-east-1';
@@ -130,6 +186,12 @@ export interface PersistedOrganizations {
   readonly enabledServicePrincipals?: Record<string, string>;
   /** Delegated administrator account -> service principal -> when it was registered (ISO). */
   readonly delegationDates?: Record<string, Record<string, string>>;
+  /** Account -> when CloseAccount closed it (ISO). */
+  readonly closures?: Record<string, string>;
+  /** Accounts created in the organization that have since been given what a standalone account needs. */
+  readonly standaloneReady?: string[];
+  /** `closeAccountQuota`, when set. */
+  readonly closeAccountQuota?: number;
 }
 
 /** CloudTrail's service principal, whose trusted access organization trails need. */
@@ -235,6 +297,12 @@ export class OrganizationsSim implements SimServiceImpl {
   private features: FeatureSet = 'ALL';
   private ouSequence = 0;
   private emptyPages = 0;
+  /** Accounts closed by CloseAccount -> when it was asked (the quota counts them; the state follows the clock). */
+  private readonly closures = new Map<string, Date>();
+  /** Accounts created in the organization that have what a standalone account needs (`provideStandaloneInformation`). */
+  private readonly standaloneReady = new Set<string>();
+  /** Lowers CloseAccount's quota (closures per rolling 30 days) below AWS's {@link closeAccountQuotaFor}. */
+  closeAccountQuota?: number;
   /**
    * Pages hold at most this many items, whatever MaxResults says (AWS "might return fewer results than
    * the maximum"): lower it to make callers page. Default: none.
@@ -404,6 +472,56 @@ export class OrganizationsSim implements SimServiceImpl {
     if (!account?.inOrganization || accountId === this.world.organization?.managementAccountId) {
       throw new Error(`removeAccount: ${accountId} is not a member account of the organization`);
     }
+    this.detach(account);
+  }
+
+  /**
+   * Gives an account created in the organization what a standalone account needs (what its root user
+   * does in the console: support plan, contact information, payment method), so it may leave.
+   * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_account-before-remove.html
+   */
+  provideStandaloneInformation(accountId: string): void {
+    if (!this.world.accounts.get(accountId)) throw new Error(`provideStandaloneInformation: ${accountId} is not an account of the world`);
+    this.standaloneReady.add(accountId);
+  }
+
+  /** Whether the account could exist standalone: it was standalone before it was invited, or it was given what it needs. */
+  hasStandaloneInformation(accountId: string): boolean {
+    const account = this.world.accounts.get(accountId);
+    return account !== undefined && (account.joinedMethod !== 'CREATED' || this.standaloneReady.has(accountId));
+  }
+
+  /** When CloseAccount closed the account; undefined if it did not. */
+  closureOf(accountId: string): Date | undefined {
+    return this.closures.get(accountId);
+  }
+
+  /**
+   * Applies what the clock has brought to closed accounts: PENDING_CLOSURE becomes SUSPENDED once the
+   * closure completes; a SUSPENDED account whose 90 days are over leaves the organization (state CLOSED),
+   * with the AccountDepartedOrganization CLEANED event. Every request to the service runs it first.
+   */
+  advanceClosures(): EmittedEvent[] {
+    const now = this.world.now().getTime();
+    const events: EmittedEvent[] = [];
+    for (const [id, requestedAt] of this.closures) {
+      const account = this.world.accounts.get(id);
+      if (!account?.inOrganization) continue;
+      const closedAt = requestedAt.getTime() + CLOSURE_COMPLETES_AFTER_MS;
+      if (account.state === 'PENDING_CLOSURE' && now >= closedAt) account.state = 'SUSPENDED';
+      const terminatedAt = closedAt + POST_CLOSURE_PERIOD_MS;
+      if (account.state === 'SUSPENDED' && now >= terminatedAt) {
+        this.detach(account);
+        account.state = 'CLOSED';
+        events.push(this.emitService(this.accountDepartedEvent(id, 'CLEANED', new Date(terminatedAt))));
+      }
+    }
+    return events;
+  }
+
+  /** The account leaves: standalone, out of the tree and of the delegated administrators; organization trails stop logging it. */
+  private detach(account: SimAccount): void {
+    const accountId = account.id;
     this.world.cloudtrail.beforeChange({ organizationTrails: true });
     const parent = this.parents.get(accountId);
     if (parent) this.accountsIn.get(parent)?.delete(accountId);
@@ -456,6 +574,9 @@ export class OrganizationsSim implements SimServiceImpl {
       delegationDates: Object.fromEntries(
         delegated.map(([a, set]) => [a, Object.fromEntries([...set].sort().map((p) => [p, (this.delegationDates.get(`${a} ${p}`) ?? new Date(0)).toISOString()]))]),
       ),
+      closures: Object.fromEntries([...this.closures].sort(([a], [b]) => a.localeCompare(b)).map(([a, d]) => [a, d.toISOString()])),
+      standaloneReady: [...this.standaloneReady].sort(),
+      ...(this.closeAccountQuota !== undefined ? { closeAccountQuota: this.closeAccountQuota } : {}),
     };
   }
 
@@ -493,6 +614,15 @@ export class OrganizationsSim implements SimServiceImpl {
     if (state?.controlTowerHomeRegion) this.controlTowerHomeRegion = state.controlTowerHomeRegion;
     if (state?.pageLimit !== undefined) this.pageLimit = state.pageLimit;
     if (state?.emptyPages !== undefined) this.emptyPages = state.emptyPages;
+    if (state?.closures) {
+      this.closures.clear();
+      for (const [accountId, at] of Object.entries(state.closures)) this.closures.set(accountId, new Date(at));
+    }
+    if (state?.standaloneReady) {
+      this.standaloneReady.clear();
+      for (const id of state.standaloneReady) this.standaloneReady.add(id);
+    }
+    if (state?.closeAccountQuota !== undefined) this.closeAccountQuota = state.closeAccountQuota;
   }
 
   // ---------------------------------------------------------------- authorization
@@ -514,6 +644,8 @@ export class OrganizationsSim implements SimServiceImpl {
         return { action, resource: '*', ...(input.ServicePrincipal ? { context: { 'organizations:ServicePrincipal': String(input.ServicePrincipal) } } : {}) };
       case 'DescribeAccount':
       case 'MoveAccount':
+      case 'RemoveAccountFromOrganization':
+      case 'CloseAccount':
         return { action, resource: this.arnOf(String(input.AccountId)) };
       case 'DescribeOrganizationalUnit':
         return { action, resource: this.arnOf(String(input.OrganizationalUnitId)) };
@@ -554,6 +686,7 @@ export class OrganizationsSim implements SimServiceImpl {
       return { Account: this.accountOutput(account) };
     },
     DescribeOrganization: ({ caller }) => {
+      this.advanceClosures();
       const organization = this.world.organization;
       const account = this.world.accounts.get(caller.accountId);
       if (!organization || !account?.inOrganization) {
@@ -674,6 +807,45 @@ export class OrganizationsSim implements SimServiceImpl {
       this.placeAccount(accountId, destination);
       return {};
     },
+    RemoveAccountFromOrganization: ({ caller, input }) => {
+      const organization = this.requireAccess(caller, 'RemoveAccountFromOrganization');
+      const account = this.requireMember(input.AccountId);
+      if (account.id === organization.managementAccountId) {
+        awsError('ConstraintViolationException', "You attempted to remove the management account from the organization. You can't remove the management account.", { Reason: 'ACCOUNT_CANNOT_LEAVE_ORGANIZATION' });
+      }
+      this.requireCanLeave(account.id);
+      this.detach(account);
+      this.emitService(this.accountDepartedEvent(account.id, 'REMOVED'));
+      return {};
+    },
+    LeaveOrganization: ({ caller }) => {
+      this.advanceClosures();
+      const organization = this.world.organization;
+      const account = this.world.accounts.get(caller.accountId);
+      if (!organization || !account?.inOrganization) awsError('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
+      if (account.id === organization.managementAccountId) {
+        awsError('MasterCannotLeaveOrganizationException', "You can't remove a management account from an organization. If you want the management account to become a member account in another organization, you must first delete the current organization of the management account.");
+      }
+      this.requireCanLeave(account.id);
+      this.detach(account);
+      this.emitService(this.accountDepartedEvent(account.id, 'LEFT'));
+      return {};
+    },
+    CloseAccount: ({ caller, input }) => {
+      const organization = this.requireAccess(caller, 'CloseAccount');
+      const account = this.requireMember(input.AccountId);
+      if (this.features !== 'ALL') awsError('ConstraintViolationException', 'This operation requires that the organization has all features enabled.', { Reason: 'ORGANIZATION_NOT_IN_ALL_FEATURES_MODE' });
+      if (account.id === organization.managementAccountId) {
+        awsError('ConstraintViolationException', 'You attempted to close the management account. To close the management account for the organization, you must first either remove or close all member accounts in the organization.', { Reason: 'CANNOT_CLOSE_MANAGEMENT_ACCOUNT' });
+      }
+      if (account.state === 'PENDING_CLOSURE') awsError('ConflictException', 'The request failed because it conflicts with the current state of the specified resource: the account is being closed.');
+      if (account.state === 'SUSPENDED' || account.state === 'CLOSED') awsError('AccountAlreadyClosedException', 'You attempted to close an account that is already closed.');
+      this.requireCloseQuota();
+      this.world.cloudtrail.beforeChange({ organizationTrails: true });
+      account.state = 'PENDING_CLOSURE';
+      this.closures.set(account.id, this.world.now());
+      return {};
+    },
   } satisfies {
     DescribeAccount: OperationHandler<org.DescribeAccountCommandInput, org.DescribeAccountCommandOutput>;
     DescribeOrganization: OperationHandler<org.DescribeOrganizationCommandInput, org.DescribeOrganizationCommandOutput>;
@@ -689,6 +861,9 @@ export class OrganizationsSim implements SimServiceImpl {
     ListChildren: OperationHandler<org.ListChildrenCommandInput, org.ListChildrenCommandOutput>;
     ListParents: OperationHandler<org.ListParentsCommandInput, org.ListParentsCommandOutput>;
     MoveAccount: OperationHandler<org.MoveAccountCommandInput, org.MoveAccountCommandOutput>;
+    RemoveAccountFromOrganization: OperationHandler<org.RemoveAccountFromOrganizationCommandInput, org.RemoveAccountFromOrganizationCommandOutput>;
+    LeaveOrganization: OperationHandler<org.LeaveOrganizationCommandInput, org.LeaveOrganizationCommandOutput>;
+    CloseAccount: OperationHandler<org.CloseAccountCommandInput, org.CloseAccountCommandOutput>;
   };
 
   // ---------------------------------------------------------------- the ways in (world helpers)
@@ -859,6 +1034,14 @@ export class OrganizationsSim implements SimServiceImpl {
     return this.organizationsServiceEvent('AccountJoinedOrganization', at, { accountId, joinedMethod: method === 'INVITED' ? 'Invited' : 'Created', joinedTime: awsTimestamp(at) });
   }
 
+  /**
+   * Organizations' AccountDepartedOrganization service event: accountId, departureMethod and departureTime
+   * under serviceEventDetails (see "Leaving" above for what is documented).
+   */
+  accountDepartedEvent(accountId: string, method: DepartureMethod, at: Date = this.world.now()): SimEvent {
+    return this.organizationsServiceEvent('AccountDepartedOrganization', at, { accountId, departureMethod: method, departureTime: awsTimestamp(at) });
+  }
+
   /** Organizations' CreateAccountResult service event (SUCCEEDED), in the documented shape. */
   createAccountResultEvent(account: Pick<SimAccount, 'id'>, requestedAt: Date, completedAt: Date = this.world.now()): SimEvent {
     return this.organizationsServiceEvent('CreateAccountResult', completedAt, {
@@ -995,6 +1178,7 @@ export class OrganizationsSim implements SimServiceImpl {
 
   /** Throws unless the caller may call the operation: the management account, or a delegated administrator for a read. */
   private requireAccess(caller: Principal, operation: string): { id: string; managementAccountId: string } {
+    this.advanceClosures();
     const organization = this.world.organization;
     const account = this.world.accounts.get(caller.accountId);
     if (!organization || !account?.inOrganization) {
@@ -1015,6 +1199,37 @@ export class OrganizationsSim implements SimServiceImpl {
       awsError('ConstraintViolationException', 'This operation requires that the organization has all features enabled.', { Reason: 'ORGANIZATION_NOT_IN_ALL_FEATURES_MODE' });
     }
     return principal;
+  }
+
+  /** The member an AccountId names: well formed (InvalidInputException), in the organization (AccountNotFoundException). */
+  private requireMember(value: unknown): SimAccount {
+    const id = this.requirePattern(value, 'accountId', ACCOUNT_ID);
+    const account = this.world.accounts.get(id);
+    if (!account?.inOrganization) awsError('AccountNotFoundException', "You specified an account that doesn't exist.");
+    return account;
+  }
+
+  /** What RemoveAccountFromOrganization and LeaveOrganization require of the leaving account. */
+  private requireCanLeave(accountId: string): void {
+    if ((this.delegated.get(accountId)?.size ?? 0) > 0) {
+      awsError('ConstraintViolationException', 'You attempted to remove an account that is registered as a delegated administrator for a service integrated with your organization. You must first deregister this account as a delegated administrator.', {
+        Reason: 'CANNOT_REMOVE_DELEGATED_ADMINISTRATOR_FROM_ORG',
+      });
+    }
+    if (!this.hasStandaloneInformation(accountId)) {
+      awsError('ConstraintViolationException', "You attempted to remove an account from the organization that doesn't yet have enough information to exist as a standalone account.", {
+        Reason: 'ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION',
+      });
+    }
+  }
+
+  /** CloseAccount's quota: the closures of the last 30 days against {@link closeAccountQuotaFor} (or `closeAccountQuota`). */
+  private requireCloseQuota(): void {
+    const since = this.world.now().getTime() - CLOSE_ACCOUNT_QUOTA_WINDOW_MS;
+    const recent = [...this.closures.values()].filter((d) => d.getTime() > since).length;
+    const mgmt = this.world.organization?.managementAccountId;
+    const quota = this.closeAccountQuota ?? closeAccountQuotaFor(this.members().filter((a) => a.id !== mgmt).length);
+    if (recent >= quota) awsError('ConstraintViolationException', 'You have exceeded close account quota for the past 30 days.', { Reason: 'CLOSE_ACCOUNT_QUOTA_EXCEEDED' });
   }
 
   private invalidPattern(member: string): never {

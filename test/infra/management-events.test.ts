@@ -9,6 +9,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { PolicyDocument } from '../../handlers/domain/policy-document';
 import { simulate, SimulatedRequest } from '../unit/domain/simulate';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { FORWARD_ACCOUNT_EVENT_RULES } from '../../infra/names';
 import { CREATE_SAMPLE, flatten, onlyResource, resourcesOf, SAMPLE, sampleRaw, synth } from './helpers';
 
 const OTHER_ACCOUNT = '999988887777';
@@ -78,9 +79,9 @@ describe.each([
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: f.topicId }],
     });
-    // The queue is the dead-letter queue of every forwarding rule (CreateAccountResult and the other ways in).
+    // The queue is the dead-letter queue of every forwarding rule (CreateAccountResult and the other ways in and out).
     const rules = Object.values(resourcesOf(f.t, 'AWS::Events::Rule'));
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(1 + FORWARD_ACCOUNT_EVENT_RULES.length);
     for (const rule of rules) {
       expect((rule.Properties!.Targets as { DeadLetterConfig: unknown }[])[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [f.queueId, 'Arn'] } });
     }

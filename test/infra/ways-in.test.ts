@@ -44,13 +44,22 @@ describe('the rules of the ways in, against the fixtures (the simulation matcher
       'CloudTrailOnboarding-ForwardAccountJoined': ['accountJoinedOrganizationInvited'],
       'CloudTrailOnboarding-ForwardMoveAccount': ['moveAccount'],
       'CloudTrailOnboarding-ForwardCreateManagedAccount': ['createManagedAccountSucceeded'],
+      // The ways out (test/infra/ways-out.test.ts); the API calls' fixtures are in cloudtrail-api-events.json.
+      'CloudTrailOnboarding-ForwardAccountDeparted': ['accountDepartedOrganizationRemoved', 'accountDepartedOrganizationLeft', 'accountDepartedOrganizationCleaned'],
+      'CloudTrailOnboarding-ForwardRemoveOrCloseAccount': [],
     });
-    expect(FORWARD_ACCOUNT_EVENT_RULES).toHaveLength(3);
+    expect(FORWARD_ACCOUNT_EVENT_RULES).toHaveLength(5);
   });
 
   it('starts StartFromEvent on the onboarding bus for each way in, the new ones with the whole event (no transformer)', () => {
     const onBus = rulesOf(s, 'orchestrator').filter((r) => matched(r).length && (r.Properties!.Targets as { Arn: unknown }[]).some((t) => JSON.stringify(t.Arn).includes('StartFromEvent')));
-    expect(onBus.map((r) => matched(r)).sort()).toEqual([['accountJoinedOrganizationInvited'], ['createAccountResultSucceeded'], ['createManagedAccountSucceeded'], ['moveAccount']]);
+    expect(onBus.map((r) => matched(r)).sort()).toEqual([
+      ['accountDepartedOrganizationRemoved', 'accountDepartedOrganizationLeft', 'accountDepartedOrganizationCleaned'],
+      ['accountJoinedOrganizationInvited'],
+      ['createAccountResultSucceeded'],
+      ['createManagedAccountSucceeded'],
+      ['moveAccount'],
+    ]);
     for (const r of onBus) {
       const [target] = r.Properties!.Targets as { InputTransformer?: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[];
       expect(target.DeadLetterConfig).toBeDefined();
