@@ -100,6 +100,9 @@ export interface AccountStatusItem {
   offboarding?: OffboardingRecord;
 }
 
+/** The statuses in which the item's `offboarding` record is the current offboarding's (a FAILED one may be a failed offboarding). */
+const OFFBOARDING_STATUSES: readonly string[] = [AccountStatus.Offboarding, AccountStatus.Offboarded, AccountStatus.Failed];
+
 /** What an offboarding recorded. */
 export interface OffboardingRecord {
   /** Who or what asked: the event (`RemoveAccountFromOrganization`, ...) or the caller. */
@@ -207,7 +210,8 @@ export class StatusStore {
     const now = this.now().toISOString();
     await this.update(
       accountId,
-      'SET accountId = :id, #status = :status, executionArn = :exec, startedAt = :now, updatedAt = :now REMOVE #error, #notice, #trigger',
+      // An onboarding begins: a previous offboarding's record goes (the next one starts afresh).
+      'SET accountId = :id, #status = :status, executionArn = :exec, startedAt = :now, updatedAt = :now REMOVE #error, #notice, #trigger, offboarding',
       { ':id': accountId, ':status': AccountStatus.InProgress, ':exec': executionArn, ':now': now, ':onboarded': AccountStatus.Onboarded },
       `attribute_not_exists(${TABLE_KEY}) OR #status <> :onboarded`,
     );
@@ -255,7 +259,7 @@ export class StatusStore {
         'updatedAt = :now, onboardedAt = :onboardedAt, switchRoleArn = :switch, trailArn = :trail, ' +
         'readerRoleArn = :reader, health = :health, drift = :drift, lastVerifiedAt = :now' +
         (accountTrail ? ', accountTrail = :accountTrail' : '') +
-        ' REMOVE #error, #notice, #trigger' +
+        ' REMOVE #error, #notice, #trigger, offboarding' +
         (accountTrail ? '' : ', accountTrail'),
       {
         ':id': accountId,
@@ -438,10 +442,14 @@ export class StatusStore {
     if (!current) return false;
     if (current.status === AccountStatus.Offboarding && current.offboarding?.executionArn === executionArn) return true;
     const now = this.now().toISOString();
+    // A re-run of the same offboarding (retried, failed before, a kept reader role to delete) keeps when it began
+    // (keepReaderRoleDays run from then) and what earlier runs removed; an onboarding since starts afresh.
+    const earlier = OFFBOARDING_STATUSES.includes(current.status) ? current.offboarding : undefined;
+    const record: OffboardingRecord = { ...(earlier ?? {}), reason, executionArn, startedAt: earlier?.startedAt ?? now };
     return this.update(
       accountId,
       'SET #status = :status, executionArn = :exec, updatedAt = :now, offboarding = :offboarding',
-      { ':status': AccountStatus.Offboarding, ':exec': executionArn, ':now': now, ':offboarding': { reason, executionArn, startedAt: now } },
+      { ':status': AccountStatus.Offboarding, ':exec': executionArn, ':now': now, ':offboarding': record },
       'attribute_exists(pk)',
     );
   }
@@ -458,7 +466,8 @@ export class StatusStore {
       executionArn: result.executionArn,
       startedAt: current?.offboarding?.startedAt ?? now,
       offboardedAt: now,
-      removed: result.removed,
+      // What this run removed, with what earlier runs of the same offboarding did.
+      removed: [...new Set([...(current?.offboarding?.removed ?? []), ...result.removed])],
       leftBehind: result.leftBehind,
       ...(result.readerRoleKeptUntil ? { readerRoleKeptUntil: result.readerRoleKeptUntil } : {}),
     };

@@ -134,6 +134,30 @@ describe('StatusStore account status', () => {
     expect(await store.getAccount(ACCOUNT)).toMatchObject({ accountTrail: removed });
   });
 
+  it('an offboarding re-run keeps when the offboarding began and what earlier runs removed; an onboarding since starts afresh', async () => {
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded });
+    expect(await store.markOffboarding(ACCOUNT, 'off-1', 'RemoveAccountFromOrganization')).toBe(true);
+    await store.markOffboarded(ACCOUNT, { executionArn: 'off-1', reason: 'RemoveAccountFromOrganization', removed: ['trail', 'bucketPolicy'], leftBehind: [], readerRoleKeptUntil: '2025-03-02T10:00:00.000Z' });
+    clock = new Date('2025-03-03T10:00:00.000Z');
+    await store.markOffboarding(ACCOUNT, 'off-2', 'keepReaderRoleDays elapsed');
+    await store.markOffboarded(ACCOUNT, { executionArn: 'off-2', reason: 'keepReaderRoleDays elapsed', removed: ['readerRole'], leftBehind: [] });
+    expect((await store.getAccount(ACCOUNT))?.offboarding).toMatchObject({
+      startedAt: '2025-03-01T10:00:00.000Z',
+      offboardedAt: '2025-03-03T10:00:00.000Z',
+      removed: ['trail', 'bucketPolicy', 'readerRole'],
+      reason: 'keepReaderRoleDays elapsed',
+    });
+    expect((await store.getAccount(ACCOUNT))?.offboarding?.readerRoleKeptUntil).toBeUndefined();
+
+    await store.markInProgress(ACCOUNT, EXEC_2);
+    expect((await store.getAccount(ACCOUNT))?.offboarding).toBeUndefined();
+  });
+
+  it('an offboarding of an account without an item writes nothing', async () => {
+    expect(await store.markOffboarding('555566667777', 'off-1', 'x')).toBe(false);
+    expect(await store.getAccount('555566667777')).toBeUndefined();
+  });
+
   it('drops a migration that no longer applies (a foreign trail gone, a waiting trail deleted by someone else)', async () => {
     await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded, accountTrail: { migration: 'foreign', detail: 'not ours' } });
     await store.markOnboarded(ACCOUNT, { executionArn: EXEC_2, ...onboarded });
