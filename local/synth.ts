@@ -4,6 +4,9 @@
  * roles, policies, bucket and key into the world), the state machine definition (the same JSON that
  * deploys) and, per Lambda function, its step, environment and execution role.
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import { buildApp, STACK_IDS } from '../infra/app-builder';
 import { AppConfig, orchestratorAccount } from '../infra/config';
@@ -67,15 +70,77 @@ export interface SynthesizeOptions {
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 
-/** Synthesizes without bundling (bundling is irrelevant to the definition and slow). */
-export function synthesizeOnboarding(config: AppConfig, opts: SynthesizeOptions): SynthesizedOnboarding {
+const ROOT = path.join(__dirname, '..');
+
+/**
+ * Where synthesized apps are kept between processes: the CDK app takes seconds to synthesize, and every
+ * test file, the demo and every `onboard --local` command start from the same few configurations.
+ * `ONBOARDING_SYNTH_CACHE=off` turns it off.
+ */
+const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'cloudtrail-onboarding', 'synth');
+
+/** The sources a synthesis depends on: the app (infra), the definition, the handlers' modules it imports, the locked dependencies. */
+const SOURCE_DIRS = ['infra', 'statemachine', 'handlers'];
+
+let sourcesHash: string | undefined;
+
+/** A hash of every source file the app is built from (computed once per process: sources do not change under it). */
+function hashOfSources(): string {
+  if (sourcesHash) return sourcesHash;
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      if (statSync(file).isDirectory()) walk(file);
+      else if (/\.(ts|json)$/.test(name)) hash.update(`${path.relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
+    }
+  };
+  for (const dir of SOURCE_DIRS) walk(path.join(ROOT, dir));
+  hash.update(readFileSync(path.join(ROOT, 'package-lock.json')));
+  sourcesHash = hash.digest('hex');
+  return sourcesHash;
+}
+
+/** Synthesizes the app's stacks (no bundling: it is irrelevant to the templates and slow). */
+function synthesizeStacks(config: AppConfig): SynthesizedStack[] {
   const { app, stacks: appStacks } = buildApp(config, { context: { 'aws:cdk:bundling-stacks': [] } });
   const assembly = app.synth();
-  const stacks: SynthesizedStack[] = appStacks.map((s) => ({
+  return appStacks.map((s) => ({
     stackName: s.stackName,
     template: JSON.parse(JSON.stringify(assembly.getStackArtifact(s.artifactId).template)) as Record<string, unknown>,
     ...(Token.isUnresolved(s.account) ? {} : { accountId: s.account, region: s.region }),
   }));
+}
+
+/**
+ * The app's stacks for `config`: read from the cache when the same configuration was synthesized from
+ * the same sources before, else synthesized and kept (written whole, then renamed: a concurrent reader
+ * never sees half a file). A fresh copy each time: callers may change the templates.
+ */
+export function synthesizedStacks(config: AppConfig): SynthesizedStack[] {
+  if (process.env.ONBOARDING_SYNTH_CACHE === 'off') return synthesizeStacks(config);
+  const key = createHash('sha256').update(hashOfSources()).update(JSON.stringify(config)).digest('hex').slice(0, 32);
+  const file = path.join(CACHE_DIR, `${key}.json`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SynthesizedStack[];
+  } catch {
+    // Not there yet (or unreadable): synthesize.
+  }
+  const stacks = synthesizeStacks(config);
+  try {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(tmp, JSON.stringify(stacks));
+    renameSync(tmp, file);
+  } catch {
+    // A read-only checkout: every run synthesizes.
+  }
+  return stacks;
+}
+
+/** Synthesizes without bundling (bundling is irrelevant to the definition and slow), through the cache. */
+export function synthesizeOnboarding(config: AppConfig, opts: SynthesizeOptions): SynthesizedOnboarding {
+  const stacks = synthesizedStacks(config);
   opts.transform?.(Object.fromEntries(stacks.map((s) => [s.stackName, s.template])));
   const orchestrator = stacks.find((s) => s.stackName === STACK_IDS.orchestrator);
   if (!orchestrator) throw new Error('The app has no orchestrator stack');
