@@ -7,4 +7,4 @@ import { ensureReaderRole } from '../steps/ensure-reader-role';
 
 const deps = createAwsDeps(loadRuntimeConfig());
 
-export const handler = stepHandler('EnsureReaderRole', parseStepInput, (input) => ensureReaderRole(deps, input.accountId, input.mode));
+export const handler = stepHandler('EnsureReaderRole', parseStepInput, (input) => ensureReaderRole(deps, input.accountId, input.mode, `${input.executionArn}#EnsureReaderRole`));

@@ -29,6 +29,12 @@
  * repaired by one run and recorded on one account; the others find it as set (in report mode nothing
  * is repaired, and each run still reports it: it is every member's logging).
  *
+ * Every invocation that finds the lease free also ends the reader roles kept past their days
+ * (`offboarding.keepReaderRoleDays`): an OFFBOARDED account whose `offboarding.readerRoleKeptUntil` has
+ * passed gets a new offboarding (handlers/start/offboarding.ts), whose OffboardAccount deletes the role.
+ * The 5-minute continuation tick makes that within minutes of the date, and costs one Query of the
+ * status index per tick. Whatever `driftResponse` says: deleting the role is the retention configured.
+ *
  * Decisions (what to sweep, how long to wait) are pure functions below; {@link reconcileFleet} runs
  * them against the ports.
  */
@@ -39,6 +45,7 @@ import type { RunMode } from '../domain/drift';
 import type { DriftResponse, FleetReconcileRuntime } from '../shared/config';
 import { ErrorKind, InvalidRequest, isOnboardingError } from '../shared/errors';
 import type { StartDeps } from './deps';
+import { startOffboarding } from './offboarding';
 import { RECONCILE_NAME_PREFIX, startReconcile } from './reconcile';
 
 /**
@@ -230,12 +237,53 @@ export type FleetResult =
  * deadline, and records where it stopped. The lease is released whatever happens; an error that is
  * not throttling (AccessDenied, a missing state machine) is rethrown after the progress is recorded.
  */
-export async function reconcileFleet(deps: FleetDeps, opts: FleetOptions): Promise<FleetResult> {
-  return runLeasedSweep(
+export async function reconcileFleet(deps: FleetDeps, opts: FleetOptions): Promise<FleetResult & KeptReaderRoleDeletions> {
+  const result = await runLeasedSweep(
     { ...deps, sweeps: deps.sweeps },
     { ...opts, name: 'fleet reconcile' },
     (sweep) => reconcileWork(deps, sweep.mode),
   );
+  // The invocation holding the lease does it, so overlapping ticks do not both list and start.
+  if (result.outcome === 'busy') return result;
+  const deletions = await startKeptReaderRoleDeletions(deps, opts.deadline);
+  return deletions.length ? { ...result, readerRoleDeletions: deletions } : result;
+}
+
+/** The reason of the offboarding that deletes a kept reader role (recorded on the account). */
+export const KEPT_READER_ROLE_REASON = 'keepReaderRoleDays elapsed';
+
+/** What an invocation did about kept reader roles, when it started anything. */
+export interface KeptReaderRoleDeletions {
+  /** The offboardings started (or found running) to delete a reader role kept past its days. */
+  readonly readerRoleDeletions?: string[];
+}
+
+/** The OFFBOARDED accounts whose reader role is kept until `now` or earlier, in id order. */
+export function keptReaderRolesDue(items: readonly Pick<AccountStatusItem, 'accountId' | 'status' | 'offboarding'>[], now: Date): string[] {
+  const due = items.filter((i) => {
+    const until = Date.parse(i.offboarding?.readerRoleKeptUntil ?? '');
+    return i.status === 'OFFBOARDED' && Number.isFinite(until) && until <= now.getTime();
+  });
+  return [...new Set(due.map((i) => i.accountId))].sort();
+}
+
+/**
+ * Starts an offboarding of every account {@link keptReaderRolesDue}, until the deadline. A throttled
+ * start ends the round (the next tick starts the rest); an account refused by name (it has been
+ * offboarded 100 times since its onboarding) is passed over; anything else is thrown.
+ */
+async function startKeptReaderRoleDeletions(deps: FleetDeps, deadline: number): Promise<string[]> {
+  const started: string[] = [];
+  for (const accountId of keptReaderRolesDue(await deps.accounts.listAccounts({ status: 'OFFBOARDED' }), deps.now())) {
+    if (deps.now().getTime() >= deadline) break;
+    try {
+      started.push((await startOffboarding(deps.start, accountId, KEPT_READER_ROLE_REASON)).executionArn);
+    } catch (e) {
+      if (isOnboardingError(e) && e.kind === ErrorKind.Retryable) break;
+      if (!(isOnboardingError(e) && e.kind === ErrorKind.Validation)) throw e;
+    }
+  }
+  return started;
 }
 
 /** What {@link runLeasedSweep} runs: one invocation's share of a recorded sweep ({@link FleetOptions}, named). */

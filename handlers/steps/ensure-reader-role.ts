@@ -2,21 +2,29 @@
  * Step 5: the member account's read-only access to its own logs.
  * - `readerAccess.mode` `per-account`: the account's own reader role in the log-archive account.
  * - `shared`: no role is created; the LogArchive stack's shared reader role is checked (read-only)
- *   and recorded as the account's reader role. With `removePerAccountRoles`, the account's earlier
- *   per-account role is deleted, only after the shared role is verified, so the account can read its
- *   logs at every moment of the migration.
+ *   and recorded as the account's reader role. An account offboarded before is taken off the role's
+ *   deny list (handlers/steps/shared-reader-revocation.ts), so onboarding it again gives its access
+ *   back. With `removePerAccountRoles`, the account's earlier per-account role is deleted, only after
+ *   the shared role is verified, so the account can read its logs at every moment of the migration.
  */
 import { roleDrift, type DriftItem, type RunMode } from '../domain/drift';
+import { withoutDenyList } from '../domain/reader-revocation';
 import { desiredReaderRole, isOwnedByService, planRole, readerRoleName, sharedReaderRoleCandidates, type RolePlan } from '../domain/roles';
 import { ConfigurationError, ReaderRoleConflict, SharedReaderRoleNotDeployed } from '../shared/errors';
 import type { RuntimeConfig } from '../shared/config';
-import { resolvedConfig, type RolePort, type StepDeps } from './deps';
+import { resolvedConfig, type LockPort, type RolePort, type StepDeps } from './deps';
 import { syncRole, type RoleSyncResult } from './role-sync';
+import { setSharedReaderAccess } from './shared-reader-revocation';
 
-/** Ensures the account's read access to its logs (see the file comment). */
-export async function ensureReaderRole(deps: StepDeps, accountId: string, mode: RunMode = 'apply'): Promise<RoleSyncResult> {
+/**
+ * Ensures the account's read access to its logs (see the file comment).
+ * @param owner who holds the shared role's deny-list lease, when it is needed (the execution).
+ */
+export async function ensureReaderRole(deps: StepDeps, accountId: string, mode: RunMode = 'apply', owner = `${accountId}#EnsureReaderRole`): Promise<RoleSyncResult> {
   const config = await resolvedConfig(deps);
-  if (config.readerAccess.mode === 'shared') return ensureSharedReaderAccess(await deps.logArchiveRoles(), config, accountId, mode);
+  if (config.readerAccess.mode === 'shared') {
+    return ensureSharedReaderAccess(await deps.logArchiveRoles(), config, accountId, mode, { lock: deps.lock, owner });
+  }
   const desired = desiredReaderRole(config, accountId);
   const iam = await deps.logArchiveRoles();
   return syncRole(
@@ -42,19 +50,30 @@ export function sharedReaderRoleDrift(plan: RolePlan, roleName: string): DriftIt
 }
 
 /**
- * Shared mode: verify the shared role (GetRole, its policy listings and inline policy: reads only),
- * then, with `removePerAccountRoles` and in `apply` mode, delete the account's per-account role of ours.
+ * Shared mode: verify the shared role (GetRole, its policy listings and inline policy: reads only;
+ * the service's own deny list, {@link withoutDenyList}, is not the stack's and is left out of the
+ * comparison), then take the account off the deny list if an offboarding put it there, then, with
+ * `removePerAccountRoles` and in `apply` mode, delete the account's per-account role of ours.
  * A missing or changed shared role is drift in `report` mode and `SharedReaderRoleNotDeployed` in
- * `apply` mode (before anything is deleted).
+ * `apply` mode (before anything is written). A listed account is drift (`ReaderAccessRevoked`) in
+ * `report` mode.
+ * @param denyList the lease the deny list is written under; without it the list is not read.
  */
-export async function ensureSharedReaderAccess(iam: RolePort, config: RuntimeConfig, accountId: string, mode: RunMode): Promise<RoleSyncResult> {
+export async function ensureSharedReaderAccess(
+  iam: RolePort,
+  config: RuntimeConfig,
+  accountId: string,
+  mode: RunMode,
+  denyList?: { readonly lock: LockPort; readonly owner: string },
+): Promise<RoleSyncResult> {
   const candidates = sharedReaderRoleCandidates(config, config.keyArn);
   const first = candidates[0];
   if (!first) {
     throw new ConfigurationError('readerAccess.mode "shared" needs sharedReaderRoleArn and organizationId in the runtime configuration.', { accountId });
   }
   const roleName = first.roleName;
-  const observed = await iam.getRole(roleName, { tagsFromGetRole: true });
+  const read = await iam.getRole(roleName, { tagsFromGetRole: true });
+  const observed = read && withoutDenyList(read);
   const plans = candidates.map((c) => planRole(observed, c));
   const plan = plans.find((p) => p.action === 'none') ?? plans[0];
   if (plan.action !== 'none' || !observed) {
@@ -69,7 +88,11 @@ export async function ensureSharedReaderAccess(iam: RolePort, config: RuntimeCon
       { accountId, roleName, drift: drift.map((d) => d.code) },
     );
   }
-  let changed = false;
+  // Onboarded again after an offboarding: its sessions are no longer denied.
+  const restored = denyList
+    ? await setSharedReaderAccess({ iam, lock: denyList.lock, roleName, accountId, revoke: false, owner: denyList.owner, leaseSeconds: config.lockLeaseSeconds, mode })
+    : { changed: false, drift: [] };
+  let changed = restored.changed;
   if (mode === 'apply' && config.readerAccess.removePerAccountRoles) {
     // Only now that the shared role is verified: the account never lacks a way to read its logs.
     const name = readerRoleName(config, accountId);
@@ -81,5 +104,5 @@ export async function ensureSharedReaderAccess(iam: RolePort, config: RuntimeCon
       changed = true;
     }
   }
-  return { roleArn: observed.arn, changed, drift: [] };
+  return { roleArn: observed.arn, changed, drift: restored.drift };
 }

@@ -10,20 +10,26 @@
  *    onboarding (shared-policy-sync.ts withdrawFromSharedPolicy). In `trailMode` `organization` the
  *    policies name no account; only per-account statements kept from account mode are retired.
  * 3. The reader role in the log-archive account: deleted, or kept for `offboarding.keepReaderRoleDays`
- *    from the first offboarding (a later run deletes it once they are over). With the shared reader
- *    role nothing is per account: an account that left the organization no longer matches its trust
- *    (`aws:PrincipalOrgID`); one still in it keeps reading its own old logs (recorded).
+ *    from when the offboarding began (the fleet reconcile starts the run that deletes it once the
+ *    days are over: handlers/start/fleet.ts).
+ *    With the shared reader role (`readerAccess.mode` `shared`) nothing is per account: the account
+ *    is added to the role's deny list (handlers/domain/reader-revocation.ts), so no session tagged
+ *    with it can read from then on, whether or not it is still in the organization; onboarding it
+ *    again takes it off. A per-account role left from before the switch to `shared` is deleted when
+ *    `removePerAccountRoles` allows it, else recorded as left behind.
  * 4. OFFBOARDED, with why, when, what was removed and what was left behind.
  * No log file is ever deleted or changed: the logs stay in the bucket under its retention.
  */
 import { CHANGE_FORWARDER_ROLE_NAME, CHANGE_RULE_NAMES, iamEventsRegion } from '../domain/change-rules';
 import { isOwnedByService } from '../domain/ownership';
-import { readerRoleName } from '../domain/roles';
+import { decideRetention } from '../domain/reader-revocation';
+import { readerRoleName, roleNameOfArn } from '../domain/roles';
 import { foreignTrailReason } from '../domain/trail-migration';
-import { isOnboardingError } from '../shared/errors';
+import { ConfigurationError, isOnboardingError } from '../shared/errors';
 import type { RuntimeConfig } from '../shared/config';
 import type { RolePort, StepDeps } from './deps';
 import { retireAccountTrailGrants, withdrawFromSharedPolicies } from './ensure-shared-policies';
+import { setSharedReaderAccess } from './shared-reader-revocation';
 
 /** Something the offboarding could not remove, and why. */
 export interface LeftBehind {
@@ -76,7 +82,7 @@ export async function offboardAccount(deps: StepDeps, accountId: string, executi
   }
 
   // 3. The reader role.
-  const kept = await removeReaderRole(deps, config, accountId, removed, leftBehind);
+  const kept = await removeReaderRole(deps, config, accountId, owner, removed, leftBehind);
 
   // 4. The record.
   await deps.status.markOffboarded(accountId, { executionArn, reason, removed, leftBehind, ...(kept ? { readerRoleKeptUntil: kept } : {}) });
@@ -121,33 +127,68 @@ async function deleteOwnedRole(roles: RolePort, name: string): Promise<boolean> 
 }
 
 /**
- * Step 3: the per-account reader role, deleted or kept; returns the date it is kept until, if kept.
- * The days run from the first offboarding run (the status item's `offboarding.startedAt`).
+ * Step 3: the account's read access in the log-archive account; returns the date its role is kept
+ * until, if it is kept (see the module comment).
  */
-async function removeReaderRole(deps: StepDeps, config: RuntimeConfig, accountId: string, removed: string[], leftBehind: LeftBehind[]): Promise<string | undefined> {
+async function removeReaderRole(deps: StepDeps, config: RuntimeConfig, accountId: string, owner: string, removed: string[], leftBehind: LeftBehind[]): Promise<string | undefined> {
+  const iam = await deps.logArchiveRoles();
   if (config.readerAccess.mode === 'shared') {
-    leftBehind.push({
-      resource: 'readerRole',
-      reason:
-        'the shared reader role is not per account: an account out of the organization no longer matches its trust (aws:PrincipalOrgID); ' +
-        'one still in it can still read its own logs through it',
-    });
+    await revokeSharedReaderAccess(deps, config, iam, accountId, owner, removed);
+    await removeEarlierPerAccountRole(config, iam, accountId, removed, leftBehind);
     return undefined;
   }
+  const name = readerRoleName(config, accountId);
   const days = config.offboarding.keepReaderRoleDays;
+  const role = await iam.getRole(name);
+  if (!role || !isOwnedByService(role.tags)) return undefined;
   if (days > 0) {
     const record = (await deps.status.getAccount(accountId)) as { offboarding?: { startedAt?: string } } | undefined;
-    const from = Date.parse(record?.offboarding?.startedAt ?? deps.now().toISOString());
-    const until = new Date(from + days * 24 * 3600 * 1000);
-    if (until.getTime() > deps.now().getTime()) {
-      const iam = await deps.logArchiveRoles();
-      if (await iam.getRole(readerRoleName(config, accountId))) {
-        leftBehind.push({ resource: 'readerRole', reason: `kept until ${until.toISOString()} (offboarding.keepReaderRoleDays ${days}); offboard the account again after that to delete it` });
-        return until.toISOString();
-      }
-      return undefined;
+    const decision = decideRetention({ days, now: deps.now(), ...(record?.offboarding?.startedAt ? { offboardingStartedAt: record.offboarding.startedAt } : {}) });
+    if (decision.action === 'keep') {
+      leftBehind.push({
+        resource: 'readerRole',
+        reason: `kept until ${decision.until} (offboarding.keepReaderRoleDays ${days}, from ${decision.since}); the fleet reconcile deletes it after that`,
+      });
+      return decision.until;
     }
   }
-  if (await deleteOwnedRole(await deps.logArchiveRoles(), readerRoleName(config, accountId))) removed.push('readerRole');
+  if (await deleteOwnedRole(iam, name)) removed.push('readerRole');
   return undefined;
+}
+
+/** Shared mode: the account on the shared role's deny list (`readerAccess` in `removed` when this run put it there). */
+async function revokeSharedReaderAccess(deps: StepDeps, config: RuntimeConfig, iam: RolePort, accountId: string, owner: string, removed: string[]): Promise<void> {
+  if (!config.sharedReaderRoleArn) {
+    throw new ConfigurationError('readerAccess.mode "shared" needs sharedReaderRoleArn in the runtime configuration.', { accountId });
+  }
+  const r = await setSharedReaderAccess({
+    iam,
+    lock: deps.lock,
+    roleName: roleNameOfArn(config.sharedReaderRoleArn),
+    accountId,
+    revoke: true,
+    owner,
+    leaseSeconds: config.lockLeaseSeconds,
+  });
+  if (r.changed) removed.push('readerAccess');
+}
+
+/**
+ * Shared mode: the account's per-account role of ours from before the switch, which still trusts the
+ * account. Deleted with `removePerAccountRoles` (the LogArchive stack grants the deletion only then);
+ * otherwise recorded, for a person to delete.
+ */
+async function removeEarlierPerAccountRole(config: RuntimeConfig, iam: RolePort, accountId: string, removed: string[], leftBehind: LeftBehind[]): Promise<void> {
+  const name = readerRoleName(config, accountId);
+  if (config.readerAccess.removePerAccountRoles) {
+    if (await deleteOwnedRole(iam, name)) removed.push('readerRole');
+    return;
+  }
+  const old = await iam.getRole(name);
+  if (old && isOwnedByService(old.tags)) {
+    leftBehind.push({
+      resource: 'readerRole',
+      reason: `${name}, its role from before readerAccess.mode "shared", still trusts the account; removePerAccountRoles is false, so the service may not delete it: delete it by hand`,
+    });
+  }
 }

@@ -305,10 +305,22 @@ export class LogArchiveStack extends Stack {
       // Offboarding deletes the account's reader role (its policies first), only one of ours.
       new iam.PolicyStatement({ sid: 'DeleteReaderRoles', actions: READER_ROLE_DELETE_ACTIONS, resources: [readerRoles], conditions: { StringEquals: owned } }),
     ];
-    // Shared mode writes no reader role: it reads the shared one, and (removePerAccountRoles) deletes
-    // the per-account roles of ours, nothing else.
+    // Shared mode writes no reader role: it reads the shared one, writes its deny list of offboarded
+    // accounts (handlers/domain/reader-revocation.ts), and (removePerAccountRoles) deletes the
+    // per-account roles of ours, nothing else.
     const sharedModeAccess = [
       new iam.PolicyStatement({ sid: 'ReadSharedReaderRole', actions: SHARED_READER_ROLE_READ_ACTIONS, resources: [sharedReaderRoleArn] }),
+      // The deny list, CloudTrailOnboarding-Offboarded. IAM has no condition key for an inline policy's
+      // name (PutRolePolicy and DeleteRolePolicy take iam:PermissionsBoundary only:
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html),
+      // so this grant also reaches the stack's own ReadOwnCloudTrailLogs; the role's boundary caps any
+      // such policy at reading the logs, and EnsureReaderRole reports a changed one (SharedReaderRoleNotDeployed).
+      new iam.PolicyStatement({
+        sid: 'WriteSharedReaderDenyList',
+        actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+        resources: [sharedReaderRoleArn],
+        conditions: { StringEquals: { ...withBoundary, ...owned } },
+      }),
       ...(cfg.readerAccess.removePerAccountRoles
         ? [new iam.PolicyStatement({ sid: 'DeletePerAccountReaderRoles', actions: READER_ROLE_DELETE_ACTIONS, resources: [readerRoles], conditions: { StringEquals: owned } })]
         : []),

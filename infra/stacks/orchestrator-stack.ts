@@ -27,6 +27,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FLEET_BACKFILL_KEY, FLEET_SWEEP_KEY } from '../../handlers/adapters/fleet-sweep';
 import { ACCOUNT_KEY_PREFIX, MEMBERS_KEY, lockKey, STATUS_INDEX_NAME } from '../../handlers/adapters/status-table';
+import { SHARED_READER_LEASE } from '../../handlers/domain/reader-revocation';
 import { scopeNeedsPath } from '../../handlers/domain/scope';
 import { grantAccountPath } from '../scope-grants';
 import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../../handlers/domain/drift';
@@ -87,12 +88,16 @@ interface StepAccess {
    * the shared policies, the account's per-account grants removed) and the shared-policy leases.
    */
   readonly trailMigration?: boolean;
+  /** `readerAccess.mode` `shared`: the lease of the shared reader role's deny list (handlers/domain/reader-revocation.ts). */
+  readonly sharedReaderDenyList?: boolean;
 }
 
 /** Status items of accounts (`ACCOUNT#<id>`). */
 const ACCOUNT_ITEMS = { actions: ['GetItem', 'UpdateItem'], keys: [`${ACCOUNT_KEY_PREFIX}*`] } as const;
 /** The shared-policy member set and the policy leases (docs/DESIGN.md "Shared-policy write protocol"). */
 const SHARED_POLICY_ITEMS = { actions: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem'], keys: [MEMBERS_KEY, lockKey('*')] } as const;
+/** The lease of the shared reader role's deny list (handlers/adapters/lease-lock.ts: a conditional put, a read, a delete). */
+const SHARED_READER_LEASE_ITEM = { actions: ['GetItem', 'PutItem', 'DeleteItem'], keys: [lockKey(SHARED_READER_LEASE)] } as const;
 
 const STEP_ACCESS: Record<StepName, StepAccess> = {
   ValidateRequest: { table: ACCOUNT_ITEMS, organizations: true },
@@ -106,7 +111,8 @@ const STEP_ACCESS: Record<StepName, StepAccess> = {
   // checks the account is an ACTIVE member (DescribeAccount), and resolves a key alias like EnsureTrail.
   // With migrateAccountTrails it also retires the account's per-account trail (trailMigration).
   EnsureOrganizationTrail: { organizations: true, organizationTrail: true, logArchive: 'keyAlias', trailMigration: true },
-  EnsureReaderRole: { logArchive: 'always' },
+  // In shared mode an account onboarded again is taken off the shared reader role's deny list, under its lease.
+  EnsureReaderRole: { logArchive: 'always', sharedReaderDenyList: true },
   EnsureChangeRules: { member: true },
   RecordResult: { table: ACCOUNT_ITEMS },
   RecordFailure: { table: ACCOUNT_ITEMS },
@@ -239,7 +245,10 @@ export class OrchestratorStack extends Stack {
       });
       const role = fn.role as iam.Role;
       // A migration retires the account's per-account grants under the shared-policy leases.
-      const table = access.table ?? (access.trailMigration && migratesAccountTrails(cfg) ? SHARED_POLICY_ITEMS : undefined);
+      const table =
+        access.table ??
+        (access.trailMigration && migratesAccountTrails(cfg) ? SHARED_POLICY_ITEMS : undefined) ??
+        (access.sharedReaderDenyList && cfg.readerAccess.mode === 'shared' ? SHARED_READER_LEASE_ITEM : undefined);
       if (table) {
         role.addToPolicy(
           new iam.PolicyStatement({

@@ -9,6 +9,8 @@ import type { AccountStatusItem } from '../../../handlers/adapters/status-store'
 import { AccessDenied, Throttled } from '../../../handlers/shared/errors';
 import {
   decideSweep,
+  KEPT_READER_ROLE_REASON,
+  keptReaderRolesDue,
   type FleetDeps,
   type FleetOptions,
   type FleetResult,
@@ -77,7 +79,7 @@ class FakeFleet {
         this.now += ms;
       },
       start: {
-        status: { getAccount: async () => undefined },
+        status: { getAccount: async (id) => this.accounts.find((a) => a.accountId === id) },
         executions: {
           executionArnFor: arnOf,
           startExecution: async (name, input) => this.startExecution(name, input),
@@ -99,7 +101,7 @@ class FakeFleet {
       },
       accounts: {
         listAccounts: async (filter) => {
-          this.calls.push('scan');
+          this.calls.push(filter?.status === 'OFFBOARDED' ? 'scan OFFBOARDED' : 'scan');
           return this.accounts.filter((a) => !filter?.status || a.status === filter.status);
         },
       },
@@ -280,7 +282,7 @@ describe('a fleet larger than one invocation', () => {
     expect(fake.peakOpen).toBe(3);
   });
 
-  it('a continuation tick with no sweep open does nothing but take and give back the lease', async () => {
+  it('a continuation tick with no sweep open does nothing of the sweep but take and give back the lease', async () => {
     const fake = new FakeFleet().withAccounts(accountIds(3));
     expect(await reconcileFleet(fake.deps(), options(fake, { trigger: 'continue' }))).toEqual({ outcome: 'idle', reason: 'no sweep has begun yet' });
     await reconcileFleet(fake.deps(), options(fake));
@@ -392,5 +394,98 @@ describe('the decisions', () => {
     expect(decideSweep(open, 'continue', 'apply', now)).toEqual({ action: 'resume', sweep: open });
     expect(decideSweep({ ...open, finishedAt: 'y' }, 'continue', 'apply', now)).toMatchObject({ action: 'idle' });
     expect(decideSweep({ ...open, finishedAt: 'y' }, 'start', 'apply', now)).toMatchObject({ action: 'begin' });
+  });
+});
+
+describe('reader roles kept past their days (offboarding.keepReaderRoleDays)', () => {
+  const [DUE, LATER, NONE, BACK] = accountIds(4);
+  const ONBOARDED_AT = '2026-11-20T08:00:00.000Z';
+  /** An account item with its offboarding record. */
+  const item = (accountId: string, status: AccountStatusItem['status'], readerRoleKeptUntil?: string): AccountStatusItem => ({
+    pk: `ACCOUNT#${accountId}`,
+    accountId,
+    status,
+    executionArn: '',
+    startedAt: ONBOARDED_AT,
+    updatedAt: '',
+    onboardedAt: ONBOARDED_AT,
+    offboarding: { reason: 'RemoveAccountFromOrganization', executionArn: '', startedAt: ONBOARDED_AT, ...(readerRoleKeptUntil ? { readerRoleKeptUntil } : {}) },
+  });
+  /** A fleet with one account due, one kept for another day, one not kept, and one onboarded again since. */
+  function fleet(): FakeFleet {
+    const fake = new FakeFleet();
+    fake.accounts.push(
+      item(DUE, 'OFFBOARDED', new Date(T0 - 1).toISOString()),
+      item(LATER, 'OFFBOARDED', new Date(T0 + 24 * 3600 * 1000).toISOString()),
+      item(NONE, 'OFFBOARDED'),
+      item(BACK, 'ONBOARDED', new Date(T0 - 1).toISOString()),
+    );
+    return fake;
+  }
+  const offboardingOf = (id: string) => `offboard-${id}-20261120T080000Z`;
+
+  it('an OFFBOARDED account whose kept role is due gets an offboarding with the reason; no other account does', async () => {
+    // prepare
+    const fake = fleet();
+    // act
+    const r = await reconcileFleet(fake.deps(), options(fake));
+    // assert
+    expect(fake.started().filter((n) => n.startsWith('offboard-'))).toEqual([offboardingOf(DUE)]);
+    expect(JSON.parse(fake.runs.get(offboardingOf(DUE))!.input)).toEqual({ accountId: DUE, action: 'offboard', reason: KEPT_READER_ROLE_REASON });
+    expect(r).toMatchObject({ outcome: 'finished', readerRoleDeletions: [arnOf(offboardingOf(DUE))] });
+    // The one onboarded again is reconciled by the sweep, as every ONBOARDED account, not offboarded.
+    expect(fake.started().filter((n) => n.startsWith('reconcile-')).map(accountOf)).toEqual([BACK]);
+  });
+
+  it('the 5-minute continuation tick starts it too, with no sweep to continue', async () => {
+    const fake = fleet();
+    const r = await reconcileFleet(fake.deps(), options(fake, { trigger: 'continue' }));
+    expect(r).toEqual({ outcome: 'idle', reason: 'no sweep has begun yet', readerRoleDeletions: [arnOf(offboardingOf(DUE))] });
+  });
+
+  it('a tick while that offboarding still runs starts nothing more; once the account is no longer due, nothing either', async () => {
+    const fake = fleet();
+    await reconcileFleet(fake.deps(), options(fake, { trigger: 'continue' }));
+    fake.now += 1_000;
+    const again = await reconcileFleet(fake.deps(), options(fake, { trigger: 'continue' }));
+    expect(again).toMatchObject({ readerRoleDeletions: [arnOf(offboardingOf(DUE))] });
+    expect(fake.started()).toEqual([offboardingOf(DUE)]);
+    // The offboarding deleted the role: the record keeps no date.
+    fake.accounts[0] = item(DUE, 'OFFBOARDED');
+    fake.now += fake.runMs;
+    expect(await reconcileFleet(fake.deps(), options(fake, { trigger: 'continue' }))).toEqual({ outcome: 'idle', reason: 'no sweep has begun yet' });
+    expect(fake.started()).toEqual([offboardingOf(DUE)]);
+  });
+
+  it('an invocation that finds the lease held starts none (its holder does)', async () => {
+    const fake = fleet();
+    fake.lease = { owner: 'invocation-0', expiresAt: T0 + 60_000 };
+    expect(await reconcileFleet(fake.deps(), options(fake))).toEqual({ outcome: 'busy', reason: 'another invocation holds the fleet reconcile lease' });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('a throttled start ends the round without failing the tick; the next tick starts it', async () => {
+    const fake = fleet();
+    fake.startErrors = [new Throttled('ExecutionLimitExceeded')];
+    expect(await reconcileFleet(fake.deps(), options(fake, { trigger: 'continue' }))).toEqual({ outcome: 'idle', reason: 'no sweep has begun yet' });
+    expect(fake.started()).toEqual([]);
+    await reconcileFleet(fake.deps(), options(fake, { trigger: 'continue' }));
+    expect(fake.started()).toEqual([offboardingOf(DUE)]);
+  });
+
+  it('any other failure to start is thrown (the invocation fails and is alarmed on)', async () => {
+    const fake = fleet();
+    fake.startErrors = [new AccessDenied('not authorized to perform: states:StartExecution')];
+    await expect(reconcileFleet(fake.deps(), options(fake, { trigger: 'continue' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it.each([
+    ['due at that very millisecond', 'OFFBOARDED', new Date(T0).toISOString(), true],
+    ['due a millisecond later', 'OFFBOARDED', new Date(T0 + 1).toISOString(), false],
+    ['not kept', 'OFFBOARDED', undefined, false],
+    ['not a date', 'OFFBOARDED', 'soon', false],
+    ['offboarding again', 'OFFBOARDING', new Date(T0 - 1).toISOString(), false],
+  ] as const)('keptReaderRolesDue: %s', (_what, status, until, due) => {
+    expect(keptReaderRolesDue([item(DUE, status, until)], new Date(T0))).toEqual(due ? [DUE] : []);
   });
 });
