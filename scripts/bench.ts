@@ -14,6 +14,12 @@
  *   set up (scripts/bench-burst.ts): wall time, bucket- and key-policy writes, CreateTrail calls and the
  *   trails that result (one per account; one organization trail, created once: the bench fails
  *   otherwise);
+ * - per offboarding of an onboarded account (`{"accountId", "action": "offboard", "reason"}`), in both
+ *   trail modes (scripts/bench-offboarding.ts, a process per mode and part): the per-onboarding
+ *   figures of the offboarding and of its re-run (no AWS write: the bench fails otherwise), and a mixed
+ *   burst, N offboardings and N onboardings at once (default 50, BENCH_OFFBOARDING_BURST_SIZE): wall
+ *   time, bucket- and key-policy writes, and both policies granting exactly the onboarded set
+ *   afterwards (the bench fails otherwise);
  * - each Lambda bundle's size and cold module-load time, against an unoptimized bundle of the same
  *   handler (no minification, CommonJS builds of the dependencies);
  * - a fleet reconcile of N onboarded accounts with no drift (default 500, BENCH_FLEET_SIZE): AWS
@@ -33,6 +39,7 @@
  *   npm run bench -- --burst 50   # a smaller burst (in each mode)
  *   BENCH_FLEET_SIZE=100 npm run bench
  *   BENCH_FLEET_START_SIZE=2000 npm run bench  # the fleet start over 2,000 accounts (15-20 minutes)
+ *   BENCH_OFFBOARDING_BURST_SIZE=100 npm run bench  # 100 offboardings and 100 onboardings at once
  */
 import '../local/polyfills';
 import { execFileSync } from 'node:child_process';
@@ -50,6 +57,7 @@ import { runChild } from './bench-child';
 import { fleetSize, type FleetFigures } from './bench-fleet';
 import { fleetStartSize, type FleetStartFigures } from './bench-fleet-start';
 import { readinessMinutes, type NewAccountFigures } from './bench-new-account';
+import { offboardingBurstSize, type OffboardingBurstFigures, type OffboardingFigures, type OffboardingPart } from './bench-offboarding';
 import { TRAIL_MODES, type OnboardingFigures, type RunFigures, type TrailMode } from './bench-onboarding';
 
 const ROOT = path.join(__dirname, '..');
@@ -206,6 +214,71 @@ export function burstReport(outcomes: Record<TrailMode, Outcome<BurstFigures>>, 
   return { text, defects };
 }
 
+/**
+ * The per-offboarding section: the offboarding and its re-run in each trail mode side by side, and
+ * its defects (a re-run that wrote to AWS, a mode not measured).
+ */
+export function offboardingReport(outcomes: Record<TrailMode, Outcome<OffboardingFigures>>): { text: string; defects: string[] } {
+  const { measured, lines, defects } = measuredModes(outcomes, 'the per-offboarding figures');
+  for (const [mode, f] of measured) {
+    if (f.rerun.awsWrites.length) defects.push(`${mode} mode: the re-run of an offboarding made ${f.rerun.awsWrites.length} AWS write call${f.rerun.awsWrites.length === 1 ? '' : 's'} (${f.rerun.awsWrites.join(', ')}); it must make none`);
+  }
+  const runs = measured.flatMap(([, f]) => [f.offboarding, f.rerun]);
+  const W = 34;
+  const C = 10;
+  const row = (label: string, value: (r: RunFigures) => number | undefined) => columns(label, W, C, runs.map(value));
+  const keysOf = (pick: (r: RunFigures) => Record<string, number>) => [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort();
+  const breakdown = (title: string, pick: (r: RunFigures) => Record<string, number>) => [`  ${title}`, ...keysOf(pick).map((k) => row(`  ${k}`, (r) => pick(r)[k]))];
+  const text = [
+    '',
+    'Per offboarding of an onboarded account, by trail mode (the same world and configuration as the onboardings; each mode a process of its own)',
+    ...measured.map(([mode, f]) => `  ${mode} mode starts from ${f.startingPoint}; the first leaves, the second stays; other executions started meanwhile: ${f.otherExecutions}`),
+    ...lines,
+    `  ${''.padEnd(W)}${measured.map(([mode]) => `${mode} mode`.padStart(C * 2)).join('')}`,
+    columns('', W, C, measured.flatMap(() => ['offboard', 're-run'])),
+    row('AWS calls (status table included)', (r) => r.awsCalls),
+    row('write calls', (r) => r.writeCalls),
+    row('  to AWS (status table left out)', (r) => r.awsWrites.length),
+    row('state transitions', (r) => r.stateTransitions),
+    row('retries', (r) => r.retries),
+    row('sequential round trips, critical', (r) => r.sequentialRoundTripsOnCriticalPath),
+    ...breakdown('calls by service', (r) => r.byService),
+    ...breakdown('calls by step', (r) => r.byStep),
+    '  the re-run\'s status-table writes are its own record (OFFBOARDING, then OFFBOARDED with its execution)',
+    ...measured.map(([mode, f]) => `  ${mode} mode, offboarding, writes outside the status table: ${f.offboarding.awsWrites.join(', ')}`),
+  ].join('\n');
+  return { text, defects };
+}
+
+/** The mixed burst's section: N offboardings and N onboardings at once, each trail mode side by side. */
+export function offboardingBurstReport(outcomes: Record<TrailMode, Outcome<OffboardingBurstFigures>>, size: number): { text: string; defects: string[] } {
+  const { measured, lines, defects } = measuredModes(outcomes, `the burst of ${size} offboardings and ${size} onboardings`);
+  for (const [, f] of measured) defects.push(...f.defects);
+  const W = 44;
+  const C = 24;
+  const row = (label: string, value: (f: OffboardingBurstFigures) => string | number) => columns(label, W, C, measured.map(([, f]) => value(f)));
+  const exact = (f: OffboardingBurstFigures) => f.granted.bucket === f.granted.expected && f.granted.key === f.granted.expected && f.defects.length === 0;
+  const text = [
+    '',
+    `Mixed burst: ${size} offboardings of onboarded accounts and ${size} onboardings of others, all at once, by trail mode (a process each)`,
+    ...lines,
+    `  ${''.padEnd(W)}${measured.map(([mode]) => `${mode} mode`.padStart(C)).join('')}`,
+    row('offboardings SUCCEEDED', (f) => `${f.succeeded.offboardings}/${f.each}`),
+    row('onboardings SUCCEEDED', (f) => `${f.succeeded.onboardings}/${f.each}`),
+    row('wall time', (f) => `${f.wallSeconds} s`),
+    row('PutBucketPolicy', (f) => f.bucketPolicyWrites),
+    row('PutKeyPolicy', (f) => f.keyPolicyWrites),
+    row('accounts the bucket policy names', (f) => `${f.granted.bucket} (expected ${f.granted.expected})`),
+    row('accounts the key policy names', (f) => `${f.granted.key} (expected ${f.granted.expected})`),
+    row('exactly the onboarded set', (f) => (exact(f) ? 'yes' : 'NO <-- DEFECT')),
+    row('retries (StateRetried)', (f) => f.retries),
+    row('AWS calls', (f) => f.awsCalls),
+    row('other executions started', (f) => f.otherExecutions),
+    '  expected: account mode, the joining accounts; organization mode, only the organization trail\'s owner (the management account, its aws:SourceAccount), the trail still delivering',
+  ].join('\n');
+  return { text, defects };
+}
+
 /** The fleet reconcile's section of the report, and its defects (writes, changes, failed runs). */
 function fleetReport(o: Outcome<FleetFigures>, size: number): { text: string; defects: string[] } {
   if (!o.ok) return { text: `\nFleet reconcile of ${size} onboarded accounts: NOT MEASURED: ${o.error}`, defects: [`the fleet reconcile was not measured: ${o.error}`] };
@@ -276,6 +349,9 @@ async function perMode<T>(script: string, timeoutMs: number, env: NodeJS.Process
   return out;
 }
 
+/** Runs a part of scripts/bench-offboarding.ts once per trail mode. */
+const offboardingPart = <T>(part: OffboardingPart, timeoutMs: number, env: NodeJS.ProcessEnv) => perMode<T>('bench-offboarding.ts', timeoutMs, { ...env, BENCH_OFFBOARDING_PART: part });
+
 /** A per-mode outcome as bench/results.json holds it: the figures, or the error. */
 const resultsOf = <T>(outcomes: Record<TrailMode, Outcome<T>>) =>
   Object.fromEntries(TRAIL_MODES.map((mode) => [mode, outcomes[mode].ok ? outcomes[mode].figures : { error: outcomes[mode].error }])) as Record<TrailMode, T | { error: string }>;
@@ -290,12 +366,17 @@ async function main(): Promise<void> {
   if (!Number.isInteger(burstSize) || burstSize < 1) throw new Error(`--burst must be a positive whole number (received ${values.burst})`);
   const fleetN = fleetSize();
   readinessMinutes();
+  const offboardingN = offboardingBurstSize();
   const childEnv = { ...process.env };
 
   console.log(`measuring one onboarding, a second account's and a re-run, in each trail mode (${TRAIL_MODES.join(', ')}; a process each)...`);
   const onboarding = await perMode<OnboardingFigures>('bench-onboarding.ts', 300_000, childEnv);
   console.log(`measuring a burst of ${burstSize} onboardings in each trail mode (a process each)...`);
   const burst = await perMode<BurstFigures>('bench-burst.ts', 300_000 + burstSize * 2_000, { ...childEnv, BENCH_BURST_SIZE: String(burstSize) });
+  console.log('measuring one offboarding of an onboarded account and its re-run, in each trail mode (a process each)...');
+  const offboarding = await offboardingPart<OffboardingFigures>('runs', 300_000, childEnv);
+  console.log(`measuring ${offboardingN} offboardings and ${offboardingN} onboardings at once, in each trail mode (a process each)...`);
+  const offboardingBurst = await offboardingPart<OffboardingBurstFigures>('burst', 300_000 + offboardingN * 8_000, childEnv);
   console.log('bundling the step functions...');
   const bundleFigures = await bundles();
   console.log(`measuring a fleet reconcile of ${fleetN} onboarded accounts (a process of its own; pacing per config, some minutes)...`);
@@ -306,12 +387,13 @@ async function main(): Promise<void> {
   console.log(`measuring a fleet start (onboard start --all) over ${fleetStartN} existing accounts, interrupted halfway and run again (a process of its own, minutes)...`);
   const fleetStart = await child<FleetStartFigures>('bench-fleet-start.ts', 300_000 + fleetStartN * 1_000, childEnv);
 
-  // onboarding and burst: one key per trail mode; the fleet figures are account mode's.
+  // onboarding, burst and offboarding's parts: one key per trail mode; the fleet figures are account mode's.
   const results = {
     measuredAt: new Date().toISOString(),
     node: process.version,
     onboarding: resultsOf(onboarding),
     burst: resultsOf(burst),
+    offboarding: { runs: resultsOf(offboarding), burst: resultsOf(offboardingBurst) },
     bundles: bundleFigures,
     fleetReconcile: fleet.ok ? fleet.figures : { error: fleet.error },
     createAccountToFirstLogFile: newAccount.ok ? newAccount.figures : { error: newAccount.error },
@@ -323,6 +405,8 @@ async function main(): Promise<void> {
   const sections = [
     onboardingReport(onboarding),
     burstReport(burst, burstSize),
+    offboardingReport(offboarding),
+    offboardingBurstReport(offboardingBurst, offboardingN),
     {
       text: `
 Bundles (deployed settings vs unoptimized)
