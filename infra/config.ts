@@ -273,7 +273,7 @@ const OffboardingSchema = z
     keepReaderRoleDays: offboardingRuntime.keepReaderRoleDays.meta(
       doc(
         'Days an offboarded account\'s per-account reader role is kept, so its people can still read its logs (0: deleted with the rest). ' +
-          'A later offboarding run of the account (`onboard offboard <id>` again) deletes it once the days are over.',
+          'The fleet reconcile deletes it once the days are over (it starts the account\'s offboarding again; so does `onboard offboard <id>`).',
       ),
     ),
   })

@@ -61,7 +61,8 @@ export async function offboardAccount(deps: StepDeps, accountId: string, executi
     removed.push(...(await removeMemberResources(deps, config, accountId)));
   } catch (e) {
     if (!(isOnboardingError(e) && UNREACHABLE.includes(e.name))) throw e;
-    const why = `the account cannot be reached through ${config.memberAccessRoleName} (${e.name}: ${e.message})`;
+    // The AssumeRole's refusal says nothing more useful here (its text is about new accounts).
+    const why = `the account cannot be reached through ${config.memberAccessRoleName} (${e.name}: out of the organization, closing, closed or suspended)`;
     for (const resource of ['trail', 'switchRole', 'changeRules']) leftBehind.push({ resource, reason: why });
   }
 
