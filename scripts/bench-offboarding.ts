@@ -8,9 +8,8 @@
  * BENCH_OFFBOARDING_PART `runs` (the default): the first two demo accounts onboarded (not measured),
  * then
  * 1. offboarding: the first account offboarded, the second staying (what one leaving account costs);
- * 2. re-run: the same offboarding again: no write call to AWS (bench.ts fails otherwise; the e2e
- *    test's criterion). Unlike an onboarding's re-run it does write the status table: the run records
- *    itself (OFFBOARDING, then OFFBOARDED with its execution), which the figures show apart.
+ * 2. re-run: the same offboarding again: no write call at all, the status table included (bench.ts
+ *    fails otherwise; the e2e test's criterion): the record stays as the first run left it.
  * For each the figures of scripts/bench-onboarding.ts (calls, writes, by service, by step, state
  * transitions, retries, sequential round trips on the critical path, through its `criticalPath` over
  * the definition, following the ByAction branch the run took). The first is checked to have done its

@@ -441,6 +441,8 @@ export class StatusStore {
     const current = await this.getAccount(accountId);
     if (!current) return false;
     if (current.status === AccountStatus.Offboarding && current.offboarding?.executionArn === executionArn) return true;
+    // Already offboarded: a re-run keeps the record as it is until it finds something to do (markOffboarded).
+    if (current.status === AccountStatus.Offboarded) return true;
     const now = this.now().toISOString();
     // A re-run of the same offboarding (retried, failed before, a kept reader role to delete) keeps when it began
     // (keepReaderRoleDays run from then) and what earlier runs removed; an onboarding since starts afresh.
@@ -472,6 +474,16 @@ export class StatusStore {
       ...(result.readerRoleKeptUntil ? { readerRoleKeptUntil: result.readerRoleKeptUntil } : {}),
     };
     if (current?.status === AccountStatus.Offboarded && current.offboarding?.executionArn === result.executionArn) return;
+    // A re-run that removed nothing and found the same left behind writes nothing.
+    const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    if (
+      current?.status === AccountStatus.Offboarded &&
+      result.removed.length === 0 &&
+      same(current.offboarding?.leftBehind, result.leftBehind) &&
+      same(current.offboarding?.readerRoleKeptUntil, result.readerRoleKeptUntil)
+    ) {
+      return;
+    }
     await this.update(
       accountId,
       'SET accountId = :id, #status = :status, executionArn = :exec, updatedAt = :now, offboarding = :offboarding, startedAt = if_not_exists(startedAt, :now) ' +
