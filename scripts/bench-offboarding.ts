@@ -40,11 +40,10 @@ import { createClient } from '../handlers/shared/clients';
 import { parseRuntimeConfig, type RuntimeConfig } from '../handlers/shared/config';
 import { runtimeConfigOf, type AppConfig } from '../infra/config';
 import { LOCAL_TABLE_NAME, type ExecutionResult, type LocalStepFunctions } from '../local/runner';
-import type { CallRecord } from '../local/sim/calls';
 import { DEMO } from '../local/sim/demo-world';
 import type { SimWorld } from '../local/sim/world';
 import { childMain, within } from './bench-child';
-import { countBy, criticalPath, startMode, trailModeOf, type RunFigures, type TrailMode } from './bench-onboarding';
+import { countBy, startMode, summary, trailModeOf, type RunFigures, type TrailMode } from './bench-onboarding';
 
 /** The parts this child measures, one per process (BENCH_OFFBOARDING_PART). */
 export const OFFBOARDING_PARTS = ['runs', 'burst'] as const;
@@ -114,23 +113,6 @@ export interface OffboardingBurstFigures {
   readonly defects: string[];
 }
 
-/** The figures of one run from the calls it made and its history (as bench-onboarding.ts counts them). */
-function runFigures(def: Parameters<typeof criticalPath>[0], accountId: string, calls: readonly CallRecord[], r: ExecutionResult): RunFigures {
-  const perStep = countBy(calls, (c) => c.step ?? '(outside a step)');
-  const entered = new Set(r.history.filter((h) => h.type === 'StateEntered' && h.state).map((h) => h.state!));
-  return {
-    accountId,
-    awsCalls: calls.length,
-    writeCalls: calls.filter((c) => c.write).length,
-    awsWrites: calls.filter((c) => c.write && c.service !== 'dynamodb').map((c) => `${c.service}:${c.operation}${c.error ? ` (${c.error})` : ''}`),
-    byService: countBy(calls, (c) => c.service),
-    byStep: perStep,
-    stateTransitions: r.history.filter((h) => h.type === 'StateEntered').length,
-    retries: r.history.filter((h) => h.type === 'StateRetried').length,
-    sequentialRoundTripsOnCriticalPath: criticalPath(def, (state) => perStep[state] ?? 0, entered),
-  };
-}
-
 /** Runs one execution to its end and requires it to succeed (the set-up's and the measured ones). */
 async function runToEnd(sfn: LocalStepFunctions, input: unknown, name: string): Promise<ExecutionResult> {
   const r = await within(sfn.startExecution(input, name).result, 120_000, `the execution ${name}`);
@@ -144,7 +126,7 @@ async function measureOffboardRun(world: SimWorld, sfn: LocalStepFunctions, acco
   world.resetCalls();
   const r = await runToEnd(sfn, offboardInput(accountId), name);
   await within(world.settle(), 60_000, `the events of ${name}`);
-  return runFigures(sfn.synthesized.definition as never, accountId, [...world.calls], r);
+  return summary(sfn.synthesized.definition as never, accountId, [...world.calls], r);
 }
 
 /** The shared policies' destination and the accounts each names now. */

@@ -138,7 +138,8 @@ async function measureRun(world: SimWorld, sfn: LocalStepFunctions, accountId: s
   return summary(sfn.synthesized.definition as unknown as Definition, accountId, calls, r);
 }
 
-function summary(def: Definition, accountId: string, calls: readonly CallRecord[], r: ExecutionResult): RunFigures {
+/** The figures of one run from the calls it made and its history (bench-offboarding.ts counts its runs alike). */
+export function summary(def: Definition, accountId: string, calls: readonly CallRecord[], r: ExecutionResult): RunFigures {
   const perStep = countBy(calls, (c) => c.step ?? '(outside a step)');
   const entered = new Set(r.history.filter((h) => h.type === 'StateEntered' && h.state).map((h) => h.state!));
   return {

@@ -5,7 +5,7 @@ import { logDestinationFromConfig, type LogDestination } from '../domain/log-des
 import { parsePolicy, type PolicyDocument, type PolicyRender } from '../domain/policy-document';
 import { keyStateDrift, type RunMode } from '../domain/drift';
 import { resolvedConfig, type PolicyPort, type StepDeps } from './deps';
-import { syncSharedPolicy, withdrawFromSharedPolicy, type SharedPolicySyncResult, type SharedPolicyWithdrawResult } from './shared-policy-sync';
+import { syncSharedPolicy, withdrawFromSharedPolicy, type SharedPolicy, type SharedPolicySyncResult, type SharedPolicyWithdrawResult } from './shared-policy-sync';
 
 /** Lease names of the shared policies. */
 export const POLICY_LEASES = { bucket: 'bucket-policy', key: 'key-policy' } as const;
@@ -62,14 +62,19 @@ async function ensureSharedPolicy(
     lock: deps.lock,
     resource: kind.resource,
     mode,
-    policy: {
-      name: kind.lease,
-      port: await kind.port(deps),
-      accountsIn: (text) => kind.accountsIn(parsePolicy(text, kind.what), dest),
-      grants: (text, id) => kind.grants(parsePolicy(text, kind.what), id, dest),
-      render: (text, accounts) => kind.render(text, accounts, dest),
-    },
+    policy: await sharedPolicyOf(kind, deps, dest),
   });
+}
+
+/** One shared policy for the write protocol (shared-policy-sync.ts), read and rendered for `dest`. */
+async function sharedPolicyOf(kind: PolicyKind, deps: StepDeps, dest: LogDestination): Promise<SharedPolicy> {
+  return {
+    name: kind.lease,
+    port: await kind.port(deps),
+    accountsIn: (text) => kind.accountsIn(parsePolicy(text, kind.what), dest),
+    grants: (text, id) => kind.grants(parsePolicy(text, kind.what), id, dest),
+    render: (text, accounts) => kind.render(text, accounts, dest),
+  };
 }
 
 /** Ensures the bucket policy lets `accountId`'s trail deliver. */
@@ -148,13 +153,7 @@ export async function withdrawFromSharedPolicies(deps: StepDeps, accountId: stri
       leaseSeconds: deps.config.lockLeaseSeconds,
       status: deps.status,
       lock: deps.lock,
-      policy: {
-        name: kind.lease,
-        port: await kind.port(deps),
-        accountsIn: (text) => kind.accountsIn(parsePolicy(text, kind.what), dest),
-        grants: (text, id) => kind.grants(parsePolicy(text, kind.what), id, dest),
-        render: (text, accounts) => kind.render(text, accounts, dest),
-      },
+      policy: await sharedPolicyOf(kind, deps, dest),
     });
   return { bucketPolicy: await withdraw(KINDS.bucket, base), keyPolicy: await withdraw(KINDS.key, { ...base, bucketKeyEnabled }) };
 }
