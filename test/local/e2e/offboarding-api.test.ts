@@ -75,11 +75,14 @@ describe('DELETE /accounts/{accountId}', () => {
     expect(accountsInBucketPolicy(parsePolicy(local.world.s3.getBucket(dest.bucketName)?.policy, 'bucket policy'), dest)).toEqual([B]);
   });
 
-  it('again, once offboarded: a new run (the next name), which finds nothing left to remove', async () => {
+  it('again, once offboarded: a new run (the next name), which finds nothing left to remove and leaves the record as it was', async () => {
+    const before = (await call('GET', A)).body.record.offboarding;
     const r = await call('DELETE', A);
     expect(r.statusCode).toBe(202);
     expect(r.body.execution.executionName).toMatch(new RegExp(`^offboard-${A}-\\d{8}T\\d{6}Z-1$`));
     expect((await local.world.stepFunctions.settled(r.body.execution.executionArn)).status).toBe('SUCCEEDED');
-    expect((await call('GET', A)).body.record.offboarding).toMatchObject({ reason: `API DELETE by ${CALLER}`, removed: [] });
+    // Nothing to do, nothing written: the first run's record (its reason, what it removed) stays.
+    expect((await call('GET', A)).body.record.offboarding).toEqual(before);
+    expect(before).toMatchObject({ reason: `API DELETE by ${CALLER}: contract ended`, removed: expect.arrayContaining(['trail', 'readerRole']) });
   });
 });
