@@ -7,6 +7,7 @@ import type { OnboardingView, StepSummary } from '../handlers/start';
 import { isRejection, whatMustChange } from '../handlers/domain/rejection';
 import type { OffboardAccountPlan, OffboardingPlan, OffboardPolicyEffect, OnboardingPlan, PolicyPlan } from './plan';
 import { offboardingNamePrefix } from '../handlers/start/offboarding';
+import type { ConsoleLinks, LogFilesAccess } from '../handlers/domain/access-links';
 
 /** Where output goes (stdout and stderr in the binary; buffers in tests). */
 export interface Io {
@@ -32,7 +33,14 @@ export function formatStepLine(s: StepSummary): string {
 }
 
 /** An account's onboarding: status, execution, steps, resources, error. */
-export function formatView(v: OnboardingView): string {
+/** Getting into an onboarded account (cli/profiles.ts statusAccess): what `status` adds under the roles. */
+export interface StatusAccess {
+  readonly consoleLinks: ConsoleLinks;
+  readonly logFiles: LogFilesAccess;
+  readonly profiles: readonly { readonly name: string; readonly kind: string }[];
+}
+
+export function formatView(v: OnboardingView, access?: StatusAccess): string {
   const lines = [`${v.accountId}  ${v.status}`];
   if (v.execution) {
     const x = v.execution;
@@ -49,6 +57,7 @@ export function formatView(v: OnboardingView): string {
   // migrateAccountTrails: the per-account trail beside the organization trail (kept, removed, not ours).
   if (r?.accountTrail) lines.push(`  old trail    ${r.accountTrail.migration}: ${r.accountTrail.detail}`);
   if (r?.readerRoleArn) lines.push(`  reader role  ${r.readerRoleArn}`);
+  if (access) lines.push(...accessLines(access));
   if (r?.health) lines.push(`  health       ${r.health}${r.lastVerifiedAt ? ` (last verified ${r.lastVerifiedAt})` : ''}`);
   for (const d of r?.drift ?? []) lines.push(`    ${r?.health === 'REPAIRED' ? 'repaired' : 'drift'}  ${d.resource} ${d.code}: ${d.detail}`);
   lines.push(...stepLines(v));
@@ -81,6 +90,18 @@ export function formatView(v: OnboardingView): string {
     lines.push(`  re-run with  ${offboardingRun ? `onboard offboard ${v.accountId}` : `onboard retry ${v.accountId}`}`);
   }
   return lines.join('\n');
+}
+
+/** Console links, profiles (onboard profiles) and the commands that read the account's own logs. */
+function accessLines(a: StatusAccess): string[] {
+  const lines: string[] = [];
+  if (a.consoleLinks.switchRole) lines.push(`  console      switch role: ${a.consoleLinks.switchRole}`);
+  if (a.consoleLinks.readerRole) lines.push(`  console      reader role: ${a.consoleLinks.readerRole}`);
+  if (a.profiles.length) lines.push(`  profiles     ${a.profiles.map((p) => p.name).join(', ')} (onboard profiles prints them)`);
+  lines.push(`  log files    s3://${a.logFiles.bucket}/${a.logFiles.prefix} (${a.logFiles.region})`);
+  if (a.logFiles.sessionTag) lines.push(`    the shared reader role needs the session tag ${a.logFiles.sessionTag.key}=${a.logFiles.sessionTag.value}: no profile can pass it, so assume it first (bash):`);
+  for (const c of a.logFiles.commands) lines.push(`    ${c}`);
+  return lines;
 }
 
 /** The steps of the latest execution, indented under `steps`. */

@@ -1,5 +1,5 @@
 /**
- * `onboard`: the operator CLI. start, watch, status, list, retry, offboard, plan — against AWS or,
+ * `onboard`: the operator CLI. start, watch, status, list, retry, offboard, plan, profiles — against AWS or,
  * with `--local`, against the local simulation.
  *
  * Exit codes: 0 success; 1 the onboarding failed, or an AWS/operational error; 2 bad usage or bad
@@ -14,6 +14,7 @@ import { configFileOf, LOCAL_DEFAULT_CONFIG, openBackend, type Backend, type Glo
 import { formatAccountList, formatOffboardPlan, formatPlan, formatStepLine, formatView, type Io } from './format';
 import { buildOffboardPlan, buildPlan } from './plan';
 import { runOffboard, type OffboardCliOptions } from './offboard';
+import { DEFAULT_PROFILE_PREFIX, DEFAULT_SOURCE_PROFILE, PROFILE_KINDS, runProfiles, statusAccess, type ProfilesCliOptions } from './profiles';
 import { cliMessage, readJsonFile, retryCannotHelp, statusExitCode, UsageError } from './operator';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../handlers/adapters/status-store';
 import { InvalidConfiguration } from '../infra/config';
@@ -182,8 +183,9 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
     .argument('<account-id>', '12-digit AWS account id')
     .option('--json', 'machine-readable output')
     .action(async (accountId: string, o: { json?: boolean }) => {
-      const view = await describeOnboarding((await open()).start, accountId);
-      io.out(o.json ? JSON.stringify(view, null, 2) : formatView(view));
+      const b = await open();
+      const view = await describeOnboarding(b.start, accountId);
+      io.out(o.json ? JSON.stringify(view, null, 2) : formatView(view, await statusAccess(b, view.record)));
       // The same exit code with and without --json (cli/operator.ts).
       code = statusExitCode(view);
     });
@@ -270,6 +272,18 @@ export async function runCli(argv: readonly string[], io: Io, env: FleetCliEnv =
     .option('--json', 'machine-readable output')
     .action(async (accountId: string, o: OffboardCliOptions) => {
       code = await runOffboard(await open(), accountId, o, io, sleep);
+    });
+
+  program
+    .command('profiles')
+    .description('a ~/.aws/config fragment for the ONBOARDED accounts: a switch profile and a reader profile each (README "Getting in")')
+    .argument('[account-id...]', '12-digit AWS account ids (default: every account in the status table)')
+    .option('--source-profile <name>', "the security principal's profile, the switch profiles' source_profile", DEFAULT_SOURCE_PROFILE)
+    .addOption(new Option('--kind <kind>', 'which profiles').choices([...PROFILE_KINDS]).default('all'))
+    .option('--prefix <text>', 'first part of every profile name', DEFAULT_PROFILE_PREFIX)
+    .option('--json', 'the same data, machine-readable')
+    .action(async (accountIds: string[], o: ProfilesCliOptions) => {
+      code = await runProfiles(await open(), accountIds, o, io);
     });
 
   program

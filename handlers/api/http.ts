@@ -22,6 +22,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MAX_REQUEST_BYTES } from '../domain/request';
 import { ErrorKind, InvalidRequest, isOnboardingError } from '../shared/errors';
 import type { ExecutionRef, OnboardingView, RetryResult, StartResult } from '../start';
+import type { RuntimeConfig } from '../shared/config';
+import { accountLogFilesPrefix, consoleLinks, type ConsoleLinks } from '../domain/access-links';
 
 /** A route of the API. */
 export type Route =
@@ -158,8 +160,24 @@ export function retryResponse(r: RetryResult, requestId: string): APIGatewayProx
 }
 
 /** The answer to GET /accounts/{accountId}. */
-export function viewResponse(v: OnboardingView, requestId: string): APIGatewayProxyResult {
-  return json(200, v, requestId);
+export function viewResponse(v: OnboardingView, requestId: string, config?: Pick<RuntimeConfig, 'readerAccess' | 'trailMode' | 'logPrefix' | 'organizationId' | 'managementAccountId' | 'bucketName' | 'homeRegion'>): APIGatewayProxyResult {
+  const links = config ? viewLinks(v, config) : undefined;
+  return json(200, links ? { ...v, links } : v, requestId);
+}
+
+/**
+ * `links` of an ONBOARDED account's view (issue 14), beside the view's own fields: the console
+ * switch-role links of its roles and where its own log files are (bucket, prefix, region).
+ */
+export function viewLinks(
+  v: Pick<OnboardingView, 'accountId' | 'status' | 'record'>,
+  config: Pick<RuntimeConfig, 'readerAccess' | 'trailMode' | 'logPrefix' | 'organizationId' | 'managementAccountId' | 'bucketName' | 'homeRegion'>,
+): { console: ConsoleLinks; logFiles: { bucket: string; prefix: string; region: string } } | undefined {
+  if (v.status !== 'ONBOARDED' || !v.record) return undefined;
+  return {
+    console: consoleLinks(config, { accountId: v.accountId, switchRoleArn: v.record.switchRoleArn, readerRoleArn: v.record.readerRoleArn }),
+    logFiles: { bucket: config.bucketName, prefix: accountLogFilesPrefix(config, v.accountId), region: config.homeRegion },
+  };
 }
 
 /**

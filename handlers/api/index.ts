@@ -72,7 +72,7 @@ async function respond(event: APIGatewayProxyEvent, requestId: string): Promise<
       return offboardResponse(await startOffboarding(deps, route.accountId, reason), requestId);
     }
     return route.kind === 'get'
-      ? viewResponse(await describeOnboarding(deps, route.accountId), requestId)
+      ? viewResponse(await describeOnboarding(deps, route.accountId), requestId, config)
       : retryResponse(await retryOnboarding(deps, route.accountId), requestId);
   } catch (e) {
     const response = errorResponse(e, requestId);
