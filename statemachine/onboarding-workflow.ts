@@ -190,7 +190,12 @@ export class OnboardingWorkflow extends Construct {
           mode: sfn.JsonPath.stringAt('$.mode'),
           resources: sfn.JsonPath.objectAt('$.resources'),
         },
-        resultSelector: { status: sfn.JsonPath.stringAt('$.Payload.status'), health: sfn.JsonPath.stringAt('$.Payload.health') },
+        // The switch-role console link: in the execution's output, which the success notification quotes.
+        resultSelector: {
+          status: sfn.JsonPath.stringAt('$.Payload.status'),
+          health: sfn.JsonPath.stringAt('$.Payload.health'),
+          switchRoleLink: sfn.JsonPath.stringAt('$.Payload.switchRoleLink'),
+        },
         resultPath: '$.result',
       },
       STEP_RETRIES.record,

@@ -1,5 +1,6 @@
 /** The last steps: record ONBOARDED, or record FAILED with an error a person can act on. */
 import { healthOf, type DeliveryVerdict, type DriftItem, type DriftResource, type Health, type RunMode } from '../domain/drift';
+import { switchRoleConsoleLink } from '../domain/access-links';
 import type { MigrationOutcome } from '../domain/trail-migration';
 import type { StepDeps } from './deps';
 
@@ -30,8 +31,10 @@ export async function recordResult(
     /** The per-account trail's migration (EnsureOrganizationTrail); `none` is not recorded. */
     readonly accountTrail?: MigrationOutcome;
   },
-): Promise<{ status: string; health: Health; drift: DriftItem[] }> {
+): Promise<{ status: string; health: Health; drift: DriftItem[]; switchRoleLink: string }> {
   const { drift: byResource, delivery, deliveryDetail, accountTrail, ...arns } = resources;
+  // The console link that opens Switch Role into the account (the execution's output, so the notification carries it).
+  const switchRoleLink = switchRoleConsoleLink(arns.switchRoleArn, `audit ${accountId}`) ?? '';
   const drift = Object.values(byResource ?? {}).flatMap((items) => items ?? []);
   const current = await deps.status.getAccount(accountId);
   let health = healthOf(mode, drift, current?.status === 'ONBOARDED');
@@ -42,7 +45,7 @@ export async function recordResult(
   }
   if (mode === 'report') {
     if (current) await deps.status.recordVerification(accountId, { executionArn, health, drift });
-    return { status: current?.status ?? 'NOT_ONBOARDED', health, drift };
+    return { status: current?.status ?? 'NOT_ONBOARDED', health, drift, switchRoleLink };
   }
   await deps.status.markOnboarded(accountId, {
     executionArn,
@@ -51,7 +54,7 @@ export async function recordResult(
     drift: health === 'HEALTHY' ? [] : drift,
     ...(accountTrail && accountTrail.migration !== 'none' ? { accountTrail } : {}),
   });
-  return { status: 'ONBOARDED', health, drift };
+  return { status: 'ONBOARDED', health, drift, switchRoleLink };
 }
 
 /** A failure as the state machine's Catch hands it over (`{ Error, Cause }`). */

@@ -8,7 +8,7 @@ import { ensureReaderRole } from '../../../handlers/steps/ensure-reader-role';
 import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ensure-shared-policies';
 import { ensureSwitchRole } from '../../../handlers/steps/ensure-switch-role';
 import { ensureTrail } from '../../../handlers/steps/ensure-trail';
-import { describeFailure, recordFailure } from '../../../handlers/steps/record';
+import { describeFailure, recordFailure, recordResult } from '../../../handlers/steps/record';
 import { validateRequest } from '../../../handlers/steps/validate-request';
 import { fakeDeps, IDS } from './fakes';
 
@@ -238,5 +238,17 @@ describe('failure recording', () => {
     expect(w.writes).toEqual([]);
     await recordFailure(w.deps, { accountId: IDS.member, failure: { Error: 'X', Cause: 'y' } }, EXEC);
     expect(w.writes).toEqual([`Status FAILED ${IDS.member}`]);
+  });
+});
+
+describe('recording the result', () => {
+  it("returns the switch role's console link, which the execution's output (and so the success notification) carries", async () => {
+    const w = fakeDeps();
+    const r = await recordResult(w.deps, IDS.member, EXEC, 'apply', {
+      switchRoleArn: `arn:aws:iam::${IDS.member}:role/SecurityAuditFromLogArchive`,
+      trailArn: `arn:aws:cloudtrail:eu-west-1:${IDS.member}:trail/org-member-trail`,
+      readerRoleArn: `arn:aws:iam::${IDS.logArchive}:role/CloudTrailLogReader-${IDS.member}`,
+    });
+    expect(r.switchRoleLink).toBe(`https://signin.aws.amazon.com/switchrole?account=${IDS.member}&roleName=SecurityAuditFromLogArchive&displayName=audit%20${IDS.member}`);
   });
 });
