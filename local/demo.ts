@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: onboards three accounts of the simulated organization at once with the real state
- * machine definition and handlers, shows each step as it runs, re-runs one account to show that an
+ * machine definition and handlers, shows each account's steps when its execution settles (one line
+ * per step, retries folded into a count), re-runs one account to show that an
  * onboarded account gets no write call, prints a summary, and writes the resulting documents to a
  * folder; then changes something behind the service's back and shows it found and repaired.
  *
@@ -29,8 +30,8 @@ import { CLOUDTRAIL_SERVICE_PRINCIPAL } from '../handlers/domain/organization-tr
 import { isOwnedStatement, type PolicyStatement } from '../handlers/domain/policy-document';
 import { createClient } from '../handlers/shared/clients';
 import { loadAppConfig, orchestratorAccount, organizationTrailArnOf, type AppConfig } from '../infra/config';
-import { StepName, STEP_TITLES } from '../statemachine/steps';
-import { HistoryEvent, LOCAL_TABLE_NAME, LocalStepFunctions } from './runner';
+import { StepName, STEP_NAMES, STEP_TITLES } from '../statemachine/steps';
+import { ExecutionResult, HistoryEvent, LOCAL_TABLE_NAME, LocalStepFunctions } from './runner';
 import { createDemoWorld, DEMO } from './sim/demo-world';
 import type { DeliveredFile } from './sim/delivery';
 import { seedTrailBucket } from './sim/seeds';
@@ -122,11 +123,12 @@ function paletteFor(tty: boolean): Palette {
   return { green: (s) => color(32, s), red: (s) => color(31, s), dim: (s) => color(2, s), bold: (s) => color(1, s) };
 }
 
-/** What step lines are printed with: colours, the last error of each (execution, state), the step column's width. */
+/** The error an Ensure step retries on while another execution holds the shared policy's lease (handlers/shared/policy-lock.ts). */
+const LEASE_ERROR = 'PolicyLockBusy';
+
+/** What step lines are printed with: colours and the step column's width. */
 interface StepLines {
   readonly p: Palette;
-  /** Shown with the retry that follows it, or as the failure. */
-  readonly lastError: Map<string, string>;
   readonly stepWidth: number;
 }
 
@@ -136,33 +138,117 @@ function stepWidthOf(mode: DemoTrailMode): number {
   return Math.max(...(Object.keys(RESULT_KEYS) as StepName[]).filter((s) => s !== other).map((s) => s.length));
 }
 
-/** One line per finished or retried step of the onboarding runs. */
-function describeEvent(lines: StepLines, execution: string, e: HistoryEvent): string | undefined {
-  const { p, lastError, stepWidth } = lines;
-  // The drift story prints its runs' outcomes, not their steps.
-  if (execution.startsWith('reconcile-')) return undefined;
-  const account = execution.replace(/^onboard-/, '').replace(/-rerun$/, '');
-  const step = e.state as StepName | undefined;
-  if (!step || !(step in STEP_TITLES)) return undefined;
-  const title = p.dim(STEP_TITLES[step]);
-  if (e.type === 'StateExited') {
-    const key = RESULT_KEYS[step];
-    const result = key ? ((e.output as Record<string, { changed?: boolean; drift?: { code: string }[] }> | undefined)?.[key] ?? undefined) : undefined;
-    const note = result === undefined ? '' : result.changed ? ' (changed)' : p.dim(' (unchanged)');
-    // An applying run repairs what it found (handlers/steps/ensure-organization-trail.ts enables trusted access when missing).
-    const trusted = step === 'EnsureOrganizationTrail' && result?.drift?.some((d) => d.code === 'TrustedAccessMissing') ? `: trusted access for ${CLOUDTRAIL_SERVICE_PRINCIPAL} enabled` : '';
-    return `  ${account}  ${p.green('✓')} ${step.padEnd(stepWidth)} ${title}${note}${trusted}`;
+/** One step of a settled execution, its attempts folded together. */
+export interface SettledStep {
+  readonly step: StepName;
+  /** Whether the step exited (succeeded); otherwise it failed with {@link lastError}. */
+  readonly ok: boolean;
+  /** Attempts: 1 + the retries. */
+  readonly tries: number;
+  /** The errors of the attempts that failed, in order. */
+  readonly errors: readonly string[];
+  readonly lastError?: string;
+  /** The state's output when it exited. */
+  readonly output?: unknown;
+}
+
+/**
+ * Folds an execution's history into one entry per step it entered, in the definition's order
+ * ({@link STEP_NAMES}, steady where parallel branches interleave): a step that retried is one entry
+ * with its number of tries, not one line per retry (issue 15: the demo fits one screen).
+ */
+export function settledSteps(history: readonly HistoryEvent[]): SettledStep[] {
+  const byStep = new Map<StepName, { ok: boolean; tries: number; errors: string[]; output?: unknown }>();
+  for (const e of history) {
+    const step = e.state as StepName | undefined;
+    if (!step || !(step in STEP_TITLES)) continue;
+    const s = byStep.get(step) ?? { ok: false, tries: 1, errors: [] };
+    byStep.set(step, s);
+    if (e.type === 'StateExited') {
+      s.ok = true;
+      s.output = e.output;
+    } else if (e.type === 'StateFailed') s.errors.push(e.error ?? 'an error');
+    else if (e.type === 'StateRetried') s.tries += 1;
   }
-  const key = `${execution}/${step}`;
-  if (e.type === 'StateFailed') {
-    // Printed by the retry that follows, or by the execution's end if nothing retries it.
-    lastError.set(key, e.error ?? 'an error');
-    return undefined;
+  return STEP_NAMES.filter((step) => byStep.has(step)).map((step) => {
+    const s = byStep.get(step)!;
+    return { step, ok: s.ok, tries: s.tries, errors: s.errors, lastError: s.errors[s.errors.length - 1], output: s.output };
+  });
+}
+
+/**
+ * The folded retries of a step: `(3 tries, waited for the lease)` when it waited for another
+ * execution's policy lease, `(2 tries: TrailPolicyNotYetEffective)` for other retried errors, both
+ * when it had both; empty for a step that ran once.
+ */
+export function triesNote(step: Pick<SettledStep, 'tries' | 'errors'>): string {
+  if (step.tries <= 1) return '';
+  const waited = step.errors.includes(LEASE_ERROR);
+  const others = [...new Set(step.errors.filter((e) => e !== LEASE_ERROR))];
+  const reasons = [waited ? ', waited for the lease' : '', others.length > 0 ? `${waited ? ';' : ':'} ${others.join(', ')}` : ''].join('');
+  return ` (${step.tries} tries${reasons})`;
+}
+
+/** The line of one settled step: ✓ or ✗, its name and title, whether it changed anything, its folded retries. */
+function stepLine(lines: StepLines, account: string, s: SettledStep): string {
+  const { p, stepWidth } = lines;
+  const title = p.dim(STEP_TITLES[s.step]);
+  const folded = triesNote(s);
+  const tries = folded && p.dim(folded);
+  if (!s.ok) return `  ${account}  ${p.red('✗')} ${s.step.padEnd(stepWidth)} ${title}${tries}: ${p.red(s.lastError ?? 'an error')}`;
+  const key = RESULT_KEYS[s.step];
+  const result = key ? ((s.output as Record<string, { changed?: boolean; drift?: { code: string }[] }> | undefined)?.[key] ?? undefined) : undefined;
+  const note = result === undefined ? '' : result.changed ? ' (changed)' : p.dim(' (unchanged)');
+  // An applying run repairs what it found (handlers/steps/ensure-organization-trail.ts enables trusted access when missing).
+  const trusted = s.step === 'EnsureOrganizationTrail' && result?.drift?.some((d) => d.code === 'TrustedAccessMissing') ? `: trusted access for ${CLOUDTRAIL_SERVICE_PRINCIPAL} enabled` : '';
+  return `  ${account}  ${p.green('✓')} ${s.step.padEnd(stepWidth)} ${title}${note}${tries}${trusted}`;
+}
+
+/** The lines of an onboarding execution once it has settled: one per step it entered. */
+function settledLines(lines: StepLines, account: string, result: ExecutionResult): string[] {
+  return settledSteps(result.history).map((s) => stepLine(lines, account, s));
+}
+
+/**
+ * On a terminal: one status line, rewritten in place while the executions run, with the step each
+ * running onboarding is in and its tries so far; cleared before the settled lines are printed. Elsewhere
+ * (a pipe, a CI log, a test's buffer) the demo prints only the settled lines.
+ */
+class LiveProgress {
+  /** Per running execution: its account, the step it is in, that step's tries so far. */
+  private readonly running = new Map<string, { account: string; step: string; tries: number }>();
+  private shown = false;
+
+  constructor(private readonly write: (s: string) => void) {}
+
+  onEvent(execution: string, e: HistoryEvent): void {
+    if (!execution.startsWith('onboard-') || !e.state || !(e.state in STEP_TITLES)) return;
+    const account = execution.replace(/^onboard-/, '').replace(/-rerun$/, '');
+    const now = this.running.get(execution);
+    const tries = now?.step === e.state ? now.tries + (e.type === 'StateRetried' ? 1 : 0) : 1;
+    this.running.set(execution, { account, step: e.state, tries });
+    this.draw();
   }
-  if (e.type === 'StateRetried') {
-    return `  ${account}  ${p.dim('↻')} ${step.padEnd(stepWidth)} ${p.dim(`${lastError.get(key) ?? 'an error'}: retrying`)}`;
+
+  /** An execution settled: no longer shown. */
+  settled(execution: string): void {
+    this.running.delete(execution);
   }
-  return undefined;
+
+  /** Removes the status line (before a settled line is printed). */
+  clear(): void {
+    if (this.shown) this.write('\r\x1b[K');
+    this.shown = false;
+  }
+
+  draw(): void {
+    if (this.running.size === 0) return this.clear();
+    const parts = [...this.running.values()].map((r) => `${r.account} ${r.step}${r.tries > 1 ? ` (${r.tries} tries)` : ''}`);
+    // Cut to the terminal's width so the line never wraps (a wrapped line cannot be rewritten with \r).
+    const width = process.stdout.columns || 120;
+    this.write(`\r\x1b[K\x1b[2m  … ${parts.join(' | ')}`.slice(0, width + 8) + '\x1b[0m');
+    this.shown = true;
+  }
 }
 
 function pct(n: number, of: number): string {
@@ -194,12 +280,13 @@ export async function main(argv: readonly string[] = [], io: Io = consoleIo, opt
     io.out(DEMO_USAGE);
     return DEMO_EXIT.ok;
   }
-  const p = paletteFor(options.color ?? (io === consoleIo && process.stdout.isTTY === true));
-  return runDemo(args.trailMode, io, p, options.outDir ?? OUT_DIR);
+  const terminal = io === consoleIo && process.stdout.isTTY === true;
+  const p = paletteFor(options.color ?? terminal);
+  return runDemo(args.trailMode, io, p, options.outDir ?? OUT_DIR, terminal);
 }
 
-/** The demo itself (see the module comment). */
-async function runDemo(mode: DemoTrailMode, io: Io, p: Palette, outDir: string): Promise<number> {
+/** The demo itself (see the module comment); `liveOutput`: a live progress line on the console's terminal. */
+async function runDemo(mode: DemoTrailMode, io: Io, p: Palette, outDir: string, liveOutput: boolean): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_TRACE_ENABLED = 'false';
@@ -227,29 +314,30 @@ async function runDemo(mode: DemoTrailMode, io: Io, p: Palette, outDir: string):
     );
   }
   io.out(p.dim('synthesizing the CDK app and starting the local Step Functions runner...'));
-  const lines: StepLines = { p, lastError: new Map(), stepWidth: stepWidthOf(mode) };
-  const sfn = await LocalStepFunctions.start({
-    world,
-    config,
-    principalArn: DEMO.operatorPrincipalArn,
-    onEvent: (name, e) => {
-      const line = describeEvent(lines, name, e);
-      if (line) io.out(line);
-    },
-  });
+  const lines: StepLines = { p, stepWidth: stepWidthOf(mode) };
+  const live = liveOutput ? new LiveProgress((s) => process.stdout.write(s)) : undefined;
+  const sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.operatorPrincipalArn, onEvent: (name, e) => live?.onEvent(name, e) });
+  /** Prints an account's steps when its execution settles (the order the executions end in). */
+  const printSettled = (account: string, execution: string) => (result: ExecutionResult) => {
+    live?.settled(execution);
+    live?.clear();
+    io.out(settledLines(lines, account, result).join('\n'));
+    live?.draw();
+    return result;
+  };
   try {
     // Read once the runner has routed the SDK to the simulated world.
     if (organizationMode) io.out(p.dim(`trusted access for ${CLOUDTRAIL_SERVICE_PRINCIPAL} before the onboarding: ${(await trustedAccess(world)) ? 'enabled' : 'not enabled'}`));
     world.resetCalls();
     io.out(`\n${p.bold(`Onboarding ${ACCOUNTS.length} accounts at once`)}`);
-    const runs = ACCOUNTS.map((a) => sfn.startExecution({ accountId: a }, `onboard-${a}`));
-    const results = await Promise.all(runs.map((r) => r.result));
+    const runs = ACCOUNTS.map((a) => sfn.startExecution({ accountId: a }, `onboard-${a}`).result.then(printSettled(a, `onboard-${a}`)));
+    const results = await Promise.all(runs);
     const firstWrites = world.writeCalls();
     const countOf = (service: string, op: string) => firstWrites.filter((c) => c.service === service && c.operation === op).length;
 
     io.out(`\n${p.bold(`Re-running ${ACCOUNTS[0]} (already onboarded)`)}`);
     world.resetCalls();
-    const rerun = await sfn.startExecution({ accountId: ACCOUNTS[0] }, `onboard-${ACCOUNTS[0]}-rerun`).result;
+    const rerun = await sfn.startExecution({ accountId: ACCOUNTS[0] }, `onboard-${ACCOUNTS[0]}-rerun`).result.then(printSettled(ACCOUNTS[0], `onboard-${ACCOUNTS[0]}-rerun`));
     const rerunWrites = world.writeCalls().length;
     const rerunReads = world.calls.length - rerunWrites;
 
