@@ -103,6 +103,21 @@ export interface AccountStatusItem {
 /** The statuses in which the item's `offboarding` record is the current offboarding's (a FAILED one may be a failed offboarding). */
 const OFFBOARDING_STATUSES: readonly string[] = [AccountStatus.Offboarding, AccountStatus.Offboarded, AccountStatus.Failed];
 
+/** Something an offboarding could not remove, and why. */
+export interface LeftBehind {
+  readonly resource: string;
+  readonly reason: string;
+}
+
+/** What `markOffboarded` records. */
+export interface OffboardedResult {
+  readonly executionArn: string;
+  readonly reason: string;
+  readonly removed: string[];
+  readonly leftBehind: LeftBehind[];
+  readonly readerRoleKeptUntil?: string;
+}
+
 /** What an offboarding recorded. */
 export interface OffboardingRecord {
   /** Who or what asked: the event (`RemoveAccountFromOrganization`, ...) or the caller. */
@@ -114,7 +129,7 @@ export interface OffboardingRecord {
   /** What was removed or withdrawn (`trail`, `switchRole`, `changeRules`, `bucketPolicy`, `keyPolicy`, `readerRole`). */
   readonly removed?: string[];
   /** What could not be removed, and why (an unreachable account's trail and roles, a kept reader role). */
-  readonly leftBehind?: { resource: string; reason: string }[];
+  readonly leftBehind?: LeftBehind[];
   /** A reader role kept (`offboarding.keepReaderRoleDays`) until then. */
   readonly readerRoleKeptUntil?: string;
 }
@@ -459,7 +474,7 @@ export class StatusStore {
   /** Offboarding done: OFFBOARDED with what was removed and left behind; the onboarding's health and drift are gone with it. */
   async markOffboarded(
     accountId: string,
-    result: { executionArn: string; reason: string; removed: string[]; leftBehind: { resource: string; reason: string }[]; readerRoleKeptUntil?: string },
+    result: OffboardedResult,
   ): Promise<void> {
     const current = await this.getAccount(accountId);
     const now = this.now().toISOString();
@@ -518,13 +533,24 @@ export class StatusStore {
    * idempotent. A later admission (`addMember`) takes it out of the leaving set again.
    */
   async removeMember(accountId: string): Promise<void> {
+    await this.updateMemberSet(accountId, 'DELETE accounts :account ADD leaving :account');
+  }
+
+  /** Adds the account to the member set (ADD to a string set; idempotent). Call it only when absent. */
+  async addMember(accountId: string): Promise<void> {
+    // An account onboarded again after an offboarding is no longer leaving.
+    await this.updateMemberSet(accountId, 'ADD accounts :account DELETE leaving :account');
+  }
+
+  /** One update of the member-set item for `accountId` (`:account`, a one-element string set). */
+  private async updateMemberSet(accountId: string, expression: string): Promise<void> {
     const call = this.call('UpdateItem', MEMBERS_KEY);
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [TABLE_KEY]: MEMBERS_KEY },
-          UpdateExpression: 'DELETE accounts :account ADD leaving :account',
+          UpdateExpression: expression,
           ExpressionAttributeValues: { ':account': new Set([accountId]) },
         }),
       );
@@ -533,23 +559,6 @@ export class StatusStore {
     }
   }
 
-  /** Adds the account to the member set (ADD to a string set; idempotent). Call it only when absent. */
-  async addMember(accountId: string): Promise<void> {
-    const call = this.call('UpdateItem', MEMBERS_KEY);
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [TABLE_KEY]: MEMBERS_KEY },
-          // An account onboarded again after an offboarding is no longer leaving.
-          UpdateExpression: 'ADD accounts :account DELETE leaving :account',
-          ExpressionAttributeValues: { ':account': new Set([accountId]) },
-        }),
-      );
-    } catch (e) {
-      throw tableError(e, call);
-    }
-  }
 
   private call(operation: string, key?: string): AwsCall {
     return { service: 'DynamoDB', operation, target: key ? `${this.tableName}/${key}` : this.tableName };
