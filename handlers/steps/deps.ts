@@ -6,7 +6,7 @@ import type { ChangeRuleSpec, ObservedChangeRule } from '../domain/change-rules'
 import type { DriftItem, Health } from '../domain/drift';
 import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../adapters/types';
 import type { RuntimeConfig } from '../shared/config';
-import type { MigrationOutcome } from '../domain/trail-migration';
+import type { OffboardedResult, OnboardedResult } from '../adapters/status-store';
 
 /** IAM operations on one account's roles. */
 export interface RolePort {
@@ -79,19 +79,7 @@ export interface BucketPolicyPort extends PolicyPort {
 /** The status table. */
 export interface StatusPort {
   markInProgress(accountId: string, executionArn: string): Promise<void>;
-  markOnboarded(
-    accountId: string,
-    result: {
-      executionArn: string;
-      switchRoleArn: string;
-      trailArn: string;
-      readerRoleArn: string;
-      health?: Health;
-      drift?: DriftItem[];
-      /** migrateAccountTrails: the per-account trail's migration, when there is one to record. */
-      accountTrail?: MigrationOutcome;
-    },
-  ): Promise<void>;
+  markOnboarded(accountId: string, result: OnboardedResult): Promise<void>;
   /** Records a verification's health and drift (no status change). */
   recordVerification(accountId: string, result: { executionArn: string; health: Health; drift: DriftItem[] }): Promise<void>;
   /** The account's status item (its status decides whether applied drift was a repair). */
@@ -109,10 +97,7 @@ export interface StatusPort {
   /** Offboarding begins (false: the account has no item, nothing was written). */
   markOffboarding(accountId: string, executionArn: string, reason: string): Promise<boolean>;
   /** Offboarding done. */
-  markOffboarded(
-    accountId: string,
-    result: { executionArn: string; reason: string; removed: string[]; leftBehind: { resource: string; reason: string }[]; readerRoleKeptUntil?: string },
-  ): Promise<void>;
+  markOffboarded(accountId: string, result: OffboardedResult): Promise<void>;
 }
 
 /** EventBridge rules on one account's default bus in one region (handlers/adapters/events.ts). */

@@ -27,15 +27,10 @@ import { readerRoleName, roleNameOfArn } from '../domain/roles';
 import { foreignTrailReason } from '../domain/trail-migration';
 import { ConfigurationError, isOnboardingError } from '../shared/errors';
 import type { RuntimeConfig } from '../shared/config';
+import type { LeftBehind } from '../adapters/status-store';
 import type { RolePort, StepDeps } from './deps';
 import { retireAccountTrailGrants, withdrawFromSharedPolicies } from './ensure-shared-policies';
 import { setSharedReaderAccess } from './shared-reader-revocation';
-
-/** Something the offboarding could not remove, and why. */
-export interface LeftBehind {
-  readonly resource: string;
-  readonly reason: string;
-}
 
 /** What an offboarding did. */
 export interface OffboardResult {

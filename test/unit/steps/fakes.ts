@@ -6,6 +6,7 @@ import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInpu
 import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from '../../../handlers/shared/config';
 import { PolicyLockBusy } from '../../../handlers/shared/errors';
 import type { ChangeRuleSpec, ObservedChangeRule } from '../../../handlers/domain/change-rules';
+import type { OffboardedResult, OnboardedResult } from '../../../handlers/adapters/status-store';
 import type { BucketPolicyPort, ChangeRulesPort, KeyStatePort, LockPort, LogFilesPort, OrganizationPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
 
 /** Every write the fakes received, as `Operation target`. */
@@ -202,7 +203,7 @@ export class FakeStatus implements StatusPort {
     this.writes.push(`Status IN_PROGRESS ${accountId}`);
     this.records.set(accountId, { status: 'IN_PROGRESS', executionArn });
   }
-  async markOnboarded(accountId: string, result: Record<string, unknown>) {
+  async markOnboarded(accountId: string, result: OnboardedResult) {
     this.writes.push(`Status ONBOARDED ${accountId}`);
     this.records.set(accountId, { status: 'ONBOARDED', ...result });
   }
@@ -245,7 +246,7 @@ export class FakeStatus implements StatusPort {
     this.memberSet.delete(accountId);
     this.leavingSet.add(accountId);
   }
-  async markOffboarded(accountId: string, result: Record<string, unknown>) {
+  async markOffboarded(accountId: string, result: OffboardedResult) {
     this.writes.push(`Status OFFBOARDED ${accountId}`);
     this.records.set(accountId, { status: 'OFFBOARDED', ...result });
   }
