@@ -124,6 +124,22 @@ const listed = (rec: Record<string, number>) =>
     .join(', ');
 
 /** A row of fixed-width columns: the label, then each value right-aligned (`-` for none). */
+/** A re-run must write nothing, the status table included: the defect when it did. */
+function rerunWriteDefects(mode: string, what: string, rerun: RunFigures): string[] {
+  if (rerun.writeCalls === 0) return [];
+  return [`${mode} mode: ${what} made ${rerun.writeCalls} write call${rerun.writeCalls === 1 ? '' : 's'} (${rerun.awsWrites.join(', ') || 'status table'}); it must make none`];
+}
+
+/** A table with one column per run: its label width, column width, a row of one figure, and a breakdown (one row per key). */
+function runTable(runs: readonly RunFigures[]) {
+  const W = 34;
+  const C = 10;
+  const row = (label: string, value: (r: RunFigures) => number | undefined) => columns(label, W, C, runs.map(value));
+  const keysOf = (pick: (r: RunFigures) => Record<string, number>) => [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort();
+  const breakdown = (title: string, pick: (r: RunFigures) => Record<string, number>) => [`  ${title}`, ...keysOf(pick).map((k) => row(`  ${k}`, (r) => pick(r)[k]))];
+  return { W, C, row, breakdown };
+}
+
 function columns(label: string, labelWidth: number, width: number, values: readonly (string | number | undefined)[]): string {
   return `  ${label.padEnd(labelWidth)}${values.map((v) => String(v === undefined ? '-' : typeof v === 'number' ? thousands(v) : v).padStart(width)).join('')}`;
 }
@@ -158,14 +174,9 @@ function measuredModes<T>(outcomes: Record<TrailMode, Outcome<T>>, what: string)
 export function onboardingReport(outcomes: Record<TrailMode, Outcome<OnboardingFigures>>): { text: string; defects: string[] } {
   const { measured, lines, defects } = measuredModes(outcomes, 'the per-onboarding figures');
   for (const [mode, f] of measured) {
-    if (f.rerun.writeCalls !== 0) defects.push(`${mode} mode: the re-run of an onboarded account made ${f.rerun.writeCalls} write call${f.rerun.writeCalls === 1 ? '' : 's'} (${f.rerun.awsWrites.join(', ') || 'status table'}); it must make none`);
+    defects.push(...rerunWriteDefects(mode, 'the re-run of an onboarded account', f.rerun));
   }
-  const runs = measured.flatMap(([, f]) => RUNS.map(([key]) => f[key] as RunFigures));
-  const W = 34;
-  const C = 10;
-  const row = (label: string, value: (r: RunFigures) => number | undefined) => columns(label, W, C, runs.map(value));
-  const keysOf = (pick: (r: RunFigures) => Record<string, number>) => [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort();
-  const breakdown = (title: string, pick: (r: RunFigures) => Record<string, number>) => [`  ${title}`, ...keysOf(pick).map((k) => row(`  ${k}`, (r) => pick(r)[k]))];
+  const { W, C, row, breakdown } = runTable(measured.flatMap(([, f]) => RUNS.map(([key]) => f[key] as RunFigures)));
   const text = [
     '',
     'Per onboarding, by trail mode (local simulation, real definition and handlers; config/onboarding.sample.json with trailMode account | organization, each mode a process of its own)',
@@ -221,14 +232,9 @@ export function burstReport(outcomes: Record<TrailMode, Outcome<BurstFigures>>, 
 export function offboardingReport(outcomes: Record<TrailMode, Outcome<OffboardingFigures>>): { text: string; defects: string[] } {
   const { measured, lines, defects } = measuredModes(outcomes, 'the per-offboarding figures');
   for (const [mode, f] of measured) {
-    if (f.rerun.writeCalls !== 0) defects.push(`${mode} mode: the re-run of an offboarding made ${f.rerun.writeCalls} write call${f.rerun.writeCalls === 1 ? '' : 's'} (${f.rerun.awsWrites.join(', ') || 'status table'}); it must make none`);
+    defects.push(...rerunWriteDefects(mode, 'the re-run of an offboarding', f.rerun));
   }
-  const runs = measured.flatMap(([, f]) => [f.offboarding, f.rerun]);
-  const W = 34;
-  const C = 10;
-  const row = (label: string, value: (r: RunFigures) => number | undefined) => columns(label, W, C, runs.map(value));
-  const keysOf = (pick: (r: RunFigures) => Record<string, number>) => [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort();
-  const breakdown = (title: string, pick: (r: RunFigures) => Record<string, number>) => [`  ${title}`, ...keysOf(pick).map((k) => row(`  ${k}`, (r) => pick(r)[k]))];
+  const { W, C, row, breakdown } = runTable(measured.flatMap(([, f]) => [f.offboarding, f.rerun]));
   const text = [
     '',
     'Per offboarding of an onboarded account, by trail mode (the same world and configuration as the onboardings; each mode a process of its own)',
@@ -244,7 +250,6 @@ export function offboardingReport(outcomes: Record<TrailMode, Outcome<Offboardin
     row('sequential round trips, critical', (r) => r.sequentialRoundTripsOnCriticalPath),
     ...breakdown('calls by service', (r) => r.byService),
     ...breakdown('calls by step', (r) => r.byStep),
-    '  the re-run\'s status-table writes are its own record (OFFBOARDING, then OFFBOARDED with its execution)',
     ...measured.map(([mode, f]) => `  ${mode} mode, offboarding, writes outside the status table: ${f.offboarding.awsWrites.join(', ')}`),
   ].join('\n');
   return { text, defects };
