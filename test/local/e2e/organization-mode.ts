@@ -10,7 +10,7 @@
  * account, so each case first undoes the set-up (`undoOrganizationSetUp`) and its onboarding makes
  * them again, as the first onboarding of that organization does.
  */
-import { CloudTrailClient, DeleteTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, DeleteTrailCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { CLOUDTRAIL_SERVICE_PRINCIPAL } from '../../../handlers/domain/organization-trail';
 import { type LogDestination, logDestinationFromConfig } from '../../../handlers/domain/log-destination';
 import { createClient } from '../../../handlers/shared/clients';
@@ -18,7 +18,7 @@ import { parseRuntimeConfig } from '../../../handlers/shared/config';
 import { parseAppConfig, runtimeConfigOf } from '../../../infra/config';
 import type { SimWorld } from '../../../local/sim';
 import sample from '../../../config/onboarding.sample.json';
-import { DEMO, type StartLocalOptions } from '../harness';
+import { DEMO, type Local, type StartLocalOptions } from '../harness';
 
 /** The configuration keys of organization mode over config/onboarding.sample.json (as organization-trail.test.ts runs it). */
 export const ORGANIZATION_MODE_CONFIG = { trailMode: 'organization' } as const;
@@ -87,4 +87,36 @@ export function organizationSetUp(world: SimWorld): unknown {
     organizationTrail: trail ? { ...trail, isOrganizationTrail: world.cloudtrail.getTrail(ORGANIZATION_TRAIL_ARN)?.isOrganizationTrail } : undefined,
     organizationTrails: world.cloudtrail.organizationTrails().map((t) => t.arn),
   };
+}
+
+/** Where a test's observation of a change begins: the executions and event deliveries before it are left out. */
+export interface ChangeMarks {
+  readonly runsFrom: number;
+  readonly notesFrom: number;
+}
+
+/**
+ * The organization-trail drift tests' set-up: onboards `members` (each must succeed), lets the world
+ * settle, moves the faked clock past the onboardings' minute, then has `adminArn` stop the trail
+ * `trailName` through the SDK (the simulated CloudTrail emits its event) and lets that settle too.
+ * Needs `fakeDateOnly()` (test/local/fake-date.ts) in force. Returns where the change's runs and
+ * notifications begin; the world's calls are reset just before the stop.
+ */
+export async function onboardThenStopTrail(local: Local, members: readonly string[], adminArn: string, trailName: string): Promise<ChangeMarks> {
+  for (const id of members) {
+    const r = await local.run({ accountId: id }, `onboard-${id}`);
+    if (r.status !== 'SUCCEEDED') throw new Error(`onboarding of ${id} ended ${r.status}: ${r.error}`);
+  }
+  await local.world.settle();
+  jest.setSystemTime(Date.now() + 120_000);
+  const marks = { runsFrom: local.world.stepFunctions.list().length, notesFrom: local.world.events.invocations().length };
+  local.world.resetCalls();
+  const ct = createClient(CloudTrailClient, { region: DEMO.region, credentials: local.world.credentialsFor(adminArn) });
+  try {
+    await ct.send(new StopLoggingCommand({ Name: trailName }));
+  } finally {
+    ct.destroy();
+  }
+  await local.world.settle();
+  return marks;
 }

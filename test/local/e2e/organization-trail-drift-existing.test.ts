@@ -8,11 +8,10 @@
  * counts it; the trail stays stopped for its owner to start. (A run that applies -- an onboarding --
  * still fails with OrganizationTrailConflict: it cannot go on with a trail that does not log.)
  */
-import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { createClient } from '../../../handlers/shared/clients';
 import { seedOrganizationTrail } from '../../../local/sim/seeds';
 import { fakeDateOnly } from '../fake-date';
 import { DEMO, startLocal, type Local } from '../harness';
+import { onboardThenStopTrail } from './organization-mode';
 
 const MGMT = DEMO.managementAccountId;
 const MEMBERS = DEMO.memberAccountIds.slice(0, 2);
@@ -37,22 +36,7 @@ beforeAll(async () => {
     config: { trailMode: 'organization', organizationTrail: { arn: CT_TRAIL } },
     prepareWorld: (w) => seedOrganizationTrail(w, { name: CT_TRAIL_NAME, bucket: DEMO.bucketName, keyArn: DEMO.keyArn, prefix: DEMO.logPrefix }),
   });
-  for (const id of MEMBERS) {
-    const r = await local.run({ accountId: id }, `onboard-${id}`);
-    if (r.status !== 'SUCCEEDED') throw new Error(`onboarding of ${id} ended ${r.status}: ${r.error}`);
-  }
-  await local.world.settle();
-  jest.setSystemTime(Date.now() + 120_000);
-  runsFrom = local.world.stepFunctions.list().length;
-  notesFrom = local.world.events.invocations().length;
-  local.world.resetCalls();
-  const ct = createClient(CloudTrailClient, { region: DEMO.region, credentials: local.world.credentialsFor(ADMIN) });
-  try {
-    await ct.send(new StopLoggingCommand({ Name: CT_TRAIL_NAME }));
-  } finally {
-    ct.destroy();
-  }
-  await local.world.settle();
+  ({ runsFrom, notesFrom } = await onboardThenStopTrail(local, MEMBERS, ADMIN, CT_TRAIL_NAME));
 }, 120_000);
 afterAll(async () => {
   await local.stop();

@@ -5,10 +5,9 @@
  * the drift (DRIFTED, TrailNotLogging) and says so in its notification, and writes nothing in AWS: the
  * trail stays stopped.
  */
-import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { createClient } from '../../../handlers/shared/clients';
 import { fakeDateOnly } from '../fake-date';
 import { DEMO, startLocal, type Local } from '../harness';
+import { onboardThenStopTrail } from './organization-mode';
 
 const MGMT = DEMO.managementAccountId;
 const MEMBERS = DEMO.memberAccountIds.slice(0, 2);
@@ -30,22 +29,7 @@ const changeRuns = () =>
 beforeAll(async () => {
   fakeDateOnly();
   local = await startLocal({ config: { trailMode: 'organization', driftResponse: 'report' } });
-  for (const id of MEMBERS) {
-    const r = await local.run({ accountId: id }, `onboard-${id}`);
-    if (r.status !== 'SUCCEEDED') throw new Error(`onboarding of ${id} ended ${r.status}: ${r.error}`);
-  }
-  await local.world.settle();
-  jest.setSystemTime(Date.now() + 120_000);
-  runsFrom = local.world.stepFunctions.list().length;
-  notesFrom = local.world.events.invocations().length;
-  local.world.resetCalls();
-  const ct = createClient(CloudTrailClient, { region: DEMO.region, credentials: local.world.credentialsFor(ADMIN) });
-  try {
-    await ct.send(new StopLoggingCommand({ Name: ORG_TRAIL }));
-  } finally {
-    ct.destroy();
-  }
-  await local.world.settle();
+  ({ runsFrom, notesFrom } = await onboardThenStopTrail(local, MEMBERS, ADMIN, ORG_TRAIL));
 }, 120_000);
 afterAll(async () => {
   await local.stop();
