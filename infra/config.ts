@@ -465,7 +465,7 @@ export const AppConfigSchema = z
     ),
     policyBatchWindowMs: runtime.policyBatchWindowMs.describe(
       'How long the holder of a shared-policy lease waits, when a burst is under way (other accounts admitted and not granted yet), ' +
-        'before it renders: the burst then coalesces into few writes. A lone onboarding never waits. Milliseconds.',
+        'before it renders, and again while each window admits someone new (at most 8 windows, 30 s in all): the burst then coalesces into few writes. A lone onboarding never waits. Milliseconds.',
     ),
     driftResponse: runtime.driftResponse.meta(
       doc(

@@ -11,6 +11,7 @@ import { orchestratorAccount, type AppConfig } from '../infra/config';
 import { createClient, registerClientHook, type ClientHook } from '../handlers/shared/clients';
 import { STATE_MACHINE_ARN_ENV } from '../handlers/start/aws-deps';
 import { STEPS, StepName } from '../statemachine/steps';
+import { batchWindowsOf } from '../handlers/steps/shared-policy-sync';
 import type { StepFunctionsBackend } from './sim/sfn';
 import { invocationContext } from './invocation-context';
 import { synthesizeOnboarding, SynthesizedOnboarding } from './synth';
@@ -94,7 +95,10 @@ export interface LocalRunnerOptions {
    * Milliseconds a Retry of `PolicyLockBusy` waits locally: long enough for the holder's
    * read-render-write to finish, so the lease can actually be retaken. Each execution draws its
    * delay from [lockRetryDelayMs, 2 x lockRetryDelayMs] (Step Functions jitters; a fixed local
-   * delay would make a burst retry in lock-step). Default 10.
+   * delay would make a burst retry in lock-step). Default: what makes the lock retrier's attempts
+   * outlast twice the longest wait of a holder during a burst (shared-policy-sync.ts batchWindowsOf):
+   * in AWS the retrier's ~5 minutes outlast it by far, and a local budget below it would fail waiters
+   * that AWS would not fail. 267 ms with the default window of 1 s.
    */
   readonly lockRetryDelayMs?: number;
   /** Called for every history event of every execution (the demo prints progress with it). */
@@ -306,6 +310,19 @@ export class LocalStepFunctions {
     return this.taskRetriers().map(([name]) => name);
   }
 
+  /** See {@link LocalRunnerOptions.lockRetryDelayMs}: 2 x the longest burst wait / the lock retrier's attempts (at least 10 ms). */
+  private defaultLockRetryDelayMs(): number {
+    const window = this.opts.config.policyBatchWindowMs;
+    const attempts = Math.min(
+      ...this.states()
+        .flatMap(([, s]) => (s.Retry as { ErrorEquals: string[]; MaxAttempts?: number }[] | undefined) ?? [])
+        .filter((r) => r.ErrorEquals.includes('PolicyLockBusy'))
+        .map((r) => r.MaxAttempts ?? 3),
+    );
+    const longestWait = window > 0 ? batchWindowsOf(window) * window : 0;
+    return Math.max(10, Math.ceil((2 * longestWait) / (Number.isFinite(attempts) ? attempts : 3)));
+  }
+
   /** Each Task state with the ErrorEquals list of each of its retriers, in order. */
   private taskRetriers(): [string, string[][]][] {
     return this.states()
@@ -329,7 +346,7 @@ export class LocalStepFunctions {
     const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const retryIntervalOverrides: Record<string, number[]> = {};
     const delay = this.opts.retryDelayMs ?? 5;
-    const lockBase = this.opts.lockRetryDelayMs ?? 10;
+    const lockBase = this.opts.lockRetryDelayMs ?? this.defaultLockRetryDelayMs();
     const lockDelay = lockBase * (1 + Math.random());
     for (const [state, retriers] of this.taskRetriers()) {
       taskHandlers[state] = (payload) => this.invoke(state, payload);

@@ -111,18 +111,36 @@ export async function syncSharedPolicy(args: {
   return args.lock.withLease(policy.name, args.owner, args.leaseSeconds, async () => {
     let current = await policy.port.get();
     let { members: admitted, leaving } = await args.status.membership();
-    // A burst is under way when others are admitted and not granted yet: give the rest of it a
-    // moment to be admitted, so that this one write covers them all and theirs find nothing to do.
-    // (A lone onboarding never waits.)
+    // A burst is under way when others are admitted and not granted yet: give the rest of it time to
+    // be admitted, so that this one write covers them all and theirs find nothing to do. The holder
+    // waits a window, and another while the last one admitted someone new (the burst still arriving),
+    // at most batchWindowsOf() windows in all. (A lone onboarding never waits.)
     if (args.batchWindowMs > 0 && admitted.some((a) => a !== accountId && !policy.grants(current, a))) {
-      await args.sleep(args.batchWindowMs);
+      const windows = batchWindowsOf(args.batchWindowMs);
+      for (let i = 0; i < windows; i++) {
+        const seen = new Set(admitted);
+        await args.sleep(args.batchWindowMs);
+        ({ members: admitted, leaving } = await args.status.membership());
+        if (!admitted.some((a) => !seen.has(a))) break;
+      }
       current = await policy.port.get();
-      ({ members: admitted, leaving } = await args.status.membership());
     }
     const r = policy.render(current, grantedAfterRender(policy.accountsIn(current), admitted, leaving, accountId));
     if (r.changed) await policy.port.put(r.text);
     return summary(r, r.changed);
   });
+}
+
+/** At most this many batch windows per holder, and at most this long in all (ms). */
+export const BATCH_WINDOWS_MAX = 8;
+export const BATCH_WAIT_MAX_MS = 30_000;
+
+/**
+ * How many windows of `batchWindowMs` a holder may wait during a burst: 8 (8 s at the default 1 s), and
+ * never more than 30 s in all, well inside the step's timeout (120 s) and the lease (at least 121 s).
+ */
+export function batchWindowsOf(batchWindowMs: number): number {
+  return Math.max(1, Math.min(BATCH_WINDOWS_MAX, Math.floor(BATCH_WAIT_MAX_MS / batchWindowMs)));
 }
 
 /**

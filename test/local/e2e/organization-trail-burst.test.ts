@@ -25,7 +25,7 @@ beforeAll(async () => {
     world.seedMember(id);
   }
   const config = parseAppConfig({ ...sample, trailMode: 'organization' }, 'test configuration');
-  sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.operatorPrincipalArn, retryDelayMs: 1, lockRetryDelayMs: 25 });
+  sfn = await LocalStepFunctions.start({ world, config, principalArn: DEMO.operatorPrincipalArn, retryDelayMs: 1 });
   world.resetCalls();
   const runs = ACCOUNTS.map((a) => sfn.startExecution({ accountId: a }, `onboard-${a}`));
   results = await Promise.all(runs.map((r) => r.result));

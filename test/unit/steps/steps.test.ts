@@ -8,6 +8,7 @@ import { ensureReaderRole } from '../../../handlers/steps/ensure-reader-role';
 import { ensureBucketPolicy, ensureKeyPolicy } from '../../../handlers/steps/ensure-shared-policies';
 import { ensureSwitchRole } from '../../../handlers/steps/ensure-switch-role';
 import { ensureTrail } from '../../../handlers/steps/ensure-trail';
+import { BATCH_WINDOWS_MAX, batchWindowsOf } from '../../../handlers/steps/shared-policy-sync';
 import { describeFailure, recordFailure, recordResult } from '../../../handlers/steps/record';
 import { validateRequest } from '../../../handlers/steps/validate-request';
 import { fakeDeps, IDS } from './fakes';
@@ -105,18 +106,34 @@ describe('shared policies', () => {
     expect(w.sleeps).toEqual([]);
   });
 
-  it('during a burst the holder waits the batch window once, then writes everyone admitted meanwhile', async () => {
+  it('during a burst the holder waits a window, another while someone new was admitted, then writes everyone admitted meanwhile', async () => {
     const w = fakeDeps({ policyBatchWindowMs: 750 });
     w.status.memberSet.add(IDS.other); // another execution of the burst is admitted, not granted yet
-    const late = '666677778888';
+    const late = ['666677778888', '777788889999'];
     w.deps.sleep = async (ms) => {
       w.sleeps.push(ms);
-      w.status.memberSet.add(late); // admitted while the holder waits
+      const next = late[w.sleeps.length - 1];
+      if (next) w.status.memberSet.add(next); // admitted while the holder waits (two windows, then quiet)
     };
     await ensureBucketPolicy(w.deps, IDS.member, 'e1');
-    expect(w.sleeps).toEqual([750]);
+    expect(w.sleeps).toEqual([750, 750, 750]);
     expect(w.writes.filter((x) => x === 'PutBucketPolicy')).toHaveLength(1);
-    for (const a of [IDS.member, IDS.other, late]) expect(w.bucket.text).toContain(`"${a}"`);
+    for (const a of [IDS.member, IDS.other, ...late]) expect(w.bucket.text).toContain(`"${a}"`);
+  });
+
+  it('a burst that keeps arriving holds the writer at most BATCH_WINDOWS_MAX windows, and never more than 30 s', async () => {
+    const w = fakeDeps({ policyBatchWindowMs: 1000 });
+    w.status.memberSet.add(IDS.other);
+    let n = 0;
+    w.deps.sleep = async (ms) => {
+      w.sleeps.push(ms);
+      w.status.memberSet.add(String(100000000000 + n++)); // someone new in every window
+    };
+    await ensureBucketPolicy(w.deps, IDS.member, 'e1');
+    expect(w.sleeps).toHaveLength(BATCH_WINDOWS_MAX);
+    expect(w.writes.filter((x) => x === 'PutBucketPolicy')).toHaveLength(1);
+    expect(batchWindowsOf(10_000)).toBe(3);
+    expect(batchWindowsOf(1)).toBe(BATCH_WINDOWS_MAX);
   });
 
   it('keeps accounts already granted by the policy even when the member set lost them', async () => {
