@@ -18,9 +18,9 @@ import { createAwsDeps } from '../handlers/shared/aws-deps';
 import { createStartDeps, STATE_MACHINE_ARN_ENV, type StartDeps } from '../handlers/start';
 import type { RunningExecutionsPort } from '../handlers/start/fleet';
 import type { StepDeps } from '../handlers/steps/deps';
-import { STACK_IDS } from '../infra/app-builder';
+import { STACK_IDS } from '../infra/names';
 import { loadAppConfig, operatorReadRoleArn, orchestratorAccount, runtimeConfigOf, type AppConfig } from '../infra/config';
-import { ORCHESTRATOR_OUTPUTS } from '../infra/stacks/orchestrator-stack';
+import { ORCHESTRATOR_OUTPUTS } from '../infra/names';
 
 /** Global options every command takes. */
 export interface GlobalOptions {

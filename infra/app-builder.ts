@@ -19,7 +19,9 @@
 import { App, AppProps, Stack } from 'aws-cdk-lib';
 import { AppConfig, deploysMemberAccessRole, orchestratorAccount, PARTITION } from './config';
 import { MemberAccessStack } from './stacks/member-access-stack';
-import { ORGANIZATIONS_EVENTS_REGION } from './names';
+import { ORGANIZATIONS_EVENTS_REGION, STACK_IDS } from './names';
+
+export { STACK_IDS };
 import { iamEventsRegion } from '../handlers/domain/change-rules';
 import { LogArchiveRoleEventsStack } from './stacks/log-archive-role-events-stack';
 import { LogArchiveStack } from './stacks/log-archive-stack';
@@ -42,15 +44,6 @@ export interface OnboardingApp {
   /** Every stack of the app. */
   readonly stacks: readonly Stack[];
 }
-
-/** Construct ids of the stacks: a stable contract (renaming one replaces the stack). */
-export const STACK_IDS = {
-  logArchive: 'CloudTrailOnboarding-LogArchive',
-  logArchiveRoleEvents: 'CloudTrailOnboarding-LogArchiveRoleEvents',
-  orchestrator: 'CloudTrailOnboarding-Orchestrator',
-  managementEvents: 'CloudTrailOnboarding-ManagementEvents',
-  memberAccess: 'CloudTrailOnboarding-MemberAccess',
-} as const;
 
 /** Creates the app and its stacks. */
 export function buildApp(config: AppConfig, appProps: AppProps = {}): OnboardingApp {

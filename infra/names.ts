@@ -3,7 +3,7 @@
  * to different accounts and regions (one stack cannot reference another's resources there), so each
  * side builds the same name from here instead of passing a reference.
  */
-import * as events from 'aws-cdk-lib/aws-events';
+import type * as events from 'aws-cdk-lib/aws-events';
 
 /**
  * Prefix of every IAM role the orchestrator stack creates (`CloudTrailOnboarding-<StepName>`, ...).
@@ -157,3 +157,15 @@ export const CHANGE_EVENT_PATTERN: events.EventPattern = {
   source: ['aws.cloudtrail', 'aws.iam', 'aws.kms', 'aws.s3'],
   detailType: ['AWS API Call via CloudTrail'],
 };
+
+/** Construct ids of the stacks: a stable contract (renaming one replaces the stack). */
+export const STACK_IDS = {
+  logArchive: 'CloudTrailOnboarding-LogArchive',
+  logArchiveRoleEvents: 'CloudTrailOnboarding-LogArchiveRoleEvents',
+  orchestrator: 'CloudTrailOnboarding-Orchestrator',
+  managementEvents: 'CloudTrailOnboarding-ManagementEvents',
+  memberAccess: 'CloudTrailOnboarding-MemberAccess',
+} as const;
+
+/** Output names of the orchestrator stack: a contract with the operator CLI. */
+export const ORCHESTRATOR_OUTPUTS = { stateMachineArn: 'StateMachineArn', tableName: 'StatusTableName', apiUrl: 'ApiUrl' } as const;

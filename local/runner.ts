@@ -14,7 +14,7 @@ import { STEPS, StepName } from '../statemachine/steps';
 import { batchWindowsOf } from '../handlers/steps/shared-policy-sync';
 import type { StepFunctionsBackend } from './sim/sfn';
 import { invocationContext } from './invocation-context';
-import { synthesizeOnboarding, SynthesizedOnboarding } from './synth';
+import { definitionKnownValid, markDefinitionValid, synthesizeOnboarding, SynthesizedOnboarding } from './synth';
 import type { StackDeployment } from './sim/cloudformation';
 
 /** What the runner needs from the simulated world (local/sim). */
@@ -310,6 +310,18 @@ export class LocalStepFunctions {
     return this.taskRetriers().map(([name]) => name);
   }
 
+  /** The definition as a runnable machine: validated (and the validation remembered) unless it passed before. */
+  private compile(region: string): StateMachine {
+    const definition = this.synthesized.definition;
+    const known = definitionKnownValid(definition);
+    const machine = new StateMachine(definition as never, {
+      validationOptions: known ? { noValidate: true } : { checkArn: true, checkPaths: true },
+      awsConfig: { region },
+    });
+    if (!known) markDefinitionValid(definition);
+    return machine;
+  }
+
   /** See {@link LocalRunnerOptions.lockRetryDelayMs}: 2 x the longest burst wait / the lock retrier's attempts (at least 10 ms). */
   private defaultLockRetryDelayMs(): number {
     const window = this.opts.config.policyBatchWindowMs;
@@ -338,10 +350,8 @@ export class LocalStepFunctions {
     const executionArn = smArn.replace(':stateMachine:', ':execution:') + `:${execName}`;
     // Validated and compiled once: constructing it validates the whole definition (a schema
     // compile), which dominated the time of a burst when done per execution.
-    const machine = (this.machine ??= new StateMachine(this.synthesized.definition as never, {
-      validationOptions: { checkArn: true, checkPaths: true },
-      awsConfig: { region },
-    }));
+    // A definition that passed once is not validated again (synth.ts definitionKnownValid).
+    const machine = (this.machine ??= this.compile(region));
 
     const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const retryIntervalOverrides: Record<string, number[]> = {};

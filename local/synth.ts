@@ -7,8 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Token } from 'aws-cdk-lib';
-import { buildApp, STACK_IDS } from '../infra/app-builder';
+import { STACK_IDS } from '../infra/names';
 import { AppConfig, orchestratorAccount } from '../infra/config';
 import { STEP_ENV, StepName } from '../statemachine/steps';
 import { resolveIntrinsics } from './cfn-resolve';
@@ -101,8 +100,16 @@ function hashOfSources(): string {
   return sourcesHash;
 }
 
-/** Synthesizes the app's stacks (no bundling: it is irrelevant to the templates and slow). */
+/**
+ * Synthesizes the app's stacks (no bundling: it is irrelevant to the templates and slow). The CDK is
+ * loaded here, on a cache miss only: loading aws-cdk-lib and the app takes about a second, which a
+ * cache hit (every `onboard --local` command, most test files) does not need.
+ */
 function synthesizeStacks(config: AppConfig): SynthesizedStack[] {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Token } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const { buildApp } = require('../infra/app-builder') as typeof import('../infra/app-builder');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const { app, stacks: appStacks } = buildApp(config, { context: { 'aws:cdk:bundling-stacks': [] } });
   const assembly = app.synth();
   return appStacks.map((s) => ({
@@ -136,6 +143,40 @@ export function synthesizedStacks(config: AppConfig): SynthesizedStack[] {
     // A read-only checkout: every run synthesizes.
   }
   return stacks;
+}
+
+/**
+ * Whether this exact definition passed the ASL validation of the local runner before (aws-local-stepfunctions
+ * validates a definition against its schema when a StateMachine is constructed: a schema compile of about
+ * half a second per process). Validity is a function of the definition's text and the runner's version
+ * only, so a definition validated once need not be again; `markDefinitionValid` records it. Through the
+ * same cache as the stacks (off with `ONBOARDING_SYNTH_CACHE=off`).
+ */
+export function definitionKnownValid(definition: unknown): boolean {
+  if (process.env.ONBOARDING_SYNTH_CACHE === 'off') return false;
+  try {
+    statSync(validMarker(definition));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Records that `definition` passed validation (see {@link definitionKnownValid}). */
+export function markDefinitionValid(definition: unknown): void {
+  if (process.env.ONBOARDING_SYNTH_CACHE === 'off') return;
+  try {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    writeFileSync(validMarker(definition), '');
+  } catch {
+    // A read-only checkout: every run validates.
+  }
+}
+
+function validMarker(definition: unknown): string {
+  const runner = (JSON.parse(readFileSync(require.resolve('aws-local-stepfunctions/package.json'), 'utf8')) as { version: string }).version;
+  const key = createHash('sha256').update(`aws-local-stepfunctions@${runner}\0`).update(JSON.stringify(definition)).digest('hex').slice(0, 32);
+  return path.join(CACHE_DIR, `valid-asl-${key}`);
 }
 
 /** Synthesizes without bundling (bundling is irrelevant to the definition and slow), through the cache. */

@@ -56,7 +56,10 @@ import {
   ROLE_NAME_PREFIX,
   STATE_MACHINE_ARN_ENV,
   STATE_MACHINE_NAME,
+  ORCHESTRATOR_OUTPUTS,
 } from '../names';
+
+export { ORCHESTRATOR_OUTPUTS };
 
 /** Properties of {@link OrchestratorStack}. */
 export interface OrchestratorStackProps extends StackProps {
@@ -67,8 +70,6 @@ export interface OrchestratorStackProps extends StackProps {
 /** DynamoDB item actions a function may be granted on the status table. */
 type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
 
-/** Output names of the orchestrator stack: a contract with the operator CLI. */
-export const ORCHESTRATOR_OUTPUTS = { stateMachineArn: 'StateMachineArn', tableName: 'StatusTableName', apiUrl: 'ApiUrl' } as const;
 
 /** What each step may do. Table access is limited to the actions and the items (partition keys) it uses. */
 interface StepAccess {

@@ -39,8 +39,24 @@ export interface Synthesized {
   readonly templates: Record<keyof typeof STACK_IDS, Template | undefined>;
 }
 
-/** Builds and synthesizes the app for a configuration (a file or a raw object). */
+/**
+ * Synthesized apps of this test file, by configuration: a synthesis takes seconds, and a file asks for
+ * the same configuration many times. Tests read what they get (templates, the construct tree), never
+ * change it; one that must change an app builds its own with buildApp.
+ */
+const synthesized = new Map<string, Synthesized>();
+
+/** Builds and synthesizes the app for a configuration (a file or a raw object), once per configuration and test file. */
 export function synth(config: string | Record<string, unknown>): Synthesized {
+  const key = typeof config === 'string' ? `file:${path.resolve(config)}:${readFileSync(config, 'utf8')}` : `raw:${JSON.stringify(config)}`;
+  const known = synthesized.get(key);
+  if (known) return known;
+  const s = synthesizeFresh(config);
+  synthesized.set(key, s);
+  return s;
+}
+
+function synthesizeFresh(config: string | Record<string, unknown>): Synthesized {
   const cfg = typeof config === 'string' ? loadAppConfig(config) : parseAppConfig(config, 'test configuration');
   const built = buildApp(cfg, { context: { 'aws:cdk:bundling-stacks': [] } });
   built.app.synth();
