@@ -43,7 +43,7 @@ import { LOCAL_TABLE_NAME, type ExecutionResult, type LocalStepFunctions } from 
 import { DEMO } from '../local/sim/demo-world';
 import type { SimWorld } from '../local/sim/world';
 import { childMain, within } from './bench-child';
-import { countBy, startMode, summary, trailModeOf, type RunFigures, type TrailMode } from './bench-onboarding';
+import { countBy, startMode, summary, trailModeOf, type CallTimer, type RunFigures, type TrailMode } from './bench-onboarding';
 
 /** The parts this child measures, one per process (BENCH_OFFBOARDING_PART). */
 export const OFFBOARDING_PARTS = ['runs', 'burst'] as const;
@@ -122,11 +122,12 @@ async function runToEnd(sfn: LocalStepFunctions, input: unknown, name: string): 
 }
 
 /** Runs one offboarding and returns its figures (the calls since the last reset: the run's own). */
-async function measureOffboardRun(world: SimWorld, sfn: LocalStepFunctions, accountId: string, name: string): Promise<RunFigures> {
+async function measureOffboardRun(world: SimWorld, sfn: LocalStepFunctions, timer: CallTimer, accountId: string, name: string): Promise<RunFigures> {
   world.resetCalls();
+  timer.reset();
   const r = await runToEnd(sfn, offboardInput(accountId), name);
   await within(world.settle(), 60_000, `the events of ${name}`);
-  return summary(sfn.synthesized.definition as never, accountId, [...world.calls], r);
+  return summary(sfn.synthesized.definition as never, accountId, [...world.calls], r, timer.spans);
 }
 
 /** The shared policies' destination and the accounts each names now. */
@@ -172,15 +173,16 @@ function countOtherExecutions(sfn: LocalStepFunctions, ours: (name: string) => b
 
 /** The `runs` part: the first account offboarded with the second staying, then the offboarding again. */
 export async function measureOffboardingRuns(mode: TrailMode = trailModeOf()): Promise<OffboardingFigures> {
-  const { world, sfn, config } = await startMode(mode);
+  const { world, sfn, config, timer } = await startMode(mode, [], { timed: true });
+  if (!timer) throw new Error('startMode gave no timer');
   try {
     const [left, stays] = DEMO.memberAccountIds;
     for (const id of [left, stays]) await runToEnd(sfn, { accountId: id }, `bench-onboard-${id}`);
     await within(world.settle(), 60_000, 'the set-up onboardings');
     const others = countOtherExecutions(sfn, (n) => n.startsWith(`bench-offboard-${left}`));
-    const offboarding = await measureOffboardRun(world, sfn, left, `bench-offboard-${left}`);
+    const offboarding = await measureOffboardRun(world, sfn, timer, left, `bench-offboard-${left}`);
     assertOffboarded(world, runtimeOf(config), mode, left, stays);
-    const rerun = await measureOffboardRun(world, sfn, left, `bench-offboard-${left}-rerun`);
+    const rerun = await measureOffboardRun(world, sfn, timer, left, `bench-offboard-${left}-rerun`);
     return { trailMode: mode, startingPoint: OFFBOARDING_STARTING_POINT[mode], offboarding, rerun, otherExecutions: others() };
   } finally {
     await within(sfn.stop(), 60_000, 'stopping the local service').catch((e: unknown) => console.error(e));

@@ -13,9 +13,11 @@
  * 3. re-run: the first account onboarded again: no write call at all (bench.ts fails otherwise).
  *
  * For each: AWS calls (the status table included), write calls, calls by service and by step, state
- * transitions (StateEntered events, what Step Functions bills), retries, and the sequential round
- * trips on the critical path (calls per step summed along the definition's success path, maxed across
- * Parallel branches, following the Choice branch the execution took).
+ * transitions (StateEntered events, what Step Functions bills), retries, and along the definition's
+ * success path (summed along sequences, maxed across Parallel branches, following the Choice branch
+ * the execution took): the sequential round trips (per step, the longest chain of its calls each sent
+ * after the previous one's answer: calls in flight together, a Promise.all, are one round trip) and
+ * the calls on the critical path (per step, every call counted as sequential).
  */
 import '../local/polyfills';
 import { readFileSync } from 'node:fs';
@@ -23,6 +25,8 @@ import * as path from 'node:path';
 import { CLOUDTRAIL_SERVICE_PRINCIPAL } from '../handlers/domain/organization-trail';
 import { parseAppConfig, type AppConfig } from '../infra/config';
 import { LocalStepFunctions, type ExecutionResult } from '../local/runner';
+import { registerClientHook } from '../handlers/shared/clients';
+import { currentInvocation } from '../local/invocation-context';
 import type { CallRecord } from '../local/sim/calls';
 import { createDemoWorld, DEMO } from '../local/sim/demo-world';
 import type { SimWorld } from '../local/sim/world';
@@ -63,8 +67,14 @@ export const STARTING_POINT: Record<TrailMode, string> = {
  * started; in organization mode without trusted access for CloudTrail (the one-time set-up is then
  * part of the first onboarding).
  */
-export async function startMode(mode: TrailMode, extraMembers: readonly string[] = []): Promise<{ world: SimWorld; sfn: LocalStepFunctions; config: AppConfig }> {
+export async function startMode(
+  mode: TrailMode,
+  extraMembers: readonly string[] = [],
+  options: { readonly timed?: boolean } = {},
+): Promise<{ world: SimWorld; sfn: LocalStepFunctions; config: AppConfig; timer?: CallTimer }> {
   const config = configOf(mode);
+  // `timed`: before the local service, so every client it creates gets the timer (outside the simulation's middleware).
+  const timer = options.timed ? new CallTimer() : undefined;
   const world = createDemoWorld();
   for (const id of extraMembers) {
     world.accounts.add({ id, name: `member-${id}`, state: 'ACTIVE' }, true, world.now());
@@ -73,7 +83,81 @@ export async function startMode(mode: TrailMode, extraMembers: readonly string[]
   if (mode === 'organization') world.organizations.disableServiceAccess(CLOUDTRAIL_SERVICE_PRINCIPAL);
   const sfn = await within(LocalStepFunctions.start({ world, config, principalArn: DEMO.operatorPrincipalArn, retryDelayMs: 1 }), 120_000, 'starting the local service');
   world.resetCalls();
-  return { world, sfn, config };
+  timer?.reset();
+  return { world, sfn, config, timer };
+}
+
+/** When one request was in flight, on a logical clock (each send and each answer is one tick). */
+export interface CallSpan {
+  readonly step: string;
+  readonly executionName: string;
+  readonly operation: string;
+  readonly sent: number;
+  readonly answered: number;
+}
+
+/**
+ * Times every request a step makes: a middleware in the `finalizeRequest` step at low priority,
+ * added before the simulation's (local/sim/middleware.ts, same step and priority: the one added first
+ * wraps the other), so inside the SDK's retry (each attempt is a request, as in the call log) and
+ * after the credentials are resolved (an AssumeRole they need is a request of its own, before this
+ * one). The clock is a counter, not time: what matters is whether a request was sent before another
+ * was answered. Each request is held for one turn of the event loop (setImmediate) before it goes to
+ * the simulation, as a network would hold it: the simulated services answer within the same turn, so
+ * without it a request sent with others (a Promise.all) could be answered before the others had
+ * passed the SDK's middleware, and look sequential.
+ */
+export class CallTimer {
+  readonly spans: CallSpan[] = [];
+  private tick = 0;
+  private readonly unhook: () => void;
+
+  constructor() {
+    this.unhook = registerClientHook((client) => {
+      client.middlewareStack.use({
+        applyToStack: (stack: { add(mw: unknown, opts: object): void }) =>
+          stack.add(
+            (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+              const inv = currentInvocation();
+              const sent = ++this.tick;
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              try {
+                return await next(args);
+              } finally {
+                const answered = ++this.tick;
+                if (inv) this.spans.push({ step: inv.step, executionName: inv.executionName, operation: (context.commandName ?? '').replace(/Command$/, ''), sent, answered });
+              }
+            },
+            { step: 'finalizeRequest', priority: 'low', name: 'benchCallTimer', override: true },
+          ),
+      });
+    });
+  }
+
+  reset(): void {
+    this.spans.length = 0;
+  }
+
+  stop(): void {
+    this.unhook();
+  }
+}
+
+/**
+ * The longest chain of `spans` in which each request was sent after the previous one was answered:
+ * the sequential round trips (requests in flight together count once).
+ */
+export function sequentialDepth(spans: readonly Pick<CallSpan, 'sent' | 'answered'>[]): number {
+  const byAnswer = [...spans].sort((a, b) => a.answered - b.answered);
+  const depth: number[] = [];
+  let best = 0;
+  byAnswer.forEach((s, i) => {
+    let d = 1;
+    for (let j = 0; j < i; j++) if (byAnswer[j].answered < s.sent) d = Math.max(d, depth[j] + 1);
+    depth.push(d);
+    best = Math.max(best, d);
+  });
+  return best;
 }
 
 type Definition = {
@@ -116,7 +200,12 @@ export interface RunFigures {
   readonly byStep: Record<string, number>;
   readonly stateTransitions: number;
   readonly retries: number;
+  /** Along the critical path, per step the longest chain of requests each sent after the previous one's answer. */
   readonly sequentialRoundTripsOnCriticalPath: number;
+  /** Along the critical path, per step every call (the count before concurrent calls were told apart). */
+  readonly callsOnCriticalPath: number;
+  /** The sequential round trips of each step (its longest chain). */
+  readonly roundTripsByStep: Record<string, number>;
 }
 
 /** The per-onboarding figures of one trail mode (bench/results.json `onboarding.<mode>`). */
@@ -129,18 +218,29 @@ export interface OnboardingFigures {
 }
 
 /** Runs one onboarding and returns its figures (the calls since the last reset: the run's own). */
-async function measureRun(world: SimWorld, sfn: LocalStepFunctions, accountId: string, name: string): Promise<RunFigures> {
+async function measureRun(world: SimWorld, sfn: LocalStepFunctions, timer: CallTimer, accountId: string, name: string): Promise<RunFigures> {
   world.resetCalls();
+  timer.reset();
   const r = await within(sfn.startExecution({ accountId }, name).result, 120_000, `the onboarding ${name}`);
   await within(sfn.drain(), 60_000, `the last handler invocations of ${name}`);
   const calls: CallRecord[] = [...world.calls];
   if (r.status !== 'SUCCEEDED') throw new Error(`bench onboarding ${name} did not succeed: ${r.status} ${r.error ?? ''} ${r.cause ?? ''}`);
-  return summary(sfn.synthesized.definition as unknown as Definition, accountId, calls, r);
+  return summary(sfn.synthesized.definition as unknown as Definition, accountId, calls, r, timer.spans);
 }
 
 /** The figures of one run from the calls it made and its history (bench-offboarding.ts counts its runs alike). */
-export function summary(def: Definition, accountId: string, calls: readonly CallRecord[], r: ExecutionResult): RunFigures {
+export function summary(def: Definition, accountId: string, calls: readonly CallRecord[], r: ExecutionResult, spans: readonly CallSpan[]): RunFigures {
   const perStep = countBy(calls, (c) => c.step ?? '(outside a step)');
+  // The run's requests (the call log's executions), by step; every call a step made must have been
+  // timed, or its round trips would be undercounted.
+  const executions = new Set(calls.map((c) => c.executionName));
+  const spansByStep = new Map<string, CallSpan[]>();
+  for (const s of spans) if (executions.has(s.executionName)) spansByStep.set(s.step, [...(spansByStep.get(s.step) ?? []), s]);
+  for (const [step, n] of Object.entries(perStep)) {
+    const timed = spansByStep.get(step)?.length ?? 0;
+    if (step !== '(outside a step)' && timed < n) throw new Error(`bench: ${step} made ${n} calls (the call log) but only ${timed} were timed`);
+  }
+  const roundTripsByStep = Object.fromEntries([...spansByStep].map(([step, s]) => [step, sequentialDepth(s)] as const).sort(([a], [b]) => a.localeCompare(b)));
   const entered = new Set(r.history.filter((h) => h.type === 'StateEntered' && h.state).map((h) => h.state!));
   return {
     accountId,
@@ -151,7 +251,9 @@ export function summary(def: Definition, accountId: string, calls: readonly Call
     byStep: perStep,
     stateTransitions: r.history.filter((h) => h.type === 'StateEntered').length,
     retries: r.history.filter((h) => h.type === 'StateRetried').length,
-    sequentialRoundTripsOnCriticalPath: criticalPath(def, (state) => perStep[state] ?? 0, entered),
+    sequentialRoundTripsOnCriticalPath: criticalPath(def, (state) => roundTripsByStep[state] ?? 0, entered),
+    callsOnCriticalPath: criticalPath(def, (state) => perStep[state] ?? 0, entered),
+    roundTripsByStep,
   };
 }
 
@@ -165,13 +267,14 @@ function assertOneTimeSetUp(fresh: RunFigures): void {
 
 /** Fresh onboarding, the second account's, and the re-run, in the mode `mode`. */
 export async function measureOnboarding(mode: TrailMode = trailModeOf()): Promise<OnboardingFigures> {
-  const { world, sfn } = await startMode(mode);
+  const { world, sfn, timer } = await startMode(mode, [], { timed: true });
+  if (!timer) throw new Error('startMode gave no timer');
   try {
     const [first, second] = DEMO.memberAccountIds;
-    const fresh = await measureRun(world, sfn, first, `bench-${first}`);
+    const fresh = await measureRun(world, sfn, timer, first, `bench-${first}`);
     if (mode === 'organization') assertOneTimeSetUp(fresh);
-    const secondAccount = await measureRun(world, sfn, second, `bench-${second}`);
-    const rerun = await measureRun(world, sfn, first, `bench-${first}-rerun`);
+    const secondAccount = await measureRun(world, sfn, timer, second, `bench-${second}`);
+    const rerun = await measureRun(world, sfn, timer, first, `bench-${first}-rerun`);
     return { trailMode: mode, startingPoint: STARTING_POINT[mode], fresh, secondAccount, rerun };
   } finally {
     await within(sfn.stop(), 60_000, 'stopping the local service').catch((e: unknown) => console.error(e));

@@ -6,8 +6,9 @@
  *   mode in a process of its own, scripts/bench-onboarding.ts): AWS calls (and writes, by service, by
  *   step) of a fresh onboarding, of a second account's fresh onboarding (what each further account
  *   costs) and of a re-run of an onboarded account (writes: 0, the bench fails otherwise); state
- *   transitions (what Step Functions bills); sequential AWS round trips on the critical path (calls
- *   per step, summed along sequences and maxed across Parallel branches of the definition). The
+ *   transitions (what Step Functions bills); sequential AWS round trips on the critical path (per
+ *   step its longest chain of requests each sent after the previous one's answer, summed along
+ *   sequences and maxed across Parallel branches of the definition), and the calls on it. The
  *   organization-mode world starts without trusted access for CloudTrail: its fresh onboarding pays the
  *   one-time set-up (trusted access, the organization trail);
  * - a burst of N onboardings at once (default 200), in both trail modes from a world where nothing is
@@ -20,8 +21,9 @@
  *   burst, N offboardings and N onboardings at once (default 50, BENCH_OFFBOARDING_BURST_SIZE): wall
  *   time, bucket- and key-policy writes, and both policies granting exactly the onboarded set
  *   afterwards (the bench fails otherwise);
- * - each Lambda bundle's size and cold module-load time, against an unoptimized bundle of the same
- *   handler (no minification, CommonJS builds of the dependencies);
+ * - each step function's bundle size and cold module-load time, against an unoptimized bundle of the
+ *   same entry (no minification, CommonJS builds of the dependencies), loads alternating, and whether
+ *   issue 15's target holds (at most 500 KB, at most half the unoptimized load; printed, not enforced);
  * - a fleet reconcile of N onboarded accounts with no drift (default 500, BENCH_FLEET_SIZE): AWS
  *   calls, writes (must be 0: the bench fails otherwise), state transitions, wall time, peak
  *   member-account calls per second against the configured pacing (scripts/bench-fleet.ts);
@@ -46,10 +48,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { parseArgs } from 'node:util';
 import { CONFIG_ENV } from '../handlers/shared/config';
-import { LAMBDA_MAIN_FIELDS, LAMBDA_TARGET } from '../infra/bundling';
+import { LAMBDA_BUNDLING } from '../infra/bundling';
 import { loadAppConfig, runtimeConfigOf } from '../infra/config';
 import { STEPS, type StepName } from '../statemachine/steps';
 import type { BurstFigures } from './bench-burst';
@@ -63,16 +65,60 @@ import { TRAIL_MODES, type OnboardingFigures, type RunFigures, type TrailMode } 
 const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
 
-/** Median of the module-load time of a bundle, each in a fresh Node process (a cold start's init). */
-function coldLoadMs(file: string, env: NodeJS.ProcessEnv, runs = 7): number {
-  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
-  const times = Array.from({ length: runs }, () => Number(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' })));
-  times.sort((a, b) => a - b);
-  return Number(times[Math.floor(runs / 2)].toFixed(1));
+/**
+ * Median module-load time of each bundle, each load in a fresh Node process (a cold start's init).
+ * The bundles' loads alternate (a, b, a, b, ...), so that the machine's load at the time weighs on
+ * each alike: the figures of one run are compared side by side.
+ */
+function coldLoadsMs(files: readonly string[], env: NodeJS.ProcessEnv, runs = 9): number[] {
+  const times = files.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) {
+    files.forEach((file, j) => {
+      const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+      times[j].push(Number(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' })));
+    });
+  }
+  return times.map((t) => Number(t.sort((a, b) => a - b)[Math.floor(runs / 2)].toFixed(1)));
 }
 
-/** Bundle size and cold load time of every step function: deployed settings vs unoptimized. */
-async function bundles() {
+/** Issue 15's targets for a step function's bundle: its size, and its load time against the unoptimized bundle of the same entry. */
+export const BUNDLE_TARGET = { maxBytes: 500 * 1024, maxLoadRatio: 0.5 } as const;
+
+/** One bundle's figures. */
+interface BundleVariant {
+  readonly bytes: number;
+  readonly coldLoadMs: number;
+}
+
+/** One step function's bundles, side by side. */
+export interface StepBundleFigures {
+  /** The deployed settings (infra/bundling.ts LAMBDA_BUNDLING), with the bundle's largest packages (esbuild metafile). */
+  readonly optimized: BundleVariant & { readonly largestKb: Record<string, number> };
+  readonly unoptimized: BundleVariant;
+  /** optimized.coldLoadMs / unoptimized.coldLoadMs. */
+  readonly loadRatio: number;
+  readonly withinTarget: { readonly bytes: boolean; readonly load: boolean };
+}
+
+/** The bytes each package (or, for our code, each top folder) contributes to a bundle, largest first. */
+function largestKb(metafile: Metafile, n = 8): Record<string, number> {
+  const by = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [file, input] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split('/').slice(0, 2).join('/');
+      by.set(pkg, (by.get(pkg) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, Math.round(v / 1024)]));
+}
+
+/**
+ * Bundle size and cold load time of every step function, from its entry (handlers/<step>/index.ts):
+ * with the deployed settings (LAMBDA_BUNDLING: minified, the packages' ES module builds so esbuild can
+ * tree-shake them) against an unoptimized bundle of the same entry (not minified, the packages'
+ * CommonJS builds). Both bundle the AWS SDK, as the deployed functions do.
+ */
+export async function bundles(): Promise<Record<string, StepBundleFigures>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'onboard-bench-'));
   const config = loadAppConfig(path.join(ROOT, 'config', 'onboarding.sample.json'));
   const env = {
@@ -82,21 +128,27 @@ async function bundles() {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
   };
+  const common = { bundle: true, platform: 'node', target: LAMBDA_BUNDLING.target, format: LAMBDA_BUNDLING.format, logLevel: 'error', metafile: true } as const;
+  const variants = {
+    optimized: { minify: LAMBDA_BUNDLING.minify, mainFields: [...(LAMBDA_BUNDLING.mainFields ?? [])] },
+    unoptimized: { minify: false, mainFields: ['main', 'module'] },
+  };
   try {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, StepBundleFigures> = {};
     for (const step of Object.keys(STEPS) as StepName[]) {
       const entry = path.join(ROOT, 'handlers', STEPS[step], 'index.ts');
-      const variants = {
-        optimized: { minify: true, mainFields: LAMBDA_MAIN_FIELDS },
-        unoptimized: { minify: false, mainFields: ['main', 'module'] },
-      } as const;
-      const row: Record<string, { bytes: number; coldLoadMs: number }> = {};
-      for (const [name, v] of Object.entries(variants)) {
-        const file = path.join(dir, `${step}-${name}.js`);
-        await build({ entryPoints: [entry], bundle: true, platform: 'node', target: LAMBDA_TARGET, format: 'cjs', outfile: file, logLevel: 'error', ...v, mainFields: [...v.mainFields] });
-        row[name] = { bytes: statSync(file).size, coldLoadMs: coldLoadMs(file, env) };
-      }
-      out[step] = row;
+      const file = (name: string) => path.join(dir, `${step}-${name}.js`);
+      const built = await build({ entryPoints: [entry], outfile: file('optimized'), ...common, ...variants.optimized });
+      await build({ entryPoints: [entry], outfile: file('unoptimized'), ...common, ...variants.unoptimized });
+      const [optimizedMs, unoptimizedMs] = coldLoadsMs([file('optimized'), file('unoptimized')], env);
+      const optimized = { bytes: statSync(file('optimized')).size, coldLoadMs: optimizedMs, largestKb: largestKb(built.metafile) };
+      const loadRatio = Number((optimizedMs / unoptimizedMs).toFixed(3));
+      out[step] = {
+        optimized,
+        unoptimized: { bytes: statSync(file('unoptimized')).size, coldLoadMs: unoptimizedMs },
+        loadRatio,
+        withinTarget: { bytes: optimized.bytes <= BUNDLE_TARGET.maxBytes, load: loadRatio <= BUNDLE_TARGET.maxLoadRatio },
+      };
     }
     return out;
   } finally {
@@ -105,6 +157,23 @@ async function bundles() {
 }
 
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
+
+/** The bundles' table: per step both bundles, the load ratio, and whether issue 15's targets hold (a figure, not a defect). */
+export function bundleReport(figures: Record<string, StepBundleFigures>): string {
+  const pct = (r: number) => `${Math.round(r * 100)} %`;
+  const rows = Object.entries(figures).map(([step, f]) => {
+    const over = [...(f.withinTarget.bytes ? [] : ['size']), ...(f.withinTarget.load ? [] : ['load'])];
+    return `${columns(step, 24, 10, [kb(f.optimized.bytes), `${f.optimized.coldLoadMs} ms`, kb(f.unoptimized.bytes), `${f.unoptimized.coldLoadMs} ms`, pct(f.loadRatio)])}  ${over.length ? `over (${over.join(', ')})` : 'met'}`;
+  });
+  const met = Object.values(figures).filter((f) => f.withinTarget.bytes && f.withinTarget.load).length;
+  return [
+    '',
+    `Bundles of the step functions (deployed settings vs unoptimized, same entry; target <= ${kb(BUNDLE_TARGET.maxBytes)} and <= ${pct(BUNDLE_TARGET.maxLoadRatio)} of the unoptimized load)`,
+    `${columns('', 24, 10, ['size', 'load', 'unoptim.', 'load', 'ratio'])}  target`,
+    ...rows,
+    `  target met by ${met} of ${Object.keys(figures).length} step functions`,
+  ].join('\n');
+}
 
 /** A child's figures, or why there are none. */
 type Outcome<T> = { ok: true; figures: T } | { ok: false; error: string };
@@ -190,6 +259,7 @@ export function onboardingReport(outcomes: Record<TrailMode, Outcome<OnboardingF
     row('state transitions', (r) => r.stateTransitions),
     row('retries', (r) => r.retries),
     row('sequential round trips, critical', (r) => r.sequentialRoundTripsOnCriticalPath),
+    row('calls on the critical path', (r) => r.callsOnCriticalPath),
     ...breakdown('calls by service', (r) => r.byService),
     ...breakdown('calls by step', (r) => r.byStep),
     ...measured.map(([mode, f]) => `  ${mode} mode, fresh, writes outside the status table: ${f.fresh.awsWrites.join(', ')}`),
@@ -248,6 +318,7 @@ export function offboardingReport(outcomes: Record<TrailMode, Outcome<Offboardin
     row('state transitions', (r) => r.stateTransitions),
     row('retries', (r) => r.retries),
     row('sequential round trips, critical', (r) => r.sequentialRoundTripsOnCriticalPath),
+    row('calls on the critical path', (r) => r.callsOnCriticalPath),
     ...breakdown('calls by service', (r) => r.byService),
     ...breakdown('calls by step', (r) => r.byStep),
     ...measured.map(([mode, f]) => `  ${mode} mode, offboarding, writes outside the status table: ${f.offboarding.awsWrites.join(', ')}`),
@@ -412,16 +483,7 @@ async function main(): Promise<void> {
     burstReport(burst, burstSize),
     offboardingReport(offboarding),
     offboardingBurstReport(offboardingBurst, offboardingN),
-    {
-      text: `
-Bundles (deployed settings vs unoptimized)
-${Object.entries(bundleFigures as Record<string, Record<string, { bytes: number; coldLoadMs: number }>>)
-  .map(([step, v]) => `  ${step.padEnd(24)} ${kb(v.optimized.bytes).padStart(7)} ${String(v.optimized.coldLoadMs).padStart(6)} ms   vs ${kb(v.unoptimized.bytes).padStart(7)} ${String(v.unoptimized.coldLoadMs).padStart(6)} ms`)
-  .join('\n')}
-
-Written to ${path.relative(process.cwd(), RESULTS)}`,
-      defects: [],
-    },
+    { text: `${bundleReport(bundleFigures)}\n\nWritten to ${path.relative(process.cwd(), RESULTS)}`, defects: [] },
     fleetReport(fleet, fleetN),
     newAccountReport(newAccount),
     fleetStartReport(fleetStart, fleetStartN),

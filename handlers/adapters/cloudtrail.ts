@@ -216,21 +216,23 @@ export class TrailAdapter {
     }
     const trailArn = trail.TrailARN;
 
-    const status = await this.status(trailArn);
-    const recordsAll = await this.recordsAllManagementEvents(trailArn);
-
-    const tags: Tag[] = [];
+    // The trail's status, event selectors and tags do not depend on each other: one round trip.
     const tagsCall: AwsCall = { service: 'CloudTrail', operation: 'ListTags', target: trailArn };
-    try {
-      for await (const page of paginateListTags({ client: this.client }, { ResourceIdList: [trailArn] })) {
-        for (const resource of page.ResourceTagList ?? []) {
-          for (const t of resource.TagsList ?? []) tags.push({ Key: t.Key ?? '', Value: t.Value ?? '' });
+    const listTags = async (): Promise<Tag[]> => {
+      const tags: Tag[] = [];
+      try {
+        for await (const page of paginateListTags({ client: this.client }, { ResourceIdList: [trailArn] })) {
+          for (const resource of page.ResourceTagList ?? []) {
+            for (const t of resource.TagsList ?? []) tags.push({ Key: t.Key ?? '', Value: t.Value ?? '' });
+          }
         }
+      } catch (e) {
+        if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, tagsCall);
+        throw toOnboardingError(e, tagsCall);
       }
-    } catch (e) {
-      if (isAwsError(e, ...TRAIL_GONE)) throw trailGone(e, tagsCall);
-      throw toOnboardingError(e, tagsCall);
-    }
+      return tags;
+    };
+    const [status, recordsAll, tags] = await Promise.all([this.status(trailArn), this.recordsAllManagementEvents(trailArn), listTags()]);
 
     return observedTrail(trail, name, status.isLogging, tags, { recordsAllManagementEvents: recordsAll, delivery: status.delivery });
   }

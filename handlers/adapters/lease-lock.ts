@@ -15,6 +15,16 @@ export interface LeaseHolder {
   expiresAt: number;
 }
 
+/** Options of {@link LeaseLock.withLease}. */
+export interface LeaseOptions {
+  /**
+   * A write sent together with the acquisition (the same round trip), e.g. the account's admission to
+   * the member set; it is made whether or not the lease is free. When it fails, its error is thrown
+   * (the lease released if it was taken) and the function does not run.
+   */
+  readonly alongside?: () => Promise<void>;
+}
+
 /** Release attempts (each with the SDK's own retry) before a lease is left to expire. */
 export const RELEASE_ATTEMPTS = 4;
 /** Back-off between release attempts, times the attempt number. */
@@ -97,9 +107,22 @@ export class LeaseLock {
    * who holds it until when), and always releases it afterwards. An error from `fn` wins over one
    * from the release; a failed release after a successful `fn` is thrown (the lease would expire
    * anyway, and the step's retry is harmless because it re-reads before writing).
+   *
+   * `options.alongside` is sent with the acquisition, both in flight at once (one round trip where they
+   * were two in sequence): it is made whether the lease is free or not (an admission to the member set
+   * must be, so that the holder covers it). Its failure wins over the acquisition's outcome: the lease,
+   * if taken, is released, and its error thrown before `fn` runs. (Two requests, not one
+   * TransactWriteItems: a transaction whose lease condition fails writes neither item, and the
+   * admission must not depend on the lease.)
    */
-  async withLease<T>(name: string, owner: string, leaseSeconds: number, fn: () => Promise<T>): Promise<T> {
-    if (!(await this.acquire(name, owner, leaseSeconds))) {
+  async withLease<T>(name: string, owner: string, leaseSeconds: number, fn: () => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+    const [taken, alongside] = await Promise.allSettled([this.acquire(name, owner, leaseSeconds), options.alongside?.()]);
+    if (alongside.status === 'rejected') {
+      if (taken.status === 'fulfilled' && taken.value) await this.releasePersistently(name, owner).catch(() => undefined);
+      throw alongside.reason;
+    }
+    if (taken.status === 'rejected') throw taken.reason;
+    if (!taken.value) {
       const holder = await this.holder(name).catch(() => undefined);
       const who = holder
         ? `${holder.owner} until ${new Date(holder.expiresAt).toISOString()}`

@@ -216,10 +216,11 @@ export class StatusStore {
    * Records that `executionArn` is onboarding the account. No write when the
    * account is ONBOARDED already (a re-run keeps its status) or is IN_PROGRESS by the same execution.
    * The write is conditional on the account not having become ONBOARDED since the read (if it has,
-   * nothing is written).
+   * nothing is written). `read`: the item as the caller has just read it (`null`: none), so it is not
+   * read again; omitted, it is read here.
    */
-  async markInProgress(accountId: string, executionArn: string): Promise<void> {
-    const current = await this.getAccount(accountId);
+  async markInProgress(accountId: string, executionArn: string, read?: AccountStatusItem | null): Promise<void> {
+    const current = read === undefined ? await this.getAccount(accountId) : (read ?? undefined);
     if (current?.status === AccountStatus.Onboarded) return;
     if (current?.status === AccountStatus.InProgress && current.executionArn === executionArn) return;
     const now = this.now().toISOString();
@@ -234,10 +235,11 @@ export class StatusStore {
 
   /**
    * Records the account as ONBOARDED with its resources. No write when it already is
-   * ONBOARDED with the same three ARNs: the execution ARN alone is not a change.
+   * ONBOARDED with the same three ARNs: the execution ARN alone is not a change. `read`: the item as
+   * the caller has just read it (`null`: none), so it is not read again; omitted, it is read here.
    */
-  async markOnboarded(accountId: string, result: OnboardedResult): Promise<void> {
-    const current = await this.getAccount(accountId);
+  async markOnboarded(accountId: string, result: OnboardedResult, read?: AccountStatusItem | null): Promise<void> {
+    const current = read === undefined ? await this.getAccount(accountId) : (read ?? undefined);
     const wasOnboarded = current?.status === AccountStatus.Onboarded;
     const health = result.health ?? 'HEALTHY';
     const drift = result.drift ?? [];

@@ -5,7 +5,7 @@
  *
  * Grammar: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OWNERSHIP } from '../shared/config';
 import { InvalidPolicyDocument } from '../shared/errors';
 import type { SharingMode } from './shared-policy';

@@ -2,7 +2,7 @@
  * The execution input and the account's eligibility: the only things a caller controls, so they
  * are checked strictly, and every rejection says what was wrong and what is expected.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RuntimeConfig } from '../shared/config';
 import { RUN_MODES, type RunMode } from './drift';
 import {

@@ -1,12 +1,19 @@
 /** Lambda entry of the OffboardAccount step (`"action": "offboard"`): wiring only (see handlers/steps). */
-import { z } from 'zod';
-import { createAwsDeps } from '../shared/aws-deps';
+import * as z from 'zod';
 import { loadRuntimeConfig } from '../shared/config';
 import { InvalidRequest } from '../shared/errors';
 import { stepHandler } from '../shared/step-handler';
 import { offboardAccount } from '../steps/offboard-account';
+import { memberTrails } from '../wiring/cloudtrail';
+import { memberChangeRules } from '../wiring/events';
+import { logArchiveRoles, memberRoles } from '../wiring/iam';
+import { keyPolicy, resolveKeyArn } from '../wiring/kms';
+import { bucketPolicy } from '../wiring/s3';
+import { stepDeps, type PortFactories } from '../wiring/core';
 
-const deps = createAwsDeps(loadRuntimeConfig());
+/** The ports OffboardAccount uses (its step in handlers/steps); any other fails by name (StepNotWired). */
+export const PORTS = { bucketPolicy, keyPolicy, logArchiveRoles, memberChangeRules, memberRoles, memberTrails, resolveKeyArn } satisfies PortFactories;
+const deps = stepDeps('OffboardAccount', loadRuntimeConfig(), PORTS);
 
 const Input = z.strictObject({
   accountId: z.string().regex(/^\d{12}$/),

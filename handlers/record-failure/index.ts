@@ -1,11 +1,13 @@
 /** Lambda entry of the RecordFailure step: wiring only (see handlers/steps). */
-import { createAwsDeps } from '../shared/aws-deps';
 import { loadRuntimeConfig } from '../shared/config';
 import { InvalidRequest } from '../shared/errors';
 import { stepHandler } from '../shared/step-handler';
 import { recordFailure } from '../steps/record';
+import { stepDeps, type PortFactories } from '../wiring/core';
 
-const deps = createAwsDeps(loadRuntimeConfig());
+/** No port: RecordFailure uses only the status table, which every step has; any port fails by name (StepNotWired). */
+export const PORTS = {} satisfies PortFactories;
+const deps = stepDeps('RecordFailure', loadRuntimeConfig(), PORTS);
 
 function parse(event: unknown): { state: unknown; executionArn: string } {
   const e = event as { state?: unknown; executionArn?: unknown } | null;

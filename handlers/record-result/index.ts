@@ -1,7 +1,6 @@
 /** Lambda entry of the RecordResult step: wiring only (see handlers/steps). */
-import { createAwsDeps } from '../shared/aws-deps';
 import { loadRuntimeConfig } from '../shared/config';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RUN_MODES } from '../domain/drift';
 import { InvalidRequest } from '../shared/errors';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -9,8 +8,11 @@ import { ACCOUNTS_NOT_HEALTHY_METRIC } from '../domain/drift';
 import { metrics, stepHandler } from '../shared/step-handler';
 import { recordResult } from '../steps/record';
 import { ACCOUNT_TRAIL_MIGRATIONS } from '../domain/trail-migration';
+import { stepDeps, type PortFactories } from '../wiring/core';
 
-const deps = createAwsDeps(loadRuntimeConfig());
+/** No port: RecordResult uses only the status table, which every step has; any port fails by name (StepNotWired). */
+export const PORTS = {} satisfies PortFactories;
+const deps = stepDeps('RecordResult', loadRuntimeConfig(), PORTS);
 
 const DriftList = z.array(z.strictObject({ resource: z.string(), code: z.string(), detail: z.string() }));
 const Input = z.strictObject({

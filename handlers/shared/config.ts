@@ -3,7 +3,7 @@
  * environment variable, written by the CDK app from its validated model and validated again here.
  */
 import { validate as isArn } from '@aws-sdk/util-arn-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from './errors';
 
 /** A 12-digit AWS account id. */

@@ -1,5 +1,5 @@
 /** The input every step after validation receives from the state machine. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RUN_MODES } from '../domain/drift';
 import { InvalidRequest } from './errors';
 

@@ -6,7 +6,8 @@ import type { ChangeRuleSpec, ObservedChangeRule } from '../domain/change-rules'
 import type { DriftItem, Health } from '../domain/drift';
 import type { ObservedRole, ObservedTrail, OrgAccount, RoleInput, Tag, TrailInput } from '../adapters/types';
 import type { RuntimeConfig } from '../shared/config';
-import type { OffboardedResult, OnboardedResult } from '../adapters/status-store';
+import type { AccountStatusItem, OffboardedResult, OnboardedResult } from '../adapters/status-store';
+import type { LeaseOptions } from '../adapters/lease-lock';
 
 /** IAM operations on one account's roles. */
 export interface RolePort {
@@ -78,12 +79,14 @@ export interface BucketPolicyPort extends PolicyPort {
 
 /** The status table. */
 export interface StatusPort {
-  markInProgress(accountId: string, executionArn: string): Promise<void>;
-  markOnboarded(accountId: string, result: OnboardedResult): Promise<void>;
+  /** `read`: the account's item as the step has just read it (`getAccount`; null: none), not read again. */
+  markInProgress(accountId: string, executionArn: string, read?: AccountItem | null): Promise<void>;
+  /** `read`: as for markInProgress. */
+  markOnboarded(accountId: string, result: OnboardedResult, read?: AccountItem | null): Promise<void>;
   /** Records a verification's health and drift (no status change). */
   recordVerification(accountId: string, result: { executionArn: string; health: Health; drift: DriftItem[] }): Promise<void>;
   /** The account's status item (its status decides whether applied drift was a repair). */
-  getAccount(accountId: string): Promise<{ status: string } | undefined>;
+  getAccount(accountId: string): Promise<AccountItem | undefined>;
   markFailed(accountId: string, failure: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<void>;
   /** Records a rejection at validation: REJECTED, or a notice on an ONBOARDED account (handlers/adapters/status-store.ts). */
   markRejected(accountId: string, rejection: { executionArn: string; error: { name: string; cause: string; step?: string } }): Promise<unknown>;
@@ -110,9 +113,12 @@ export interface ChangeRulesPort {
   deleteRule(name: string): Promise<void>;
 }
 
+/** An account's status item as a step sees it (handlers/adapters/status-store.ts AccountStatusItem). */
+export type AccountItem = { readonly status: string } & Partial<Omit<AccountStatusItem, 'status'>>;
+
 /** The shared-policy lease. */
 export interface LockPort {
-  withLease<T>(name: string, owner: string, leaseSeconds: number, fn: () => Promise<T>): Promise<T>;
+  withLease<T>(name: string, owner: string, leaseSeconds: number, fn: () => Promise<T>, options?: LeaseOptions): Promise<T>;
 }
 
 /** The configuration with `keyArn` resolved to the key's own ARN (what CloudTrail and the policies name). */

@@ -2,7 +2,8 @@
  * `trailMode` `organization`, in place of EnsureTrail: the organization is ready for an organization
  * trail, the trail exists as configured and logs, and it covers the account being onboarded.
  *
- * Order, each a read first and a write only when something differs (a re-run writes nothing):
+ * Order, each a read first and a write only when something differs (a re-run writes nothing); the
+ * reads of 1-4 are sent at once, and a failed one fails the step before anything is written:
  * 1. DescribeOrganization: all features, or `OrganizationFeaturesNotEnabled` naming the command to
  *    run (never run by the service: every member must approve). Nothing is written before this.
  * 2. Trusted access for cloudtrail.amazonaws.com (ListAWSServiceAccessForOrganization), enabled when
@@ -64,9 +65,24 @@ export async function ensureOrganizationTrail(
   const drift: DriftItem[] = [];
   let changed = false;
 
-  // 1. All features: organization trails need them, and only the member accounts can agree to them.
+  // The reads of 1-4 are independent, so they are sent at once (the trail's own, GetTrail and its
+  // shadow lookup, in sequence), and all answered before anything is decided or written. Their
+  // outcomes are taken in the order of the steps; a failed read fails the step before any write.
+  const existingArn = config.organizationTrail.arn;
   const organization = await deps.organization();
-  const org = await organization.describe();
+  const reads = {
+    org: organization.describe(),
+    trusted: organization.trustedServicePrincipals(),
+    trail: (async () => {
+      const trails = existingArn ? await deps.organizationTrails(regionOfArn(existingArn)) : await deps.organizationTrails();
+      return { trails, observed: await trails.get(existingArn ?? desiredOrganizationTrail(config).name) };
+    })(),
+    account: deps.describeAccount(accountId),
+  };
+  await Promise.allSettled(Object.values(reads));
+
+  // 1. All features: organization trails need them, and only the member accounts can agree to them.
+  const org = await reads.org;
   if (org.id !== config.organizationId) {
     throw new ConfigurationError(`The management account's organization is ${org.id}, not organizationId ${config.organizationId}.`, { organizationId: org.id });
   }
@@ -79,10 +95,12 @@ export async function ensureOrganizationTrail(
     );
   }
 
+  // A read that failed fails the step here, before anything is written (in the order of the steps).
+  for (const read of [reads.trusted, reads.trail, reads.account]) await read;
+
   // 2. Trusted access for CloudTrail.
-  const existingArn = config.organizationTrail.arn;
   let trustedAccessEnabled = false;
-  const trusted = (await organization.trustedServicePrincipals()).includes(CLOUDTRAIL_SERVICE_PRINCIPAL);
+  const trusted = (await reads.trusted).includes(CLOUDTRAIL_SERVICE_PRINCIPAL);
   if (!trusted) {
     drift.push({ resource: 'trail', code: 'TrustedAccessMissing', detail: `Trusted access for ${CLOUDTRAIL_SERVICE_PRINCIPAL} is not enabled in ${org.id}.` });
     // A verification reports it (drift), a run that applies cannot go on: the service never sets up a trail it was given.
@@ -103,8 +121,7 @@ export async function ensureOrganizationTrail(
   // 3. The trail.
   let result: TrailResult;
   if (existingArn) {
-    const trails = await deps.organizationTrails(regionOfArn(existingArn));
-    const observed = await trails.get(existingArn);
+    const { observed } = await reads.trail;
     const problems = existingOrganizationTrailProblems(observed, config);
     // Reporting (a verification, a change event's run for a trail the service never writes): the problems are
     // drift, so the account stays ONBOARDED and shows DRIFTED, instead of a failed run recording it FAILED.
@@ -121,8 +138,7 @@ export async function ensureOrganizationTrail(
     result = { trailArn: existingArn, changed: false, isLogging: observed?.isLogging ?? false, drift: [], delivery: delivery.verdict, deliveryDetail: delivery.detail, ...NO_MIGRATION };
   } else {
     const desired = desiredOrganizationTrail(config);
-    const trails = await deps.organizationTrails();
-    const observed = await trails.get(desired.name);
+    const { trails, observed } = await reads.trail;
     const plan = planOrganizationTrail(observed, desired);
     drift.push(...trailDrift(plan, desired.name, observed?.isLogging));
     const delivery = deliveryVerdict(observed, deps.now());
@@ -159,7 +175,7 @@ export async function ensureOrganizationTrail(
   }
 
   // 4. The account: an organization trail logs every ACTIVE member of its organization.
-  const account = await deps.describeAccount(accountId);
+  const account = await reads.account;
   if (!account) throw new AccountNotFound(`Account ${accountId} is not a member of organization ${org.id}: the organization trail does not log it.`, { accountId });
   if (account.state !== 'ACTIVE') {
     throw new AccountNotActive(`Account ${accountId} is ${account.state}, not ACTIVE: the organization trail logs only active members.`, { accountId, state: account.state });

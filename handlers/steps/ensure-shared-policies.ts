@@ -5,7 +5,14 @@ import { logDestinationFromConfig, type LogDestination } from '../domain/log-des
 import { parsePolicy, type PolicyDocument, type PolicyRender } from '../domain/policy-document';
 import { keyStateDrift, type RunMode } from '../domain/drift';
 import { resolvedConfig, type PolicyPort, type StepDeps } from './deps';
-import { syncSharedPolicy, withdrawFromSharedPolicy, type SharedPolicy, type SharedPolicySyncResult, type SharedPolicyWithdrawResult } from './shared-policy-sync';
+import {
+  syncSharedPolicy,
+  withdrawFromSharedPolicy,
+  type FirstRead,
+  type SharedPolicy,
+  type SharedPolicySyncResult,
+  type SharedPolicyWithdrawResult,
+} from './shared-policy-sync';
 
 /** Lease names of the shared policies. */
 export const POLICY_LEASES = { bucket: 'bucket-policy', key: 'key-policy' } as const;
@@ -49,10 +56,16 @@ async function ensureSharedPolicy(
   owner: string,
   mode: RunMode,
   observed: Partial<LogDestination> = {},
+  /** The protocol's first read, when the caller started it; default: started here, with the other reads. */
+  firstRead: Promise<FirstRead> = firstReadOf(kind, deps),
 ): Promise<SharedPolicySyncResult> {
-  // The key policy names the key's own ARN (the configuration may give an alias).
-  const dest: LogDestination = { ...logDestinationFromConfig(await resolvedConfig(deps)), ...observed };
+  // The key policy names the key's own ARN (the configuration may give an alias). Both settled before
+  // going on, so that no request of the step is left in flight when it fails.
+  const [config] = await Promise.allSettled([resolvedConfig(deps), firstRead]);
+  if (config.status === 'rejected') throw config.reason;
+  const dest: LogDestination = { ...logDestinationFromConfig(config.value), ...observed };
   return syncSharedPolicy({
+    firstRead,
     accountId,
     owner,
     leaseSeconds: deps.config.lockLeaseSeconds,
@@ -64,6 +77,23 @@ async function ensureSharedPolicy(
     mode,
     policy: await sharedPolicyOf(kind, deps, dest),
   });
+}
+
+/**
+ * The policy and the member set, both requests sent at once (the member set, a status-table read, needs
+ * no log-archive session: it is in flight while that session is assumed). Started before it is awaited,
+ * so a rejection is handled here and surfaces where it is awaited.
+ */
+function firstReadOf(kind: PolicyKind, deps: StepDeps): Promise<FirstRead> {
+  const membership = deps.status.membership();
+  const text = (async () => (await kind.port(deps)).get())();
+  const read = Promise.allSettled([text, membership]).then(([t, m]) => {
+    if (t.status === 'rejected') throw t.reason;
+    if (m.status === 'rejected') throw m.reason;
+    return { text: t.value, membership: m.value };
+  });
+  read.catch(() => undefined);
+  return read;
 }
 
 /** One shared policy for the write protocol (shared-policy-sync.ts), read and rendered for `dest`. */
@@ -89,17 +119,30 @@ export function ensureBucketPolicy(deps: StepDeps, accountId: string, owner: str
  * bucket key on or off is followed by the next run, and a re-run writes nothing.
  */
 export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: string, mode: RunMode = 'apply'): Promise<SharedPolicySyncResult> {
+  // The reads are independent, so they are sent at once: the key's state, its ARN, the bucket's
+  // encryption, the key policy and the member set (one round trip). GetKeyPolicy answers in every key
+  // state (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html), and bringing the key
+  // back does not change its policy.
+  const firstRead = firstReadOf(KINDS.key, deps);
+  const keyRead = (async () => {
+    const key = await deps.keyState();
+    const [state, keyArn] = await Promise.all([key.state(), deps.resolveKeyArn()]);
+    return { key, state, keyArn };
+  })();
+  const bucketKey = (async () => (await deps.bucketPolicy()).bucketKeyEnabled())();
+  // All settled (none left in flight); a failure is thrown in the order they were read one by one before.
+  const settled = await Promise.allSettled([keyRead, bucketKey, firstRead]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  const { key, state, keyArn } = await keyRead;
+  const bucketKeyEnabled = await bucketKey;
   // The key itself first: a disabled key, or one scheduled for deletion, encrypts nothing. Applying,
   // a scheduled deletion is cancelled (the key is then Disabled) and the key enabled.
-  const key = await deps.keyState();
-  const state = await key.state();
-  const keyDrift = keyStateDrift(state, await deps.resolveKeyArn());
+  const keyDrift = keyStateDrift(state, keyArn);
   if (mode === 'apply' && keyDrift.length) {
     if (state.keyState === 'PendingDeletion') await key.cancelDeletion();
     await key.enable();
   }
-  const bucketKeyEnabled = await (await deps.bucketPolicy()).bucketKeyEnabled();
-  const r = await ensureSharedPolicy(KINDS.key, deps, accountId, owner, mode, { bucketKeyEnabled });
+  const r = await ensureSharedPolicy(KINDS.key, deps, accountId, owner, mode, { bucketKeyEnabled }, firstRead);
   return { ...r, changed: r.changed || (mode === 'apply' && keyDrift.length > 0), drift: [...keyDrift, ...r.drift] };
 }
 

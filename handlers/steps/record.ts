@@ -47,13 +47,18 @@ export async function recordResult(
     if (current) await deps.status.recordVerification(accountId, { executionArn, health, drift });
     return { status: current?.status ?? 'NOT_ONBOARDED', health, drift, switchRoleLink };
   }
-  await deps.status.markOnboarded(accountId, {
-    executionArn,
-    ...arns,
-    health,
-    drift: health === 'HEALTHY' ? [] : drift,
-    ...(accountTrail && accountTrail.migration !== 'none' ? { accountTrail } : {}),
-  });
+  // The item just read is the one markOnboarded compares with (not read again).
+  await deps.status.markOnboarded(
+    accountId,
+    {
+      executionArn,
+      ...arns,
+      health,
+      drift: health === 'HEALTHY' ? [] : drift,
+      ...(accountTrail && accountTrail.migration !== 'none' ? { accountTrail } : {}),
+    },
+    current ?? null,
+  );
   return { status: 'ONBOARDED', health, drift, switchRoleLink };
 }
 

@@ -37,12 +37,28 @@ export interface SharedPolicySyncResult {
   readonly drift: DriftItem[];
 }
 
+/** What the protocol reads first: the policy and the member set, read at the same time (one round trip). */
+export interface FirstRead {
+  readonly text: string | undefined;
+  readonly membership: { readonly members: string[]; readonly leaving: string[] };
+}
+
+/** The policy and the member set, both requests in flight at once. */
+export async function readPolicyAndMembership(port: PolicyPort, status: StatusPort): Promise<FirstRead> {
+  const [text, membership] = await Promise.all([port.get(), status.membership()]);
+  return { text, membership };
+}
+
 /**
  * Ensures `accountId` is granted by `policy`, writing only when something differs.
  *
- * A re-run on an onboarded account reads and writes nothing else: no member-set write, no lease, no
- * Put, in either mode. When the policy is organization-wide it no longer lists the accounts, so the
- * member set (a read) is the account list it is rendered from.
+ * A re-run on an onboarded account reads (the policy and the member set) and writes nothing: no
+ * member-set write, no lease, no Put, in either mode. When the policy is organization-wide it no
+ * longer lists the accounts, so the member set is the account list it is rendered from.
+ *
+ * Round trips of a fresh account: the first read (the policy and the member set together); the
+ * admission and the lease together; under the lease the re-read and the member set together; the
+ * Put; the release.
  */
 export async function syncSharedPolicy(args: {
   accountId: string;
@@ -58,6 +74,8 @@ export async function syncSharedPolicy(args: {
   resource: 'bucketPolicy' | 'keyPolicy';
   /** `report`: read and say what differs, write nothing (not even the member set). Default `apply`. */
   mode?: RunMode;
+  /** The first read, when the caller started it (with its own reads); default: read here. */
+  firstRead?: Promise<FirstRead>;
 }): Promise<SharedPolicySyncResult> {
   const { accountId, policy } = args;
   let drift: DriftItem[] = [];
@@ -71,7 +89,10 @@ export async function syncSharedPolicy(args: {
   });
 
   // 1. Already granted exactly as we would render it: nothing to do, no lease, no write.
-  const before = await policy.port.get();
+  const {
+    text: before,
+    membership: { members },
+  } = await (args.firstRead ?? readPolicyAndMembership(policy.port, args.status));
   const granted = policy.grants(before, accountId);
   if (granted) {
     const listed = policy.accountsIn(before);
@@ -83,7 +104,6 @@ export async function syncSharedPolicy(args: {
     } else {
       // Organization-wide: the policy names no account, the member set is the record of who is
       // onboarded. A new account is admitted (its only write); an admitted one writes nothing.
-      const members = await args.status.members();
       const r = policy.render(before, [...new Set([...members, accountId])]);
       if (!r.changed) {
         if (!members.includes(accountId) && args.mode !== 'report') await args.status.addMember(accountId);
@@ -95,7 +115,6 @@ export async function syncSharedPolicy(args: {
   } else {
     drift = policyDrift(args.resource, false, false, accountId);
     if (args.mode === 'report') {
-      const members = await args.status.members();
       return summary(policy.render(before, [...new Set([...policy.accountsIn(before), ...members, accountId])]), false);
     }
   }
@@ -103,14 +122,17 @@ export async function syncSharedPolicy(args: {
   // 2. Admit the account to the member set (the set the holder of the lease renders from). First
   //    render what the holder would write now: a policy that cannot hold the accounts (PolicyTooLarge)
   //    or would lose the key administrators fails here, before any write, the member set included.
-  const members = await args.status.members();
+  //    The admission is sent with the lease's acquisition (one round trip) and made whether the lease
+  //    is free or not: a holder's render covers it.
   policy.render(before, [...new Set([...policy.accountsIn(before), ...members, accountId])]);
-  if (!members.includes(accountId)) await args.status.addMember(accountId);
+  const admit = members.includes(accountId) ? {} : { alongside: () => args.status.addMember(accountId) };
 
-  // 3-4. Under the lease: re-read, render from everything admitted, write if different.
+  // 3-4. Under the lease: re-read (the policy and the member set together), render from everything
+  //      admitted, write if different.
   return args.lock.withLease(policy.name, args.owner, args.leaseSeconds, async () => {
-    let current = await policy.port.get();
-    let { members: admitted, leaving } = await args.status.membership();
+    const read = await readPolicyAndMembership(policy.port, args.status);
+    let current = read.text;
+    let { members: admitted, leaving } = read.membership;
     // A burst is under way when others are admitted and not granted yet: give the rest of it time to
     // be admitted, so that this one write covers them all and theirs find nothing to do. The holder
     // waits a window, and another while the last one admitted someone new (the burst still arriving),
@@ -128,7 +150,7 @@ export async function syncSharedPolicy(args: {
     const r = policy.render(current, grantedAfterRender(policy.accountsIn(current), admitted, leaving, accountId));
     if (r.changed) await policy.port.put(r.text);
     return summary(r, r.changed);
-  });
+  }, admit);
 }
 
 /** At most this many batch windows per holder, and at most this long in all (ms). */
@@ -185,8 +207,10 @@ export async function withdrawFromSharedPolicy(args: {
   const before = await policy.port.get();
   if (!policy.accountsIn(before).includes(accountId)) return { changed: false, stillGranted: policy.grants(before, accountId) };
   return args.lock.withLease(policy.name, args.owner, args.leaseSeconds, async () => {
-    const current = await policy.port.get();
-    const { members: admitted, leaving } = await args.status.membership();
+    const {
+      text: current,
+      membership: { members: admitted, leaving },
+    } = await readPolicyAndMembership(policy.port, args.status);
     const r = policy.render(current, grantedAfterRender(policy.accountsIn(current), admitted, leaving));
     if (r.changed) await policy.port.put(r.text);
     return { changed: r.changed, stillGranted: policy.grants(r.text, accountId) };

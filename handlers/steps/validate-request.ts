@@ -42,6 +42,10 @@ export async function validateRequest(deps: StepDeps, request: unknown, executio
     }
     return { accountId, executionArn, mode: 'apply', notBefore: null, trailMode: deps.config.trailMode, action, reason: why };
   }
+  // Applying, the account's status item is read with the organization's answer (both in flight at once);
+  // it is written only once the account is found eligible. A rejection of the read surfaces where it is awaited.
+  const statusItem = mode === 'apply' ? deps.status.getAccount(accountId).then((item) => item ?? null) : undefined;
+  statusItem?.catch(() => undefined);
   try {
     const orgAccount = deps.config.organizationId ? await deps.describeAccount(accountId) : undefined;
     checkEligibility(accountId, deps.config, orgAccount);
@@ -54,6 +58,8 @@ export async function validateRequest(deps: StepDeps, request: unknown, executio
       checkScope(accountId, scope, path);
     }
   } catch (e) {
+    // No request of the step is left in flight when it ends.
+    await statusItem?.catch(() => undefined);
     // A valid id refused (not in the organization, not ACTIVE, not allowed, out of scope): operators see it in
     // `onboard list` as REJECTED with its cause (an ONBOARDED account keeps its status, with the rejection noted),
     // in both modes. Then the execution is rejected as before (DescribeRejection -> Rejected).
@@ -63,6 +69,6 @@ export async function validateRequest(deps: StepDeps, request: unknown, executio
     throw e;
   }
   // A verification changes nothing, the account's status included.
-  if (mode === 'apply') await deps.status.markInProgress(accountId, executionArn);
+  if (statusItem) await deps.status.markInProgress(accountId, executionArn, await statusItem);
   return { accountId, executionArn, mode, notBefore: notBefore ?? null, trailMode: deps.config.trailMode, action, reason: null };
 }

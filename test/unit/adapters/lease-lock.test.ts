@@ -155,6 +155,85 @@ describe('LeaseLock.withLease', () => {
   });
 });
 
+describe('LeaseLock.withLease with a write alongside the acquisition', () => {
+  it('sends the write with the acquisition (both in flight at once), then runs the function holding the lease', async () => {
+    // prepare: the write waits until the acquisition has been answered, which only a concurrent send allows
+    let acquired!: () => void;
+    const lease = new Promise<void>((resolve) => (acquired = resolve));
+    const watched = new LeaseLock(table.doc, table.tableName, () => clock);
+    const acquire = watched.acquire.bind(watched);
+    watched.acquire = async (...args) => {
+      const got = await acquire(...args);
+      acquired();
+      return got;
+    };
+    const order: string[] = [];
+
+    // act
+    const result = await watched.withLease(name, A, 120, async () => (order.push('fn'), 7), {
+      alongside: async () => {
+        order.push('alongside sent');
+        await lease;
+        order.push('alongside answered');
+      },
+    });
+
+    // assert
+    expect(result).toBe(7);
+    expect(order).toEqual(['alongside sent', 'alongside answered', 'fn']);
+    expect(await item()).toBeUndefined();
+  });
+
+  it('makes the write when the lease is busy, then throws PolicyLockBusy', async () => {
+    // prepare
+    await lock.acquire(name, B, 120);
+    const alongside = jest.fn(async () => undefined);
+    const fn = jest.fn(async () => 1);
+
+    // act
+    const err = await rejection(lock.withLease(name, A, 120, fn, { alongside }));
+
+    // assert
+    expect(err).toBeInstanceOf(PolicyLockBusy);
+    expect(alongside).toHaveBeenCalledTimes(1);
+    expect(fn).not.toHaveBeenCalled();
+    expect((await item())?.owner).toBe(B);
+  });
+
+  it('when the write fails: releases the lease it took, throws the write\'s error, and never runs the function', async () => {
+    // prepare
+    const boom = new Error('admission failed');
+    const fn = jest.fn(async () => 1);
+
+    // act
+    const err = await rejection(
+      lock.withLease(name, A, 120, fn, {
+        alongside: async () => {
+          throw boom;
+        },
+      }),
+    );
+
+    // assert
+    expect(err).toBe(boom);
+    expect(fn).not.toHaveBeenCalled();
+    expect(await item()).toBeUndefined();
+  });
+
+  it('when the write fails and the lease is busy: throws the write\'s error and leaves the holder\'s lease alone', async () => {
+    // prepare
+    await lock.acquire(name, B, 120);
+    const boom = new Error('admission failed');
+
+    // act
+    const err = await rejection(lock.withLease(name, A, 120, async () => 1, { alongside: async () => Promise.reject(boom) }));
+
+    // assert
+    expect(err).toBe(boom);
+    expect((await item())?.owner).toBe(B);
+  });
+});
+
 describe('LeaseLock release under passing failures', () => {
   /** A lock whose first `failures` DeleteItem calls answer 500 (the SDK's own retry included). */
   function flakyLock(failures: number) {

@@ -247,6 +247,67 @@ describe('StatusStore account status', () => {
   });
 });
 
+describe('StatusStore with the item the caller has just read', () => {
+  const sent = (spy: jest.SpyInstance) => spy.mock.calls.map(([command]) => (command as object).constructor.name);
+
+  it('markInProgress decides from the item given and reads nothing (an ONBOARDED one: no write either)', async () => {
+    // prepare
+    await store.markInProgress(ACCOUNT, EXEC_1);
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded });
+    const read = await store.getAccount(ACCOUNT);
+    const spy = jest.spyOn(table.doc, 'send');
+
+    // act
+    await store.markInProgress(ACCOUNT, EXEC_2, read);
+
+    // assert
+    expect(sent(spy)).toEqual([]);
+    expect((await store.getAccount(ACCOUNT))?.status).toBe('ONBOARDED');
+  });
+
+  it('markInProgress with null (no item) writes IN_PROGRESS with one UpdateItem and no read', async () => {
+    // prepare
+    const spy = jest.spyOn(table.doc, 'send');
+
+    // act
+    await store.markInProgress(ACCOUNT, EXEC_1, null);
+
+    // assert
+    expect(sent(spy)).toEqual(['UpdateCommand']);
+    expect(await store.getAccount(ACCOUNT)).toMatchObject({ status: 'IN_PROGRESS', executionArn: EXEC_1 });
+  });
+
+  it('markOnboarded compares with the item given: the same record is not written, and nothing is read', async () => {
+    // prepare
+    await store.markInProgress(ACCOUNT, EXEC_1);
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded });
+    const read = await store.getAccount(ACCOUNT);
+    const spy = jest.spyOn(table.doc, 'send');
+
+    // act
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_2, ...onboarded }, read);
+
+    // assert
+    expect(sent(spy)).toEqual([]);
+  });
+
+  it('markOnboarded keeps the first onboarding time of the item given', async () => {
+    // prepare
+    await store.markInProgress(ACCOUNT, EXEC_1);
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_1, ...onboarded });
+    const read = await store.getAccount(ACCOUNT);
+    clock = new Date(clock.getTime() + 60_000);
+    const spy = jest.spyOn(table.doc, 'send');
+
+    // act: another trail ARN is a change
+    await store.markOnboarded(ACCOUNT, { executionArn: EXEC_2, ...onboarded, trailArn: `${onboarded.trailArn}-2` }, read);
+
+    // assert
+    expect(sent(spy)).toEqual(['UpdateCommand']);
+    expect(await store.getAccount(ACCOUNT)).toMatchObject({ onboardedAt: read?.onboardedAt, executionArn: EXEC_2, trailArn: `${onboarded.trailArn}-2` });
+  });
+});
+
 describe('StatusStore.listAccounts pagination', () => {
   it('reads every Scan page', async () => {
     // prepare

@@ -7,6 +7,7 @@ import { parseRuntimeConfig, type RuntimeConfig, type RuntimeConfigInput } from 
 import { PolicyLockBusy } from '../../../handlers/shared/errors';
 import type { ChangeRuleSpec, ObservedChangeRule } from '../../../handlers/domain/change-rules';
 import type { OffboardedResult, OnboardedResult } from '../../../handlers/adapters/status-store';
+import type { LeaseOptions } from '../../../handlers/adapters/lease-lock';
 import type { BucketPolicyPort, ChangeRulesPort, KeyStatePort, LockPort, LogFilesPort, OrganizationPort, PolicyPort, RolePort, StatusPort, StepDeps, TrailPort } from '../../../handlers/steps/deps';
 
 /** Every write the fakes received, as `Operation target`. */
@@ -319,7 +320,9 @@ export class FakeChangeRules implements ChangeRulesPort {
 export class FakeLock implements LockPort {
   holder: string | undefined;
   constructor(readonly writes: WriteLog) {}
-  async withLease<T>(name: string, owner: string, _lease: number, fn: () => Promise<T>): Promise<T> {
+  async withLease<T>(name: string, owner: string, _lease: number, fn: () => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+    // The real lease sends `alongside` with the acquisition and makes it whether the lease is free or not.
+    await options.alongside?.();
     if (this.holder && this.holder !== owner) throw new PolicyLockBusy(`${name} held by ${this.holder}`);
     this.writes.push(`Lock ${name}`);
     this.holder = owner;

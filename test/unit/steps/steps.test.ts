@@ -88,6 +88,35 @@ describe('shared policies', () => {
     expect(w.writes).toEqual([]);
   });
 
+  it('sends the independent reads at once: before the lease, the policy and the member set (and the key state, the bucket encryption); under it, the re-read and the member set', async () => {
+    const w = fakeDeps();
+    const events: string[] = [];
+    // Each read says when it is sent and, after a turn of the microtask queue, when it is answered.
+    const traced = <A extends unknown[], R>(label: string, fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      events.push(`${label} sent`);
+      await Promise.resolve();
+      const r = await fn(...a);
+      events.push(`${label} answered`);
+      return r;
+    };
+    w.key.get = traced('GetKeyPolicy', w.key.get.bind(w.key));
+    w.status.membership = traced('membership', w.status.membership.bind(w.status));
+    w.keyState.state = traced('DescribeKey', w.keyState.state.bind(w.keyState));
+    w.bucket.bucketKeyEnabled = traced('GetBucketEncryption', w.bucket.bucketKeyEnabled.bind(w.bucket));
+    await ensureKeyPolicy(w.deps, IDS.member, 'exec-reads');
+    const lock = w.writes.indexOf('Lock key-policy');
+    expect(lock).toBeGreaterThanOrEqual(0);
+    // Round trips: all sent before the first is answered.
+    const round = (from: number) => {
+      const firstAnswer = events.findIndex((e, i) => i >= from && e.endsWith('answered'));
+      return { sent: events.slice(from, firstAnswer).filter((e) => e.endsWith('sent')).map((e) => e.replace(' sent', '')).sort(), next: firstAnswer };
+    };
+    expect(round(0).sent).toEqual(['DescribeKey', 'GetBucketEncryption', 'GetKeyPolicy', 'membership']);
+    const underLease = events.lastIndexOf('GetKeyPolicy sent');
+    expect(round(Math.min(underLease, events.lastIndexOf('membership sent'))).sent).toEqual(['GetKeyPolicy', 'membership']);
+    expect(w.writes).toEqual([`AddMember ${IDS.member}`, 'Lock key-policy', 'PutKeyPolicy']);
+  });
+
   it('renders every admitted account, so later executions of a burst find themselves present and write nothing', async () => {
     const w = fakeDeps();
     const burst = ['444455556666', '555566667777', '666677778888', '777788889999', '888899990000'];
