@@ -4,7 +4,7 @@
  */
 import { checkDelivery } from './delivery';
 import { parseCallerArn } from './identity';
-import { parsePolicy } from './policy-doc';
+import { readPolicy } from './policy-doc';
 import type { RequestContext } from './policy-eval';
 import type { SimWorld } from './world';
 
@@ -62,6 +62,6 @@ export async function canAccessLogs(world: SimWorld, principalArn: string, actio
   const isGet = action === 's3:GetObject';
   if (isGet && options.objectKey === undefined) throw new Error('canAccessLogs(s3:GetObject) needs options.objectKey');
   const context: RequestContext = !isGet && options.prefix !== undefined ? { 's3:prefix': options.prefix } : {};
-  const policy = bucket.policy === undefined ? undefined : parsePolicy(bucket.policy);
+  const policy = bucket.policy === undefined ? undefined : readPolicy(bucket.policy);
   return (await world.authorize(caller, action, { arn: isGet ? `${bucketArn}/${options.objectKey}` : bucketArn, accountId: bucket.ownerAccountId, ...(policy ? { policy } : {}) }, context)).allowed;
 }

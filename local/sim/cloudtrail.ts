@@ -386,7 +386,18 @@ export class CloudTrailSim implements SimServiceImpl {
 
   /** All trails, by ARN. */
   list(): SimTrail[] {
-    return [...this.trails.values()].sort((a, b) => a.arn.localeCompare(b.arn));
+    return this.listWhere(() => true);
+  }
+
+  /** The trails that satisfy `predicate`, by ARN (filtered before sorting: called on every request). */
+  private listWhere(predicate: (trail: SimTrail) => boolean): SimTrail[] {
+    return [...this.trails.values()].filter(predicate).sort((a, b) => a.arn.localeCompare(b.arn));
+  }
+
+  /** Whether any trail satisfies `predicate`. */
+  anyTrail(predicate: (trail: SimTrail) => boolean): boolean {
+    for (const trail of this.trails.values()) if (predicate(trail)) return true;
+    return false;
   }
 
   /** Every trail with its logging status, as plain JSON (persistence.ts). */
@@ -426,7 +437,7 @@ export class CloudTrailSim implements SimServiceImpl {
   /** The organization trails (of the management account), by ARN. */
   organizationTrails(): SimTrail[] {
     const mgmt = this.world.organization?.managementAccountId;
-    return this.list().filter((t) => t.isOrganizationTrail && t.accountId === mgmt);
+    return this.listWhere((t) => t.isOrganizationTrail && t.accountId === mgmt);
   }
 
   /**
@@ -449,14 +460,14 @@ export class CloudTrailSim implements SimServiceImpl {
 
   /** Trails an account owns that exist in a region: homed there, or multi-region ones homed elsewhere. */
   private owned(accountId: string, region: string): SimTrail[] {
-    return this.list().filter((t) => t.accountId === accountId && (t.homeRegion === region || t.isMultiRegionTrail));
+    return this.listWhere((t) => t.accountId === accountId && (t.homeRegion === region || t.isMultiRegionTrail));
   }
 
   /** Trails visible to an account in a region: its own, and, for a member, the organization trails that apply there. */
   private visible(accountId: string, region: string): SimTrail[] {
     const mgmt = this.world.organization?.managementAccountId;
     const member = mgmt !== undefined && accountId !== mgmt && this.world.accounts.get(accountId)?.inOrganization === true;
-    return this.list().filter((t) => (t.homeRegion === region || t.isMultiRegionTrail) && (t.accountId === accountId || (member && t.isOrganizationTrail && t.accountId === mgmt)));
+    return this.listWhere((t) => (t.homeRegion === region || t.isMultiRegionTrail) && (t.accountId === accountId || (member && t.isOrganizationTrail && t.accountId === mgmt)));
   }
 
   /** Whether the caller's account is the organization's management account or a CloudTrail delegated administrator. */

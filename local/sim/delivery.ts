@@ -82,7 +82,7 @@
 import { createHash } from 'node:crypto';
 import type { EvaluationResult, RequestContext } from './policy-eval';
 import { evaluate } from './policy-eval';
-import { parsePolicy } from './policy-doc';
+import { readPolicy } from './policy-doc';
 import { usesBucketKey, type SimBucket } from './s3';
 import type { SimWorld } from './world';
 
@@ -270,7 +270,7 @@ export async function checkDeliveryIn(world: SimWorld, env: DeliveryEnvironment,
 
   let bucketState: DeliveryCheck['bucket'] = 'missing';
   if (bucket) {
-    const policy = bucket.policy === undefined ? undefined : parsePolicy(bucket.policy);
+    const policy = bucket.policy === undefined ? undefined : readPolicy(bucket.policy);
     const bucketArn = world.s3.bucketArn(bucket.name);
     const ask = (action: string, resourceArn: string, context: RequestContext) =>
       evaluate({ principal: CLOUDTRAIL_PRINCIPAL, action, resourceArn, resourceAccount: bucket.ownerAccountId, context, resourcePolicy: policy });
@@ -326,7 +326,7 @@ export async function canWriteObject(world: SimWorld, env: DeliveryEnvironment, 
       ...(orgId ? { 'aws:SourceOrgID': orgId } : {}),
       's3:x-amz-acl': 'bucket-owner-full-control',
     },
-    resourcePolicy: bucket.policy === undefined ? undefined : parsePolicy(bucket.policy),
+    resourcePolicy: bucket.policy === undefined ? undefined : readPolicy(bucket.policy),
   });
   return result.allowed;
 }

@@ -51,7 +51,7 @@ import { InvalidEventPatternError, matchesEventPattern, parseEventPattern, type 
 import { invalidTargetInput, renderTargetInput } from './event-input';
 import { parseCallerArn, parseRoleArn, rootArn, sessionArn, type Principal } from './identity';
 import { evaluate, type EvaluationResult } from './policy-eval';
-import { parsePolicy, structuralProblem, utf8Bytes } from './policy-doc';
+import { parsePolicy, readPolicy, structuralProblem, utf8Bytes } from './policy-doc';
 import type { OperationHandler, SimCall, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
 
@@ -400,10 +400,11 @@ export class EventsSim implements SimServiceImpl {
     return [...this.rules.values()].sort((a, b) => a.arn.localeCompare(b.arn));
   }
 
+  /** The rules of a bus, by ARN (filtered before sorting: every event is matched against them). */
   private rulesOn(busArn: string): SimRule[] {
     const bus = this.buses.get(busArn);
     if (!bus) return [];
-    return this.listRules().filter((r) => r.accountId === bus.accountId && r.region === bus.region && r.eventBusName === bus.name);
+    return [...this.rules.values()].filter((r) => r.accountId === bus.accountId && r.region === bus.region && r.eventBusName === bus.name).sort((a, b) => a.arn.localeCompare(b.arn));
   }
 
   // ---------------------------------------------------------------- events from AWS services
@@ -426,7 +427,7 @@ export class EventsSim implements SimServiceImpl {
       global: names.global,
       ...(orgId && this.world.organization ? { organization: this.world.organization } : {}),
     };
-    const recording = () => this.world.cloudtrail.list().some((t) => trailRecords(t, scope));
+    const recording = () => this.world.cloudtrail.anyTrail((t) => trailRecords(t, scope));
     const before = recording();
     const time = this.world.now();
     return {
@@ -565,7 +566,7 @@ export class EventsSim implements SimServiceImpl {
     if (routed.fromBusArn) {
       return [bus.region === rule.region ? 'THIRD_ACCOUNT_HOP_DETECTED' : 'THIRD_REGION_HOP_DETECTED', `The event came from ${routed.fromBusArn}: EventBridge does not route it to a third event bus.`];
     }
-    const policy = parsePolicy(bus.policy);
+    const policy = readPolicy(bus.policy);
     const context = { 'events:source': routed.event.source, 'events:detail-type': routed.event['detail-type'] };
     const roleArnText = target.RoleArn;
     if (roleArnText) {
@@ -598,7 +599,7 @@ export class EventsSim implements SimServiceImpl {
   private async assumeRoleForRule(rule: SimRule, roleArnText: string): Promise<Principal | undefined> {
     const parts = parseRoleArn(roleArnText);
     const role = parts ? this.world.iam.getRole(parts.accountId, parts.name) : undefined;
-    const trust = role ? parsePolicy(role.trustPolicy) : undefined;
+    const trust = role ? readPolicy(role.trustPolicy) : undefined;
     if (!role || !trust || this.world.accounts.get(role.accountId)?.state !== 'ACTIVE') return undefined;
     const decision = await evaluate({
       principal: EVENTS_PRINCIPAL,
@@ -889,7 +890,7 @@ export class EventsSim implements SimServiceImpl {
     const arn = BUS_ARN.test(id) ? id : this.busArn(caller.accountId, region, id);
     const bus = this.getEventBus(arn);
     if (!bus) return failed('ResourceNotFoundException', `Event bus ${BUS_ARN.exec(arn)?.[3] ?? id} does not exist.`);
-    const policy = parsePolicy(bus.policy);
+    const policy = readPolicy(bus.policy);
     const decision = await this.world.authorize(caller, 'events:PutEvents', { arn: bus.arn, accountId: bus.accountId, ...(policy ? { policy } : {}) }, {
       'events:source': String(entry.Source),
       'events:detail-type': String(entry.DetailType),

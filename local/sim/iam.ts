@@ -10,7 +10,7 @@ import type * as iam from '@aws-sdk/client-iam';
 import { awsError } from './errors';
 import { parseRoleArn, roleArn, type Principal } from './identity';
 import { awsManagedPolicyDocument, isAwsManagedPolicyArn, managedPolicyName } from './managed-policies';
-import { iamPolicyLength, parsePolicy, rewriteAwsPrincipals, structuralProblem, type PolicyDocument } from './policy-doc';
+import { iamPolicyLength, parsePolicy, readPolicy, rewriteAwsPrincipals, structuralProblem, type PolicyDocument } from './policy-doc';
 import type { OperationHandler, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
 
@@ -314,7 +314,7 @@ export class IamSim implements SimServiceImpl {
   identityPoliciesOf(role: SimRole): { name: string; policy: unknown }[] {
     return [
       ...role.attached.map((arn) => ({ name: arn, policy: this.managedDocument(arn) })),
-      ...[...role.inline].map(([name, text]) => ({ name, policy: parsePolicy(text) })),
+      ...[...role.inline].map(([name, text]) => ({ name, policy: readPolicy(text) })),
     ];
   }
 
@@ -327,7 +327,7 @@ export class IamSim implements SimServiceImpl {
     if (isAwsManagedPolicyArn(arn)) return awsManagedPolicyDocument(arn);
     const policy = this.policies.get(arn);
     // A deleted policy grants nothing (IAM detaches it on deletion; the simulation never deletes).
-    return policy ? parsePolicy(policy.document) : { Version: '2012-10-17', Statement: [] };
+    return policy ? readPolicy(policy.document) : { Version: '2012-10-17', Statement: [] };
   }
 
   private checkIdentityPolicy(text: string): string {

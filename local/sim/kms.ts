@@ -23,7 +23,7 @@
 import type * as kms from '@aws-sdk/client-kms';
 import { awsError } from './errors';
 import type { Principal } from './identity';
-import { awsPrincipalsOf, effectiveStatementsOnly, parsePolicy, rewriteAwsPrincipals, structuralProblem, utf8Bytes, type PolicyDocument } from './policy-doc';
+import { awsPrincipalsOf, effectiveStatementsOnly, parsePolicy, readPolicy, rewriteAwsPrincipals, structuralProblem, utf8Bytes, type PolicyDocument } from './policy-doc';
 import type { RequestContext } from './policy-eval';
 import type { OperationHandler, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
@@ -226,7 +226,7 @@ export class KmsSim implements SimServiceImpl {
 
   /** The key policy as evaluated: statements missing Action or Resource take no effect. */
   effectivePolicy(key: Pick<SimKey, 'policy'>): PolicyDocument | undefined {
-    const doc = parsePolicy(key.policy);
+    const doc = readPolicy(key.policy);
     return doc ? effectiveStatementsOnly(doc) : undefined;
   }
 

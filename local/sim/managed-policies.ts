@@ -6,10 +6,11 @@
  * read-only audit policy that grants metadata reads but no S3 object reads and no KMS decryption,
  * which is the property the log-access checks depend on (SecurityAudit, ViewOnlyAccess).
  */
+import { sharedDocument } from './policy-doc';
 
-const ADMINISTRATOR = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+const ADMINISTRATOR = sharedDocument({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
 
-const READ_ONLY_AUDIT = {
+const READ_ONLY_AUDIT = sharedDocument({
   Version: '2012-10-17',
   Statement: [
     {
@@ -32,7 +33,7 @@ const READ_ONLY_AUDIT = {
       Resource: '*',
     },
   ],
-};
+});
 
 const AWS_MANAGED_ARN = /^arn:[a-z-]+:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
 

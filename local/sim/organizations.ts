@@ -102,6 +102,7 @@ import type { AccountSpec, AccountState, FeatureSet, JoinedMethod, Organizationa
 import { awsTimestamp, type SimEvent } from './api-call-events';
 import { awsError } from './errors';
 import { parseCallerArn, rootArn, type Principal } from './identity';
+import { sharedDocument } from './policy-doc';
 import type { OperationHandler, SimCall, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
 
@@ -260,7 +261,7 @@ export interface ManagedAccountResult {
  */
 export const FULL_AWS_ACCESS: SimScp = {
   name: 'FullAWSAccess',
-  policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+  policy: sharedDocument({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
 };
 
 /** The operations member accounts may call as delegated administrators (the read-only ones). */

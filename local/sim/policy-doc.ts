@@ -37,6 +37,68 @@ export function parsePolicy(text: unknown): PolicyDocument | undefined {
   }
 }
 
+/**
+ * Parsed documents by text for readers that only evaluate them (authorization, checks): one
+ * deep-frozen object per text, shared by every caller, so a document is parsed once, not on every
+ * request. Writers, which rewrite documents in place, use `parsePolicy` (a fresh object each time).
+ * Invalid texts are remembered as `null`. Least recently used first; bounded by entries and text length.
+ */
+const SHARED_DOCUMENTS = new Map<string, Readonly<PolicyDocument> | null>();
+const SHARED_DOCUMENTS_MAX_ENTRIES = 4_000;
+const SHARED_DOCUMENTS_MAX_CHARS = 16_000_000;
+let sharedDocumentChars = 0;
+
+/**
+ * The number of each shared (deep-frozen) document, for the evaluation cache of policy-eval.ts:
+ * numbers are never reused, so one number always stands for one content.
+ */
+const SHARED_IDS = new WeakMap<object, number>();
+let lastSharedId = 0;
+
+/** Like `parsePolicy`, but the document is shared and deep-frozen: read it, never change it. */
+export function readPolicy(text: unknown): Readonly<PolicyDocument> | undefined {
+  if (typeof text !== 'string') return undefined;
+  const cached = SHARED_DOCUMENTS.get(text);
+  if (cached !== undefined) {
+    SHARED_DOCUMENTS.delete(text);
+    SHARED_DOCUMENTS.set(text, cached);
+    return cached ?? undefined;
+  }
+  const doc = parsePolicy(text);
+  if (doc) share(doc);
+  SHARED_DOCUMENTS.set(text, doc ?? null);
+  sharedDocumentChars += text.length;
+  for (const oldest of SHARED_DOCUMENTS.keys()) {
+    if (SHARED_DOCUMENTS.size <= SHARED_DOCUMENTS_MAX_ENTRIES && sharedDocumentChars <= SHARED_DOCUMENTS_MAX_CHARS) break;
+    SHARED_DOCUMENTS.delete(oldest);
+    sharedDocumentChars -= oldest.length;
+  }
+  return doc;
+}
+
+/** The number of a document returned by `readPolicy` (or derived from one here); undefined for any other object. */
+export function sharedPolicyId(doc: unknown): number | undefined {
+  return doc !== null && typeof doc === 'object' ? SHARED_IDS.get(doc) : undefined;
+}
+
+/** A constant document of the simulation, deep-frozen and numbered as `readPolicy`'s are. */
+export function sharedDocument<T extends object>(doc: T): T {
+  return share(doc);
+}
+
+/** Deep-freezes a parsed document and numbers it. */
+function share<T extends object>(doc: T): T {
+  deepFreeze(doc);
+  SHARED_IDS.set(doc, ++lastSharedId);
+  return doc;
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
+
 /** The statements of a document (a single statement object counts as a one-element list). */
 export function statementsOf(doc: PolicyDocument): PolicyStatement[] {
   const s = doc.Statement;
@@ -167,6 +229,20 @@ export function rewriteAwsPrincipals(doc: PolicyDocument, map: (value: string) =
  * grant nothing, and iam-simulate would reject the whole document for them.
  */
 export function effectiveStatementsOnly(doc: PolicyDocument): PolicyDocument {
+  // A shared document cannot change: its effective part is computed once, and shared as well.
+  if (SHARED_IDS.has(doc)) {
+    const known = EFFECTIVE_OF_SHARED.get(doc);
+    if (known) return known;
+    const effective = share(effectiveStatementsOf(doc));
+    EFFECTIVE_OF_SHARED.set(doc, effective);
+    return effective;
+  }
+  return effectiveStatementsOf(doc);
+}
+
+const EFFECTIVE_OF_SHARED = new WeakMap<object, PolicyDocument>();
+
+function effectiveStatementsOf(doc: PolicyDocument): PolicyDocument {
   const statements = statementsOf(doc).filter(
     (st) => (st.Action !== undefined || st.NotAction !== undefined) && (st.Resource !== undefined || st.NotResource !== undefined),
   );

@@ -19,7 +19,9 @@
  * residual evaluation below read back as the literal characters.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
  */
+import * as path from 'node:path';
 import { runSimulation, type AllowedConditionExpression, type DiscoveryContextKeyConstraint } from '@cloud-copilot/iam-simulate';
+import { sharedPolicyId } from './policy-doc';
 
 /** Context values of a request (`aws:SourceArn`, `s3:x-amz-acl`, `kms:EncryptionContext:...`). */
 export type RequestContext = Record<string, string | string[]>;
@@ -94,8 +96,143 @@ export function withVersionSemantics(policy: unknown): unknown {
   return { ...doc, Statement: Array.isArray(statements) ? statements.map(statement) : statement(statements) };
 }
 
+/**
+ * Decisions already made, by the request they answer (`evaluationKey`), least recently used first.
+ * A decision depends on nothing but its request (iam-simulate reads no clock and no environment), so a
+ * request seen before is answered without running the simulation again: the simulation asks the same
+ * questions over and over (every retry, every call of a step on the same bucket or key policy).
+ */
+const DECISIONS = new Map<string, Promise<EvaluationResult>>();
+const DECISIONS_MAX_ENTRIES = 10_000;
+
 /** Evaluates one request. Never throws for bad documents: they deny, with `error` set. */
-export async function evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
+export function evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
+  const key = evaluationKey(request);
+  if (key === undefined) return evaluateNow(request);
+  const known = DECISIONS.get(key);
+  if (known) {
+    DECISIONS.delete(key);
+    DECISIONS.set(key, known);
+    return known;
+  }
+  // Shared by every asker: frozen (the residual, iam-simulate's own objects, is left as it is).
+  const decision = evaluateNow(request).then((result) => Object.freeze(result));
+  DECISIONS.set(key, decision);
+  if (DECISIONS.size > DECISIONS_MAX_ENTRIES) DECISIONS.delete(DECISIONS.keys().next().value as string);
+  // A failure is not a decision: the next identical request runs again.
+  decision.catch(() => {
+    if (DECISIONS.get(key) === decision) DECISIONS.delete(key);
+  });
+  return decision;
+}
+
+/** Forgets every cached decision (tests measuring the evaluation itself). */
+export function clearEvaluationCache(): void {
+  DECISIONS.clear();
+}
+
+/**
+ * Before every simulation iam-simulate works out which resource types of the action the resource ARN
+ * can be, by matching it against every ARN pattern of its bundled Service Authorization Reference: a
+ * pure function of (service, action, resource ARN), and the largest part of its time here. Its answers
+ * are remembered by those three strings, through the module export its engine calls it by (looked up
+ * on every call). Without that module (another version of iam-simulate), nothing is remembered.
+ */
+function rememberResourceTypes(): void {
+  type Lookup = (service: string, action: string, resource: string) => Promise<unknown[]>;
+  let engine: { getResourceTypesForAction?: Lookup & { remembered?: true } };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    engine = require(path.join(path.dirname(require.resolve('@cloud-copilot/iam-simulate')), 'simulation_engine', 'resourceTypes.js')) as typeof engine;
+  } catch {
+    return;
+  }
+  const lookup = engine.getResourceTypesForAction;
+  if (typeof lookup !== 'function' || lookup.remembered) return;
+  const known = new Map<string, Promise<unknown[]>>();
+  const remembered: Lookup & { remembered?: true } = (service, action, resource) => {
+    if (typeof service !== 'string' || typeof action !== 'string' || typeof resource !== 'string') return lookup(service, action, resource);
+    const key = JSON.stringify([service, action, resource]);
+    const hit = known.get(key);
+    if (hit) return hit;
+    const answer = lookup(service, action, resource);
+    known.set(key, answer);
+    if (known.size > DECISIONS_MAX_ENTRIES) known.delete(known.keys().next().value as string);
+    answer.catch(() => {
+      if (known.get(key) === answer) known.delete(key);
+    });
+    return answer;
+  };
+  remembered.remembered = true;
+  engine.getResourceTypesForAction = remembered;
+}
+rememberResourceTypes();
+
+/**
+ * Every input of a decision as one string, or undefined when JSON cannot write it exactly (then the
+ * request is evaluated without the cache). Each document is written in full, except one shared by
+ * `readPolicy` or `sharedDocument` (policy-doc.ts), which is deep-frozen and stands as its
+ * never-reused number.
+ */
+export function evaluationKey(request: EvaluationRequest): string | undefined {
+  const doc = (policy: unknown): unknown => {
+    const id = sharedPolicyId(policy);
+    return id === undefined ? ['=', policy] : ['#', id];
+  };
+  // Identity policies reach iam-simulate as { name, policy }; SCPs and the boundary with every field they have.
+  const named = (p: { readonly name: string; readonly policy: unknown }) => [p.name, doc(p.policy)];
+  const whole = (p: { readonly name: string; readonly policy: unknown }) => ({ ...p, policy: doc(p.policy) });
+  const inputs = [
+    request.principal,
+    request.action,
+    request.resourceArn,
+    request.resourceAccount,
+    request.context ?? {},
+    (request.identityPolicies ?? []).map(named),
+    request.resourcePolicy === undefined ? ['none'] : doc(request.resourcePolicy),
+    request.permissionsBoundary ? whole(request.permissionsBoundary) : ['none'],
+    (request.serviceControlPolicies ?? []).map((level) => [level.orgIdentifier, level.policies.map(whole)]),
+  ];
+  try {
+    const key = JSON.stringify(inputs);
+    return isExactJson(inputs) ? key : undefined;
+  } catch {
+    // A cycle (or a throwing toJSON): not a key.
+    return undefined;
+  }
+}
+
+/**
+ * Whether JSON writes `value` as exactly what it is: no `undefined` (a property dropped, `null` in
+ * an array), function, symbol, bigint, non-finite number or -0, and only plain objects and arrays
+ * (no Date, Map, class instance or own `toJSON`).
+ */
+function isExactJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        for (let i = 0; i < value.length; i++) if (!isExactJson(value[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const k in value) if (!isExactJson((value as Record<string, unknown>)[k])) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Runs the simulation for one request (no cache). */
+async function evaluateNow(request: EvaluationRequest): Promise<EvaluationResult> {
   const context = request.context ?? {};
   const sim = await runSimulation(
     {

@@ -22,7 +22,7 @@ import { Readable } from 'node:stream';
 import type * as s3 from '@aws-sdk/client-s3';
 import { awsError } from './errors';
 import type { Principal } from './identity';
-import { asStrings, parsePolicy, rewriteAwsPrincipals, statementsOf, structuralProblem, utf8Bytes } from './policy-doc';
+import { asStrings, parsePolicy, readPolicy, rewriteAwsPrincipals, statementsOf, structuralProblem, utf8Bytes } from './policy-doc';
 import type { OperationHandler, SimCall, SimServiceImpl } from './service';
 import type { SimWorld } from './world';
 
@@ -191,7 +191,7 @@ export class S3Sim implements SimServiceImpl {
     const result = await this.world.authorize(caller, action, {
       arn: resourceArn,
       accountId: bucket.ownerAccountId,
-      policy: bucket.policy === undefined ? undefined : parsePolicy(bucket.policy),
+      policy: bucket.policy === undefined ? undefined : readPolicy(bucket.policy),
     }, context);
     if (!result.allowed) awsError('AccessDenied', 'Access Denied');
   }
@@ -203,7 +203,7 @@ export class S3Sim implements SimServiceImpl {
     const result = await this.world.authorize(caller, action, {
       arn: this.bucketArn(bucket.name),
       accountId: bucket.ownerAccountId,
-      policy: bucket.policy === undefined ? undefined : parsePolicy(bucket.policy),
+      policy: bucket.policy === undefined ? undefined : readPolicy(bucket.policy),
     });
     if (sameAccount && result.allowed) return;
     if (!sameAccount && result.allowed) awsError('MethodNotAllowed', 'The specified method is not allowed against this resource.');
@@ -336,7 +336,7 @@ export class S3Sim implements SimServiceImpl {
       const result = await this.world.authorize(caller, 's3:ListBucket', {
         arn: this.bucketArn(bucket.name),
         accountId: bucket.ownerAccountId,
-        policy: bucket.policy === undefined ? undefined : parsePolicy(bucket.policy),
+        policy: bucket.policy === undefined ? undefined : readPolicy(bucket.policy),
       });
       if (!result.allowed) awsError('Unknown', 'UnknownError');
       return { BucketRegion: bucket.region, AccessPointAlias: false };

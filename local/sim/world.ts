@@ -25,7 +25,7 @@ import { CredentialStore, parseCallerArn, parseRoleArn, roleArn, type PersistedC
 import { KmsSim } from './kms';
 import { createSimulationHook, type RoutedService, type SdkAnswer, type SdkRequest, type SimDispatcher } from './middleware';
 import { OrganizationsSim } from './organizations';
-import { awsPrincipalsOf, parsePolicy, type PolicyDocument } from './policy-doc';
+import { awsPrincipalsOf, readPolicy, type PolicyDocument } from './policy-doc';
 import { evaluate, type EvaluationResult, type RequestContext } from './policy-eval';
 import { S3Sim } from './s3';
 import { SfnSim, SfnSimError, toSfnException, type StepFunctionsBackend } from './sfn';
@@ -310,7 +310,7 @@ export class SimWorld implements SimDispatcher {
     role: SimRole,
     options: { externalId?: string; sessionName?: string; tags?: readonly SessionTag[]; transitiveTagKeys?: readonly string[] } = {},
   ): Promise<boolean> {
-    const trust = parsePolicy(role.trustPolicy);
+    const trust = readPolicy(role.trustPolicy);
     if (!trust) return false;
     const tags = options.tags ?? [];
     const transitive = options.transitiveTagKeys ?? [];
