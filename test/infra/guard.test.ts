@@ -2,6 +2,8 @@
  * AWS Control Tower proactive controls (cfn-guard, infra/guard.ts) on both sample configurations: no
  * unsuppressed finding, each suppression in the template metadata of its resource and with a reason,
  * and the check itself reports a non-compliant resource (and a suppressed one once its metadata is gone).
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

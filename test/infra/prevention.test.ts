@@ -3,6 +3,8 @@
  * policy that denies changes to the service's trail and switch role to every principal of the targeted
  * member accounts but the member-access role. Its content is evaluated here as Organizations evaluates
  * an SCP level (root or account: FullAWSAccess plus this policy), with the simulation's evaluator.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { PREVENTION_POLICY_NAME } from '../../infra/config';

@@ -3,6 +3,8 @@
  * the backfill), in process as the binary runs: an organization of 38 accounts in OUs (28 in four OUs), some excluded by
  * the configured scope and by --exclude, some suspended, two onboarded before. The pacing runs on the
  * test's own clock (the CLI's `sleep` moves it and yields a moment), so nothing waits in real time.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

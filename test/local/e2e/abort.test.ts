@@ -14,6 +14,8 @@
  *
  * The local service and the helpers shared with abort-organization.test.ts (the same for executions
  * aborted in organization mode) are in abort.helpers.ts.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { accountsInBucketPolicy, bucketPolicyGrants } from '../../../handlers/domain/bucket-policy';
 import { accountsInKeyPolicy, keyPolicyGrants } from '../../../handlers/domain/key-policy';

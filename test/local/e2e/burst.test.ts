@@ -6,6 +6,8 @@
  *
  * The runner is started here rather than through the harness so that the local wait of a
  * `PolicyLockBusy` retry (`lockRetryDelayMs`) can be chosen; everything else is as the harness does it.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -22,6 +22,8 @@
  *   only, no account listed), and the organization trail is not half-made: it is absent or exactly as
  *   configured (a trail created but never started is allowed here and must be started by the re-run);
  *   once the fault is gone, a re-run SUCCEEDS and ends exactly like the clean onboarding.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { SessionCache } from '../../../handlers/adapters/sts';
 import type { CallRecord } from '../../../local/sim';

@@ -19,6 +19,8 @@
  * NOT_AN_AWS_ANSWER, whose injected error AWS never gives that operation; they must fail as cleanly
  * as a denial. In `trailMode` `account`; the calls only organization mode makes are the rows of
  * fault-matrix-organization.test.ts. The cases and their checks: fault-matrix.cases.ts.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { FaultInjector } from '../../../local/sim/faults';
 import { deriveCallsInChildProcess, keyOf } from './fault-matrix.calls';

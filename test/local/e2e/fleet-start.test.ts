@@ -5,6 +5,8 @@
  * ONBOARDED, ACTIVE account through the simulated Step Functions; the continuation tick then finds the
  * backfill finished. An organization of 36 accounts in OUs: some excluded by scope, some suspended,
  * some onboarded before.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import type { FleetResult } from '../../../handlers/start/fleet';
 import { memberAccountSpecs } from '../../../local/sim/accounts';

@@ -3,6 +3,8 @@
  * policies end granting exactly the onboarded accounts -- no offboarded account kept or put back by
  * a concurrent onboarding's render, no onboarded account lost -- with every foreign statement unchanged
  * and in place, no lease left held, and every account recorded as it should be.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { accountsInBucketPolicy } from '../../../handlers/domain/bucket-policy';
 import { accountsInKeyPolicy } from '../../../handlers/domain/key-policy';

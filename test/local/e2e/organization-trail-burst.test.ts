@@ -3,6 +3,8 @@
  * the organization trail's statements do not depend on the account, so whoever holds the lease first
  * writes them, and every other run finds them in place under the lease -- and create one organization
  * trail; every account ends ONBOARDED with that trail.
+ *
+ * @slow (test/sequencer.js: first on a machine with no timings yet)
  */
 import { LocalStepFunctions, type ExecutionResult } from '../../../local/runner';
 import { createDemoWorld, DEMO, type SimWorld } from '../../../local/sim';
