@@ -5,7 +5,9 @@ import { logDestinationFromConfig, type LogDestination } from '../domain/log-des
 import { parsePolicy, type PolicyDocument, type PolicyRender } from '../domain/policy-document';
 import { keyStateDrift, type RunMode } from '../domain/drift';
 import { resolvedConfig, type PolicyPort, type StepDeps } from './deps';
+import { allInOrder } from './settle';
 import {
+  readPolicyAndMembership,
   syncSharedPolicy,
   withdrawFromSharedPolicy,
   type FirstRead,
@@ -63,6 +65,7 @@ async function ensureSharedPolicy(
   // going on, so that no request of the step is left in flight when it fails.
   const [config] = await Promise.allSettled([resolvedConfig(deps), firstRead]);
   if (config.status === 'rejected') throw config.reason;
+  // (firstRead's own failure is thrown where syncSharedPolicy awaits it.)
   const dest: LogDestination = { ...logDestinationFromConfig(config.value), ...observed };
   return syncSharedPolicy({
     firstRead,
@@ -85,13 +88,7 @@ async function ensureSharedPolicy(
  * so a rejection is handled here and surfaces where it is awaited.
  */
 function firstReadOf(kind: PolicyKind, deps: StepDeps): Promise<FirstRead> {
-  const membership = deps.status.membership();
-  const text = (async () => (await kind.port(deps)).get())();
-  const read = Promise.allSettled([text, membership]).then(([t, m]) => {
-    if (t.status === 'rejected') throw t.reason;
-    if (m.status === 'rejected') throw m.reason;
-    return { text: t.value, membership: m.value };
-  });
+  const read = readPolicyAndMembership(kind.port(deps), deps.status);
   read.catch(() => undefined);
   return read;
 }
@@ -131,10 +128,7 @@ export async function ensureKeyPolicy(deps: StepDeps, accountId: string, owner: 
   })();
   const bucketKey = (async () => (await deps.bucketPolicy()).bucketKeyEnabled())();
   // All settled (none left in flight); a failure is thrown in the order they were read one by one before.
-  const settled = await Promise.allSettled([keyRead, bucketKey, firstRead]);
-  for (const r of settled) if (r.status === 'rejected') throw r.reason;
-  const { key, state, keyArn } = await keyRead;
-  const bucketKeyEnabled = await bucketKey;
+  const [{ key, state, keyArn }, bucketKeyEnabled] = await allInOrder([keyRead, bucketKey, firstRead]);
   // The key itself first: a disabled key, or one scheduled for deletion, encrypts nothing. Applying,
   // a scheduled deletion is cancelled (the key is then Disabled) and the key enabled.
   const keyDrift = keyStateDrift(state, keyArn);

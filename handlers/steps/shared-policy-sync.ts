@@ -10,6 +10,7 @@ import { policyDrift, type DriftItem, type RunMode } from '../domain/drift';
 import type { PolicyRender } from '../domain/policy-document';
 import type { SharingMode } from '../domain/shared-policy';
 import type { LockPort, PolicyPort, StatusPort } from './deps';
+import { allInOrder } from './settle';
 
 /** One of the two shared policies. */
 export interface SharedPolicy {
@@ -43,9 +44,12 @@ export interface FirstRead {
   readonly membership: { readonly members: string[]; readonly leaving: string[] };
 }
 
-/** The policy and the member set, both requests in flight at once. */
-export async function readPolicyAndMembership(port: PolicyPort, status: StatusPort): Promise<FirstRead> {
-  const [text, membership] = await Promise.all([port.get(), status.membership()]);
+/**
+ * The policy and the member set, both requests in flight at once (settle.ts allInOrder). `port` may be
+ * still opening (its session being assumed): the member set, a status-table read, does not wait for it.
+ */
+export async function readPolicyAndMembership(port: PolicyPort | Promise<PolicyPort>, status: StatusPort): Promise<FirstRead> {
+  const [text, membership] = await allInOrder([(async () => (await port).get())(), status.membership()]);
   return { text, membership };
 }
 
