@@ -97,33 +97,49 @@ export function withVersionSemantics(policy: unknown): unknown {
 }
 
 /**
- * Decisions already made, by the request they answer (`evaluationKey`), least recently used first.
- * A decision depends on nothing but its request (iam-simulate reads no clock and no environment), so a
- * request seen before is answered without running the simulation again: the simulation asks the same
- * questions over and over (every retry, every call of a step on the same bucket or key policy).
+ * Answers already given, by the question they answer, at most `max`, least recently used dropped first.
+ * A failure is not an answer: the next identical question is asked again.
  */
-const DECISIONS = new Map<string, Promise<EvaluationResult>>();
+class PromiseMemo<T> {
+  private readonly answers = new Map<string, Promise<T>>();
+  constructor(private readonly max: number) {}
+
+  get(key: string, ask: () => Promise<T>): Promise<T> {
+    const known = this.answers.get(key);
+    if (known) {
+      this.answers.delete(key);
+      this.answers.set(key, known);
+      return known;
+    }
+    const answer = ask();
+    this.answers.set(key, answer);
+    if (this.answers.size > this.max) this.answers.delete(this.answers.keys().next().value as string);
+    answer.catch(() => {
+      if (this.answers.get(key) === answer) this.answers.delete(key);
+    });
+    return answer;
+  }
+
+  clear(): void {
+    this.answers.clear();
+  }
+}
+
+/**
+ * Decisions already made, by the request they answer (`evaluationKey`). A decision depends on nothing
+ * but its request (iam-simulate reads no clock and no environment), so a request seen before is
+ * answered without running the simulation again: the simulation asks the same questions over and over
+ * (every retry, every call of a step on the same bucket or key policy).
+ */
 const DECISIONS_MAX_ENTRIES = 10_000;
+const DECISIONS = new PromiseMemo<EvaluationResult>(DECISIONS_MAX_ENTRIES);
 
 /** Evaluates one request. Never throws for bad documents: they deny, with `error` set. */
 export function evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
   const key = evaluationKey(request);
   if (key === undefined) return evaluateNow(request);
-  const known = DECISIONS.get(key);
-  if (known) {
-    DECISIONS.delete(key);
-    DECISIONS.set(key, known);
-    return known;
-  }
   // Shared by every asker: frozen (the residual, iam-simulate's own objects, is left as it is).
-  const decision = evaluateNow(request).then((result) => Object.freeze(result));
-  DECISIONS.set(key, decision);
-  if (DECISIONS.size > DECISIONS_MAX_ENTRIES) DECISIONS.delete(DECISIONS.keys().next().value as string);
-  // A failure is not a decision: the next identical request runs again.
-  decision.catch(() => {
-    if (DECISIONS.get(key) === decision) DECISIONS.delete(key);
-  });
-  return decision;
+  return DECISIONS.get(key, () => evaluateNow(request).then((result) => Object.freeze(result)));
 }
 
 /** Forgets every cached decision (tests measuring the evaluation itself). */
@@ -149,19 +165,10 @@ function rememberResourceTypes(): void {
   }
   const lookup = engine.getResourceTypesForAction;
   if (typeof lookup !== 'function' || lookup.remembered) return;
-  const known = new Map<string, Promise<unknown[]>>();
+  const known = new PromiseMemo<unknown[]>(DECISIONS_MAX_ENTRIES);
   const remembered: Lookup & { remembered?: true } = (service, action, resource) => {
     if (typeof service !== 'string' || typeof action !== 'string' || typeof resource !== 'string') return lookup(service, action, resource);
-    const key = JSON.stringify([service, action, resource]);
-    const hit = known.get(key);
-    if (hit) return hit;
-    const answer = lookup(service, action, resource);
-    known.set(key, answer);
-    if (known.size > DECISIONS_MAX_ENTRIES) known.delete(known.keys().next().value as string);
-    answer.catch(() => {
-      if (known.get(key) === answer) known.delete(key);
-    });
-    return answer;
+    return known.get(JSON.stringify([service, action, resource]), () => lookup(service, action, resource));
   };
   remembered.remembered = true;
   engine.getResourceTypesForAction = remembered;
