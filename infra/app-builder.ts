@@ -45,6 +45,19 @@ export interface OnboardingApp {
   readonly stacks: readonly Stack[];
 }
 
+/**
+ * CDK's built-in CloudFormation validation (every resource against its registry schema and AWS's
+ * default rules, in WebAssembly; on unless `builtinCloudFormationValidation: false` or
+ * `CDK_VALIDATION=false`) costs about 4.5 s in a fresh process and never changes a template. `cdk synth`
+ * (infra/app.ts) runs it, its errors failing the synth; test/infra/cfn-validation.test.ts proves every
+ * sample configuration passes it. A synthesis in process that only reads the templates (the local
+ * simulation, the infra tests) leaves it out, and bundling with it.
+ */
+export const VALIDATE_AGAINST_DEFAULT_RULES = '@aws-cdk/core:validateAgainstDefaultRules';
+
+/** App properties of a synthesis in process that reads the templates only: no built-in validation, no bundling. */
+export const TEMPLATES_ONLY: AppProps = { builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } };
+
 /** Creates the app and its stacks. */
 export function buildApp(config: AppConfig, appProps: AppProps = {}): OnboardingApp {
   const app = new App(appProps);

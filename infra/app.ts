@@ -3,13 +3,14 @@
  * CDK entry point. The configuration file is the `config` context value
  * (default config/onboarding.sample.json): `npx cdk synth -c config=path/to/file.json`.
  *
- * The configuration is validated before any construct is made. Synthesis runs AWS Control Tower's
+ * The configuration is validated before any construct is made. Synthesis checks every resource against
+ * its CloudFormation schema (CDK's built-in validation, errors failing it) and runs AWS Control Tower's
  * proactive controls on every template (infra/guard.ts, a policy-validation plugin of the App: CDK prints
  * the report and synth fails on any unsuppressed finding); then every stack is checked with cdk-nag
  * (AWS Solutions) and synth fails on any unacknowledged finding.
  */
 import * as path from 'node:path';
-import { buildApp } from './app-builder';
+import { buildApp, VALIDATE_AGAINST_DEFAULT_RULES } from './app-builder';
 import { InvalidConfiguration, loadAppConfig } from './config';
 import { addControlTowerChecks } from './guard';
 import { formatFindings, nagFindings } from './nag';
@@ -23,7 +24,8 @@ function main(): number {
   // The context is read before the app exists, so the validated config exists before any construct.
   const file = path.resolve(root, configFromContext() ?? DEFAULT_CONFIG);
   const config = loadAppConfig(file);
-  const { app, stacks } = buildApp(config);
+  // CDK's built-in CloudFormation validation with its errors failing the synth (by default CDK only warns).
+  const { app, stacks } = buildApp(config, { context: { [VALIDATE_AGAINST_DEFAULT_RULES]: true } });
   // Only here, for `cdk synth`: the local runner synthesizes the same app in process without the rules.
   addControlTowerChecks(app);
   try {

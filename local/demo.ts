@@ -289,9 +289,6 @@ export async function main(argv: readonly string[] = [], io: Io = consoleIo, opt
 async function runDemo(mode: DemoTrailMode, io: Io, p: Palette, outDir: string, liveOutput: boolean): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  // No X-Ray locally: keeps aws-xray-sdk-core from hooking every promise (read when a handler loads).
-  process.env.AWS_XRAY_MANUAL_MODE = 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
   const config = loadAppConfig(CONFIG_FILES[mode]);

@@ -272,8 +272,6 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  // No X-Ray locally: keeps aws-xray-sdk-core from hooking every promise (read when a handler loads).
-  process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
   runSim(argv, { out: (s) => console.log(s), err: (s) => console.error(s) }).then(
     (c) => {
       process.exitCode = c;

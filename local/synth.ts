@@ -101,16 +101,17 @@ function hashOfSources(): string {
 }
 
 /**
- * Synthesizes the app's stacks (no bundling: it is irrelevant to the templates and slow). The CDK is
+ * Synthesizes the app's stacks (no bundling, no built-in validation: neither changes a template, both are
+ * slow; `cdk synth` runs them). The CDK is
  * loaded here, on a cache miss only: loading aws-cdk-lib and the app takes about a second, which a
  * cache hit (every `onboard --local` command, most test files) does not need.
  */
 function synthesizeStacks(config: AppConfig): SynthesizedStack[] {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { Token } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-  const { buildApp } = require('../infra/app-builder') as typeof import('../infra/app-builder');
+  const { buildApp, TEMPLATES_ONLY } = require('../infra/app-builder') as typeof import('../infra/app-builder');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const { app, stacks: appStacks } = buildApp(config, { context: { 'aws:cdk:bundling-stacks': [] } });
+  const { app, stacks: appStacks } = buildApp(config, TEMPLATES_ONLY);
   const assembly = app.synth();
   return appStacks.map((s) => ({
     stackName: s.stackName,

@@ -28,9 +28,6 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 export function quietEnvironment(): void {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  // No X-Ray locally: keeps aws-xray-sdk-core from hooking every promise (read when a handler loads).
-  process.env.AWS_XRAY_MANUAL_MODE = 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 

@@ -51,7 +51,7 @@ import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { parseArgs } from 'node:util';
 import { CONFIG_ENV } from '../handlers/shared/config';
-import { LAMBDA_BUNDLING } from '../infra/bundling';
+import { LAMBDA_BUNDLING, lambdaAliases } from '../infra/bundling';
 import { loadAppConfig, runtimeConfigOf } from '../infra/config';
 import { STEPS, type StepName } from '../statemachine/steps';
 import type { BurstFigures } from './bench-burst';
@@ -126,11 +126,10 @@ export async function bundles(): Promise<Record<string, StepBundleFigures>> {
     [CONFIG_ENV]: JSON.stringify(runtimeConfigOf(config, 'bench-table')),
     AWS_REGION: config.homeRegion,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
   };
   const common = { bundle: true, platform: 'node', target: LAMBDA_BUNDLING.target, format: LAMBDA_BUNDLING.format, logLevel: 'error', metafile: true } as const;
   const variants = {
-    optimized: { minify: LAMBDA_BUNDLING.minify, mainFields: [...(LAMBDA_BUNDLING.mainFields ?? [])] },
+    optimized: { minify: LAMBDA_BUNDLING.minify, mainFields: [...(LAMBDA_BUNDLING.mainFields ?? [])], alias: lambdaAliases(ROOT) },
     unoptimized: { minify: false, mainFields: ['main', 'module'] },
   };
   try {
@@ -435,7 +434,6 @@ const resultsOf = <T>(outcomes: Record<TrailMode, Outcome<T>>) =>
 async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { values } = parseArgs({ options: { burst: { type: 'string', default: '200' } } });
   const burstSize = Number(values.burst);

@@ -3,10 +3,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_DEV = process.env.POWERTOOLS_DEV ?? 'false';
 process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-// Tracing is off and there is no X-Ray locally: without manual mode, aws-xray-sdk-core (loaded by the
-// Powertools Tracer) enables a cls-hooked async hook that tracks every promise.
-process.env.AWS_XRAY_MANUAL_MODE = 'true';
 process.env.POWERTOOLS_METRICS_NAMESPACE = 'CloudTrailOnboarding';
 // aws-local-stepfunctions 3 calls Promise.withResolvers (Node >= 22); Node 20 lacks it.
 import '../local/polyfills';

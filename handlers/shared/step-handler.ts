@@ -1,13 +1,18 @@
 /**
- * The wiring every Lambda entry file shares: Powertools logger, metrics and tracer built once per
- * container; per invocation: add log keys, run the step, log and count the outcome, and let named
- * errors through unchanged so the state machine can match them.
+ * The wiring every Lambda entry file shares: Powertools logger and metrics built once per container;
+ * per invocation: add log keys, run the step, log and count the outcome, and let named errors through
+ * unchanged so the state machine can match them.
+ *
+ * No tracer in the code: the functions and the state machine have active tracing, whose segments Lambda
+ * and Step Functions send themselves. The Powertools Tracer would add a subsegment per SDK call through
+ * the X-Ray SDK, which AWS put in maintenance mode on 2026-02-25 (security fixes only; AWS recommends
+ * OpenTelemetry, which on Lambda is the ADOT layer, outside the bundle):
+ * https://docs.aws.amazon.com/xray/latest/devguide/xray-sdk-daemon-timeline.html
+ * It was ~110 KB of every bundle and its start-up on every cold start (issue 15).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { registerClientHook } from './clients';
 import { isOnboardingError } from './errors';
 
 const SERVICE = 'cloudtrail-onboarding';
@@ -15,12 +20,6 @@ const SERVICE = 'cloudtrail-onboarding';
 /** Shared Powertools instances (one per container). */
 export const logger = new Logger({ serviceName: SERVICE });
 export const metrics = new Metrics({ serviceName: SERVICE, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CloudTrailOnboarding' });
-export const tracer = new Tracer({ serviceName: SERVICE });
-
-// Trace every SDK client the adapters create (a no-op when tracing is disabled, as it is locally).
-registerClientHook((client) => {
-  tracer.captureAWSv3Client(client);
-});
 
 /** Logs a failed invocation of an entry that is not a step (the start paths): the error's name, kind and details. */
 export function logFailure(message: string, e: unknown): void {

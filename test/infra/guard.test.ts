@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { TEMPLATES_ONLY } from '../../infra/app-builder';
 import { addControlTowerChecks, GUARD_METADATA, GUARD_RULES, guardFindings } from '../../infra/guard';
 import { guardSuppressions } from '../../infra/nag';
 import { CREATE_SAMPLE, SAMPLE, synth, Synthesized } from './helpers';
@@ -97,7 +98,7 @@ describe('the Control Tower check itself', () => {
   });
 
   it('fails synth of an app that has the checks, naming the rule and the resource', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App(TEMPLATES_ONLY);
     addControlTowerChecks(app);
     new logs.LogGroup(new Stack(app, 'Probe'), 'UnencryptedLogs');
     expect(() => app.synth()).toThrow(/CT\.CLOUDWATCH\.PR\.3[\s\S]*Probe\/UnencryptedLogs/);

@@ -1,11 +1,11 @@
 /**
- * Synthesizes the app for the infra tests (bundling skipped: it does not change the templates'
- * resources or policies) and reads what the tests inspect: templates, IAM policy documents.
+ * Synthesizes the app for the infra tests (bundling and CDK's built-in validation skipped: neither
+ * changes the templates' resources or policies; test/infra/cfn-validation.test.ts runs the validation) and reads what the tests inspect: templates, IAM policy documents.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp, OnboardingApp, STACK_IDS } from '../../infra/app-builder';
+import { buildApp, OnboardingApp, STACK_IDS, TEMPLATES_ONLY } from '../../infra/app-builder';
 import { AppConfig, loadAppConfig, parseAppConfig } from '../../infra/config';
 
 export const CONFIG_DIR = path.join(__dirname, '../../config');
@@ -58,7 +58,7 @@ export function synth(config: string | Record<string, unknown>): Synthesized {
 
 function synthesizeFresh(config: string | Record<string, unknown>): Synthesized {
   const cfg = typeof config === 'string' ? loadAppConfig(config) : parseAppConfig(config, 'test configuration');
-  const built = buildApp(cfg, { context: { 'aws:cdk:bundling-stacks': [] } });
+  const built = buildApp(cfg, TEMPLATES_ONLY);
   built.app.synth();
   return {
     config: cfg,

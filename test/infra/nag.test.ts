@@ -4,6 +4,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { TEMPLATES_ONLY } from '../../infra/app-builder';
 import { nagAcknowledgements, nagFindings } from '../../infra/nag';
 import { CREATE_SAMPLE, createSampleRaw, ORGANIZATION_SAMPLE, SAMPLE, sampleRaw, synth } from './helpers';
 
@@ -59,7 +60,7 @@ describe.each(variants)('cdk-nag AwsSolutions, %s', (_name, config) => {
 
 describe('the cdk-nag check itself', () => {
   it('reports a finding that is not acknowledged', () => {
-    const app = new App();
+    const app = new App(TEMPLATES_ONLY);
     const stack = new Stack(app, 'Probe');
     new sqs.Queue(stack, 'Queue');
     const rules = nagFindings([stack]).map((f) => f.rule);
