@@ -1,10 +1,13 @@
 /**
  * The SDK middleware that puts the simulated AWS behind every real SDK client.
  *
- * It sits in the `finalizeRequest` step at low priority, i.e. after the SDK's retry and signing
- * middleware: the SDK serializes, retries and classifies errors exactly as against AWS, and only the
- * transport is replaced. It returns the operation's output directly (no deserialization) or throws
- * the exception the SDK's deserializer would have produced. DynamoDB requests continue to dynalite.
+ * It sits in the `finalizeRequest` step after the SDK's retry middleware and before its signer: the SDK
+ * resolves the endpoint and the caller's identity, serializes, retries and classifies errors exactly as
+ * against AWS, and only signing and the transport are replaced. The caller is the identity the SDK
+ * selected to sign with (what AWS authenticates); a signature would add nothing the simulation reads,
+ * and SigV4 was 7 % of a simulated burst's CPU. It returns the operation's output directly (no
+ * deserialization) or throws the exception the SDK's deserializer would have produced. DynamoDB
+ * requests continue, signed, to dynalite.
  */
 import type {
   FinalizeHandler,
@@ -85,6 +88,16 @@ interface ResolvedConfig {
 /** Middleware name; registering twice on one client replaces the first. */
 export const MIDDLEWARE_NAME = 'simulatedAws';
 
+/** The SDK's signer (@smithy/core `httpSigningMiddleware`, in `finalizeRequest` right after `retryMiddleware`). */
+const SIGNING_MIDDLEWARE = 'httpSigningMiddleware';
+
+/** The identity the SDK selected to sign this request with (its auth scheme middleware, in `serialize`). */
+function signingIdentity(context: HandlerExecutionContext): { accessKeyId: string } | undefined {
+  const smithy = (context as { '__smithy_context'?: { selectedHttpAuthScheme?: { identity?: { accessKeyId?: unknown } } } }).__smithy_context;
+  const id = smithy?.selectedHttpAuthScheme?.identity?.accessKeyId;
+  return typeof id === 'string' ? { accessKeyId: id } : undefined;
+}
+
 /** Builds the ClientHook that attaches the simulated AWS to every client created afterwards. */
 export function createSimulationHook(dispatcher: SimDispatcher): ClientHook {
   return (client) => {
@@ -96,7 +109,7 @@ export function createSimulationHook(dispatcher: SimDispatcher): ClientHook {
         const service = BY_CLIENT_NAME[context.clientName ?? ''] ?? BY_SERVICE_ID[config.serviceId ?? ''];
         // Never let a request of an unsimulated service leave the process.
         if (!service) throw new Error(`The simulated AWS does not implement ${context.clientName ?? config.serviceId ?? 'this client'}`);
-        const credentials = config.credentials ? await config.credentials() : undefined;
+        const credentials = signingIdentity(context) ?? (config.credentials ? await config.credentials() : undefined);
         const region = typeof config.region === 'function' ? await config.region() : (config.region ?? '');
         const request: SdkRequest = {
           service,
@@ -114,7 +127,7 @@ export function createSimulationHook(dispatcher: SimDispatcher): ClientHook {
       };
     const plugin: Pluggable<object, object> = {
       applyToStack(stack: MiddlewareStack<object, object>) {
-        stack.add(middleware, { step: 'finalizeRequest', priority: 'low', name: MIDDLEWARE_NAME, override: true });
+        stack.addRelativeTo(middleware, { relation: 'before', toMiddleware: SIGNING_MIDDLEWARE, name: MIDDLEWARE_NAME, override: true });
       },
     };
     client.middlewareStack.use(plugin);
