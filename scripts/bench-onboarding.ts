@@ -28,6 +28,7 @@ import { LocalStepFunctions, type ExecutionResult } from '../local/runner';
 import { registerClientHook } from '../handlers/shared/clients';
 import { currentInvocation } from '../local/invocation-context';
 import type { CallRecord } from '../local/sim/calls';
+import { MIDDLEWARE_NAME as SIMULATION_MIDDLEWARE } from '../local/sim/middleware';
 import { createDemoWorld, DEMO } from '../local/sim/demo-world';
 import type { SimWorld } from '../local/sim/world';
 import { childMain, within } from './bench-child';
@@ -97,10 +98,9 @@ export interface CallSpan {
 }
 
 /**
- * Times every request a step makes: a middleware in the `finalizeRequest` step at low priority,
- * added before the simulation's (local/sim/middleware.ts, same step and priority: the one added first
- * wraps the other), so inside the SDK's retry (each attempt is a request, as in the call log) and
- * after the credentials are resolved (an AssumeRole they need is a request of its own, before this
+ * Times every request a step makes: a middleware right before the simulation's (local/sim/middleware.ts,
+ * in `finalizeRequest` between the SDK's retry and its signer), so inside the SDK's retry (each attempt
+ * is a request, as in the call log) and after the credentials are resolved (an AssumeRole they need is a request of its own, before this
  * one). The clock is a counter, not time: what matters is whether a request was sent before another
  * was answered. Each request is held for one turn of the event loop (setImmediate) before it goes to
  * the simulation, as a network would hold it: the simulated services answer within the same turn, so
@@ -115,8 +115,8 @@ export class CallTimer {
   constructor() {
     this.unhook = registerClientHook((client) => {
       client.middlewareStack.use({
-        applyToStack: (stack: { add(mw: unknown, opts: object): void }) =>
-          stack.add(
+        applyToStack: (stack: { addRelativeTo(mw: unknown, opts: object): void }) =>
+          stack.addRelativeTo(
             (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
               const inv = currentInvocation();
               const sent = ++this.tick;
@@ -128,7 +128,7 @@ export class CallTimer {
                 if (inv) this.spans.push({ step: inv.step, executionName: inv.executionName, operation: (context.commandName ?? '').replace(/Command$/, ''), sent, answered });
               }
             },
-            { step: 'finalizeRequest', priority: 'low', name: 'benchCallTimer', override: true },
+            { relation: 'before', toMiddleware: SIMULATION_MIDDLEWARE, name: 'benchCallTimer', override: true },
           ),
       });
     });
