@@ -4,7 +4,6 @@
  * and every AWS call the handlers make goes through the real SDK clients to the simulated world.
  */
 import './polyfills';
-import * as path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { StateMachine, ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import { orchestratorAccount, type AppConfig } from '../infra/config';
@@ -15,6 +14,7 @@ import { batchWindowsOf } from '../handlers/steps/shared-policy-sync';
 import type { StepFunctionsBackend } from './sim/sfn';
 import { invocationContext } from './invocation-context';
 import { definitionKnownValid, markDefinitionValid, synthesizeOnboarding, SynthesizedOnboarding } from './synth';
+import { FUNCTION_ENTRIES, STEP_ENTRIES } from './entries';
 import type { StackDeployment } from './sim/cloudformation';
 
 /** What the runner needs from the simulated world (local/sim). */
@@ -110,13 +110,8 @@ export interface LocalRunnerOptions {
   readonly dynamoPath?: string;
 }
 
-/** Entry files of the functions that are not steps. */
-const ENTRY_FILES = {
-  Api: path.join(__dirname, '..', 'handlers', 'api', 'index'),
-  StartFromEvent: path.join(__dirname, '..', 'handlers', 'start-from-event', 'index'),
-  ReconcileFleet: path.join(__dirname, '..', 'handlers', 'reconcile-fleet', 'index'),
-  StartFromChange: path.join(__dirname, '..', 'handlers', 'start-from-change', 'index'),
-} as const;
+/** Entry modules of the functions that are not steps (local/entries.ts). */
+const ENTRY_FILES = FUNCTION_ENTRIES;
 
 /** Name of the local status table. */
 export const LOCAL_TABLE_NAME = 'onboarding-status';
@@ -208,8 +203,7 @@ export class LocalStepFunctions {
     const runner = new LocalStepFunctions(synthesized, opts, unhook);
     for (const f of fns) {
       // Loaded like Lambda loads an entry file: module-level code (config, clients) runs once.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(path.join(__dirname, '..', 'handlers', STEPS[f.step], 'index')) as { handler?: LambdaHandler };
+      const mod = STEP_ENTRIES[f.step]();
       if (typeof mod.handler !== 'function') throw new Error(`handlers/${STEPS[f.step]}/index.ts exports no handler`);
       runner.handlers.set(f.step, mod.handler);
     }
@@ -238,9 +232,8 @@ export class LocalStepFunctions {
   async invokeFunction(name: keyof typeof ENTRY_FILES, event: unknown): Promise<unknown> {
     const fn = [...this.synthesized.functions.values()].find((f) => !f.step && new RegExp(`^${name}[0-9A-F]{8}$`).test(f.logicalId));
     if (!fn) throw new Error(`The orchestrator template has no ${name} function (with this configuration)`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(ENTRY_FILES[name]) as { handler?: LambdaHandler };
-    if (typeof mod.handler !== 'function') throw new Error(`${ENTRY_FILES[name]} exports no handler`);
+    const mod = ENTRY_FILES[name]();
+    if (typeof mod.handler !== 'function') throw new Error(`The ${name} function's entry exports no handler`);
     const handler = mod.handler;
     return invocationContext.run({ step: name, executionName: '', principalArn: fn.principalArn }, () => handler(event, lambdaContext(fn.logicalId, fn.arn)));
   }
