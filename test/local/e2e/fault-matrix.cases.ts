@@ -20,7 +20,7 @@ import { SimAwsError } from '../../../local/sim/errors';
 import { FaultInjector } from '../../../local/sim/faults';
 import { RETRY_PROFILES } from '../../../statemachine/retry-policy';
 import { accountResources, DEMO, startLocal, type Local } from '../harness';
-import { distinctCalls, type DistinctCall } from './fault-matrix.calls';
+import { distinctCalls, withMatrixBatchWindow, type DistinctCall } from './fault-matrix.calls';
 import { destinationOf, startOptionsOf, type TrailMode } from './organization-mode';
 
 export const KINDS: readonly FaultKind[] = ['Throttling', 'ServiceUnavailable', 'Propagation', 'AccessDenied'];
@@ -227,7 +227,7 @@ export interface Matrix {
 
 /** Starts the simulation in `mode` with an account for each case, and onboards `clean` first, without any fault. */
 export async function startMatrix(mode: TrailMode, clean: string, cases: readonly Case[]): Promise<Matrix> {
-  const local = await startLocal({ ...startOptionsOf(mode), extraMembers: [clean, ...cases.map((c) => c.account)] });
+  const local = await startLocal({ ...withMatrixBatchWindow(startOptionsOf(mode)), extraMembers: [clean, ...cases.map((c) => c.account)] });
   const ddb = DynamoDBDocumentClient.from(createClient(DynamoDBClient, { region: DEMO.region }));
   SessionCache.clearAll();
   const r = await local.run({ accountId: clean });
