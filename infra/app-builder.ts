@@ -55,6 +55,9 @@ export interface OnboardingApp {
  */
 export const VALIDATE_AGAINST_DEFAULT_RULES = '@aws-cdk/core:validateAgainstDefaultRules';
 
+/** App properties of `cdk synth` (infra/app.ts): the built-in validation's errors fail the synth (by default CDK only warns). */
+export const CDK_SYNTH: AppProps = { context: { [VALIDATE_AGAINST_DEFAULT_RULES]: true } };
+
 /** App properties of a synthesis in process that reads the templates only: no built-in validation, no bundling. */
 export const TEMPLATES_ONLY: AppProps = { builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } };
 

@@ -10,7 +10,7 @@
  * (AWS Solutions) and synth fails on any unacknowledged finding.
  */
 import * as path from 'node:path';
-import { buildApp, VALIDATE_AGAINST_DEFAULT_RULES } from './app-builder';
+import { buildApp, CDK_SYNTH } from './app-builder';
 import { InvalidConfiguration, loadAppConfig } from './config';
 import { addControlTowerChecks } from './guard';
 import { formatFindings, nagFindings } from './nag';
@@ -24,8 +24,7 @@ function main(): number {
   // The context is read before the app exists, so the validated config exists before any construct.
   const file = path.resolve(root, configFromContext() ?? DEFAULT_CONFIG);
   const config = loadAppConfig(file);
-  // CDK's built-in CloudFormation validation with its errors failing the synth (by default CDK only warns).
-  const { app, stacks } = buildApp(config, { context: { [VALIDATE_AGAINST_DEFAULT_RULES]: true } });
+  const { app, stacks } = buildApp(config, CDK_SYNTH);
   // Only here, for `cdk synth`: the local runner synthesizes the same app in process without the rules.
   addControlTowerChecks(app);
   try {

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 
 /** esbuild target of the Lambda runtime (nodejs24.x). */
 export const LAMBDA_TARGET = 'node24';
@@ -41,3 +42,19 @@ export const LAMBDA_BUNDLING: nodejs.BundlingOptions = {
   bundleAwsSDK: true,
   esbuildArgs: { '--alias': Object.entries(LAMBDA_ALIASES).map(([pkg, file]) => `${pkg}=${file}`) },
 };
+
+/**
+ * The esbuild options CDK builds every function with ({@link LAMBDA_BUNDLING}), for a build run outside
+ * CDK: the benchmark (scripts/bench.ts) and the tests of the bundles (test/unit/handlers/bundle.test.ts).
+ */
+export function deployedEsbuildOptions(projectRoot?: string): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: LAMBDA_BUNDLING.target,
+    format: LAMBDA_BUNDLING.format,
+    minify: LAMBDA_BUNDLING.minify,
+    mainFields: [...(LAMBDA_BUNDLING.mainFields ?? [])],
+    alias: lambdaAliases(projectRoot),
+  };
+}

@@ -110,9 +110,6 @@ export interface LocalRunnerOptions {
   readonly dynamoPath?: string;
 }
 
-/** Entry modules of the functions that are not steps (local/entries.ts). */
-const ENTRY_FILES = FUNCTION_ENTRIES;
-
 /** Name of the local status table. */
 export const LOCAL_TABLE_NAME = 'onboarding-status';
 
@@ -223,16 +220,16 @@ export class LocalStepFunctions {
    * entry file's handler, running as the function's own execution role from the template.
    */
   /** The entry (`Api`, `StartFromEvent`, ...) of a function of the template by its ARN; undefined for a step or an unknown ARN. */
-  entryNameOf(functionArn: string): keyof typeof ENTRY_FILES | undefined {
+  entryNameOf(functionArn: string): keyof typeof FUNCTION_ENTRIES | undefined {
     const fn = [...this.synthesized.functions.values()].find((f) => f.arn === functionArn);
     if (!fn || fn.step) return undefined;
-    return (Object.keys(ENTRY_FILES) as (keyof typeof ENTRY_FILES)[]).find((n) => new RegExp(`^${n}[0-9A-F]{8}$`).test(fn.logicalId));
+    return (Object.keys(FUNCTION_ENTRIES) as (keyof typeof FUNCTION_ENTRIES)[]).find((n) => new RegExp(`^${n}[0-9A-F]{8}$`).test(fn.logicalId));
   }
 
-  async invokeFunction(name: keyof typeof ENTRY_FILES, event: unknown): Promise<unknown> {
+  async invokeFunction(name: keyof typeof FUNCTION_ENTRIES, event: unknown): Promise<unknown> {
     const fn = [...this.synthesized.functions.values()].find((f) => !f.step && new RegExp(`^${name}[0-9A-F]{8}$`).test(f.logicalId));
     if (!fn) throw new Error(`The orchestrator template has no ${name} function (with this configuration)`);
-    const mod = ENTRY_FILES[name]();
+    const mod = FUNCTION_ENTRIES[name]();
     if (typeof mod.handler !== 'function') throw new Error(`The ${name} function's entry exports no handler`);
     const handler = mod.handler;
     return invocationContext.run({ step: name, executionName: '', principalArn: fn.principalArn }, () => handler(event, lambdaContext(fn.logicalId, fn.arn)));

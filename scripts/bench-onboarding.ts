@@ -100,8 +100,8 @@ export interface CallSpan {
 /**
  * Times every request a step makes: a middleware right before the simulation's (local/sim/middleware.ts,
  * in `finalizeRequest` between the SDK's retry and its signer), so inside the SDK's retry (each attempt
- * is a request, as in the call log) and after the credentials are resolved (an AssumeRole they need is a request of its own, before this
- * one). The clock is a counter, not time: what matters is whether a request was sent before another
+ * is a request, as in the call log) and after the credentials are resolved (an AssumeRole they need is
+ * a request of its own, before this one). The clock is a counter, not time: what matters is whether a request was sent before another
  * was answered. Each request is held for one turn of the event loop (setImmediate) before it goes to
  * the simulation, as a network would hold it: the simulated services answer within the same turn, so
  * without it a request sent with others (a Promise.all) could be answered before the others had

@@ -51,7 +51,7 @@ import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { parseArgs } from 'node:util';
 import { CONFIG_ENV } from '../handlers/shared/config';
-import { LAMBDA_BUNDLING, lambdaAliases } from '../infra/bundling';
+import { deployedEsbuildOptions } from '../infra/bundling';
 import { loadAppConfig, runtimeConfigOf } from '../infra/config';
 import { STEPS, type StepName } from '../statemachine/steps';
 import type { BurstFigures } from './bench-burst';
@@ -127,10 +127,11 @@ export async function bundles(): Promise<Record<string, StepBundleFigures>> {
     AWS_REGION: config.homeRegion,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const common = { bundle: true, platform: 'node', target: LAMBDA_BUNDLING.target, format: LAMBDA_BUNDLING.format, logLevel: 'error', metafile: true } as const;
+  const common = { logLevel: 'error', metafile: true } as const;
+  const deployed = deployedEsbuildOptions(ROOT);
   const variants = {
-    optimized: { minify: LAMBDA_BUNDLING.minify, mainFields: [...(LAMBDA_BUNDLING.mainFields ?? [])], alias: lambdaAliases(ROOT) },
-    unoptimized: { minify: false, mainFields: ['main', 'module'] },
+    optimized: deployed,
+    unoptimized: { ...deployed, minify: false, mainFields: ['main', 'module'], alias: {} },
   };
   try {
     const out: Record<string, StepBundleFigures> = {};
@@ -140,7 +141,7 @@ export async function bundles(): Promise<Record<string, StepBundleFigures>> {
       const built = await build({ entryPoints: [entry], outfile: file('optimized'), ...common, ...variants.optimized });
       await build({ entryPoints: [entry], outfile: file('unoptimized'), ...common, ...variants.unoptimized });
       const [optimizedMs, unoptimizedMs] = coldLoadsMs([file('optimized'), file('unoptimized')], env);
-      const optimized = { bytes: statSync(file('optimized')).size, coldLoadMs: optimizedMs, largestKb: largestKb(built.metafile) };
+      const optimized = { bytes: statSync(file('optimized')).size, coldLoadMs: optimizedMs, largestKb: largestKb(built.metafile!) };
       const loadRatio = Number((optimizedMs / unoptimizedMs).toFixed(3));
       out[step] = {
         optimized,

@@ -7,12 +7,12 @@
  */
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { buildApp, VALIDATE_AGAINST_DEFAULT_RULES } from '../../infra/app-builder';
+import { buildApp, CDK_SYNTH } from '../../infra/app-builder';
 import { loadAppConfig } from '../../infra/config';
 import { CREATE_SAMPLE, ORGANIZATION_SAMPLE, SAMPLE } from './helpers';
 
 /** What `cdk synth` passes (infra/app.ts), without bundling (it does not change the templates). */
-const AS_CDK_SYNTH = { context: { [VALIDATE_AGAINST_DEFAULT_RULES]: true, 'aws:cdk:bundling-stacks': [] } };
+const AS_CDK_SYNTH = { ...CDK_SYNTH, context: { ...CDK_SYNTH.context, 'aws:cdk:bundling-stacks': [] } };
 
 describe("CDK's built-in CloudFormation validation, as cdk synth runs it", () => {
   it.each([

@@ -7,24 +7,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { LAMBDA_ALIASES, LAMBDA_BUNDLING, lambdaAliases } from '../../../infra/bundling';
+import { deployedEsbuildOptions, LAMBDA_ALIASES, LAMBDA_BUNDLING } from '../../../infra/bundling';
 
 const ROOT = path.join(__dirname, '../../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'bundle-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The deployed settings, as scripts/bench.ts builds them. */
-const DEPLOYED: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: LAMBDA_BUNDLING.target,
-  format: 'cjs',
-  minify: LAMBDA_BUNDLING.minify,
-  mainFields: [...(LAMBDA_BUNDLING.mainFields ?? [])],
-  alias: lambdaAliases(ROOT),
-  logLevel: 'error',
-  metafile: true,
-};
+const DEPLOYED: BuildOptions = { ...deployedEsbuildOptions(ROOT), logLevel: 'error', metafile: true };
 
 const packagesOf = (meta: Metafile) => [...new Set(Object.keys(meta.inputs).map((f) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(f)?.[1]).filter((p): p is string => !!p))];
 
